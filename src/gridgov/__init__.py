@@ -1,0 +1,13 @@
+"""gridgov: grid-governance work orders (网格化治理工单).
+
+The public API is what ``__all__`` lists; modules whose names start with an
+underscore are private.  Importing gridgov connects to nothing and reads no clock.
+"""
+
+from gridgov._version import __version__
+from gridgov.errors import GridGovError
+
+__all__ = [
+    "GridGovError",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""gridgov.sla."""
