@@ -20,6 +20,7 @@ __all__ = ["main"]
 
 # name -> "module:attribute"; each module defines one click command or group.
 _COMMANDS: dict[str, str] = {
+    # "name": "gridgov.cli._module:command",
 }
 
 
