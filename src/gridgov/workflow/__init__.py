@@ -1,1 +1,42 @@
-"""gridgov.workflow."""
+"""The ticket loop (工单闭环): states, triggers, the transition table, events and tickets.
+
+The loop is declared once in :data:`DEFINITION`.  Two things are compiled from it:
+
+- :data:`TABLE`, a :class:`TransitionTable` of plain dicts, for replaying millions of
+  events (``TABLE.next_state(state, trigger, payload)``);
+- the shared ``transitions`` machine behind the object API (:class:`TicketLoop`).
+
+A :class:`Ticket` is the fold of its :class:`TicketEvent` history.
+"""
+
+from gridgov.workflow._definition import (
+    DEFINITION,
+    GUARDS,
+    SAME,
+    SATISFIED_VERDICTS,
+    VERDICTS,
+    Guard,
+    TransitionSpec,
+)
+from gridgov.workflow._events import TicketEvent
+from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
+from gridgov.workflow._table import TABLE, TransitionTable
+from gridgov.workflow._ticket import Ticket
+
+__all__ = [
+    "DEFINITION",
+    "GUARDS",
+    "NEW",
+    "SAME",
+    "SATISFIED_VERDICTS",
+    "TABLE",
+    "TERMINAL_STATES",
+    "VERDICTS",
+    "Guard",
+    "State",
+    "Ticket",
+    "TicketEvent",
+    "TransitionSpec",
+    "TransitionTable",
+    "Trigger",
+]

@@ -1,0 +1,143 @@
+"""The ticket loop, declared once: every legal move is a row of :data:`DEFINITION`.
+
+Everything else is derived from this table: the compiled :data:`~gridgov.workflow.TABLE`
+used by replay, the shared ``transitions`` machine behind the object API, the Mermaid
+diagram and the docs.  Guards are named predicates on the event payload only, so the
+table can be evaluated on plain data (a state string, a trigger string, a dict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from gridgov.workflow._states import NEW, State, Trigger
+
+__all__ = [
+    "DEFINITION",
+    "GUARDS",
+    "SAME",
+    "SATISFIED_VERDICTS",
+    "VERDICTS",
+    "Guard",
+    "TransitionSpec",
+]
+
+SAME: Final = "="
+"""A destination meaning "stay in the source state" (督办, an unsatisfied 回访)."""
+
+VERDICTS: Final = ("satisfied", "basically_satisfied", "not_satisfied")
+"""回访 verdicts: 满意, 基本满意, 不满意."""
+SATISFIED_VERDICTS: Final = frozenset(VERDICTS[:2])
+
+Payload = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A named condition on the event payload that a transition needs."""
+
+    name: str
+    description: str
+    check: Callable[[Payload], bool]
+
+
+def _resumes_to(state: State) -> Guard:
+    return Guard(
+        f"resume_to_{state.value}",
+        f"payload 'resume_to' is {state.value!r} (the state it was suspended from)",
+        lambda p: p.get("resume_to") == state.value,
+    )
+
+
+def _non_empty_str(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+GUARDS: Final[Mapping[str, Guard]] = {
+    g.name: g
+    for g in (
+        Guard(
+            "has_result",
+            "payload 'result' is a non-empty text (办结 needs a result)",
+            lambda p: _non_empty_str(p.get("result")),
+        ),
+        Guard(
+            "satisfied",
+            "payload 'verdict' is 'satisfied' or 'basically_satisfied'",
+            lambda p: p.get("verdict") in SATISFIED_VERDICTS,
+        ),
+        Guard(
+            "not_satisfied",
+            "payload 'verdict' is 'not_satisfied'",
+            lambda p: p.get("verdict") == "not_satisfied",
+        ),
+        Guard(
+            "names_target",
+            "payload 'into' names the ticket this one duplicates",
+            lambda p: _non_empty_str(p.get("into")),
+        ),
+        _resumes_to(State.ACCEPTED),
+        _resumes_to(State.DISPATCHED),
+        _resumes_to(State.IN_PROGRESS),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionSpec:
+    """One row of the loop: ``trigger`` moves a ticket from any of ``sources`` to ``dest``.
+
+    ``dest`` is a :class:`State` or :data:`SAME`.  When several rows share a
+    (source, trigger) pair, the first whose ``guards`` all hold wins.
+    """
+
+    trigger: Trigger
+    sources: tuple[str, ...]
+    dest: str
+    guards: tuple[str, ...] = ()
+    label_zh: str = ""
+
+    def destination(self, source: str) -> str:
+        """The state a ticket in ``source`` ends up in."""
+        return source if self.dest == SAME else self.dest
+
+
+S = State
+T = Trigger
+_ACTIVE = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)
+_OPEN = (*_ACTIVE, S.HANDLED, S.REVIEWING)
+
+DEFINITION: Final[tuple[TransitionSpec, ...]] = (
+    TransitionSpec(T.REPORT, (NEW,), S.REPORTED, label_zh="上报"),
+    TransitionSpec(T.ACCEPT, (S.REPORTED,), S.ACCEPTED, label_zh="受理"),
+    TransitionSpec(T.REJECT, (S.REPORTED, S.ACCEPTED), S.REJECTED, label_zh="无效"),
+    TransitionSpec(T.DISPATCH, (S.ACCEPTED,), S.DISPATCHED, label_zh="派单"),
+    TransitionSpec(T.SIGN_FOR, (S.DISPATCHED,), S.IN_PROGRESS, label_zh="签收"),
+    TransitionSpec(
+        T.RETURN_TO_DISPATCHER, (S.DISPATCHED, S.IN_PROGRESS), S.ACCEPTED, label_zh="退回"
+    ),
+    TransitionSpec(
+        T.SUSPEND, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.SUSPENDED, label_zh="挂起"
+    ),
+    TransitionSpec(T.RESUME, (S.SUSPENDED,), S.ACCEPTED, ("resume_to_accepted",), label_zh="恢复"),
+    TransitionSpec(
+        T.RESUME, (S.SUSPENDED,), S.DISPATCHED, ("resume_to_dispatched",), label_zh="恢复"
+    ),
+    TransitionSpec(
+        T.RESUME, (S.SUSPENDED,), S.IN_PROGRESS, ("resume_to_in_progress",), label_zh="恢复"
+    ),
+    TransitionSpec(T.MARK_HANDLED, (S.IN_PROGRESS,), S.HANDLED, ("has_result",), "办结"),
+    TransitionSpec(T.REQUEST_REVIEW, (S.HANDLED,), S.REVIEWING, label_zh="发起回访"),
+    TransitionSpec(T.REVIEW, (S.REVIEWING,), S.CLOSED, ("satisfied",), "回访满意"),
+    TransitionSpec(T.REVIEW, (S.REVIEWING,), SAME, ("not_satisfied",), "回访不满意"),
+    TransitionSpec(T.REOPEN, (S.HANDLED, S.REVIEWING), S.DISPATCHED, label_zh="重办"),
+    TransitionSpec(
+        T.ESCALATE, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.DISPATCHED, label_zh="升级"
+    ),
+    TransitionSpec(T.SUPERVISE, _OPEN, SAME, label_zh="督办"),
+    TransitionSpec(T.MERGE_INTO, (S.REPORTED, S.ACCEPTED), S.MERGED, ("names_target",), "合并"),
+    TransitionSpec(T.WITHDRAW, _ACTIVE, S.WITHDRAWN, label_zh="撤回"),
+    TransitionSpec(T.CLOSE, (S.HANDLED, S.REVIEWING), S.CLOSED, label_zh="归档"),
+)
