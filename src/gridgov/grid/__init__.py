@@ -5,11 +5,23 @@
   immutable hierarchy with O(1) :meth:`AreaTree.is_within`.
 - :class:`Unit` and :class:`Directory` — people and units attached to areas, and
   "who is responsible for area A" with fallback up the tree.
+- :func:`load_areas` / :func:`write_areas` — CSV, JSON and TOML files, all or
+  nothing: a file with errors raises one error listing every problem.
 
-This package imports only the standard library and pydantic.
+This package imports only the standard library, pydantic and tomli-w.
 """
 
 from gridgov.grid._area import Area, BBox, Geometry, Point
+from gridgov.grid._files import (
+    AreaFile,
+    Format,
+    dump_areas,
+    dump_units,
+    format_of,
+    load_areas,
+    parse_areas,
+    write_areas,
+)
 from gridgov.grid._levels import (
     BOSTON_LEVELS,
     DEFAULT_LEVELS,
@@ -27,12 +39,20 @@ __all__ = [
     "HANGZHOU_LEVELS",
     "LEVEL_LABELS_ZH",
     "Area",
+    "AreaFile",
     "AreaTree",
     "BBox",
     "Directory",
+    "Format",
     "Geometry",
     "LevelSet",
     "Point",
     "Unit",
     "UnitKind",
+    "dump_areas",
+    "dump_units",
+    "format_of",
+    "load_areas",
+    "parse_areas",
+    "write_areas",
 ]

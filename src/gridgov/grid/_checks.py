@@ -75,7 +75,7 @@ def _parent_problem(
     if not levels.is_deeper(area.level, parent.level):
         return (
             f"area {code!r}: level {area.level!r} is out of order: it must be deeper than "
-            f"its parent {parent_code!r}'s level {parent.level!r} ({levels.spec()})"
+            f"the level of its parent {parent_code!r}, {parent.level!r} ({levels.spec()})"
         )
     if not levels.may_be_child(area.level, parent=parent.level):
         lo, hi = levels.index(parent.level), levels.index(area.level)

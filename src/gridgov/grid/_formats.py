@@ -1,0 +1,187 @@
+"""Reading the three area file formats into raw records, each with its line.
+
+CSV (``code,name,level,parent_code,...``, optional leading ``# levels: ...``
+comment), JSON and TOML (``levels``, ``areas`` and ``units`` keys).  Nothing
+here checks the records themselves: that is :mod:`gridgov.grid._records` and
+:mod:`gridgov.grid._checks`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gridgov.errors import Problem
+
+__all__ = ["RawFile", "RawRecord", "decode", "read_csv", "read_mapping_file"]
+
+_LEVELS_DIRECTIVE = re.compile(r"^#\s*levels\s*:\s*(?P<spec>.*)$", re.IGNORECASE)
+_TOML_ERROR_LINE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as read, and where it was (``index`` counts from 0 in its list)."""
+
+    data: dict[str, Any]
+    line: int | None
+    index: int
+
+
+@dataclass(slots=True)
+class RawFile:
+    """What a file declared: its level set text, area and unit records, and problems."""
+
+    levels: str | list[str] | None = None
+    levels_line: int | None = None
+    areas: list[RawRecord] = field(default_factory=list)
+    units: list[RawRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(data: bytes, source: str) -> str | Problem:
+    """UTF-8 text (a BOM is allowed), or a problem naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        reason = (
+            f"wrong encoding: byte 0x{data[exc.start]:02x} is not UTF-8 "
+            "(save the file as UTF-8; GBK/GB18030 exports must be converted first)"
+        )
+        return Problem(source, reason, line=line)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv(text: str, source: str, required: Sequence[str]) -> RawFile:
+    """Rows of a CSV file with a header; leading ``#`` lines are comments.
+
+    A ``# levels: city > district > street? > community`` comment declares the level set.
+    """
+    raw = RawFile()
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].lstrip().startswith("#"):
+        match = _LEVELS_DIRECTIVE.match(lines[skipped].strip())
+        if match:
+            raw.levels, raw.levels_line = match["spec"].strip(), skipped + 1
+        skipped += 1
+    reader = csv.reader(lines[skipped:])
+    header = next(reader, None)
+    header_line = skipped + 1
+    if header is None:
+        raw.problems.append(Problem(source, "empty file: expected a header line", line=header_line))
+        return raw
+    columns = [c.strip().lower() for c in header]
+    missing = [c for c in required if c not in columns]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if missing or repeated or "" in columns:
+        reason = f"header must name the columns {', '.join(required)} (each once, none empty)"
+        detail = f"; missing {missing}" if missing else f"; repeated {repeated}" if repeated else ""
+        raw.problems.append(Problem(source, reason + detail, line=header_line))
+        return raw
+    for index, row in enumerate(reader):
+        line = skipped + reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(columns):
+            reason = f"row has {len(row)} cells, the header has {len(columns)}"
+            raw.problems.append(Problem(source, reason, line=line))
+            continue
+        raw.areas.append(RawRecord(dict(zip(columns, row, strict=True)), line, index))
+    return raw
+
+
+# --------------------------------------------------------------------------- JSON / TOML
+
+
+def read_mapping_file(text: str, source: str, fmt: str) -> RawFile:
+    """A JSON or TOML document: ``{"levels": ..., "areas": [...], "units": [...]}``.
+
+    A JSON document may also be a bare list of areas.
+    """
+    raw = RawFile()
+    try:
+        document: Any = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
+        return raw
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_ERROR_LINE.search(str(exc))
+        line = int(found.group(1)) if found else None
+        raw.problems.append(Problem(source, f"not valid TOML: {exc}", line=line))
+        return raw
+    if isinstance(document, list):
+        document = {"areas": document}
+    if not isinstance(document, dict):
+        raw.problems.append(Problem(source, "expected a table with an 'areas' list"))
+        return raw
+    unknown = sorted(set(document) - {"levels", "areas", "units"})
+    if unknown:
+        reason = f"unknown top-level keys {unknown} (expected levels, areas, units)"
+        raw.problems.append(Problem(source, reason))
+    raw.levels = _levels_value(document.get("levels"), source, raw.problems)
+    if raw.levels is not None:
+        raw.levels_line = _find_line(text, _key_pattern("levels", None, fmt), 0)[0]
+    raw.areas = _records(document, "areas", text, source, fmt, raw.problems)
+    raw.units = _records(document, "units", text, source, fmt, raw.problems)
+    if "areas" not in document:
+        raw.problems.append(Problem(source, "no 'areas' list", field="areas"))
+    return raw
+
+
+def _levels_value(value: Any, source: str, problems: list[Problem]) -> str | list[str] | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    reason = "levels must be a string like 'district > community > grid' or a list of names"
+    problems.append(Problem(source, reason, field="levels"))
+    return None
+
+
+def _records(
+    document: dict[str, Any], key: str, text: str, source: str, fmt: str, problems: list[Problem]
+) -> list[RawRecord]:
+    items = document.get(key, [])
+    if not isinstance(items, list):
+        problems.append(Problem(source, f"'{key}' must be a list of tables", field=key))
+        return []
+    records: list[RawRecord] = []
+    position = 0
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(Problem(source, "expected a table/object", field=f"{key}[{index}]"))
+            continue
+        code = item.get("code")
+        line = None
+        if isinstance(code, str):
+            line, position = _find_line(text, _key_pattern("code", code, fmt), position)
+        records.append(RawRecord(item, line, index))
+    return records
+
+
+def _key_pattern(key: str, value: str | None, fmt: str) -> re.Pattern[str]:
+    name = rf'"{key}"\s*:' if fmt == "json" else rf"(?<![\w\"'.-]){key}\s*="
+    if value is None:
+        return re.compile(name)
+    quoted = re.escape(json.dumps(value, ensure_ascii=False)[1:-1])
+    return re.compile(rf"""{name}\s*["']{quoted}["']""")
+
+
+def _find_line(text: str, pattern: re.Pattern[str], start: int) -> tuple[int | None, int]:
+    """The line of the first match at or after ``start``, and where to look next.
+
+    Records come in file order, so each search starts after the previous match.
+    """
+    match = pattern.search(text, start)
+    if match is None:
+        return None, start
+    return text.count("\n", 0, match.start()) + 1, match.end()
