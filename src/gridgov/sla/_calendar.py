@@ -1,0 +1,239 @@
+"""Working calendars (工作日历): deadline arithmetic on working time.
+
+>>> from datetime import datetime
+>>> from zoneinfo import ZoneInfo
+>>> from gridgov.sla import CalendarSpec, Duration, WorkingCalendar
+>>> cal = WorkingCalendar(CalendarSpec(name="hz", holidays={"provider": "chinese_calendar"}))
+>>> shanghai = ZoneInfo("Asia/Shanghai")
+
+Reported the morning before National Day 2015 (国庆), due in 3 working days: the
+holiday week is skipped, and the third working day is Saturday 10 October, a make-up
+working day (调休上班).  Working days keep the time of day.
+
+>>> cal.add(datetime(2015, 9, 30, 10, 15, tzinfo=shanghai), Duration.parse("3wd")).isoformat()
+'2015-10-10T10:15:00+08:00'
+>>> cal.add(datetime(2015, 10, 9, 17, 0, tzinfo=shanghai), Duration.parse("60m")).isoformat()
+'2015-10-10T09:00:00+08:00'
+>>> cal.working_time_between(
+...     datetime(2015, 10, 9, 17, 0, tzinfo=shanghai), datetime(2015, 10, 10, 9, 0, tzinfo=shanghai)
+... )
+datetime.timedelta(seconds=3600)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left, bisect_right
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gridgov.errors import CalendarError, CalendarUnknownYear, InvalidTime
+from gridgov.sla._calendar_port import DurationLike
+from gridgov.sla._calendar_spec import CalendarSpec, UnknownYearRule, WorkingDayRule
+from gridgov.sla._calendar_table import CalendarTable, build_table, from_us, to_us
+from gridgov.sla._duration import DurationUnit
+from gridgov.sla._holidays import HolidayProvider, YearDays, holiday_provider
+
+__all__ = ["WorkingCalendar"]
+
+_US_PER_MINUTE = 60_000_000
+_WORKING_US: dict[str, int] = {
+    DurationUnit.MINUTES: _US_PER_MINUTE,
+    DurationUnit.HOURS: 60 * _US_PER_MINUTE,
+}
+_CALENDAR_US: dict[str, int] = {
+    DurationUnit.CALENDAR_MINUTES: _US_PER_MINUTE,
+    DurationUnit.CALENDAR_HOURS: 60 * _US_PER_MINUTE,
+}
+_MAX_YEARS_WITHOUT_WORK = 10
+
+
+class WorkingCalendar:
+    """When work happens, and what a duration of working time comes to.
+
+    Built from a :class:`CalendarSpec`.  Times in and out are aware datetimes; results are
+    in the calendar's time zone.  A clock that starts outside working hours starts at the
+    next working moment (working units only; calendar units count from the start itself).
+    """
+
+    def __init__(self, spec: CalendarSpec) -> None:
+        self.spec = spec
+        self.zone = ZoneInfo(spec.timezone)
+        self._holidays: HolidayProvider = holiday_provider(spec.holidays)
+        self._assumed: set[int] = set()
+        self._years: tuple[int, int] | None = None
+        self._table = CalendarTable(date.min, date.min, 0, 0)
+        self._workweek = tuple(
+            next((d for d in spec.workweek if d.iso_index == index), None) for index in range(7)
+        )
+        digest = hashlib.sha256(
+            (spec.model_dump_json() + "|" + self._holidays.description).encode()
+        )
+        self.fingerprint: str = digest.hexdigest()[:16]
+        """Changes whenever the spec or the holiday data it reads changes."""
+
+    @classmethod
+    def always_open(cls, name: str = "24x7", *, timezone: str = "Asia/Shanghai") -> WorkingCalendar:
+        """A calendar where every minute counts (7×24)."""
+        return cls(CalendarSpec.always_open(name, timezone=timezone))
+
+    @property
+    def name(self) -> str:
+        """The calendar's name, as policies refer to it."""
+        return self.spec.name
+
+    @property
+    def assumed_years(self) -> frozenset[int]:
+        """Years computed on the plain workweek because their schedule is unknown.
+
+        Always empty unless the spec sets ``unknown_year = "assume_workweek"``; a caller
+        that records deadlines should record these with them.
+        """
+        return frozenset(self._assumed)
+
+    def knows_year(self, year: int) -> bool:
+        """True when the holiday schedule of ``year`` is announced (or not needed)."""
+        return self._holidays.knows(year)
+
+    def __repr__(self) -> str:
+        return f"WorkingCalendar({self.name!r}, timezone={self.spec.timezone!r})"
+
+    # ----------------------------------------------------------------- queries
+
+    def add(self, start: datetime, duration: DurationLike) -> datetime:
+        """The moment ``duration`` after ``start``: the deadline of a clock started then.
+
+        ``duration`` is a :class:`Duration` (or anything with its ``amount`` and ``unit``).
+        """
+        unit, amount = duration.unit, duration.amount
+        step = _WORKING_US.get(unit)
+        if step is not None:
+            return from_us(self._add_working_us(self._us(start), amount * step), self.zone)
+        if unit == DurationUnit.WORKING_DAYS:
+            return from_us(self._add_working_days(self._us(start), amount), self.zone)
+        if unit == DurationUnit.CALENDAR_DAYS:
+            self._us(start)  # rejects a naive start
+            local = start.astimezone(self.zone) + timedelta(days=amount)
+            return from_us(to_us(local), self.zone)  # same wall-clock time, DST-aware
+        step = _CALENDAR_US.get(unit)
+        if step is None:
+            raise ValueError(
+                f"unknown duration unit {unit!r}: expected one of {list(DurationUnit)}"
+            )
+        return from_us(self._us(start) + amount * step, self.zone)
+
+    def working_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Working time from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
+        a_us, b_us = self._us(a), self._us(b)  # both first: covering may rebuild the table
+        return timedelta(microseconds=self._worked_until(b_us) - self._worked_until(a_us))
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """``moment`` itself when it is working time, else the start of the next working period."""
+        return from_us(self._add_working_us(self._us(moment), 0), self.zone)
+
+    def is_working_moment(self, moment: datetime) -> bool:
+        """True when ``moment`` falls inside a working period."""
+        us = self._us(moment)
+        i = self._interval_at_or_after(us)
+        return self._table.starts[i] <= us
+
+    def is_working_day(self, day: date) -> bool:
+        """True when the local date ``day`` has any working period."""
+        return bool(self._periods_of(day))
+
+    # ----------------------------------------------------------------- arithmetic
+
+    def _us(self, moment: datetime) -> int:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
+        us = to_us(moment)
+        if not self._table.lo_us <= us < self._table.hi_us:
+            self._cover(from_us(us, self.zone).year)
+        return us
+
+    def _worked_until(self, us: int) -> int:
+        """Working µs from the start of the table up to ``us``."""
+        t = self._table
+        i = bisect_right(t.starts, us) - 1
+        if i < 0:
+            return 0
+        return t.cum_start[i] + min(us, t.ends[i]) - t.starts[i]
+
+    def _interval_at_or_after(self, us: int) -> int:
+        """The first interval that ends after ``us``, extending the table forward if needed."""
+        for _ in range(_MAX_YEARS_WITHOUT_WORK):
+            i = bisect_right(self._table.ends, us)
+            if i < len(self._table.ends):
+                return i
+            self._extend_forward()
+        raise CalendarError(
+            f"calendar {self.name!r} has no working time after {from_us(us, self.zone)}"
+        )
+
+    def _add_working_us(self, us: int, amount: int) -> int:
+        if amount == 0:
+            i = self._interval_at_or_after(us)
+            return max(us, self._table.starts[i])
+        target = self._worked_until(us) + amount
+        for _ in range(_MAX_YEARS_WITHOUT_WORK):
+            t = self._table
+            i = bisect_left(t.cum_end, target)
+            if i < len(t.cum_end):
+                return t.starts[i] + target - t.cum_start[i]
+            self._extend_forward()  # keeps the table's start, so `target` stays valid
+        raise CalendarError(f"calendar {self.name!r} has no working time for {amount} µs")
+
+    def _add_working_days(self, us: int, days: int) -> int:
+        i = self._interval_at_or_after(us)
+        t = self._table
+        begin = max(us, t.starts[i])
+        tod = t.tods[i] + begin - t.starts[i]
+        target_day = t.days[i] + days
+        while target_day + 1 >= len(self._table.day_first):
+            self._extend_forward()
+        t = self._table
+        first, after = t.day_first[target_day], t.day_first[target_day + 1]
+        if self.spec.working_day_rule is WorkingDayRule.END_OF_DAY:
+            return t.ends[after - 1]
+        for k in range(first, after):
+            if tod < t.tods[k] + t.ends[k] - t.starts[k]:
+                return t.starts[k] + max(0, tod - t.tods[k])
+        return t.ends[after - 1]  # the day closes before that time of day: due at its close
+
+    # ----------------------------------------------------------------- the table
+
+    def _cover(self, year: int) -> None:
+        lo, hi = self._years or (year, year)
+        self._build(min(lo, year), max(hi, year))
+
+    def _extend_forward(self) -> None:
+        if self._years is None:
+            raise CalendarError(f"calendar {self.name!r}: nothing computed yet")
+        self._build(self._years[0], self._years[1] + 1)
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        self._table = build_table(
+            date(first_year, 1, 1), date(last_year + 1, 1, 1), self.zone, self._periods_of
+        )
+        self._years = (first_year, last_year)
+
+    def _periods_of(self, day: date) -> tuple[tuple[int, int], ...]:
+        spec = self.spec
+        override = spec.overrides.get(day)
+        if override is not None:
+            return tuple(p.minutes() for p in override)
+        exceptions = self._year_days(day.year)
+        if day in exceptions.makeup_days:
+            return tuple(p.minutes() for p in spec.working_hours)
+        weekday = self._workweek[day.weekday()]
+        if day in exceptions.days_off or weekday is None:
+            return ()
+        return tuple(p.minutes() for p in spec.weekday_hours.get(weekday, spec.working_hours))
+
+    def _year_days(self, year: int) -> YearDays:
+        if self._holidays.knows(year):
+            return self._holidays.year_days(year)
+        if self.spec.unknown_year is UnknownYearRule.RAISE:
+            raise CalendarUnknownYear(self.name, year)
+        self._assumed.add(year)
+        return YearDays(frozenset(), frozenset())
