@@ -37,6 +37,7 @@ from gridgov.sla._holidays import HolidayProvider, YearDays, holiday_provider
 __all__ = ["WorkingCalendar"]
 
 _US_PER_MINUTE = 60_000_000
+_ONE_US = timedelta(microseconds=1)
 _WORKING_US: dict[str, int] = {
     DurationUnit.MINUTES: _US_PER_MINUTE,
     DurationUnit.HOURS: 60 * _US_PER_MINUTE,
@@ -126,6 +127,14 @@ class WorkingCalendar:
         """Working time from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
         a_us, b_us = self._us(a), self._us(b)  # both first: covering may rebuild the table
         return timedelta(microseconds=self._worked_until(b_us) - self._worked_until(a_us))
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The moment ``amount`` of working time after ``start`` (to the microsecond).
+
+        The inverse of :meth:`working_time_between`; SLA clocks use it to move a
+        deadline by paused working time.
+        """
+        return from_us(self._add_working_us(self._us(start), amount // _ONE_US), self.zone)
 
     def next_working_moment(self, moment: datetime) -> datetime:
         """``moment`` itself when it is working time, else the start of the next working period."""

@@ -19,11 +19,21 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Duration", "DurationUnit"]
+__all__ = ["Duration", "DurationLike", "DurationUnit"]
+
+
+class DurationLike(Protocol):
+    """Anything with an ``amount`` and a ``unit`` (a :class:`Duration`, or a caller's own)."""
+
+    @property
+    def amount(self) -> int: ...
+
+    @property
+    def unit(self) -> str: ...
 
 
 class DurationUnit(StrEnum):
