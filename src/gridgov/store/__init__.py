@@ -1,1 +1,54 @@
-"""gridgov.store."""
+"""Where tickets live (存储): SQLite or PostgreSQL through SQLAlchemy 2.
+
+- :class:`SqlStore` — the SQL store; :class:`~gridgov.testing.InMemoryStore` is
+  the in-memory one for tests.  Both implement :class:`Store`: a
+  :class:`UnitOfWork` with ``tickets`` (:class:`TicketRepository`) and
+  ``clocks`` (:class:`ClockRepository`).
+- :func:`resolve_url` — an argument, else ``GRIDGOV_DATABASE_URL``, else
+  ``sqlite:///gridgov.db`` in the working directory.
+- :func:`upgrade_database` / :func:`head_revision` — Alembic migrations shipped
+  in the package (``gridgov db upgrade``).
+- :class:`ChainBreak` — what ``gridgov db verify`` reports for a ticket whose
+  event hash chain does not verify.
+
+The domain packages never import this one; rows and domain objects are
+converted explicitly in ``_mapping``.
+"""
+
+from gridgov.store._audit import ChainBreak, event_hash, verify_chain
+from gridgov.store._migrate import current_revision, head_revision
+from gridgov.store._migrate import upgrade as upgrade_database
+from gridgov.store._ports import (
+    ClockRecord,
+    ClockRepository,
+    Store,
+    TicketFilter,
+    TicketRepository,
+    TicketSummary,
+    UnitOfWork,
+)
+from gridgov.store._sql import SqlStore, SqlUnitOfWork
+from gridgov.store._url import DEFAULT_URL, URL_ENV, connect, redact, resolve_url
+
+__all__ = [
+    "DEFAULT_URL",
+    "URL_ENV",
+    "ChainBreak",
+    "ClockRecord",
+    "ClockRepository",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "Store",
+    "TicketFilter",
+    "TicketRepository",
+    "TicketSummary",
+    "UnitOfWork",
+    "connect",
+    "current_revision",
+    "event_hash",
+    "head_revision",
+    "redact",
+    "resolve_url",
+    "upgrade_database",
+    "verify_chain",
+]

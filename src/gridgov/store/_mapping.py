@@ -1,0 +1,171 @@
+"""Explicit conversions between domain objects and table rows (procrastinate's
+``from_row`` style).  Nothing else in the store knows both shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from gridgov.grid import Area, AreaTree, BBox, Point
+from gridgov.store._audit import event_hash
+from gridgov.store._ports import ClockRecord, TicketSummary
+from gridgov.workflow import State, Ticket, TicketEvent
+
+__all__ = [
+    "area_from_row",
+    "area_path",
+    "area_to_row",
+    "clock_from_row",
+    "clock_to_row",
+    "event_from_row",
+    "event_to_row",
+    "is_open",
+    "summary_from_row",
+    "ticket_to_row",
+]
+
+Row = Mapping[Any, Any]
+
+
+def area_path(tree: AreaTree, code: str) -> str:
+    """The materialised path ``/root/.../code/`` of an area.
+
+    >>> tree = AreaTree(
+    ...     [Area("YH", "余杭区", "district"), Area("ZM", "朱庙社区", "community", "YH")]
+    ... )
+    >>> area_path(tree, "ZM")
+    '/YH/ZM/'
+    """
+    return "/" + "".join(f"{a.code}/" for a in tree.path(code))
+
+
+def area_to_row(area: Area, tree: AreaTree) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "name_en": area.name_en,
+        "households": area.households,
+        "population": area.population,
+        "extra": dict(area.extra),
+    }
+    if isinstance(area.geometry, Point):
+        attrs["point"] = [area.geometry.lon, area.geometry.lat]
+    elif isinstance(area.geometry, BBox):
+        g = area.geometry
+        attrs["bbox"] = [g.west, g.south, g.east, g.north]
+    return {
+        "code": area.code,
+        "parent_code": area.parent_code,
+        "level": area.level,
+        "name": area.name,
+        "path": area_path(tree, area.code),
+        "depth": tree.depth(area.code),
+        "attrs": attrs,
+    }
+
+
+def area_from_row(row: Row) -> Area:
+    attrs: Mapping[str, Any] = row["attrs"] or {}
+    geometry: Point | BBox | None = None
+    if attrs.get("point"):
+        geometry = Point(*attrs["point"])
+    elif attrs.get("bbox"):
+        geometry = BBox(*attrs["bbox"])
+    return Area(
+        code=row["code"],
+        name=row["name"],
+        level=row["level"],
+        parent_code=row["parent_code"],
+        name_en=attrs.get("name_en"),
+        households=attrs.get("households"),
+        population=attrs.get("population"),
+        geometry=geometry,
+        extra=dict(attrs.get("extra") or {}),
+    )
+
+
+def event_to_row(event: TicketEvent, prev_hash: str | None) -> dict[str, Any]:
+    row = event.model_dump()
+    row["prev_hash"] = prev_hash
+    row["hash"] = event_hash(row, prev_hash)
+    return row
+
+
+def event_from_row(row: Row) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=row["ticket_id"],
+        seq=row["seq"],
+        trigger=row["trigger"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        actor_id=row["actor_id"],
+        actor_role=row["actor_role"],
+        at=row["at"],
+        payload=dict(row["payload"]),
+    )
+
+
+def is_open(state: str) -> bool:
+    """Whether a ticket in ``state`` is still in the loop (not 归档/无效/撤回/合并)."""
+    return not State(state).is_terminal
+
+
+def ticket_to_row(
+    ticket: Ticket, *, path: str, next_due_at: datetime | None, created_at: datetime
+) -> dict[str, Any]:
+    """The ``tickets`` row for ``ticket`` (its area's materialised ``path`` given)."""
+    assert ticket.area_code is not None
+    assert ticket.updated_at is not None
+    return {
+        "id": ticket.id,
+        "state": ticket.state,
+        "is_open": is_open(ticket.state),
+        "area_code": ticket.area_code,
+        "area_path": path,
+        "category": ticket.category,
+        "tier": ticket.tier,
+        "assigned_unit": ticket.assigned_unit,
+        "version": ticket.version,
+        "next_due_at": next_due_at,
+        "created_at": created_at,
+        "updated_at": ticket.updated_at,
+        "data": {},
+    }
+
+
+def summary_from_row(row: Row) -> TicketSummary:
+    return TicketSummary(
+        id=row["id"],
+        state=row["state"],
+        is_open=bool(row["is_open"]),
+        area_code=row["area_code"],
+        category=row["category"],
+        tier=row["tier"],
+        assigned_unit=row["assigned_unit"],
+        version=row["version"],
+        next_due_at=row["next_due_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def clock_to_row(clock: ClockRecord) -> dict[str, Any]:
+    return asdict(clock)
+
+
+def clock_from_row(row: Row) -> ClockRecord:
+    return ClockRecord(
+        ticket_id=row["ticket_id"],
+        clock=row["clock"],
+        cycle=row["cycle"],
+        status=row["status"],
+        started_at=row["started_at"],
+        fingerprint=row["fingerprint"],
+        warn_at=row["warn_at"],
+        due_at=row["due_at"],
+        next_fire_at=row["next_fire_at"],
+        warned_at=row["warned_at"],
+        breached_at=row["breached_at"],
+        stopped_at=row["stopped_at"],
+        data=dict(row["data"] or {}),
+    )

@@ -1,0 +1,196 @@
+"""The store's ports: what the Engine needs from any store (SQL or in memory).
+
+A :class:`Store` hands out a :class:`UnitOfWork`; inside it, ``tickets`` and
+``clocks`` read and stage changes, and ``commit()`` makes them durable all at
+once.  Leaving the ``with`` block without committing rolls everything back.
+
+Tickets are event-sourced: the log (:class:`~gridgov.workflow.TicketEvent`) is
+the truth and the ticket row is a projection for queries, guarded by its
+``version`` (the ``seq`` of its last event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from gridgov.grid import AreaTree
+from gridgov.store._audit import ChainBreak
+from gridgov.workflow import Ticket, TicketEvent
+
+__all__ = [
+    "ClockRecord",
+    "ClockRepository",
+    "Store",
+    "TicketFilter",
+    "TicketRepository",
+    "TicketSummary",
+    "UnitOfWork",
+]
+
+
+class TicketSummary(BaseModel):
+    """One ticket as the list views show it (工单概要): a row of the ``tickets`` table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    state: str
+    is_open: bool
+    area_code: str
+    category: str | None
+    tier: str | None
+    assigned_unit: str | None
+    version: int
+    next_due_at: AwareDatetime | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """Which tickets a query wants; every field narrows it.
+
+    ``within`` is an area code: the area itself and everything below it.
+    """
+
+    within: str | None = None
+    assigned_unit: str | None = None
+    state: str | None = None
+    open_only: bool = True
+    due_by: datetime | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRecord:
+    """One cycle of one SLA clock of one ticket (时限计时), as stored.
+
+    ``status`` is ``running``, ``paused``, ``stopped`` or ``breached``;
+    ``next_fire_at`` is the next warning or breach moment, ``None`` once
+    nothing more can fire.  ``data`` carries what the SLA tracker needs to
+    resume the clock (elapsed working time, target, ...).
+    """
+
+    ticket_id: str
+    clock: str
+    cycle: int
+    status: str
+    started_at: datetime
+    fingerprint: str
+    warn_at: datetime | None = None
+    due_at: datetime | None = None
+    next_fire_at: datetime | None = None
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    stopped_at: datetime | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class TicketRepository(Protocol):
+    """Tickets and their event logs, inside one unit of work."""
+
+    def get(self, ticket_id: str) -> Ticket:
+        """The ticket folded from its events; :class:`UnknownTicket` if there is none."""
+        ...
+
+    def events(self, ticket_id: str) -> list[TicketEvent]:
+        """The ticket's events in ``seq`` order; :class:`UnknownTicket` if there is none."""
+        ...
+
+    def record(
+        self,
+        ticket: Ticket,
+        new_events: Sequence[TicketEvent],
+        *,
+        expected_version: int,
+        next_due_at: datetime | None = None,
+    ) -> None:
+        """Append ``new_events`` and update the ticket's row to ``ticket``.
+
+        ``expected_version`` is the version the change was computed from (0 for
+        a new ticket); if the stored ticket moved on, :class:`ConcurrentUpdate`.
+        """
+        ...
+
+    def summary(self, ticket_id: str) -> TicketSummary:
+        """The ticket's row; :class:`UnknownTicket` if there is none."""
+        ...
+
+    def find(self, where: TicketFilter) -> list[TicketSummary]:
+        """Tickets matching ``where``, most urgent (earliest due) first."""
+        ...
+
+
+class ClockRepository(Protocol):
+    """SLA clock cycles, inside one unit of work."""
+
+    def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
+        """Every clock cycle of the ticket, oldest first."""
+        ...
+
+    def put(self, clock: ClockRecord) -> None:
+        """Insert or replace the cycle (``ticket_id``, ``clock``, ``cycle``)."""
+        ...
+
+    def claim_due(self, moment: datetime, limit: int = 1) -> list[ClockRecord]:
+        """Up to ``limit`` clocks with ``next_fire_at <= moment``, earliest first,
+        locked for this unit of work; clocks another worker holds are skipped."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: commit it, or everything it staged is dropped."""
+
+    @property
+    def tickets(self) -> TicketRepository:
+        """Tickets and events, in this transaction."""
+        ...
+
+    @property
+    def clocks(self) -> ClockRepository:
+        """SLA clock cycles, in this transaction."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Store(Protocol):
+    """Where tickets live: :class:`~gridgov.store.SqlStore` or
+    :class:`~gridgov.testing.InMemoryStore`."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (use it in a ``with`` block)."""
+        ...
+
+    def save_areas(self, tree: AreaTree) -> int:
+        """Insert or update every area of ``tree`` and its levels; return how many areas."""
+        ...
+
+    def load_area_tree(self) -> AreaTree | None:
+        """The stored hierarchy, or None when no areas were imported."""
+        ...
+
+    def verify(self) -> list[ChainBreak]:
+        """Check every ticket's event hash chain; one entry per broken ticket."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,210 @@
+"""The SQLAlchemy store: one :class:`SqlUnitOfWork` is one database transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import groupby
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from gridgov.errors import GridGovError, StoreError
+from gridgov.grid import AreaTree, LevelSet
+from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._mapping import area_from_row, area_to_row
+from gridgov.store._migrate import require_current, upgrade
+from gridgov.store._schema import areas, policies, ticket_events, tickets
+from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
+from gridgov.store._url import connect, redact
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+
+@contextmanager
+def driver_errors(url: str) -> Iterator[None]:
+    """Turn driver errors into :class:`StoreError` (chained), naming the database."""
+    try:
+        yield
+    except GridGovError:
+        raise
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"database {redact(url)}: {reason}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database {redact(url)}: {exc}") from exc
+
+
+class SqlUnitOfWork:
+    """One transaction on a SQL database; ``commit()`` or it rolls back on exit."""
+
+    tickets: SqlTicketRepository
+    clocks: SqlClockRepository
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self._url = url
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        with driver_errors(self._url):
+            self._conn = self._engine.connect()
+            self._tx = self._conn.begin()
+        self.tickets = SqlTicketRepository(self._conn)
+        self.clocks = SqlClockRepository(self._conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._tx = None
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection (for the store's own bulk operations)."""
+        assert self._conn is not None, "use the unit of work in a `with` block"
+        return self._conn
+
+    def commit(self) -> None:
+        assert self._tx is not None, "use the unit of work in a `with` block"
+        with driver_errors(self._url):
+            self._tx.commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+
+class SqlStore:
+    """Tickets in SQLite or PostgreSQL.
+
+    ``url`` is resolved as :func:`~gridgov.store.resolve_url` says.  Nothing
+    connects until first use; then the schema must be at the head revision
+    (:class:`~gridgov.errors.DatabaseNotMigrated` otherwise — run
+    ``gridgov db upgrade`` or :meth:`upgrade`).
+    """
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.engine = engine if engine is not None else connect(url)
+        self.url = self.engine.url.render_as_string(hide_password=False)
+        self._checked = False
+
+    def __repr__(self) -> str:
+        return f"SqlStore({redact(self.url)!r})"
+
+    def upgrade(self) -> str:
+        """Create or upgrade the schema to head; return the revision."""
+        with driver_errors(self.url):
+            revision = upgrade(self.engine)
+        self._checked = True
+        return revision
+
+    def check_schema(self) -> None:
+        """Raise :class:`DatabaseNotMigrated` unless the schema is at head (checked once)."""
+        if not self._checked:
+            with driver_errors(self.url):
+                require_current(self.engine)
+            self._checked = True
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        self.check_schema()
+        return SqlUnitOfWork(self.engine, self.url)
+
+    def save_areas(self, tree: AreaTree) -> int:
+        rows = [area_to_row(area, tree) for area in tree]
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            existing = set(conn.execute(select(areas.c.code)).scalars())
+            new = [r for r in rows if r["code"] not in existing]
+            if new:
+                conn.execute(insert(areas), new)
+            for row in (r for r in rows if r["code"] in existing):
+                conn.execute(update(areas).where(areas.c.code == row["code"]).values(row))
+            _record_levels(conn, tree.levels)
+            uow.commit()
+        return len(rows)
+
+    def load_area_tree(self) -> AreaTree | None:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            spec = conn.execute(
+                select(policies.c.body)
+                .where(policies.c.kind == "levels")
+                .order_by(policies.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            rows = conn.execute(select(areas).order_by(areas.c.depth, areas.c.code)).mappings()
+            found = [area_from_row(row) for row in rows]
+        if not found:
+            return None
+        levels = LevelSet.parse(spec) if spec else None
+        return AreaTree(found, levels) if levels else AreaTree(found)
+
+    def verify(self) -> list[ChainBreak]:
+        breaks: list[ChainBreak] = []
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            versions = dict(conn.execute(select(tickets.c.id, tickets.c.version)).tuples().all())
+            rows = conn.execution_options(yield_per=5000).execute(
+                select(ticket_events).order_by(ticket_events.c.ticket_id, ticket_events.c.seq)
+            )
+            seen: set[str] = set()
+            for ticket_id, group in groupby(rows.mappings(), key=lambda r: r["ticket_id"]):
+                seen.add(ticket_id)
+                events = list(group)
+                broken = verify_chain(ticket_id, events)
+                if broken is None and len(events) != versions.get(ticket_id):
+                    broken = ChainBreak(
+                        ticket_id,
+                        len(events) + 1,
+                        f"the ticket is at version {versions.get(ticket_id)} "
+                        f"but has {len(events)} events (deleted)",
+                    )
+                if broken is not None:
+                    breaks.append(broken)
+            breaks.extend(
+                ChainBreak(tid, 1, "event #1 is missing") for tid in sorted(versions.keys() - seen)
+            )
+        return sorted(breaks, key=lambda b: b.ticket_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _record_levels(conn: Connection, levels: LevelSet) -> None:
+    spec = levels.spec()
+    fingerprint = hashlib.sha256(spec.encode("utf-8")).hexdigest()
+    latest = conn.execute(
+        select(policies.c.fingerprint)
+        .where(policies.c.kind == "levels")
+        .order_by(policies.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest != fingerprint:
+        conn.execute(
+            policies.delete().where(
+                policies.c.kind == "levels", policies.c.fingerprint == fingerprint
+            )
+        )
+        conn.execute(
+            insert(policies).values(
+                kind="levels",
+                name=spec,
+                fingerprint=fingerprint,
+                body=spec,
+                recorded_at=func.current_timestamp(),
+            )
+        )

@@ -1,0 +1,100 @@
+"""Which database, and how to connect to it.
+
+The URL comes from an argument, else ``GRIDGOV_DATABASE_URL``, else a SQLite
+file ``gridgov.db`` in the working directory — the embedded default.  SQLite
+runs in WAL mode with foreign keys on; PostgreSQL goes through psycopg 3
+(``postgresql+psycopg://...``, the ``postgres`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from gridgov.errors import StoreError
+
+__all__ = ["DEFAULT_URL", "URL_ENV", "connect", "redact", "resolve_url"]
+
+URL_ENV = "GRIDGOV_DATABASE_URL"
+DEFAULT_URL = "sqlite:///gridgov.db"
+_SUPPORTED = {"sqlite", "postgresql"}
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL to use: ``url``, else ``$GRIDGOV_DATABASE_URL``, else ``gridgov.db``.
+
+    >>> resolve_url("sqlite:///x.db")
+    'sqlite:///x.db'
+    """
+    if url:
+        return url
+    return os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages.
+
+    >>> redact("postgresql+psycopg://u:secret@db/x")
+    'postgresql+psycopg://u:***@db/x'
+    """
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def connect(url: str | None = None, **engine_options: Any) -> Engine:
+    """A SQLAlchemy engine for ``url`` (resolved as :func:`resolve_url` says).
+
+    Nothing connects until the engine is first used.  A URL that cannot be
+    read, names an unsupported database or a driver that is not installed
+    raises :class:`~gridgov.errors.StoreError`.
+    """
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"cannot read database URL {resolved!r}: expected e.g. sqlite:///gridgov.db "
+            "or postgresql+psycopg://user@host/db"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in _SUPPORTED:
+        raise StoreError(
+            f"database URL {redact(resolved)!r}: unsupported database {backend!r} "
+            "(expected sqlite or postgresql)"
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(parsed, **engine_options)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"cannot use database URL {redact(resolved)!r}: {exc}") from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL journal, foreign keys on, and wait (not fail) while another writer holds the lock."""
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Take the write lock when a transaction starts, so concurrent writers queue
+    (busy_timeout) instead of failing when a read transaction tries to upgrade."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

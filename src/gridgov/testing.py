@@ -1,0 +1,257 @@
+"""Test helpers for apps that embed gridgov: an in-memory store.
+
+:class:`InMemoryStore` behaves like :class:`~gridgov.store.SqlStore` — the same
+version checks (:class:`~gridgov.errors.ConcurrentUpdate`), the same hash chain,
+the same queries — without a database, so an embedding app's tests stay fast::
+
+    from gridgov import Engine
+    from gridgov.testing import InMemoryStore
+
+    engine = Engine(store=InMemoryStore(), areas=tree, ...)
+
+It is thread-safe; a unit of work applies its changes atomically on ``commit()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
+from gridgov.grid import AreaTree
+from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._mapping import area_path, event_to_row, summary_from_row, ticket_to_row
+from gridgov.store._ports import ClockRecord, TicketFilter, TicketSummary
+from gridgov.store._sql_repos import check_new_events
+from gridgov.workflow import Ticket, TicketEvent
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+
+_ClockKey = tuple[str, str, int]
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Data:
+    """What is committed: ticket rows, event rows (with hashes), clocks, areas."""
+
+    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    clocks: dict[_ClockKey, ClockRecord] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    tree: AreaTree | None = None
+    claimed: set[_ClockKey] = field(default_factory=set)
+
+
+class _Tickets:
+    def __init__(self, data: _Data, lock: threading.RLock) -> None:
+        self._data, self._lock = data, lock
+        self.staged_rows: dict[str, dict[str, Any]] = {}
+        self.staged_events: dict[str, list[dict[str, Any]]] = {}
+        self.expected: dict[str, int] = {}
+
+    def _rows_of(self, ticket_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            committed = list(self._data.events.get(ticket_id, ()))
+        return committed + self.staged_events.get(ticket_id, [])
+
+    def events(self, ticket_id: str) -> list[TicketEvent]:
+        rows = self._rows_of(ticket_id)
+        if not rows:
+            raise UnknownTicket(ticket_id)
+        return [
+            TicketEvent.model_validate({k: r[k] for k in TicketEvent.model_fields}) for r in rows
+        ]
+
+    def get(self, ticket_id: str) -> Ticket:
+        return Ticket.from_events(self.events(ticket_id))
+
+    def _row(self, ticket_id: str) -> dict[str, Any] | None:
+        if ticket_id in self.staged_rows:
+            return self.staged_rows[ticket_id]
+        with self._lock:
+            return self._data.tickets.get(ticket_id)
+
+    def record(
+        self,
+        ticket: Ticket,
+        new_events: Sequence[TicketEvent],
+        *,
+        expected_version: int,
+        next_due_at: datetime | None = None,
+    ) -> None:
+        check_new_events(ticket, new_events, expected_version)
+        current = self._row(ticket.id)
+        found = None if current is None else int(current["version"])
+        if (found or 0) != expected_version:
+            if found is None:
+                raise UnknownTicket(ticket.id)
+            raise ConcurrentUpdate(ticket.id, expected_version, found)
+        if current is None:
+            assert ticket.area_code is not None
+            with self._lock:
+                path = self._data.paths.get(ticket.area_code)
+            if path is None:
+                raise UnknownArea(ticket.area_code)
+            created = new_events[0].at
+        else:
+            path, created = current["area_path"], current["created_at"]
+        row = ticket_to_row(ticket, path=path, next_due_at=next_due_at, created_at=created)
+        if current is not None:
+            row["area_code"] = current["area_code"]
+        prev_rows = self._rows_of(ticket.id)
+        prev_hash = prev_rows[-1]["hash"] if prev_rows else None
+        staged = self.staged_events.setdefault(ticket.id, [])
+        for event in new_events:
+            event_row = event_to_row(event, prev_hash)
+            prev_hash = event_row["hash"]
+            staged.append(event_row)
+        self.expected.setdefault(ticket.id, expected_version)
+        self.staged_rows[ticket.id] = row
+
+    def summary(self, ticket_id: str) -> TicketSummary:
+        row = self._row(ticket_id)
+        if row is None:
+            raise UnknownTicket(ticket_id)
+        return summary_from_row(row)
+
+    def find(self, where: TicketFilter) -> list[TicketSummary]:
+        with self._lock:
+            rows = {**self._data.tickets, **self.staged_rows}
+            prefix = None
+            if where.within is not None:
+                prefix = self._data.paths.get(where.within)
+                if prefix is None:
+                    raise UnknownArea(where.within)
+        chosen = [
+            r
+            for r in rows.values()
+            if (prefix is None or r["area_path"].startswith(prefix))
+            and (not where.open_only or r["is_open"])
+            and (where.assigned_unit is None or r["assigned_unit"] == where.assigned_unit)
+            and (where.state is None or r["state"] == where.state)
+            and (
+                where.due_by is None
+                or (r["next_due_at"] is not None and r["next_due_at"] <= where.due_by)
+            )
+        ]
+        chosen.sort(key=lambda r: (r["next_due_at"] or _FAR, r["id"]))
+        return [summary_from_row(r) for r in chosen[: where.limit]]
+
+
+class _Clocks:
+    def __init__(self, data: _Data, lock: threading.RLock) -> None:
+        self._data, self._lock = data, lock
+        self.staged: dict[_ClockKey, ClockRecord] = {}
+        self.claimed: set[_ClockKey] = set()
+
+    def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
+        with self._lock:
+            merged = {**self._data.clocks, **self.staged}
+        mine = [c for c in merged.values() if c.ticket_id == ticket_id]
+        return sorted(mine, key=lambda c: (c.cycle, c.clock))
+
+    def put(self, clock: ClockRecord) -> None:
+        self.staged[(clock.ticket_id, clock.clock, clock.cycle)] = clock
+
+    def claim_due(self, moment: datetime, limit: int = 1) -> list[ClockRecord]:
+        with self._lock:
+            free = [
+                (key, c)
+                for key, c in {**self._data.clocks, **self.staged}.items()
+                if c.next_fire_at is not None
+                and c.next_fire_at <= moment
+                and (key in self.claimed or key not in self._data.claimed)
+            ]
+            free.sort(key=lambda kc: (kc[1].next_fire_at or _FAR, kc[0]))
+            picked = free[:limit]
+            for key, _ in picked:
+                self._data.claimed.add(key)
+                self.claimed.add(key)
+        return [c for _, c in picked]
+
+
+class InMemoryUnitOfWork:
+    """Stages changes; ``commit()`` checks versions again and applies them atomically."""
+
+    def __init__(self, data: _Data, lock: threading.RLock) -> None:
+        self._data, self._lock = data, lock
+        self.tickets = _Tickets(data, lock)
+        self.clocks = _Clocks(data, lock)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        with self._lock:
+            for ticket_id, expected in self.tickets.expected.items():
+                row = self._data.tickets.get(ticket_id)
+                found = 0 if row is None else int(row["version"])
+                if found != expected:
+                    raise ConcurrentUpdate(ticket_id, expected, found)
+            self._data.tickets.update(self.tickets.staged_rows)
+            for ticket_id, rows in self.tickets.staged_events.items():
+                self._data.events.setdefault(ticket_id, []).extend(rows)
+            self._data.clocks.update(self.clocks.staged)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self.tickets = _Tickets(self._data, self._lock)
+        with self._lock:
+            self._data.claimed -= self.clocks.claimed
+        self.clocks = _Clocks(self._data, self._lock)
+
+
+class InMemoryStore:
+    """A store that lives in this process only (for tests and demos)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._data = _Data()
+
+    def __repr__(self) -> str:
+        return f"InMemoryStore({len(self._data.tickets)} tickets)"
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self._data, self._lock)
+
+    def save_areas(self, tree: AreaTree) -> int:
+        with self._lock:
+            self._data.paths.update({a.code: area_path(tree, a.code) for a in tree})
+            self._data.tree = tree
+        return len(tree)
+
+    def load_area_tree(self) -> AreaTree | None:
+        return self._data.tree
+
+    def verify(self) -> list[ChainBreak]:
+        breaks = []
+        with self._lock:
+            for ticket_id, row in sorted(self._data.tickets.items()):
+                events = self._data.events.get(ticket_id, [])
+                broken = verify_chain(ticket_id, events)
+                if broken is None and len(events) != row["version"]:
+                    broken = ChainBreak(
+                        ticket_id,
+                        len(events) + 1,
+                        f"the ticket is at version {row['version']} "
+                        f"but has {len(events)} events (deleted)",
+                    )
+                if broken is not None:
+                    breaks.append(broken)
+        return breaks
+
+    def close(self) -> None:
+        """Nothing to release."""
