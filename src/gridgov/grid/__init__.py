@@ -12,6 +12,14 @@ This package imports only the standard library, pydantic and tomli-w.
 """
 
 from gridgov.grid._area import Area, BBox, Geometry, Point
+from gridgov.grid._boston import (
+    BOSTON_CITY_CODE,
+    boston_area_code,
+    boston_precinct_code,
+    boston_ward_code,
+    clean_precinct,
+    clean_ward,
+)
 from gridgov.grid._files import (
     AreaFile,
     Format,
@@ -29,15 +37,18 @@ from gridgov.grid._levels import (
     LEVEL_LABELS_ZH,
     LevelSet,
 )
+from gridgov.grid._samples import SAMPLES, Sample, load_sample
 from gridgov.grid._tree import AreaTree
 from gridgov.grid._units import DEPARTMENT_LABELS_ZH, Directory, Unit, UnitKind
 
 __all__ = [
+    "BOSTON_CITY_CODE",
     "BOSTON_LEVELS",
     "DEFAULT_LEVELS",
     "DEPARTMENT_LABELS_ZH",
     "HANGZHOU_LEVELS",
     "LEVEL_LABELS_ZH",
+    "SAMPLES",
     "Area",
     "AreaFile",
     "AreaTree",
@@ -47,12 +58,19 @@ __all__ = [
     "Geometry",
     "LevelSet",
     "Point",
+    "Sample",
     "Unit",
     "UnitKind",
+    "boston_area_code",
+    "boston_precinct_code",
+    "boston_ward_code",
+    "clean_precinct",
+    "clean_ward",
     "dump_areas",
     "dump_units",
     "format_of",
     "load_areas",
+    "load_sample",
     "parse_areas",
     "write_areas",
 ]

@@ -1,0 +1,29 @@
+"""The sample hierarchies shipped inside the package (``gridgov/samples/``).
+
+- ``hangzhou``: 杭州市 → 余杭区/萧山区 → 仓前街道 → 朱庙 (8 grids, 106 micro-grids),
+  罗婆路 (7, 55), 湖山 (3, 20) and others, with grid heads, grid workers,
+  building leaders, property companies and district departments.
+- ``boston311``: Boston → 22 wards → 253 precincts, built from the real 311 data.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Literal
+
+from gridgov.grid._files import AreaFile, load_areas
+
+__all__ = ["SAMPLES", "Sample", "load_sample"]
+
+Sample = Literal["hangzhou", "boston311"]
+SAMPLES: dict[str, str] = {"hangzhou": "hangzhou/areas.toml", "boston311": "boston311/areas.csv"}
+
+
+def load_sample(name: Sample) -> AreaFile:
+    """Load a shipped sample hierarchy by name (``"hangzhou"`` or ``"boston311"``)."""
+    if name not in SAMPLES:
+        raise ValueError(f"unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
+    resource = resources.files("gridgov").joinpath("samples", *SAMPLES[name].split("/"))
+    with resources.as_file(resource) as path:
+        loaded = load_areas(path)
+    return AreaFile(f"gridgov/samples/{SAMPLES[name]}", loaded.tree, loaded.directory)
