@@ -19,12 +19,24 @@ from gridgov.workflow._definition import (
     TransitionSpec,
 )
 from gridgov.workflow._events import TicketEvent
+from gridgov.workflow._loop import ESCALATION_CAUSES, TicketLoop
+from gridgov.workflow._permissions import (
+    DEFAULT_PERMISSIONS,
+    Actor,
+    AreaScope,
+    PermissionPolicy,
+    RoleGrant,
+    Scope,
+)
+from gridgov.workflow._routing import Category, Route, RoutingPolicy, Tier, load_routing_policy
 from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
 from gridgov.workflow._table import TABLE, TransitionTable
 from gridgov.workflow._ticket import Ticket
 
 __all__ = [
+    "DEFAULT_PERMISSIONS",
     "DEFINITION",
+    "ESCALATION_CAUSES",
     "GUARDS",
     "NEW",
     "SAME",
@@ -32,11 +44,22 @@ __all__ = [
     "TABLE",
     "TERMINAL_STATES",
     "VERDICTS",
+    "Actor",
+    "AreaScope",
+    "Category",
     "Guard",
+    "PermissionPolicy",
+    "RoleGrant",
+    "Route",
+    "RoutingPolicy",
+    "Scope",
     "State",
     "Ticket",
     "TicketEvent",
+    "TicketLoop",
+    "Tier",
     "TransitionSpec",
     "TransitionTable",
     "Trigger",
+    "load_routing_policy",
 ]

@@ -115,9 +115,11 @@ def _fold_assignment(ticket: Ticket, event: TicketEvent) -> None:
     ticket.assigned_unit = p.get("unit")
     ticket.assigned_level = p.get("level")
     ticket.assigned_department = p.get("department")
-    if event.trigger == Trigger.ESCALATE:
+    if p.get("supervised"):
+        ticket.supervised = True
+    if event.trigger == Trigger.ESCALATE or p.get("escalated"):
         ticket.escalation_count += 1
-    elif event.trigger == Trigger.REOPEN:
+    if event.trigger == Trigger.REOPEN:
         ticket.reopen_count += 1
         ticket.handled_level = None
         ticket.review_verdict = None

@@ -1,0 +1,302 @@
+"""The object API of the ticket loop: every action checks, moves and records.
+
+Each action (1) checks the actor's permission, (2) checks the table allows the
+trigger in the ticket's state, (3) builds the payload (resolving units through
+``gridgov.grid``), (4) runs the trigger through the shared ``transitions`` machine,
+and (5) appends one :class:`~gridgov.workflow.TicketEvent`, timed by the injected
+clock.  A refusal at any step raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from gridgov.clock import Clock
+from gridgov.errors import InvalidInput, Problem, TransitionNotAllowed
+from gridgov.grid import Directory
+from gridgov.workflow._assign import Assigner
+from gridgov.workflow._definition import VERDICTS
+from gridgov.workflow._events import TicketEvent
+from gridgov.workflow._machine import fire
+from gridgov.workflow._permissions import DEFAULT_PERMISSIONS, Actor, PermissionPolicy
+from gridgov.workflow._routing import RoutingPolicy, load_routing_policy
+from gridgov.workflow._states import Trigger
+from gridgov.workflow._table import TABLE
+from gridgov.workflow._ticket import Ticket
+
+__all__ = ["ESCALATION_CAUSES", "TicketLoop"]
+
+ESCALATION_CAUSES: Final = ("person", "returned", "sla_breach")
+"""Why a ticket was escalated: a person decided, it was returned, or its clock breached."""
+
+T = Trigger
+
+
+class TicketLoop:
+    """Runs tickets through the loop for one area hierarchy, routing policy and clock.
+
+    >>> from datetime import datetime, UTC
+    >>> from gridgov.clock import ManualClock
+    >>> from gridgov.grid import Area, AreaTree, Directory, Unit
+    >>> tree = AreaTree([Area("D", "区", "district"), Area("C", "社区", "community", "D"),
+    ...                  Area("G", "网格", "grid", "C")])
+    >>> units = Directory(tree, [Unit("w1", "王网格员", "grid_worker", "G")])
+    >>> loop = TicketLoop(directory=units, clock=ManualClock(datetime(2025, 3, 3, tzinfo=UTC)))
+    >>> worker = Actor("w1", "grid_worker", "G", unit_code="w1")
+    >>> ticket, _ = loop.report("T1", worker, category="noise", area_code="G")
+    >>> _ = loop.accept(ticket, worker)
+    >>> loop.dispatch(ticket, worker).payload["unit"], ticket.state
+    ('w1', 'dispatched')
+    """
+
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        clock: Clock,
+        policy: RoutingPolicy | None = None,
+        permissions: PermissionPolicy = DEFAULT_PERMISSIONS,
+    ) -> None:
+        self.policy = policy or load_routing_policy()
+        self.directory = directory
+        self.tree = directory.tree
+        self.clock = clock
+        self.permissions = permissions
+        self._assign = Assigner(directory, self.policy)
+
+    # ------------------------------------------------------------------ creating
+
+    def report(
+        self,
+        ticket_id: str,
+        actor: Actor,
+        *,
+        category: str,
+        area_code: str,
+        channel: str = "app",
+        priority: str = "normal",
+        description: str = "",
+        reporter_id: str | None = None,
+    ) -> tuple[Ticket, TicketEvent]:
+        """上报: a new ticket in ``area_code``; its tier comes from the routing policy."""
+        route = self.policy.route(category)
+        self.tree.get(area_code)
+        ticket = Ticket(id=ticket_id, area_code=area_code, reporter_id=reporter_id or actor.id)
+        self._check(ticket, T.REPORT, actor)
+        payload = {
+            "category": category,
+            "tier": route.tier.name,
+            "area_code": area_code,
+            "channel": channel,
+            "priority": priority,
+            "description": description,
+            "reporter_id": ticket.reporter_id,
+        }
+        return ticket, self._commit(ticket, T.REPORT, actor, payload)
+
+    # ------------------------------------------------------------------ triage and dispatch
+
+    def accept(self, ticket: Ticket, actor: Actor, *, note: str = "") -> TicketEvent:
+        """受理."""
+        return self._simple(ticket, T.ACCEPT, actor, {"note": note})
+
+    def reject(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
+        """无效: not a matter for the grid (a reason is required)."""
+        return self._simple(ticket, T.REJECT, actor, {"reason": _required(reason, "reason")})
+
+    def dispatch(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        *,
+        unit_code: str | None = None,
+        department: str | None = None,
+    ) -> TicketEvent:
+        """派单: to ``unit_code``, to ``department``, or to the tier's handler for the area.
+
+        The payload records the linked departments (联动) of the route and the tier, and
+        ``supervised`` for tiers that are supervised from the start (大事).
+        """
+        self._check(ticket, T.DISPATCH, actor)
+        if unit_code is not None:
+            unit = self._assign.unit(ticket, unit_code)
+        elif department is not None:
+            unit = self._assign.department(ticket, department)
+        else:
+            unit = self._assign.for_tier(ticket)
+        route = self.policy.route(ticket.category or "")
+        linked = dict.fromkeys(d for d in (route.department, *route.tier.departments) if d)
+        payload = {
+            **self._assign.payload(unit),
+            "linked_departments": list(linked),
+            "supervised": route.tier.supervised,
+        }
+        return self._commit(ticket, T.DISPATCH, actor, payload)
+
+    def escalate(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        *,
+        reason: str,
+        department: str | None = None,
+        cause: str = "person",
+    ) -> TicketEvent:
+        """升级: one level up the tree, or to ``department`` for linked handling (联动).
+
+        ``cause`` is one of :data:`ESCALATION_CAUSES`.
+        """
+        if cause not in ESCALATION_CAUSES:
+            raise _invalid("escalate", "cause", f"expected one of {list(ESCALATION_CAUSES)}")
+        reason = _required(reason, "reason")
+        self._check(ticket, T.ESCALATE, actor)
+        if department is not None:
+            unit = self._assign.department(ticket, department)
+        else:
+            unit = self._assign.one_level_up(ticket)
+        payload = {
+            **self._assign.payload(unit),
+            "reason": reason,
+            "cause": cause,
+            "from_unit": ticket.assigned_unit,
+        }
+        return self._commit(ticket, T.ESCALATE, actor, payload)
+
+    def merge_into(self, ticket: Ticket, actor: Actor, *, into: str) -> TicketEvent:
+        """合并: close this ticket as a duplicate of ticket ``into``."""
+        if into == ticket.id:
+            raise _invalid("merge_into", "into", "a ticket cannot be merged into itself")
+        return self._simple(ticket, T.MERGE_INTO, actor, {"into": _required(into, "into")})
+
+    # ------------------------------------------------------------------ handling
+
+    def sign_for(self, ticket: Ticket, actor: Actor) -> TicketEvent:
+        """签收: the unit takes the ticket and starts handling it."""
+        return self._simple(ticket, T.SIGN_FOR, actor, {})
+
+    def return_to_dispatcher(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
+        """退回: wrong unit, or beyond its power; back to the dispatcher."""
+        payload = {"reason": _required(reason, "reason"), "from_unit": ticket.assigned_unit}
+        return self._simple(ticket, T.RETURN_TO_DISPATCHER, actor, payload)
+
+    def suspend(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
+        """挂起: pause (the SLA clock stops); the ticket remembers where it was."""
+        return self._simple(ticket, T.SUSPEND, actor, {"reason": _required(reason, "reason")})
+
+    def resume(self, ticket: Ticket, actor: Actor) -> TicketEvent:
+        """恢复: back to the state it was suspended from."""
+        return self._simple(ticket, T.RESUME, actor, {"resume_to": ticket.suspended_from})
+
+    def mark_handled(
+        self, ticket: Ticket, actor: Actor, *, result: str, photos: Iterable[str] = ()
+    ) -> TicketEvent:
+        """办结: the result text and photo references residents will see."""
+        payload = {"result": _required(result, "result"), "photos": list(photos)}
+        return self._simple(ticket, T.MARK_HANDLED, actor, payload)
+
+    # ------------------------------------------------------------------ review and closing
+
+    def request_review(self, ticket: Ticket, actor: Actor) -> TicketEvent:
+        """发起回访: ask the reporter or the community for a verdict."""
+        return self._simple(ticket, T.REQUEST_REVIEW, actor, {})
+
+    def review(
+        self, ticket: Ticket, actor: Actor, *, verdict: str, comment: str = ""
+    ) -> TicketEvent:
+        """回访评价: satisfied or basically satisfied closes; not satisfied needs a comment."""
+        if verdict not in VERDICTS:
+            raise _invalid(
+                "review", "verdict", f"expected one of {list(VERDICTS)}, got {verdict!r}"
+            )
+        if verdict == "not_satisfied":
+            _required(comment, "comment")
+        return self._simple(ticket, T.REVIEW, actor, {"verdict": verdict, "comment": comment})
+
+    def reopen(
+        self, ticket: Ticket, actor: Actor, *, reason: str, higher: bool = False
+    ) -> TicketEvent:
+        """重办: back to handling, by the same unit or (``higher``) one level up."""
+        reason = _required(reason, "reason")
+        self._check(ticket, T.REOPEN, actor)
+        if higher or ticket.assigned_unit is None:
+            unit = self._assign.one_level_up(ticket)
+        else:
+            unit = self.directory.get(ticket.assigned_unit)
+        payload = {**self._assign.payload(unit), "reason": reason, "escalated": higher}
+        return self._commit(ticket, T.REOPEN, actor, payload)
+
+    def supervise(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
+        """督办: a superior flags the ticket; it stays with its handler."""
+        return self._simple(ticket, T.SUPERVISE, actor, {"reason": _required(reason, "reason")})
+
+    def withdraw(self, ticket: Ticket, actor: Actor, *, reason: str = "") -> TicketEvent:
+        """撤回: the reporter no longer needs it."""
+        return self._simple(ticket, T.WITHDRAW, actor, {"reason": reason})
+
+    def close(
+        self, ticket: Ticket, actor: Actor, *, reason: str = "", auto: bool = False
+    ) -> TicketEvent:
+        """归档; ``auto`` when no review came in time (自动归档)."""
+        return self._simple(ticket, T.CLOSE, actor, {"reason": reason, "auto": auto})
+
+    # ------------------------------------------------------------------ queries
+
+    def allowed_triggers(self, ticket: Ticket, actor: Actor) -> tuple[str, ...]:
+        """The triggers ``actor`` may fire on ``ticket`` now (permission and table)."""
+        return tuple(
+            t
+            for t in TABLE.triggers_from(ticket.state)
+            if not self.permissions.refusal(actor, t, ticket, self.tree)
+        )
+
+    def stayed_in_grid(self, ticket: Ticket) -> bool | None:
+        """小事不出网格: see :meth:`RoutingPolicy.stayed_in_grid`."""
+        return self.policy.stayed_in_grid(ticket, self.tree.levels)
+
+    # ------------------------------------------------------------------ machinery
+
+    def _simple(
+        self, ticket: Ticket, trigger: Trigger, actor: Actor, payload: Mapping[str, Any]
+    ) -> TicketEvent:
+        self._check(ticket, trigger, actor)
+        return self._commit(ticket, trigger, actor, payload)
+
+    def _check(self, ticket: Ticket, trigger: Trigger, actor: Actor) -> None:
+        self.permissions.check(actor, trigger, ticket, self.tree)
+        if not TABLE.is_defined(ticket.state, trigger):
+            raise TransitionNotAllowed(
+                ticket.id, ticket.state, trigger, TABLE.why_not(ticket.state, trigger)
+            )
+
+    def _commit(
+        self, ticket: Ticket, trigger: Trigger, actor: Actor, payload: Mapping[str, Any]
+    ) -> TicketEvent:
+        dest = fire(ticket.state, trigger, payload)
+        if dest is None:
+            raise TransitionNotAllowed(
+                ticket.id, ticket.state, trigger, TABLE.why_not(ticket.state, trigger)
+            )
+        event = TicketEvent(
+            ticket_id=ticket.id,
+            seq=ticket.version + 1,
+            trigger=trigger.value,
+            from_state=ticket.state,
+            to_state=dest,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            at=self.clock.now(),
+            payload=dict(payload),
+        )
+        ticket.apply(event)
+        return event
+
+
+def _required(value: str, field: str) -> str:
+    if not value or not value.strip():
+        raise _invalid("<argument>", field, "must not be empty")
+    return value
+
+
+def _invalid(action: str, field: str, reason: str) -> InvalidInput:
+    return InvalidInput([Problem(action, reason, field=field)], what=f"{field}")

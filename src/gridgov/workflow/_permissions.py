@@ -1,0 +1,137 @@
+"""Who may do what to which ticket: permissions as data (role × trigger), area-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from gridgov.errors import PermissionDenied
+from gridgov.workflow._states import Trigger
+from gridgov.workflow._ticket import Ticket
+
+__all__ = [
+    "DEFAULT_PERMISSIONS",
+    "Actor",
+    "AreaScope",
+    "PermissionPolicy",
+    "RoleGrant",
+    "Scope",
+]
+
+
+class Scope(StrEnum):
+    """Which tickets a role's grants reach."""
+
+    OWN = "own"
+    """only tickets the actor reported (residents)"""
+    AREA = "area"
+    """tickets whose area lies in the actor's home area subtree"""
+    ASSIGNED = "assigned"
+    """tickets currently dispatched to the actor's unit (departments, property companies)"""
+    ANY = "any"
+    """every ticket (the system itself: auto-close, SLA escalation)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone acting on a ticket: an id, a role, a home area and (optionally) a unit."""
+
+    id: str
+    role: str
+    area_code: str | None = None
+    unit_code: str | None = None
+
+
+class AreaScope(Protocol):
+    """What permission checks need from the area hierarchy (an ``AreaTree`` has it)."""
+
+    def is_within(self, code: str, ancestor_code: str) -> bool: ...
+
+
+class RoleGrant(BaseModel):
+    """The triggers one role may fire, and on which tickets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label_zh: str
+    scope: Scope
+    triggers: frozenset[Trigger]
+
+
+class PermissionPolicy(BaseModel):
+    """Role name → :class:`RoleGrant`.  Build one from a dict or TOML to change the matrix."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    roles: dict[str, RoleGrant]
+
+    def allows(self, role: str, trigger: str) -> bool:
+        """Whether ``role`` may ever fire ``trigger`` (ignoring scope)."""
+        grant = self.roles.get(role)
+        return grant is not None and trigger in grant.triggers
+
+    def check(self, actor: Actor, trigger: str, ticket: Ticket, areas: AreaScope) -> None:
+        """Raise :class:`~gridgov.errors.PermissionDenied` unless ``actor`` may fire ``trigger``."""
+        reason = self.refusal(actor, trigger, ticket, areas)
+        if reason:
+            raise PermissionDenied(actor.id, trigger, ticket.id, reason)
+
+    def refusal(self, actor: Actor, trigger: str, ticket: Ticket, areas: AreaScope) -> str:
+        """Why ``actor`` may not fire ``trigger`` on ``ticket`` ("" when it may)."""
+        grant = self.roles.get(actor.role)
+        if grant is None:
+            return f"unknown role {actor.role!r}"
+        if trigger not in grant.triggers:
+            return f"role {actor.role!r} ({grant.label_zh}) has no {trigger!r} permission"
+        return _out_of_scope(grant.scope, actor, ticket, areas)
+
+
+def _out_of_scope(scope: Scope, actor: Actor, ticket: Ticket, areas: AreaScope) -> str:
+    if scope is Scope.ANY:
+        return ""
+    if scope is Scope.OWN:
+        return "" if ticket.reporter_id == actor.id else "not the reporter of this ticket"
+    if scope is Scope.ASSIGNED:
+        if actor.unit_code is not None and ticket.assigned_unit == actor.unit_code:
+            return ""
+        return f"the ticket is not dispatched to unit {actor.unit_code!r}"
+    if actor.area_code is None or ticket.area_code is None:
+        return "area-scoped role without a home area, or ticket without an area"
+    if areas.is_within(ticket.area_code, actor.area_code):
+        return ""
+    return f"area {ticket.area_code!r} is outside the actor's area {actor.area_code!r}"
+
+
+T = Trigger
+_HANDLE = frozenset({T.SIGN_FOR, T.RETURN_TO_DISPATCHER, T.SUSPEND, T.RESUME, T.MARK_HANDLED})
+_TRIAGE = frozenset({T.ACCEPT, T.REJECT, T.DISPATCH, T.MERGE_INTO, T.ESCALATE})
+_FOLLOW_UP = frozenset({T.REQUEST_REVIEW, T.CLOSE})
+_OVERSEE = frozenset({T.SUPERVISE, T.REOPEN, T.REVIEW})
+_ALL_BUT_WITHDRAW = frozenset(Trigger) - {T.WITHDRAW}
+
+
+def _grant(label_zh: str, scope: Scope, *groups: frozenset[Trigger] | set[Trigger]) -> RoleGrant:
+    return RoleGrant(label_zh=label_zh, scope=scope, triggers=frozenset().union(*groups))
+
+
+_DEFAULT_ROLES: Mapping[str, RoleGrant] = {
+    "resident": _grant("居民", Scope.OWN, {T.REPORT, T.WITHDRAW, T.REVIEW}),
+    "volunteer": _grant("志愿者", Scope.AREA, {T.REPORT}),
+    "building_leader": _grant("楼道长", Scope.AREA, {T.REPORT, T.SIGN_FOR, T.MARK_HANDLED}),
+    "micro_grid_worker": _grant("微网格员", Scope.AREA, {T.REPORT, T.ESCALATE}, _HANDLE),
+    "grid_worker": _grant("网格员", Scope.AREA, {T.REPORT}, _TRIAGE, _HANDLE, _FOLLOW_UP),
+    "grid_head": _grant("网格长", Scope.AREA, {T.REPORT}, _TRIAGE, _HANDLE, _FOLLOW_UP, _OVERSEE),
+    "community_office": _grant("社区", Scope.AREA, _ALL_BUT_WITHDRAW),
+    "street_office": _grant("街道", Scope.AREA, _TRIAGE, _HANDLE, _FOLLOW_UP, _OVERSEE),
+    "district_office": _grant("区级指挥中心", Scope.AREA, _TRIAGE, _FOLLOW_UP, _OVERSEE),
+    "property_company": _grant("物业", Scope.ASSIGNED, _HANDLE),
+    "department": _grant("职能部门", Scope.ASSIGNED, _HANDLE),
+    "system": _grant("系统", Scope.ANY, {T.CLOSE, T.ESCALATE, T.SUPERVISE, T.REQUEST_REVIEW}),
+}
+
+DEFAULT_PERMISSIONS: Final = PermissionPolicy(roles=dict(_DEFAULT_ROLES))
+"""The shipped matrix; ``gridgov workflow permissions`` prints it."""
