@@ -86,6 +86,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         _empty(pg)
 
 
+@pytest.fixture(params=["memory", "postgres"])
+def concurrent_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The stores where two open units of work can both write (not SQLite: one writer)."""
+    if request.param == "memory":
+        yield _with_tree(InMemoryStore())
+    else:
+        pg: SqlStore = request.getfixturevalue("pg_store")
+        _empty(pg)
+        yield _with_tree(pg)
+        _empty(pg)
+
+
 def _with_tree(store: SqlStore | InMemoryStore) -> SqlStore | InMemoryStore:
     store.save_areas(TREE)
     return store

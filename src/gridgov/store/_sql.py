@@ -157,7 +157,9 @@ class SqlStore:
         breaks: list[ChainBreak] = []
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
-            versions = dict(conn.execute(select(tickets.c.id, tickets.c.version)).tuples().all())
+            versions = {
+                row.id: row.version for row in conn.execute(select(tickets.c.id, tickets.c.version))
+            }
             rows = conn.execution_options(yield_per=5000).execute(
                 select(ticket_events).order_by(ticket_events.c.ticket_id, ticket_events.c.seq)
             )

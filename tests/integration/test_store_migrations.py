@@ -1,0 +1,98 @@
+"""Migrations: an empty database upgrades to head and matches the models exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from gridgov.errors import DatabaseNotMigrated, StoreError
+from gridgov.store import SqlStore, connect, current_revision, head_revision, resolve_url
+from gridgov.store._schema import metadata
+from tests.integration._store_harness import pg_url
+
+__all__ = ["pg_url"]
+
+
+def _diff(store: SqlStore) -> list[object]:
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def test_an_empty_sqlite_file_upgrades_to_head_with_no_model_diff(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(store.engine) is None
+    assert store.upgrade() == head_revision()
+    assert _diff(store) == []
+    store.close()
+
+
+@pytest.mark.postgres
+def test_an_empty_postgres_schema_upgrades_to_head_with_no_model_diff(pg_url: str) -> None:
+    store = SqlStore(pg_url)
+    assert current_revision(store.engine) is None
+    assert store.upgrade() == head_revision()
+    assert _diff(store) == []
+    assert store.upgrade() == head_revision()  # a second upgrade is a no-op
+    store.close()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path: Path) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_an_unmigrated_database_is_refused_and_left_empty(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(DatabaseNotMigrated, match="gridgov db upgrade") as caught:
+        store.unit_of_work()
+    assert caught.value.current is None
+    assert caught.value.head == head_revision()
+    assert inspect(store.engine).get_table_names() == []
+    store.close()
+
+
+def test_a_database_behind_head_is_refused(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'old.db'}")
+    store.upgrade()
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    with pytest.raises(DatabaseNotMigrated, match="older"):
+        SqlStore(f"sqlite:///{tmp_path / 'old.db'}").unit_of_work()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "cannot read database URL"),
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        ("sqlite:////nonexistent/dir/x.db", "unable to open database file"),
+    ],
+)
+def test_a_wrong_database_url_is_a_store_error(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        SqlStore(url).unit_of_work()
+
+
+def test_a_postgres_server_that_does_not_answer_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match=r"127\.0\.0\.1") as caught:
+        SqlStore("postgresql+psycopg://postgres@127.0.0.1:1/none").unit_of_work()
+    assert caught.value.__cause__ is not None
+
+
+def test_the_url_comes_from_argument_then_environment_then_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRIDGOV_DATABASE_URL", "sqlite:///from-env.db")
+    assert resolve_url("sqlite:///arg.db") == "sqlite:///arg.db"
+    assert resolve_url() == "sqlite:///from-env.db"
+    monkeypatch.delenv("GRIDGOV_DATABASE_URL")
+    assert resolve_url() == "sqlite:///gridgov.db"
