@@ -1,0 +1,54 @@
+"""Replay of historical tickets (历史工单回放): what the analyst runs.
+
+Read a city's export — one row per ticket (snapshot) or one row per status
+change (event log: CSV, JSON Lines or XES) — through a :class:`ReplayMapping`,
+run every ticket through the workflow's compiled transition table and the SLA
+clocks on its own historical time, and count the result in a
+:class:`ReplayReport`.  Rows that cannot be used are written to a rejects file
+with file, line and reason; nothing is dropped silently.
+
+The domain part imports no click or rich: progress is a plain callback.
+"""
+
+from gridgov.replay._engine import ReplayEngine, TicketOutcome
+from gridgov.replay._mapping import (
+    AreaLevelRule,
+    AreaRules,
+    ColumnMap,
+    ReplayMapping,
+    RoutingRules,
+    SnapshotRules,
+    load_mapping,
+)
+from gridgov.replay._readers import InputFile
+from gridgov.replay._rejects import Reject, RejectKind, RejectLog
+from gridgov.replay._report import METRICS, ReplayReport, Tally
+from gridgov.replay._run import Progress, ReplayOptions, run_replay
+from gridgov.replay._sources import SourceEvent, SourceTicket, read_tickets
+from gridgov.replay._tickets_out import TICKET_COLUMNS
+
+__all__ = [
+    "METRICS",
+    "TICKET_COLUMNS",
+    "AreaLevelRule",
+    "AreaRules",
+    "ColumnMap",
+    "InputFile",
+    "Progress",
+    "Reject",
+    "RejectKind",
+    "RejectLog",
+    "ReplayEngine",
+    "ReplayMapping",
+    "ReplayOptions",
+    "ReplayReport",
+    "RoutingRules",
+    "SnapshotRules",
+    "SourceEvent",
+    "SourceTicket",
+    "Tally",
+    "TicketOutcome",
+    "load_mapping",
+    "read_tickets",
+    "run_replay",
+]

@@ -1,0 +1,192 @@
+"""Replaying one ticket (工单回放): its events through the loop, its clocks, its verdict.
+
+Each event goes through the workflow's compiled :data:`~gridgov.workflow.TABLE`.
+A move the loop does not allow is *flagged*, not forced: the ticket keeps its
+state and the outcome lists ``state:trigger`` under ``conformance``.  The state
+a ticket was suspended from is remembered, so ``resume`` needs no ``resume_to``
+in the source.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gridgov.replay._clocks import ClockCycle, run_clock
+from gridgov.replay._mapping import RoutingRules
+from gridgov.replay._sources import SourceTicket
+from gridgov.sla._policy import SlaPolicy
+from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
+
+__all__ = ["ReplayEngine", "TicketOutcome"]
+
+_TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+
+
+@dataclass(slots=True)
+class TicketOutcome:
+    """What replay concluded about one ticket (one row of ``--tickets-out``)."""
+
+    ticket_id: str
+    category: str
+    area: str
+    tier: str
+    channel: str
+    opened_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    on_time: bool | None
+    final_state: str
+    reopened: int
+    escalations: int
+    stayed_in_grid: bool | None
+    conformance: tuple[str, ...]
+    handling: timedelta | None
+    """Opening to closing: working time on the handling clock's calendar, else wall time."""
+    breaches: tuple[str, ...]
+    source_due: datetime | None
+    source_on_time: bool | None
+    first_line: int
+    last_line: int
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Output order: by the line that completed the ticket; open tickets last."""
+        return (self.last_line or 1 << 62, self.first_line)
+
+
+class _Tiers:
+    """Category → tier from the mapping's ``[routing]`` table (first pattern that matches)."""
+
+    def __init__(self, routing: RoutingRules) -> None:
+        self.routing = routing
+        self._cache: dict[str, str] = {}
+
+    def tier_of(self, category: str) -> str:
+        tier = self._cache.get(category)
+        if tier is None:
+            tier = next(
+                (
+                    t
+                    for pattern, t in self.routing.tiers.items()
+                    if fnmatch.fnmatchcase(category, pattern)
+                ),
+                self.routing.default_tier,
+            )
+            self._cache[category] = tier
+        return tier
+
+
+class ReplayEngine:
+    """Replays tickets one at a time; holds no state between tickets.
+
+    ``policy`` gives the SLA clocks (``clock`` names the handling clock whose
+    deadline is ``due_at``); with ``due_from_source`` the source's own due time
+    is the deadline instead (a ticket without one is on time when closed, as
+    Boston's 311 counts it).
+    """
+
+    def __init__(
+        self,
+        routing: RoutingRules,
+        *,
+        policy: SlaPolicy | None = None,
+        due_from_source: bool = False,
+        clock: str = "handling",
+        table: TransitionTable = TABLE,
+    ) -> None:
+        self.tiers = _Tiers(routing)
+        self.in_grid = frozenset(routing.grid_tiers)
+        self.policy = policy
+        self.due_from_source = due_from_source
+        self.clock = clock
+        self.table = table
+
+    def replay(self, ticket: SourceTicket) -> TicketOutcome:
+        """Run ``ticket``'s events through the loop and its clocks."""
+        state, suspended_from = NEW, ""
+        flags: list[str] = []
+        steps: list[tuple[str, str, datetime]] = []
+        reopened = escalations = 0
+        closed_at: datetime | None = None
+        next_state = self.table.next_state
+        for event in ticket.events:
+            payload: dict[str, Any] | None = event.payload or None
+            if (
+                event.trigger == "resume"
+                and suspended_from
+                and not (payload or {}).get("resume_to")
+            ):
+                payload = {**(payload or {}), "resume_to": suspended_from}
+            dest = next_state(state, event.trigger, payload)
+            if dest is None:
+                flags.append(f"{state}:{event.trigger}")
+                continue
+            if dest == "suspended" and state != "suspended":
+                suspended_from = state
+            if event.trigger == "reopen":
+                reopened += 1
+            elif event.trigger == "escalate":
+                escalations += 1
+            if dest in _TERMINAL and state not in _TERMINAL:
+                closed_at = event.at
+            state = dest
+            steps.append((event.trigger, dest, event.at))
+        opened_at = ticket.events[0].at
+        tier = self.tiers.tier_of(ticket.category)
+        due_at, on_time, handling, breaches = self._clocks(
+            ticket, tier, steps, opened_at, closed_at
+        )
+        return TicketOutcome(
+            ticket_id=ticket.ticket_id,
+            category=ticket.category,
+            area=ticket.area,
+            tier=tier,
+            channel=ticket.channel,
+            opened_at=opened_at,
+            due_at=due_at,
+            closed_at=closed_at,
+            on_time=on_time,
+            final_state=state,
+            reopened=reopened,
+            escalations=escalations,
+            stayed_in_grid=(tier in self.in_grid and escalations == 0) if closed_at else None,
+            conformance=tuple(flags),
+            handling=handling,
+            breaches=breaches,
+            source_due=ticket.source_due,
+            source_on_time=ticket.source_on_time,
+            first_line=ticket.first_line,
+            last_line=ticket.last_line,
+        )
+
+    def _clocks(
+        self,
+        ticket: SourceTicket,
+        tier: str,
+        steps: list[tuple[str, str, datetime]],
+        opened_at: datetime,
+        closed_at: datetime | None,
+    ) -> tuple[datetime | None, bool | None, timedelta | None, tuple[str, ...]]:
+        """``(due_at, on_time, handling time, breached clocks)``."""
+        cycles: list[ClockCycle] = []
+        handling = None if closed_at is None else closed_at - opened_at
+        if self.policy is not None:
+            rule = self.policy.select_for((ticket.category, tier, None, ticket.channel or None))
+            for plan in rule.clocks:
+                cycles.extend(run_clock(plan, steps))
+                if plan.name == self.clock and closed_at is not None and plan.working:
+                    handling = plan.calendar.working_time_between(opened_at, closed_at)
+        breaches = tuple(sorted({c.clock for c in cycles if c.breached}))
+        if self.due_from_source:
+            due = ticket.source_due
+            on_time = None if closed_at is None else (due is None or closed_at <= due)
+            return due, on_time, handling, breaches
+        mine = [c for c in cycles if c.clock == self.clock]
+        if not mine:
+            return None, (None if closed_at is None else True), handling, breaches
+        if closed_at is None:
+            return mine[0].due, None, handling, breaches
+        return mine[0].due, not any(c.breached for c in mine), handling, breaches

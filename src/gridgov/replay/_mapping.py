@@ -1,0 +1,233 @@
+"""The mapping file (映射文件): how one source's columns become gridgov tickets and events.
+
+A new city needs a new mapping file, not new code.  The file is TOML, validated
+with pydantic; every error names the file, the key (``area.levels[1].pattern``)
+and, when it can be found, the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gridgov.errors import PolicyError, Problem
+from gridgov.workflow import Trigger
+
+__all__ = [
+    "AreaLevelRule",
+    "AreaRules",
+    "ColumnMap",
+    "ReplayMapping",
+    "RoutingRules",
+    "SnapshotRules",
+    "load_mapping",
+]
+
+_TRIGGERS = frozenset(t.value for t in Trigger)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMap(_Strict):
+    """Which source column holds each gridgov field (empty: the source has no such column)."""
+
+    id: str
+    opened_at: str | None = None
+    closed_at: str | None = None
+    dispatched_at: str | None = None
+    due_at: str | None = None
+    verdict: str | None = None
+    status: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    unit: str | None = None
+    activity: str | None = None
+    at: str | None = None
+    actor: str | None = None
+    role: str | None = None
+    result: str | None = None
+
+
+class AreaLevelRule(_Strict):
+    """One area level read from one column and cleaned to a code.
+
+    ``pattern`` is a regular expression with one group: the group is the value
+    (Boston: ``"Ward 5"``, ``"05"``, ``"5"`` all give ``5``).  With ``integer``
+    the value is read as a number and written with ``format`` (``"{:04d}"`` turns
+    ``509`` into ``0509``); ``prefix`` is put before it.
+    """
+
+    level: str
+    column: str
+    pattern: str = r"^\s*(.+?)\s*$"
+    integer: bool = False
+    format: str = "{}"
+    prefix: str = ""
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        if compiled.groups != 1:
+            raise ValueError(f"needs exactly one (group), found {compiled.groups}")
+        return value
+
+    @model_validator(mode="after")
+    def _format_works(self) -> AreaLevelRule:
+        try:
+            self.format.format(509 if self.integer else "x")
+        except (ValueError, IndexError, KeyError) as exc:
+            raise ValueError(f"format {self.format!r} cannot write a value: {exc}") from exc
+        return self
+
+
+class AreaRules(_Strict):
+    """Area columns, coarse to fine; a ticket's area is its finest non-empty level.
+
+    ``missing`` is the area code for rows with no area at all (Boston: the city);
+    without it such rows are rejected.  ``nested`` checks that each finer level
+    lies within the coarser one in the area tree.
+    """
+
+    levels: list[AreaLevelRule] = Field(min_length=1)
+    missing: str | None = None
+    nested: bool = True
+
+
+class SnapshotRules(_Strict):
+    """The events a one-row-per-ticket snapshot implies.
+
+    ``on_open`` fire at the opening time (``dispatch`` at ``dispatched_at`` when
+    the source has it); ``on_close`` fire at the closing time when the status
+    column says closed (``closed_values``).
+    """
+
+    on_open: list[str] = ["report", "accept", "dispatch", "sign_for"]
+    on_close: list[str] = ["mark_handled", "close"]
+    closed_values: list[str] = ["Closed", "closed"]
+
+    @field_validator("on_open", "on_close")
+    @classmethod
+    def _known_triggers(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in _TRIGGERS]
+        if unknown:
+            raise ValueError(f"unknown trigger(s) {unknown}; expected some of {sorted(_TRIGGERS)}")
+        return value
+
+
+class RoutingRules(_Strict):
+    """Routing tiers (分级处置): which tier each category belongs to, and which tiers are
+    finished inside the grid (小事不出网格).
+
+    ``tiers`` maps a category (``*`` and ``?`` wildcards; first match wins) to a
+    tier name; a ticket stayed in the grid when its tier is one of
+    ``grid_tiers`` and it was never escalated.
+    """
+
+    tiers: dict[str, str] = {}
+    default_tier: str = "grid"
+    grid_tiers: list[str] = ["grid"]
+
+
+class ReplayMapping(_Strict):
+    """A whole mapping file: see ``docs/reference/mapping-file.md``."""
+
+    name: str
+    kind: Literal["snapshot", "events"]
+    format: Literal["csv", "jsonl", "xes"] | None = None
+    time_format: Annotated[str, Field(min_length=1)] = "iso"
+    timezone: str = "UTC"
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    columns: ColumnMap
+    area: AreaRules
+    snapshot: SnapshotRules = SnapshotRules()
+    routing: RoutingRules = RoutingRules()
+    activities: dict[str, str] = {}
+    payload: dict[str, str] = {}
+    ignore_activities: list[str] = []
+    on_time_values: list[str] = ["ONTIME", "on_time", "true"]
+    overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (expected an IANA name)") from exc
+        return value
+
+    @field_validator("activities")
+    @classmethod
+    def _activities_are_triggers(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {k: v for k, v in value.items() if v not in _TRIGGERS}
+        if bad:
+            raise ValueError(f"activities map to unknown triggers {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _columns_for_kind(self) -> ReplayMapping:
+        needed = ("opened_at",) if self.kind == "snapshot" else ("activity", "at")
+        missing = [n for n in needed if getattr(self.columns, n) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} source needs columns.{' and columns.'.join(missing)}")
+        if self.kind == "events" and not self.activities:
+            raise ValueError("an events source needs an [activities] table (activity = trigger)")
+        return self
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best effort: the line where the last named key of ``loc`` is written."""
+    names = [p for p in loc if isinstance(p, str)]
+    if not names:
+        return None
+    pattern = re.compile(rf"^\s*(\[+\s*)?[\"']?{re.escape(names[-1])}[\"']?\s*(=|\]|\.)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def load_mapping(path: str | Path) -> ReplayMapping:
+    """Read and validate a mapping file; raise :class:`PolicyError` naming every bad key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(str(path), f"cannot read mapping file: {exc.strerror}") from exc
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise PolicyError(str(path), f"not valid TOML: {exc}", line=line) from exc
+    try:
+        return ReplayMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                str(path),
+                err["msg"],
+                line=_line_of(text, err["loc"]),
+                field=_key_path(err["loc"]) or None,
+            )
+            for err in exc.errors()
+        ]
+        raise PolicyError.many(problems) from exc

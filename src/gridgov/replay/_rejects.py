@@ -1,0 +1,96 @@
+"""Rejected input rows (被拒记录): every row replay cannot use, with where and why.
+
+Nothing is dropped silently: each reject names the file, the line, the field
+and the reason, is counted by kind in the report, and is written to the
+rejects file.  With ``strict`` the first reject stops the replay.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO
+
+from gridgov.errors import InvalidInput, Problem
+
+__all__ = ["Reject", "RejectKind", "RejectLog"]
+
+
+class RejectKind(StrEnum):
+    """Why a row was rejected; the report counts rejects by kind."""
+
+    UNREADABLE = "unreadable"
+    MISSING_VALUE = "missing_value"
+    BAD_TIME = "bad_time"
+    BAD_VALUE = "bad_value"
+    UNKNOWN_AREA = "unknown_area"
+    AREA_MISMATCH = "area_mismatch"
+    UNKNOWN_ACTIVITY = "unknown_activity"
+    CLOSE_BEFORE_OPEN = "close_before_open"
+    OUT_OF_ORDER = "out_of_order"
+    DUPLICATE_ID = "duplicate_id"
+    AFTER_END = "after_end"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """One rejected row: ``line`` is 1-based in ``source``; ``field`` names the column."""
+
+    source: str
+    line: int
+    kind: RejectKind
+    reason: str
+    ticket_id: str = ""
+    field: str = ""
+
+    def as_problem(self) -> Problem:
+        """The same reject as an :class:`~gridgov.errors.Problem` (for ``--strict``)."""
+        return Problem(self.source, self.reason, line=self.line, field=self.field or None)
+
+
+REJECT_COLUMNS = ("source", "line", "ticket_id", "kind", "field", "reason")
+
+
+class RejectLog:
+    """Counts rejects by kind and writes them, one CSV row each, to ``path`` (if given)."""
+
+    def __init__(self, path: str | Path | None = None, *, strict: bool = False) -> None:
+        self.strict = strict
+        self.counts: Counter[str] = Counter()
+        self._file: IO[str] | None = None
+        self._writer: csv.DictWriter[str] | None = None
+        if path is not None:
+            self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
+            self._writer.writeheader()
+
+    def add(self, reject: Reject) -> None:
+        """Record one reject; raise :class:`InvalidInput` at once in strict mode."""
+        if self.strict:
+            raise InvalidInput([reject.as_problem()], what="input (--strict)")
+        self.counts[reject.kind.value] += 1
+        if self._writer is not None:
+            self._writer.writerow(
+                {
+                    "source": reject.source,
+                    "line": reject.line,
+                    "ticket_id": reject.ticket_id,
+                    "kind": reject.kind.value,
+                    "field": reject.field,
+                    "reason": reject.reason,
+                }
+            )
+
+    @property
+    def total(self) -> int:
+        """How many rows were rejected."""
+        return sum(self.counts.values())
+
+    def close(self) -> None:
+        """Flush and close the rejects file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None

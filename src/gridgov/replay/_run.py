@@ -1,0 +1,235 @@
+"""Running a whole replay: read, replay each ticket, count, write; optionally in parallel.
+
+:func:`run_replay` streams the input once.  With ``jobs > 1`` each worker
+process streams the file too but replays only its share of ticket ids (a stable
+hash), writes its own part files, and returns its counts; the parts are merged
+in the single-process order, so the outputs are identical to ``jobs=1``.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from gridgov.errors import GridGovError, InvalidInput, Problem
+from gridgov.replay._areas import AreaIndex
+from gridgov.replay._engine import ReplayEngine, TicketOutcome
+from gridgov.replay._mapping import ReplayMapping
+from gridgov.replay._readers import InputFile
+from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
+from gridgov.replay._report import ReplayReport, grouper
+from gridgov.replay._sources import partition_of, read_tickets
+from gridgov.replay._tickets_out import TicketWriter, outcome_row
+from gridgov.sla._policy import SlaPolicy
+
+__all__ = ["Progress", "ReplayOptions", "run_replay"]
+
+Progress = Callable[[int, int, int], None]
+"""``progress(tickets_done, bytes_read, bytes_total)``, called every few thousand tickets."""
+
+HEAT = "_heat"
+"""The hidden area × category grouping behind the HTML heat table."""
+
+
+class AreaLookup(AreaIndex, Protocol):
+    """An area tree that can also name an area's ancestor at a level (``--by area:LEVEL``)."""
+
+    def nearest_at_level(self, code: str, level: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """Everything one replay needs; keyword-only, like the CLI's options."""
+
+    input: Path
+    mapping: ReplayMapping
+    areas: AreaLookup | None = None
+    policy: SlaPolicy | None = None
+    due_from_source: bool = False
+    clock: str = "handling"
+    by: tuple[str, ...] = ()
+    tickets_out: Path | None = None
+    rejects_out: Path | None = None
+    strict: bool = False
+    jobs: int = 1
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _area_at_level(areas: AreaLookup | None) -> Callable[[str, str], str]:
+    cache: dict[tuple[str, str], str] = {}
+
+    def at_level(code: str, level: str) -> str:
+        key = (code, level)
+        found = cache.get(key)
+        if found is None:
+            area = areas.nearest_at_level(code, level) if areas is not None else None
+            found = cache[key] = area.code if area is not None else f"(above {level})"
+        return found
+
+    return at_level
+
+
+def _replay_share(
+    options: ReplayOptions, share: int, jobs: int, progress: Progress | None
+) -> Iterator[TicketOutcome | ReplayReport]:
+    """Replay the tickets of worker ``share``; yield outcomes, then the report last."""
+    source = InputFile(options.input, options.mapping.format, delimiter=options.mapping.delimiter)
+    rejects_path = options.rejects_out
+    if rejects_path is not None and jobs > 1:
+        rejects_path = Path(f"{rejects_path}.part{share}")
+    rejects = RejectLog(rejects_path, strict=options.strict)
+    engine = ReplayEngine(
+        options.mapping.routing,
+        policy=options.policy,
+        due_from_source=options.due_from_source,
+        clock=options.clock,
+    )
+    at_level = _area_at_level(options.areas)
+    dims = [(d, grouper(d, at_level)) for d in options.by]
+    area_dim = next((g for d, g in dims if d.startswith("area")), grouper("area"))
+    report = ReplayReport()
+    keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
+    try:
+        tickets = read_tickets(
+            options.mapping, source, areas=options.areas, rejects=rejects, keep=keep
+        )
+        for done, ticket in enumerate(tickets, start=1):
+            outcome = engine.replay(ticket)
+            keys = [(d, g(outcome)) for d, g in dims]
+            keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
+            report.add(outcome, keys)
+            yield outcome
+            if progress is not None and done % 2000 == 0:
+                progress(done, source.bytes_read(), source.bytes_total)
+    finally:
+        rejects.close()
+    report.rejects.update(rejects.counts)
+    yield report
+
+
+def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> ReplayReport:
+    """Replay ``options.input`` and return the report (writing the files the options ask for)."""
+    if options.jobs > 1:
+        return _run_parallel(options)
+    writer = TicketWriter(options.tickets_out) if options.tickets_out else None
+    report = ReplayReport()
+    try:
+        for item in _replay_share(options, 0, 1, progress):
+            if isinstance(item, ReplayReport):
+                report = item
+            elif writer is not None:
+                writer.write(item)
+    finally:
+        if writer is not None:
+            writer.close()
+    report.meta = _meta(options)
+    return report
+
+
+def _meta(options: ReplayOptions) -> dict[str, Any]:
+    policy = options.policy
+    return {
+        "input": str(options.input),
+        "source": options.mapping.name,
+        "policy": None
+        if policy is None
+        else {"name": policy.name, "fingerprint": policy.fingerprint},
+        "due_from_source": options.due_from_source,
+        "clock": options.clock,
+        "by": list(options.by),
+        **options.meta,
+    }
+
+
+# --------------------------------------------------------------------------- --jobs
+
+_WORKER_OPTIONS: ReplayOptions | None = None
+
+
+def _init_worker(options: ReplayOptions) -> None:
+    global _WORKER_OPTIONS
+    _WORKER_OPTIONS = options
+
+
+def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
+    """One worker: replay a share, write ticket rows with their order keys to a part file."""
+    options = _WORKER_OPTIONS
+    assert options is not None
+    part = None if options.tickets_out is None else Path(f"{options.tickets_out}.part{share}")
+    report: ReplayReport | None = None
+    try:
+        with open(os.devnull if part is None else part, "w", encoding="utf-8") as out:
+            for item in _replay_share(options, share, jobs, None):
+                if isinstance(item, ReplayReport):
+                    report = item
+                else:
+                    out.write(json.dumps([*item.order, outcome_row(item)]) + "\n")
+    except InvalidInput as exc:
+        return None, list(exc.problems)
+    except GridGovError as exc:
+        return None, [Problem(str(options.input), str(exc))]
+    return report, []
+
+
+def _run_parallel(options: ReplayOptions) -> ReplayReport:
+    jobs = options.jobs
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
+        results = list(pool.map(_work, range(jobs), [jobs] * jobs))
+    problems = [p for _, found in results for p in found]
+    if problems:
+        _remove_parts(options, jobs)
+        raise InvalidInput(problems, what="input")
+    report = ReplayReport()
+    for partial, _ in results:
+        assert partial is not None
+        report.merge(partial)
+    _merge_parts(options, jobs)
+    report.meta = _meta(replace(options, jobs=1)) | {"jobs": jobs}
+    return report
+
+
+def _part_rows(path: Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            last, first, row = json.loads(line)
+            yield last, first, row
+
+
+def _reject_rows(path: Path) -> Iterator[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as file:
+        yield from csv.DictReader(file)
+
+
+def _merge_parts(options: ReplayOptions, jobs: int) -> None:
+    if options.tickets_out is not None:
+        parts = [Path(f"{options.tickets_out}.part{k}") for k in range(jobs)]
+        writer = TicketWriter(options.tickets_out)
+        try:
+            for _, _, row in heapq.merge(*(_part_rows(p) for p in parts)):
+                writer.write_row(row)
+        finally:
+            writer.close()
+    if options.rejects_out is not None:
+        parts = [Path(f"{options.rejects_out}.part{k}") for k in range(jobs)]
+        with open(options.rejects_out, "w", encoding="utf-8", newline="") as file:
+            out = csv.DictWriter(file, REJECT_COLUMNS, lineterminator="\n")
+            out.writeheader()
+            streams = (_reject_rows(p) for p in parts)
+            out.writerows(heapq.merge(*streams, key=lambda r: int(r["line"])))
+    _remove_parts(options, jobs)
+
+
+def _remove_parts(options: ReplayOptions, jobs: int) -> None:
+    for base in (options.tickets_out, options.rejects_out):
+        if base is not None:
+            for k in range(jobs):
+                Path(f"{base}.part{k}").unlink(missing_ok=True)

@@ -1,0 +1,353 @@
+"""From rows to tickets: snapshot rows imply events, event-log rows are grouped by case.
+
+Both kinds of source become a stream of :class:`SourceTicket` (a ticket and its
+events in time order), ready for the engine.  A snapshot row is one ticket
+(报事记录 → its implied events: ``report`` at the opening time, ``mark_handled``
+and ``close`` at the closing time when the status says closed).  An event log
+is grouped by case id; a case leaves memory as soon as it reaches a final
+trigger, so memory grows with the number of *open* tickets, not with the file.
+Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gridgov.replay._areas import AreaCleaner, AreaIndex
+from gridgov.replay._mapping import ReplayMapping
+from gridgov.replay._readers import InputFile
+from gridgov.replay._rejects import Reject, RejectKind, RejectLog
+from gridgov.replay._times import TimeParser, time_parser
+
+__all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
+
+FINAL_TRIGGERS = frozenset({"close", "reject", "withdraw", "merge_into"})
+
+
+@dataclass(slots=True)
+class SourceEvent:
+    """One event as the source says it happened (before the lifecycle checks it)."""
+
+    trigger: str
+    at: datetime
+    line: int
+    actor: str = ""
+    role: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SourceTicket:
+    """A ticket as read from the source: its facts and its events in time order."""
+
+    ticket_id: str
+    first_line: int
+    area: str = ""
+    category: str = ""
+    channel: str = ""
+    unit: str = ""
+    source_due: datetime | None = None
+    source_on_time: bool | None = None
+    events: list[SourceEvent] = field(default_factory=list)
+    last_line: int = 0
+    """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+
+
+def partition_of(ticket_id: str, jobs: int) -> int:
+    """The worker (0 ≤ k < jobs) that replays ``ticket_id``: stable across runs and processes."""
+    return zlib.crc32(ticket_id.encode("utf-8")) % jobs if jobs > 1 else 0
+
+
+class _Columns:
+    """Positions of the mapped columns in each record."""
+
+    def __init__(self, mapping: ReplayMapping) -> None:
+        cols = mapping.columns
+        names: list[str] = []
+
+        def pos(name: str | None) -> int | None:
+            if name is None:
+                return None
+            if name not in names:
+                names.append(name)
+            return names.index(name)
+
+        self.id = pos(cols.id)
+        self.opened_at, self.closed_at = pos(cols.opened_at), pos(cols.closed_at)
+        self.dispatched_at, self.due_at = pos(cols.dispatched_at), pos(cols.due_at)
+        self.verdict, self.status = pos(cols.verdict), pos(cols.status)
+        self.category, self.channel, self.unit = (
+            pos(cols.category),
+            pos(cols.channel),
+            pos(cols.unit),
+        )
+        self.activity, self.at = pos(cols.activity), pos(cols.at)
+        self.actor, self.role, self.result = pos(cols.actor), pos(cols.role), pos(cols.result)
+        self.payload = {key: pos(column) for key, column in mapping.payload.items()}
+        self.area = [pos(level.column) for level in mapping.area.levels]
+        self.names = names
+
+
+def _get(values: tuple[str, ...], index: int | None) -> str:
+    return "" if index is None else values[index].strip()
+
+
+class _Reader:
+    """Shared state of one pass over a file: parsers, cleaner, the reject log."""
+
+    def __init__(
+        self,
+        mapping: ReplayMapping,
+        source: InputFile,
+        areas: AreaIndex | None,
+        rejects: RejectLog,
+        keep: Callable[[str], bool],
+    ) -> None:
+        self.mapping = mapping
+        self.source = source
+        self.name = str(source.path)
+        self.cols = _Columns(mapping)
+        self.parse: TimeParser = time_parser(mapping.time_format, mapping.timezone)
+        self.cleaner = AreaCleaner(mapping.area, areas)
+        self.rejects = rejects
+        self.keep = keep
+        self.on_time = frozenset(mapping.on_time_values)
+        self.overdue = frozenset(mapping.overdue_values)
+
+    def reject(
+        self, line: int, kind: RejectKind, reason: str, tid: str = "", col: str = ""
+    ) -> None:
+        self.rejects.add(Reject(self.name, line, kind, reason, tid, col))
+
+    def time(self, values: tuple[str, ...], index: int | None, line: int, tid: str) -> Any:
+        """The parsed time, ``None`` when empty, or ``False`` after rejecting the row."""
+        text = _get(values, index)
+        if not text:
+            return None
+        try:
+            return self.parse(text)
+        except ValueError as exc:
+            column = self.cols.names[index] if index is not None else ""
+            fmt = self.mapping.time_format
+            self.reject(
+                line, RejectKind.BAD_TIME, f"cannot read time {text!r} as {fmt}: {exc}", tid, column
+            )
+            return False
+
+    def facts(self, values: tuple[str, ...], line: int, tid: str) -> SourceTicket | None:
+        """The ticket-level facts of a row (area, category, source due and verdict)."""
+        c = self.cols
+        area, kind, why, column = self.cleaner.clean([_get(values, i) for i in c.area])
+        if area is None:
+            self.reject(line, kind or RejectKind.BAD_VALUE, why, tid, column)
+            return None
+        due = self.time(values, c.due_at, line, tid)
+        if due is False:
+            return None
+        verdict_text = _get(values, c.verdict)
+        verdict: bool | None = None
+        if verdict_text in self.on_time:
+            verdict = True
+        elif verdict_text in self.overdue:
+            verdict = False
+        elif verdict_text:
+            expected = sorted(self.on_time | self.overdue)
+            col = self.mapping.columns.verdict or ""
+            self.reject(
+                line,
+                RejectKind.BAD_VALUE,
+                f"verdict {verdict_text!r} is not one of {expected}",
+                tid,
+                col,
+            )
+            return None
+        return SourceTicket(
+            tid,
+            line,
+            area=area,
+            category=_get(values, c.category),
+            channel=_get(values, c.channel),
+            unit=_get(values, c.unit),
+            source_due=due,
+            source_on_time=verdict,
+        )
+
+
+def read_tickets(
+    mapping: ReplayMapping,
+    source: InputFile,
+    *,
+    areas: AreaIndex | None,
+    rejects: RejectLog,
+    keep: Callable[[str], bool] = lambda _tid: True,
+) -> Iterator[SourceTicket]:
+    """Every usable ticket of ``source``; unusable rows go to ``rejects``.
+
+    ``keep(ticket_id)`` selects the tickets of one worker under ``--jobs``; rows
+    of other tickets are skipped here and handled by their own worker.
+    """
+    reader = _Reader(mapping, source, areas, rejects, keep)
+    if mapping.kind == "snapshot":
+        return _snapshot(reader)
+    return _event_log(reader)
+
+
+def _snapshot(r: _Reader) -> Iterator[SourceTicket]:
+    c, rules = r.cols, r.mapping.snapshot
+    closed_values = frozenset(rules.closed_values)
+    seen: dict[str, int] = {}
+    for line, values in r.source.records(c.names):
+        if isinstance(values, str):
+            if r.keep(""):
+                r.reject(line, RejectKind.UNREADABLE, values)
+            continue
+        tid = _get(values, c.id)
+        if not r.keep(tid):
+            continue
+        if not tid:
+            r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
+            continue
+        if tid in seen:
+            r.reject(
+                line,
+                RejectKind.DUPLICATE_ID,
+                f"ticket id {tid!r} already on line {seen[tid]}",
+                tid,
+                r.mapping.columns.id,
+            )
+            continue
+        seen[tid] = line
+        ticket = _snapshot_ticket(r, values, line, tid, closed_values)
+        if ticket is not None:
+            yield ticket
+
+
+def _snapshot_ticket(
+    r: _Reader, values: tuple[str, ...], line: int, tid: str, closed_values: frozenset[str]
+) -> SourceTicket | None:
+    c, m = r.cols, r.mapping
+    opened = r.time(values, c.opened_at, line, tid)
+    if opened is None:
+        r.reject(line, RejectKind.MISSING_VALUE, "no opening time", tid, m.columns.opened_at or "")
+    if opened is None or opened is False:
+        return None
+    closed = r.time(values, c.closed_at, line, tid)
+    dispatched = r.time(values, c.dispatched_at, line, tid)
+    if closed is False or dispatched is False:
+        return None
+    status = _get(values, c.status)
+    is_closed = status in closed_values if c.status is not None else closed is not None
+    if is_closed and closed is None:
+        r.reject(
+            line,
+            RejectKind.MISSING_VALUE,
+            f"status {status!r} says closed but there is no closing time",
+            tid,
+            m.columns.closed_at or "",
+        )
+        return None
+    if closed is not None and not is_closed:
+        r.reject(
+            line,
+            RejectKind.BAD_VALUE,
+            f"a closing time but status {status!r} is not one of {sorted(closed_values)}",
+            tid,
+            m.columns.status or "",
+        )
+        return None
+    if closed is not None and closed < opened:
+        r.reject(
+            line,
+            RejectKind.CLOSE_BEFORE_OPEN,
+            f"closed {closed.isoformat()} before it opened {opened.isoformat()}",
+            tid,
+            m.columns.closed_at or "",
+        )
+        return None
+    ticket = r.facts(values, line, tid)
+    if ticket is None:
+        return None
+    for trigger in m.snapshot.on_open:
+        at = dispatched if trigger == "dispatch" and dispatched is not None else opened
+        ticket.events.append(SourceEvent(trigger, at, line))
+    if closed is not None:
+        result = _get(values, c.result) or "closed in source"
+        for trigger in m.snapshot.on_close:
+            ticket.events.append(SourceEvent(trigger, closed, line, payload={"result": result}))
+    ticket.last_line = line
+    return ticket
+
+
+def _event_log(r: _Reader) -> Iterator[SourceTicket]:
+    c, m = r.cols, r.mapping
+    activities, ignored = m.activities, frozenset(m.ignore_activities)
+    open_tickets: dict[str, SourceTicket] = {}
+    ended: dict[str, int] = {}
+    for line, values in r.source.records(c.names):
+        if isinstance(values, str):
+            if r.keep(""):
+                r.reject(line, RejectKind.UNREADABLE, values)
+            continue
+        tid = _get(values, c.id)
+        if not r.keep(tid):
+            continue
+        if not tid:
+            r.reject(line, RejectKind.MISSING_VALUE, "no case id", col=m.columns.id)
+            continue
+        activity = _get(values, c.activity)
+        if activity in ignored:
+            continue
+        trigger = activities.get(activity)
+        if trigger is None:
+            r.reject(
+                line,
+                RejectKind.UNKNOWN_ACTIVITY,
+                f"activity {activity!r} is not in [activities] or ignore_activities",
+                tid,
+                m.columns.activity or "",
+            )
+            continue
+        if tid in ended:
+            r.reject(
+                line,
+                RejectKind.AFTER_END,
+                f"case {tid!r} already ended on line {ended[tid]}",
+                tid,
+                m.columns.activity or "",
+            )
+            continue
+        at = r.time(values, c.at, line, tid)
+        if at is None:
+            r.reject(line, RejectKind.MISSING_VALUE, "no event time", tid, m.columns.at or "")
+            continue
+        if at is False:
+            continue
+        ticket = open_tickets.get(tid)
+        if ticket is None:
+            ticket = r.facts(values, line, tid)
+            if ticket is None:
+                continue
+            open_tickets[tid] = ticket
+        elif at < ticket.events[-1].at:
+            before = ticket.events[-1]
+            r.reject(
+                line,
+                RejectKind.OUT_OF_ORDER,
+                f"{at.isoformat()} is before the case's previous event "
+                f"on line {before.line} ({before.at.isoformat()})",
+                tid,
+                m.columns.at or "",
+            )
+            continue
+        payload = {k: v for k, i in c.payload.items() if (v := _get(values, i))}
+        actor, role = _get(values, c.actor), _get(values, c.role)
+        ticket.events.append(SourceEvent(trigger, at, line, actor, role, payload))
+        if trigger in FINAL_TRIGGERS:
+            ticket.last_line = line
+            ended[tid] = line
+            yield open_tickets.pop(tid)
+    yield from sorted(open_tickets.values(), key=lambda t: t.first_line)

@@ -1,0 +1,108 @@
+"""``--tickets-out``: one row per replayed ticket, as CSV or JSON Lines (by extension).
+
+Times are ISO 8601 with their offset; ``on_time`` is true/false, empty while the
+ticket is open; ``conformance`` lists the moves the loop refused
+(``state:trigger``), separated by ``;`` in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from gridgov.replay._engine import TicketOutcome
+
+__all__ = ["TICKET_COLUMNS", "TicketWriter", "outcome_row"]
+
+TICKET_COLUMNS = (
+    "ticket_id",
+    "category",
+    "area",
+    "tier",
+    "channel",
+    "opened_at",
+    "due_at",
+    "closed_at",
+    "on_time",
+    "final_state",
+    "reopened",
+    "escalations",
+    "stayed_in_grid",
+    "conformance",
+    "handling_hours",
+    "breaches",
+    "source_due_at",
+    "source_on_time",
+)
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else round(value / timedelta(hours=1), 4)
+
+
+def outcome_row(t: TicketOutcome) -> dict[str, Any]:
+    """The JSON-able row of one ticket."""
+    return {
+        "ticket_id": t.ticket_id,
+        "category": t.category,
+        "area": t.area,
+        "tier": t.tier,
+        "channel": t.channel,
+        "opened_at": _time(t.opened_at),
+        "due_at": _time(t.due_at),
+        "closed_at": _time(t.closed_at),
+        "on_time": t.on_time,
+        "final_state": t.final_state,
+        "reopened": t.reopened,
+        "escalations": t.escalations,
+        "stayed_in_grid": t.stayed_in_grid,
+        "conformance": list(t.conformance),
+        "handling_hours": _hours(t.handling),
+        "breaches": list(t.breaches),
+        "source_due_at": _time(t.source_due),
+        "source_on_time": t.source_on_time,
+    }
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+class TicketWriter:
+    """Writes ticket rows to ``path``: JSON Lines for ``.jsonl``/``.ndjson``, else CSV."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.jsonl = self.path.suffix.lower() in (".jsonl", ".ndjson", ".json")
+        self._file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._csv = None if self.jsonl else csv.writer(self._file, lineterminator="\n")
+        if self._csv is not None:
+            self._csv.writerow(TICKET_COLUMNS)
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        """Write one row made by :func:`outcome_row`."""
+        if self._csv is None:
+            self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            self._csv.writerow([_cell(row[c]) for c in TICKET_COLUMNS])
+
+    def write(self, outcome: TicketOutcome) -> None:
+        """Write one ticket."""
+        self.write_row(outcome_row(outcome))
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._file.close()
