@@ -1,0 +1,251 @@
+"""One cycle of one SLA clock on one ticket (一个时限周期), and its arithmetic.
+
+A cycle starts on a start trigger with a *budget* — the working (or elapsed) time
+allowed, fixed when it starts: ``due = calendar.add(start, duration)`` and
+``budget = time between start and due``.  While the ticket sits in a pause state
+the cycle does not run; the running segments are ``start → pause₁``,
+``resume₁ → pause₂``, … and the moment the cycle has used a fraction of its budget
+is found by walking them.  So a pause moves the deadline by exactly the paused
+working time, and a cycle recomputed under another policy needs nothing but
+its own record.
+
+A cycle is plain data: :meth:`ClockCycle.to_dict` / :meth:`ClockCycle.from_dict`
+round-trip through JSON for the store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from gridgov.sla._policy import ClockPlan
+
+__all__ = ["ClockCycle", "CycleOutcome"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
+class CycleOutcome(StrEnum):
+    """How a clock cycle ended."""
+
+    MET = "met"
+    """Stopped by its due time (按时)."""
+    BREACHED = "breached"
+    """Stopped after its due time (超时)."""
+    CANCELLED = "cancelled"
+    """The ticket ended (rejected, withdrawn, merged, closed) before a stop trigger, or a
+    new policy has no such clock."""
+
+
+def to_us(moment: datetime) -> int:
+    """An aware datetime as microseconds since the epoch (the heap's sort key)."""
+    return (moment - _EPOCH) // _ONE_US
+
+
+class ClockCycle:
+    """The record of one clock cycle.  Read it; only the engine changes it."""
+
+    __slots__ = (
+        "budget",
+        "calendar",
+        "calendar_fingerprint",
+        "clock",
+        "due",
+        "elapsed",
+        "fired",
+        "number",
+        "outcome",
+        "paused_since",
+        "pauses",
+        "policy_fingerprint",
+        "started_at",
+        "stopped_at",
+        "token",
+    )
+
+    def __init__(
+        self,
+        clock: str,
+        number: int,
+        started_at: datetime,
+        *,
+        calendar: str,
+        policy_fingerprint: str,
+    ) -> None:
+        self.clock = clock
+        self.number = number
+        """1 for the first cycle of this clock on the ticket, 2 after a reopen (重办) …"""
+        self.started_at = started_at
+        self.calendar = calendar
+        self.calendar_fingerprint = ""
+        self.policy_fingerprint = policy_fingerprint
+        self.due = started_at
+        self.budget = timedelta(0)
+        self.pauses: list[tuple[datetime, datetime]] = []
+        self.paused_since: datetime | None = None
+        self.fired: list[float] = []
+        """Fractions already announced (1.0 is the breach), in order."""
+        self.outcome: CycleOutcome | None = None
+        self.stopped_at: datetime | None = None
+        self.elapsed: timedelta | None = None
+        """Running time used, set when the cycle ends."""
+        self.token = 0
+
+    def __repr__(self) -> str:
+        state = self.outcome or ("paused" if self.paused_since else "running")
+        return f"<ClockCycle {self.clock}#{self.number} due {self.due.isoformat()} {state}>"
+
+    @property
+    def is_open(self) -> bool:
+        """True until the cycle is stopped or cancelled."""
+        return self.outcome is None
+
+    @property
+    def breached(self) -> bool:
+        """True once the breach has been announced or the cycle ended late."""
+        return 1.0 in self.fired or self.outcome is CycleOutcome.BREACHED
+
+    # ----------------------------------------------------------------- arithmetic
+
+    def plan_budget(self, plan: ClockPlan) -> None:
+        """Set due and budget from ``plan`` (at the start, or when the policy changes)."""
+        calendar = plan.calendar
+        first_due = calendar.add(self.started_at, plan.due)
+        self.calendar = plan.calendar_name
+        self.calendar_fingerprint = calendar.fingerprint
+        self.budget = _measure(plan, self.started_at, first_due)
+        self.due = first_due if not self.pauses else self._due_after_pauses(plan)
+
+    def used(self, plan: ClockPlan, until: datetime) -> timedelta:
+        """Running time used from the start up to ``until``."""
+        total = _measure(plan, self.started_at, until)
+        for begin, end in self.pauses:
+            total -= _measure(plan, begin, end)
+        if self.paused_since is not None and self.paused_since < until:
+            total -= _measure(plan, self.paused_since, until)
+        return total
+
+    def moment_of(self, plan: ClockPlan, fraction: float) -> datetime | None:
+        """When the cycle will have used ``fraction`` of its budget (None while paused
+        before reaching it)."""
+        if fraction == 1.0:
+            return self.due if self.paused_since is None else None
+        target = _ONE_US * round(self.budget / _ONE_US * fraction)
+        return self._moment_at(plan, target, False)
+
+    def _moment_at(
+        self, plan: ClockPlan, target: timedelta, ignore_open_pause: bool
+    ) -> datetime | None:
+        begin = self.started_at
+        for pause_start, pause_end in self.pauses:
+            segment = _measure(plan, begin, pause_start)
+            if target <= segment:
+                return _advance(plan, begin, target)
+            target -= segment
+            begin = pause_end
+        if self.paused_since is not None and not ignore_open_pause:
+            if target <= _measure(plan, begin, self.paused_since):
+                return _advance(plan, begin, target)
+            return None
+        return _advance(plan, begin, target)
+
+    def pause(self, at: datetime) -> None:
+        """Stop running at ``at`` (挂起)."""
+        self.paused_since = at
+
+    def resume(self, plan: ClockPlan, at: datetime) -> None:
+        """Run again from ``at``: the deadline moves by the paused working time."""
+        assert self.paused_since is not None
+        self.pauses.append((self.paused_since, at))
+        self.paused_since = None
+        self.due = self._due_after_pauses(plan)
+
+    def _due_after_pauses(self, plan: ClockPlan) -> datetime:
+        """The due time once every recorded pause is taken out (an open one ignored)."""
+        moment = self._moment_at(plan, self.budget, True)
+        assert moment is not None  # without an open pause every target is reachable
+        return moment
+
+    def end(
+        self, plan: ClockPlan | None, at: datetime, outcome: CycleOutcome | None = None
+    ) -> None:
+        """Stop at ``at``: met or breached by the due time, unless ``outcome`` is given.
+
+        ``plan`` is None when the clock no longer exists (a policy dropped it); the
+        elapsed time is then unknown."""
+        self.elapsed = self.used(plan, at) if plan is not None else None
+        if self.paused_since is not None:
+            self.pauses.append((self.paused_since, at))
+            self.paused_since = None
+        self.stopped_at = at
+        if outcome is None:
+            late = at > self.due or 1.0 in self.fired
+            outcome = CycleOutcome.BREACHED if late else CycleOutcome.MET
+        self.outcome = outcome
+
+    # ----------------------------------------------------------------- plain data
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able data: times as ISO 8601, durations as seconds."""
+        return {
+            "clock": self.clock,
+            "number": self.number,
+            "started_at": self.started_at.isoformat(),
+            "due": self.due.isoformat(),
+            "budget_seconds": self.budget.total_seconds(),
+            "pauses": [[a.isoformat(), b.isoformat()] for a, b in self.pauses],
+            "paused_since": _iso(self.paused_since),
+            "fired": list(self.fired),
+            "outcome": self.outcome.value if self.outcome else None,
+            "stopped_at": _iso(self.stopped_at),
+            "elapsed_seconds": self.elapsed.total_seconds() if self.elapsed is not None else None,
+            "calendar": self.calendar,
+            "calendar_fingerprint": self.calendar_fingerprint,
+            "policy_fingerprint": self.policy_fingerprint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClockCycle:
+        """The cycle :meth:`to_dict` described."""
+        cycle = cls(
+            data["clock"],
+            int(data["number"]),
+            datetime.fromisoformat(data["started_at"]),
+            calendar=data["calendar"],
+            policy_fingerprint=data["policy_fingerprint"],
+        )
+        cycle.calendar_fingerprint = data["calendar_fingerprint"]
+        cycle.due = datetime.fromisoformat(data["due"])
+        cycle.budget = timedelta(seconds=data["budget_seconds"])
+        cycle.pauses = [
+            (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in data["pauses"]
+        ]
+        cycle.paused_since = _time(data["paused_since"])
+        cycle.fired = [float(f) for f in data["fired"]]
+        cycle.outcome = CycleOutcome(data["outcome"]) if data["outcome"] else None
+        cycle.stopped_at = _time(data["stopped_at"])
+        elapsed = data["elapsed_seconds"]
+        cycle.elapsed = timedelta(seconds=elapsed) if elapsed is not None else None
+        return cycle
+
+
+def _measure(plan: ClockPlan, a: datetime, b: datetime) -> timedelta:
+    if plan.working:
+        return plan.calendar.working_time_between(a, b)
+    return timedelta(microseconds=to_us(b) - to_us(a))
+
+
+def _advance(plan: ClockPlan, start: datetime, amount: timedelta) -> datetime:
+    if plan.working:
+        return plan.calendar.add_working_time(start, amount)
+    return (start.astimezone(UTC) + amount).astimezone(start.tzinfo)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None

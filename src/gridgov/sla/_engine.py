@@ -1,0 +1,354 @@
+"""The SLA engine (时限引擎): clocks for many tickets, driven by transitions and time.
+
+Feed it every accepted transition with :meth:`SlaEngine.record` and move time with
+:meth:`SlaEngine.advance_to`; both return the :class:`SlaWarning` and
+:class:`SlaBreached` events that came due, in time order, each exactly once per
+clock cycle.  Time is only ever what the caller says: there are no threads, no
+sleeps and no wall clock, so replays and simulations run on historical time.
+
+A warning fires once time reaches its moment; a breach once time passes the due
+moment (a ticket handled exactly at its due time is on time, as in Boston's data).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from gridgov.errors import InvalidTime, TransitionNotAllowed, UnknownTicket
+from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
+from gridgov.sla._events import SlaBreached, SlaEvent, SlaWarning
+from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule, TicketAttributes
+from gridgov.workflow._states import TERMINAL_STATES
+
+__all__ = ["SlaEngine", "SlaTransition"]
+
+_TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+_ATTRIBUTE_KEYS = ("category", "tier", "priority", "channel")
+
+
+class SlaTransition(Protocol):
+    """What the engine reads from a workflow transition (``gridgov.workflow.TicketEvent``)."""
+
+    @property
+    def ticket_id(self) -> str: ...
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+class _Ticket:
+    """Everything the engine keeps for one ticket."""
+
+    __slots__ = ("attributes", "cycles", "open", "rule", "state", "ticket_id")
+
+    def __init__(self, ticket_id: str, attributes: TicketAttributes, rule: SlaRule) -> None:
+        self.ticket_id = ticket_id
+        self.attributes = attributes
+        self.rule = rule
+        self.state = "new"
+        self.cycles: list[ClockCycle] = []
+        self.open: dict[str, ClockCycle] = {}
+
+
+# (sort key µs, ticket id, clock position, threshold position, token, moment, cycle);
+# tokens are unique, so two entries never compare their moments or cycles.
+_Entry = tuple[int, str, int, int, int, datetime, ClockCycle]
+
+
+class SlaEngine:
+    """SLA clocks for every ticket it has been told about, under one :class:`SlaPolicy`."""
+
+    def __init__(self, policy: SlaPolicy) -> None:
+        self._policy = policy
+        self._tickets: dict[str, _Ticket] = {}
+        self._heap: list[_Entry] = []
+        self._tokens = itertools.count(1)
+
+    @property
+    def policy(self) -> SlaPolicy:
+        """The policy new clock cycles are computed with."""
+        return self._policy
+
+    def __len__(self) -> int:
+        return len(self._tickets)
+
+    def __contains__(self, ticket_id: object) -> bool:
+        return ticket_id in self._tickets
+
+    # ----------------------------------------------------------------- input
+
+    def record(
+        self, transition: SlaTransition, *, attributes: TicketAttributes | None = None
+    ) -> list[SlaEvent]:
+        """Apply one accepted transition; return the ticket's events due before it.
+
+        ``report`` registers the ticket; its rule is selected from ``attributes``
+        (category, tier, priority, channel) or else from the same keys in the payload.
+        """
+        at = _aware(transition.at)
+        ticket = self._tickets.get(transition.ticket_id)
+        if transition.trigger == "report":
+            if ticket is not None:
+                raise TransitionNotAllowed(
+                    transition.ticket_id,
+                    ticket.state,
+                    "report",
+                    "the SLA engine already has this ticket",
+                )
+            attributes = attributes or _attributes_of(transition.payload)
+            ticket = _Ticket(transition.ticket_id, attributes, self._policy.select_for(attributes))
+            self._tickets[ticket.ticket_id] = ticket
+        elif ticket is None:
+            raise UnknownTicket(transition.ticket_id)
+        events = self._fire_ticket(ticket, to_us(at))
+        self._apply(ticket, transition.trigger, transition.to_state, at)
+        return events
+
+    def _apply(self, ticket: _Ticket, trigger: str, to_state: str, at: datetime) -> None:
+        ticket.state = to_state
+        for position, plan in enumerate(ticket.rule.clocks):
+            cycle = ticket.open.get(plan.name)
+            if cycle is not None and trigger in plan.stop:
+                self._close(ticket, cycle, plan, at, None)
+                cycle = None
+            if cycle is None and trigger in plan.start and to_state not in _TERMINAL:
+                cycle = self._start(ticket, position, plan, at)
+            if cycle is None:
+                continue
+            if to_state in _TERMINAL:
+                self._close(ticket, cycle, plan, at, CycleOutcome.CANCELLED)
+            elif to_state in plan.pause_in and cycle.paused_since is None:
+                cycle.pause(at)
+                self._schedule(ticket, position, plan, cycle)
+            elif to_state not in plan.pause_in and cycle.paused_since is not None:
+                cycle.resume(plan, at)
+                self._schedule(ticket, position, plan, cycle)
+
+    def _start(self, ticket: _Ticket, position: int, plan: ClockPlan, at: datetime) -> ClockCycle:
+        number = 1 + sum(1 for c in ticket.cycles if c.clock == plan.name)
+        cycle = ClockCycle(
+            plan.name,
+            number,
+            at,
+            calendar=plan.calendar_name,
+            policy_fingerprint=self._policy.fingerprint,
+        )
+        cycle.plan_budget(plan)
+        ticket.cycles.append(cycle)
+        ticket.open[plan.name] = cycle
+        self._schedule(ticket, position, plan, cycle)
+        return cycle
+
+    def _close(
+        self,
+        ticket: _Ticket,
+        cycle: ClockCycle,
+        plan: ClockPlan,
+        at: datetime,
+        outcome: CycleOutcome | None,
+    ) -> None:
+        cycle.end(plan, at, outcome)
+        cycle.token = 0  # its heap entries are stale now
+        del ticket.open[cycle.clock]
+
+    # ----------------------------------------------------------------- time
+
+    def advance_to(self, moment: datetime) -> list[SlaEvent]:
+        """Every warning and breach due up to ``moment``, in time order, each once."""
+        limit = to_us(_aware(moment))
+        heap, events = self._heap, []
+        while heap and heap[0][0] <= limit:
+            _, ticket_id, position, index, token, at, cycle = heapq.heappop(heap)
+            if token == cycle.token:
+                events.append(self._fire(self._tickets[ticket_id], position, index, at, cycle))
+        return events
+
+    def _fire_ticket(self, ticket: _Ticket, limit: int) -> list[SlaEvent]:
+        """Fire this ticket's own events due up to ``limit`` (before a transition)."""
+        due = [
+            (key, position, index, moment, cycle)
+            for position, plan in enumerate(ticket.rule.clocks)
+            if (cycle := ticket.open.get(plan.name)) is not None
+            for index, key, moment in _pending(plan, cycle, limit)
+        ]
+        due.sort(key=lambda d: d[:3])
+        return [
+            self._fire(ticket, pos, index, moment, cycle) for _, pos, index, moment, cycle in due
+        ]
+
+    def _fire(
+        self, ticket: _Ticket, position: int, index: int, moment: datetime, cycle: ClockCycle
+    ) -> SlaEvent:
+        plan = ticket.rule.clocks[position]
+        fraction = plan.thresholds[index]
+        cycle.fired.append(fraction)
+        self._schedule(ticket, position, plan, cycle)
+        if fraction == 1.0:
+            return SlaBreached(
+                ticket.ticket_id, plan.name, cycle.number, moment, cycle.due, plan.on_breach
+            )
+        return SlaWarning(
+            ticket.ticket_id, plan.name, cycle.number, moment, cycle.due, fraction, plan.on_warning
+        )
+
+    def _schedule(self, ticket: _Ticket, position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
+        cycle.token = next(self._tokens)
+        for index, key, moment in _pending(plan, cycle, None):
+            entry = (key, ticket.ticket_id, position, index, cycle.token, moment, cycle)
+            heapq.heappush(self._heap, entry)
+            break
+
+    # ----------------------------------------------------------------- queries
+
+    def next_due(self, ticket_id: str) -> datetime | None:
+        """The next moment this ticket's clocks will announce something (a warning or a
+        breach), or None when nothing is pending; a store indexes it to know when to tick."""
+        ticket = self._ticket(ticket_id)
+        pending = [
+            (key, moment)
+            for plan in ticket.rule.clocks
+            if (cycle := ticket.open.get(plan.name)) is not None
+            for _, key, moment in itertools.islice(_pending(plan, cycle, None), 1)
+        ]
+        return min(pending)[1] if pending else None
+
+    def deadlines(self, ticket_id: str) -> dict[str, datetime]:
+        """The due time of each open clock of the ticket, by clock name."""
+        return {name: cycle.due for name, cycle in self._ticket(ticket_id).open.items()}
+
+    def cycles(self, ticket_id: str) -> tuple[ClockCycle, ...]:
+        """Every cycle of the ticket, open and ended, in the order they started."""
+        return tuple(self._ticket(ticket_id).cycles)
+
+    def open_tickets(self) -> Iterator[str]:
+        """Ids of tickets with at least one open clock cycle."""
+        return (t.ticket_id for t in self._tickets.values() if t.open)
+
+    def _ticket(self, ticket_id: str) -> _Ticket:
+        ticket = self._tickets.get(ticket_id)
+        if ticket is None:
+            raise UnknownTicket(ticket_id)
+        return ticket
+
+    # ----------------------------------------------------------------- persistence
+
+    def snapshot(self, ticket_id: str) -> dict[str, Any]:
+        """The ticket's clocks as JSON-able data (what a store persists)."""
+        ticket = self._ticket(ticket_id)
+        return {
+            "ticket_id": ticket.ticket_id,
+            "state": ticket.state,
+            "attributes": dict(zip(_ATTRIBUTE_KEYS, ticket.attributes, strict=True)),
+            "rule": ticket.rule.name,
+            "policy_fingerprint": self._policy.fingerprint,
+            "next_due": _iso(self.next_due(ticket_id)),
+            "cycles": [c.to_dict() for c in ticket.cycles],
+        }
+
+    def restore(self, data: Mapping[str, Any], *, at: datetime) -> bool:
+        """Load a :meth:`snapshot`; True when its open cycles had to be recomputed
+        because they were computed with another policy or calendar."""
+        attributes = _attributes_of(data["attributes"])
+        ticket = _Ticket(data["ticket_id"], attributes, self._policy.select_for(attributes))
+        ticket.state = data["state"]
+        ticket.cycles = [ClockCycle.from_dict(c) for c in data["cycles"]]
+        ticket.open = {c.clock: c for c in ticket.cycles if c.is_open}
+        self._tickets[ticket.ticket_id] = ticket
+        return self._recompute(ticket, _aware(at), only_if_stale=True)
+
+    def forget(self, ticket_id: str) -> dict[str, Any]:
+        """Drop the ticket (e.g. once closed and stored) and return its :meth:`snapshot`."""
+        data = self.snapshot(ticket_id)
+        for cycle in self._tickets.pop(ticket_id).open.values():
+            cycle.token = 0
+        return data
+
+    def use_policy(self, policy: SlaPolicy, *, at: datetime) -> list[str]:
+        """Switch to ``policy`` and recompute the open clocks of every ticket.
+
+        Each open cycle keeps its start, pauses and announced thresholds and gets the
+        new rule's budget and calendar; a clock the new rule lacks is cancelled ``at``
+        the moment of the change.  Ended cycles stay as they were.  Thresholds whose
+        new moment is already past are announced by the next :meth:`advance_to`.
+        Returns the ids of the tickets whose clocks changed.
+        """
+        self._policy = policy
+        at = _aware(at)
+        return [t.ticket_id for t in list(self._tickets.values()) if self._recompute(t, at, False)]
+
+    def _recompute(self, ticket: _Ticket, at: datetime, only_if_stale: bool) -> bool:
+        rule = self._policy.select_for(ticket.attributes)
+        ticket.rule = rule
+        changed = False
+        for cycle in list(ticket.open.values()):
+            if rule.clock(cycle.clock) is None:
+                cycle.end(None, at, CycleOutcome.CANCELLED)
+                cycle.token = 0
+                del ticket.open[cycle.clock]
+                changed = True
+        for position, plan in enumerate(rule.clocks):
+            still_open = ticket.open.get(plan.name)
+            if still_open is None:
+                continue
+            cycle = still_open
+            stale = (
+                cycle.policy_fingerprint != self._policy.fingerprint
+                or cycle.calendar_fingerprint != plan.calendar.fingerprint
+            )
+            if stale or not only_if_stale:
+                before = (cycle.due, cycle.budget)
+                cycle.policy_fingerprint = self._policy.fingerprint
+                cycle.plan_budget(plan)
+                changed = changed or stale or before != (cycle.due, cycle.budget)
+            self._schedule(ticket, position, plan, cycle)
+        return changed
+
+
+def _pending(
+    plan: ClockPlan, cycle: ClockCycle, limit: int | None
+) -> Iterator[tuple[int, int, datetime]]:
+    """The thresholds still to announce, in order, as (index, sort key, moment), up to
+    ``limit``.  A breach's key is one microsecond after the due moment: it is announced
+    once time is *past* the due time."""
+    last = cycle.fired[-1] if cycle.fired else 0.0
+    for index, fraction in enumerate(plan.thresholds):
+        if fraction <= last:
+            continue
+        moment = cycle.moment_of(plan, fraction)
+        if moment is None:
+            return
+        key = to_us(moment) + (1 if fraction == 1.0 else 0)
+        if limit is not None and key > limit:
+            return
+        yield index, key, moment
+
+
+def _attributes_of(values: Mapping[str, Any]) -> TicketAttributes:
+    found = [values.get(key) for key in _ATTRIBUTE_KEYS]
+    return (
+        None if found[0] is None else str(found[0]),
+        None if found[1] is None else str(found[1]),
+        None if found[2] is None else str(found[2]),
+        None if found[3] is None else str(found[3]),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
+    return moment
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

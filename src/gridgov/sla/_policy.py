@@ -1,0 +1,231 @@
+"""A compiled SLA policy (时限策略): rules that pick a ticket's clocks.
+
+:class:`SlaPolicy` is immutable and cheap to query: :meth:`SlaPolicy.select` finds
+the first rule that matches a ticket (category, tier, priority, channel) and
+returns its :class:`SlaRule` — a tuple of :class:`ClockPlan`, one per clock, with
+its calendar already built.  Selections are cached, so a replay of millions of
+tickets pays for matching once per distinct combination.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gridgov.errors import PolicyError
+from gridgov.sla._calendar_port import CalendarPort
+from gridgov.sla._duration import Duration
+from gridgov.sla._events import SlaAction
+from gridgov.sla._policy_schema import ActionSpec, ClockSpec, PolicyDocument
+
+__all__ = ["ClockPlan", "SlaPolicy", "SlaRule", "TicketAttributes"]
+
+TicketAttributes = tuple[str | None, str | None, str | None, str | None]
+"""(category, tier, priority, channel): what rules select on."""
+
+_KEYS = ("category", "tier", "priority", "channel")
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPlan:
+    """One clock of one rule, ready to run: triggers as sets, calendar built."""
+
+    name: str
+    label_zh: str
+    start: frozenset[str]
+    stop: frozenset[str]
+    pause_in: frozenset[str]
+    calendar_name: str
+    calendar: CalendarPort
+    due: Duration
+    due_text: str
+    thresholds: tuple[float, ...]
+    """Warning fractions, then ``1.0`` for the breach."""
+    on_warning: tuple[SlaAction, ...]
+    on_breach: tuple[SlaAction, ...]
+
+    @property
+    def working(self) -> bool:
+        """True when the clock counts working time; False for calendar (wall) time."""
+        return self.due.is_working
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRule:
+    """The clocks a selected ticket gets, and the rule that gave them."""
+
+    name: str
+    label_zh: str
+    clocks: tuple[ClockPlan, ...]
+
+    def clock(self, name: str) -> ClockPlan | None:
+        """The plan for clock ``name``, or None when this rule has no such clock."""
+        return next((c for c in self.clocks if c.name == name), None)
+
+
+def _matcher(values: list[str] | None) -> Callable[[str | None], bool] | None:
+    if values is None:
+        return None
+    exact = frozenset(v for v in values if not any(ch in v for ch in "*?["))
+    patterns = [v for v in values if v not in exact]
+    regex = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+
+    def matches(value: str | None) -> bool:
+        if value is None:
+            return False
+        return value in exact or (regex is not None and regex.match(value) is not None)
+
+    return matches
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    rule: SlaRule
+    matchers: tuple[Callable[[str | None], bool] | None, ...]
+
+    def matches(self, attributes: TicketAttributes) -> bool:
+        return all(m is None or m(v) for m, v in zip(self.matchers, attributes, strict=True))
+
+
+def _actions(specs: list[ActionSpec]) -> tuple[SlaAction, ...]:
+    return tuple(SlaAction(s.action, s.role, s.levels, s.note) for s in specs)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """A validated, compiled policy.  Build it with :func:`~gridgov.sla.load_policy`
+    or :meth:`from_document`; ``fingerprint`` changes whenever any rule, clock or
+    calendar changes, so a ticket can tell which policy its clocks came from."""
+
+    name: str
+    version: str
+    fingerprint: str
+    source: str
+    document: PolicyDocument = field(repr=False)
+    calendars: Mapping[str, CalendarPort] = field(repr=False)
+    _rules: tuple[_CompiledRule, ...] = field(repr=False)
+    _cache: dict[TicketAttributes, SlaRule] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_document(
+        cls,
+        document: PolicyDocument,
+        calendars: Mapping[str, CalendarPort],
+        *,
+        source: str = "<policy>",
+    ) -> SlaPolicy:
+        """Compile ``document``; ``calendars`` must hold every calendar its clocks name."""
+        compiled = [
+            _CompiledRule(
+                _compile_rule(document, index, calendars, source),
+                tuple(_matcher(getattr(rule.match, key)) for key in _KEYS),
+            )
+            for index, rule in enumerate(document.rules)
+        ]
+        if not document.rules or not document.rules[-1].match.is_catch_all:
+            default = _compile_rule(document, None, calendars, source)
+            compiled.append(_CompiledRule(default, (None, None, None, None)))
+        return cls(
+            name=document.policy.name,
+            version=document.policy.version,
+            fingerprint=_fingerprint(document, calendars),
+            source=source,
+            document=document,
+            calendars=dict(calendars),
+            _rules=tuple(compiled),
+        )
+
+    @property
+    def rules(self) -> tuple[SlaRule, ...]:
+        """Every rule in order, the default last."""
+        return tuple(c.rule for c in self._rules)
+
+    def select(
+        self,
+        *,
+        category: str | None = None,
+        tier: str | None = None,
+        priority: str | None = None,
+        channel: str | None = None,
+    ) -> SlaRule:
+        """The first rule that matches this ticket (the default when none does)."""
+        return self.select_for((category, tier, priority, channel))
+
+    def select_for(self, attributes: TicketAttributes) -> SlaRule:
+        """:meth:`select` with the attributes as a (category, tier, priority, channel) tuple."""
+        found = self._cache.get(attributes)
+        if found is None:
+            found = next(c.rule for c in self._rules if c.matches(attributes))
+            self._cache[attributes] = found
+        return found
+
+
+def _compile_rule(
+    document: PolicyDocument,
+    index: int | None,
+    calendars: Mapping[str, CalendarPort],
+    source: str,
+) -> SlaRule:
+    """Rule ``index`` of the document, or the implicit default rule when ``index`` is None."""
+    rule = document.rules[index] if index is not None else None
+    plans = []
+    for name, base in document.clocks.items():
+        override = rule.clocks.get(name) if rule else None
+        spec = override.apply(base) if override else base
+        if not spec.enabled:
+            continue
+        where = f"rules[{index}].clocks.{name}" if override else f"clocks.{name}"
+        plans.append(_plan(name, spec, calendars, source, where))
+    if rule is None:
+        return SlaRule("default", "默认", tuple(plans))
+    return SlaRule(rule.name, rule.label_zh, tuple(plans))
+
+
+def _plan(
+    name: str, spec: ClockSpec, calendars: Mapping[str, CalendarPort], source: str, where: str
+) -> ClockPlan:
+    calendar = calendars.get(spec.calendar)
+    if calendar is None:
+        raise PolicyError(
+            source,
+            f"calendar {spec.calendar!r} is not defined: add a [calendars.{spec.calendar}] "
+            f"table or pass it in (known: {', '.join(sorted(calendars)) or 'none'})",
+            key=f"{where}.calendar",
+        )
+    return ClockPlan(
+        name=name,
+        label_zh=spec.label_zh,
+        start=frozenset(spec.start),
+        stop=frozenset(spec.stop),
+        pause_in=frozenset(spec.pause_in),
+        calendar_name=spec.calendar,
+        calendar=calendar,
+        due=_duration(spec.due),
+        due_text=spec.due,
+        thresholds=(*spec.warn_at, 1.0),
+        on_warning=_actions(spec.on_warning),
+        on_breach=_actions(spec.on_breach),
+    )
+
+
+def _duration(text: str) -> Duration:
+    return Duration.parse(text)
+
+
+def _fingerprint(document: PolicyDocument, calendars: Mapping[str, CalendarPort]) -> str:
+    used = sorted({c.calendar for c in document.clocks.values()} | _override_calendars(document))
+    content: dict[str, Any] = {
+        "document": document.model_dump(mode="json"),
+        "calendars": {n: calendars[n].fingerprint for n in used if n in calendars},
+    }
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _override_calendars(document: PolicyDocument) -> set[str]:
+    return {o.calendar for r in document.rules for o in r.clocks.values() if o.calendar is not None}
