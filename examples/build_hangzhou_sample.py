@@ -140,6 +140,7 @@ def build() -> dict[str, Any]:
         unit(f"HZ-XS-LPL-pm{i}", f"{estate}物业服务中心", "property_company", "HZ-XS-LPL")
         for i, estate in enumerate(["右岸澜庭", "四季华庭", "晨悦湾"], start=1)
     ]
+    units.append(unit("HZ-YH-CQ-ZM-pm", "朱庙社区物业服务中心", "property_company", "HZ-YH-CQ-ZM"))
     return {"levels": LEVELS, "areas": areas, "units": units}
 
 

@@ -21,6 +21,8 @@ __all__ = ["main"]
 # name -> "module:attribute"; each module defines one click command or group.
 _COMMANDS: dict[str, str] = {
     # "name": "gridgov.cli._module:command",
+    "areas": "gridgov.cli._areas:areas",
+    "demo": "gridgov.cli._demo:demo",
 }
 
 

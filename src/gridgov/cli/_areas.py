@@ -1,0 +1,241 @@
+"""``gridgov areas``: check, load, browse and convert area hierarchy files."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from gridgov.cli._output import emit, format_option
+from gridgov.grid import (
+    SAMPLES,
+    Area,
+    AreaFile,
+    AreaTree,
+    LevelSet,
+    Sample,
+    load_areas,
+    load_sample,
+    write_areas,
+)
+
+__all__ = ["areas"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _levels(_ctx: click.Context, _param: click.Parameter, value: str | None) -> LevelSet | None:
+    if value is None:
+        return None
+    try:
+        return LevelSet.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+_LEVELS_HELP = (
+    "Level set, shallowest first, '?' marks optional: 'city > district > street? > community'. "
+    "Overrides the file's own (CSV: a '# levels: ...' comment line; JSON/TOML: a 'levels' key)."
+)
+
+
+def _file_options(func: F) -> F:
+    """``--levels`` and ``--units`` for commands that read a file argument."""
+    func = click.option(
+        "--units", type=_FILE, help="A units CSV: code,name,kind,area_code,department."
+    )(func)
+    return click.option("--levels", callback=_levels, help=_LEVELS_HELP)(func)
+
+
+def _source_options(func: F) -> F:
+    """``--file`` or ``--sample`` (plus ``--levels`` and ``--units``) for browsing commands."""
+    func = _file_options(func)
+    func = click.option(
+        "--sample", type=click.Choice(sorted(SAMPLES)), help="Use a sample shipped with gridgov."
+    )(func)
+    return click.option("--file", "file", type=_FILE, help="An area file (.csv, .json, .toml).")(
+        func
+    )
+
+
+def _open(
+    file: Path | None, sample: str | None, levels: LevelSet | None, units: Path | None
+) -> AreaFile:
+    if (file is None) == (sample is None):
+        raise click.UsageError("give exactly one of --file FILE or --sample NAME")
+    if file is not None:
+        return load_areas(file, levels=levels, units=units)
+    return load_sample(cast(Sample, sample))
+
+
+def _summary_rows(loaded: AreaFile) -> list[dict[str, object]]:
+    tree = loaded.tree
+    rows: list[dict[str, object]] = [
+        {"level": level, "label_zh": tree.levels.label_zh(level), "areas": count}
+        for level, count in tree.count_by_level().items()
+    ]
+    rows.append({"level": "(units)", "label_zh": "人员/单位", "areas": len(loaded.directory)})
+    return rows
+
+
+@click.group()
+def areas() -> None:
+    """The area hierarchy (治理层级): validate, import, browse and export area files.
+
+    Files are CSV (code,name,level,parent_code[,name_en,households,population,lon,lat,bbox,...]),
+    JSON or TOML (levels, areas, units).  A file with any error is rejected as a
+    whole, and every problem is listed with its file, line and field.
+    """
+
+
+@areas.command()
+@click.argument("file", type=_FILE)
+@_file_options
+@format_option()
+def validate(file: Path, levels: LevelSet | None, units: Path | None, fmt: str) -> None:
+    """Check FILE and list every problem; prints the counts per level when it is valid."""
+    loaded = load_areas(file, levels=levels, units=units)
+    emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: valid")
+
+
+@areas.command("import")
+@click.argument("file", type=_FILE)
+@_file_options
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Also save the areas into this database (done by gridgov.store's import_areas; "
+    "without it, nothing is written anywhere).",
+)
+@format_option()
+def import_(
+    file: Path, levels: LevelSet | None, units: Path | None, db: str | None, fmt: str
+) -> None:
+    """Load FILE (all or nothing) into an area tree and print what it holds.
+
+    Without --db this checks and loads in memory only; with --db URL the store
+    writes the areas and units into that database.
+    """
+    loaded = load_areas(file, levels=levels, units=units)
+    if db is not None:
+        store = importlib.import_module("gridgov.store")
+        save = getattr(store, "import_areas", None)
+        if save is None:
+            raise click.UsageError("this gridgov has no database import for areas yet (--db)")
+        save(db, loaded)
+    emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: loaded")
+
+
+def _tree_label(tree: AreaTree, area: Area) -> str:
+    below = tree.count_by_level(area.code)
+    below.pop(area.level, None)
+    counts = ", ".join(f"{n} {level}" for level, n in below.items())
+    suffix = f" — {counts}" if counts else ""
+    return f"{area.label} [dim]{area.code} · {tree.levels.label_zh(area.level)}{suffix}[/dim]"
+
+
+def _print_tree(tree: AreaTree, code: str | None, depth: int | None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    top = Tree(f"{len(tree)} areas") if code is None else None
+    branches: dict[str, Tree] = {}
+    for area, relative in tree.walk(code, max_depth=depth):
+        label = _tree_label(tree, area).replace(area.label, escape(area.label), 1)
+        parent = branches.get(area.parent_code or "") if relative else top
+        branch = parent.add(label) if parent is not None else Tree(label)
+        top = top or branch
+        branches[area.code] = branch
+    if top is not None:
+        Console(soft_wrap=True).print(top, crop=False)
+
+
+@areas.command()
+@click.argument("code", required=False)
+@_source_options
+@click.option("--depth", type=click.IntRange(min=0), help="How many levels below CODE to show.")
+@format_option()
+def tree(
+    code: str | None,
+    file: Path | None,
+    sample: str | None,
+    levels: LevelSet | None,
+    units: Path | None,
+    depth: int | None,
+    fmt: str,
+) -> None:
+    """Print the hierarchy from CODE (default: every root) down, with counts per level."""
+    loaded = _open(file, sample, levels, units)
+    if code is not None:
+        loaded.tree.get(code)
+    if fmt == "table":
+        _print_tree(loaded.tree, code, depth)
+        return
+    rows = [
+        {"code": a.code, "name": a.name, "level": a.level, "parent_code": a.parent_code, "depth": d}
+        for a, d in loaded.tree.walk(code, max_depth=depth)
+    ]
+    emit(rows, ["code", "name", "level", "parent_code", "depth"], fmt)
+
+
+@areas.command()
+@click.argument("code")
+@_source_options
+@format_option()
+def show(
+    code: str,
+    file: Path | None,
+    sample: str | None,
+    levels: LevelSet | None,
+    units: Path | None,
+    fmt: str,
+) -> None:
+    """Show one area: its path, metadata, what lies below it and the units covering it."""
+    loaded = _open(file, sample, levels, units)
+    tree, area = loaded.tree, loaded.tree.get(code)
+    below = tree.count_by_level(code)
+    below[area.level] -= 1
+    rows: list[dict[str, object]] = [
+        {"field": "code", "value": area.code},
+        {"field": "name", "value": area.label},
+        {"field": "level", "value": f"{area.level} ({tree.levels.label_zh(area.level)})"},
+        {"field": "path", "value": " > ".join(a.name for a in tree.path(code))},
+        {"field": "children", "value": len(tree.children(code))},
+        {
+            "field": "below",
+            "value": ", ".join(f"{n} {lv}" for lv, n in below.items() if n) or "-",
+        },
+    ]
+    optional = {
+        "households": area.households,
+        "population": area.population,
+        "geometry": area.geometry,
+    }
+    rows += [
+        {"field": k, "value": v} for k, v in {**optional, **area.extra}.items() if v is not None
+    ]
+    rows += [
+        {"field": f"unit: {u.label_zh}", "value": f"{u.name} ({u.code} @ {u.area_code})"}
+        for u in loaded.directory.covering(code)
+    ]
+    emit(rows, ["field", "value"], fmt, title=f"{area.name} {area.code}")
+
+
+@areas.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_source_options
+def export(
+    out: Path, file: Path | None, sample: str | None, levels: LevelSet | None, units: Path | None
+) -> None:
+    """Write the hierarchy to OUT as CSV, JSON or TOML (by OUT's suffix).
+
+    Units are written into JSON and TOML files; CSV holds the areas only.
+    """
+    loaded = _open(file, sample, levels, units)
+    write_areas(out, loaded.tree, directory=loaded.directory)
+    click.echo(f"wrote {len(loaded.tree)} areas to {out}")
