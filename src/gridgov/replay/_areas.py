@@ -40,6 +40,8 @@ def _clean_one(rule: AreaLevelRule, pattern: re.Pattern[str], raw: str) -> str |
             number = int(float(value))
         except ValueError:
             return None
+        if rule.split is not None:
+            return rule.prefix + rule.format.format(*divmod(number, rule.split))
         return rule.prefix + rule.format.format(number)
     return rule.prefix + rule.format.format(value)
 

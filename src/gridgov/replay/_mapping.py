@@ -59,14 +59,18 @@ class AreaLevelRule(_Strict):
 
     ``pattern`` is a regular expression with one group: the group is the value
     (Boston: ``"Ward 5"``, ``"05"``, ``"5"`` all give ``5``).  With ``integer``
-    the value is read as a number and written with ``format`` (``"{:04d}"`` turns
-    ``509`` into ``0509``); ``prefix`` is put before it.
+    the value is read as a number and written with ``format`` (``"W{:02d}"`` turns
+    ``5`` into ``W05``); with ``split = 100`` the number is first cut in two,
+    ``n // 100`` and ``n % 100``, for codes that embed their parent (Boston's
+    precinct ``509`` → ``"BOS-W{0:02d}-P{1:02d}"`` → ``BOS-W05-P09``).
+    ``prefix`` is put before the result.
     """
 
     level: str
     column: str
     pattern: str = r"^\s*(.+?)\s*$"
     integer: bool = False
+    split: Annotated[int, Field(ge=2)] | None = None
     format: str = "{}"
     prefix: str = ""
 
@@ -83,8 +87,13 @@ class AreaLevelRule(_Strict):
 
     @model_validator(mode="after")
     def _format_works(self) -> AreaLevelRule:
+        if self.split is not None and not self.integer:
+            raise ValueError("split needs integer = true")
         try:
-            self.format.format(509 if self.integer else "x")
+            if self.split is not None:
+                self.format.format(*divmod(509, self.split))
+            else:
+                self.format.format(509 if self.integer else "x")
         except (ValueError, IndexError, KeyError) as exc:
             raise ValueError(f"format {self.format!r} cannot write a value: {exc}") from exc
         return self
