@@ -1,0 +1,258 @@
+"""The SLA engine on the default policy: cycles, pauses, reopen, warnings, breaches."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gridgov.errors import CalendarUnknownYear, TransitionNotAllowed, UnknownTicket
+from gridgov.sla import (
+    CycleOutcome,
+    SlaBreached,
+    SlaEngine,
+    SlaWarning,
+    load_default_policy,
+)
+from gridgov.workflow import TicketEvent
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TUE = datetime(2025, 3, 4, 9, 0, tzinfo=SHANGHAI)  # an ordinary working Tuesday
+
+
+class Ticket:
+    """Writes a ticket's transitions the way the workflow records them."""
+
+    def __init__(self, engine: SlaEngine, ticket_id: str = "T1") -> None:
+        self.engine, self.ticket_id, self.seq, self.state = engine, ticket_id, 0, "new"
+
+    def do(self, trigger: str, to_state: str, at: datetime, **payload: Any) -> list[Any]:
+        self.seq += 1
+        event = TicketEvent(
+            ticket_id=self.ticket_id, seq=self.seq, trigger=trigger, from_state=self.state,
+            to_state=to_state, actor_id="w1", actor_role="grid_worker", at=at, payload=payload,
+        )  # fmt: skip
+        self.state = to_state
+        return self.engine.record(event)
+
+    def report(self, at: datetime, **payload: Any) -> list[Any]:
+        return self.do(
+            "report", "reported", at, **{"category": "noise", "tier": "small", **payload}
+        )
+
+    def to_in_progress(self, at: datetime) -> None:
+        self.do("accept", "accepted", at)
+        self.do("dispatch", "dispatched", at)
+        self.do("sign_for", "in_progress", at)
+
+
+@pytest.fixture
+def engine() -> SlaEngine:
+    return SlaEngine(load_default_policy())
+
+
+def test_response_breach_fires_once_with_its_due_time_and_actions(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE)
+    events = engine.advance_to(TUE + timedelta(hours=1))
+    response = [e for e in events if e.clock == "response"]
+    assert [type(e).__name__ for e in response] == ["SlaWarning", "SlaBreached"]
+    assert response[0].at == TUE + timedelta(minutes=3)  # 60% of 5 minutes
+    assert response[1].due == response[1].at == TUE + timedelta(minutes=5)
+    assert [(a.action, a.role) for a in response[1].actions] == [("notify", "grid_head")]
+    assert [e for e in engine.advance_to(TUE + timedelta(hours=2)) if e.clock == "response"] == []
+
+
+def test_signing_for_in_time_meets_the_response_clock(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.to_in_progress(TUE + timedelta(minutes=4))
+    response = engine.cycles("T1")[0]
+    assert (response.clock, response.outcome) == ("response", CycleOutcome.MET)
+    assert response.elapsed == timedelta(minutes=4)
+    assert [e.clock for e in engine.advance_to(TUE + timedelta(hours=1))] == []
+
+
+def test_stop_exactly_at_the_due_time_is_on_time(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    engine.advance_to(TUE + timedelta(minutes=5))  # reaching the due time is not a breach
+    events = ticket.do("accept", "accepted", TUE + timedelta(minutes=5))
+    events += ticket.do("dispatch", "dispatched", TUE + timedelta(minutes=5))
+    events += ticket.do("sign_for", "in_progress", TUE + timedelta(minutes=5))
+    assert events == []
+    assert engine.cycles("T1")[0].outcome is CycleOutcome.MET
+
+
+def test_late_transition_first_announces_what_was_due_before_it(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    events = ticket.do("accept", "accepted", TUE + timedelta(minutes=7))
+    assert [(type(e).__name__, e.clock) for e in events] == [
+        ("SlaWarning", "response"),
+        ("SlaBreached", "response"),
+    ]
+    ticket.do("dispatch", "dispatched", TUE + timedelta(minutes=8))
+    ticket.do("sign_for", "in_progress", TUE + timedelta(minutes=9))
+    response = engine.cycles("T1")[0]
+    assert response.outcome is CycleOutcome.BREACHED
+    assert response.elapsed == timedelta(minutes=9)
+
+
+def test_handling_warnings_come_in_order_then_the_breach(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.to_in_progress(TUE + timedelta(minutes=1))
+    events = engine.advance_to(TUE + timedelta(days=2))
+    handling = [e for e in events if e.clock == "handling"]
+    assert [(type(e).__name__, e.at - TUE) for e in handling] == [
+        ("SlaWarning", timedelta(hours=12)),
+        ("SlaWarning", timedelta(hours=19, minutes=12)),
+        ("SlaBreached", timedelta(hours=24)),
+    ]
+    assert [getattr(e, "fraction", 1.0) for e in handling] == [0.5, 0.8, 1.0]
+    assert [a.action for a in handling[-1].actions] == ["supervise", "escalate"]
+    assert events == sorted(events, key=lambda e: e.at)
+
+
+def test_suspension_moves_the_deadline_by_the_paused_time(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.to_in_progress(TUE)
+    ticket.do("suspend", "suspended", TUE + timedelta(hours=2))
+    assert engine.next_due("T1") is None  # nothing runs while suspended (挂起)
+    ticket.do("resume", "in_progress", TUE + timedelta(hours=7), resume_to="in_progress")
+    assert engine.deadlines("T1")["handling"] == TUE + timedelta(hours=29)
+    events = engine.advance_to(TUE + timedelta(days=3))
+    assert [e.at - TUE for e in events] == [
+        timedelta(hours=12 + 5),
+        timedelta(hours=19, minutes=12) + timedelta(hours=5),
+        timedelta(hours=29),
+    ]
+
+
+def test_reopen_starts_a_new_handling_cycle_and_keeps_the_old_one(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.to_in_progress(TUE)
+    ticket.do("mark_handled", "handled", TUE + timedelta(hours=30), result="cleaned")
+    ticket.do("reopen", "dispatched", TUE + timedelta(hours=31))
+    handling = [c for c in engine.cycles("T1") if c.clock == "handling"]
+    assert [(c.number, c.outcome) for c in handling] == [
+        (1, CycleOutcome.BREACHED),
+        (2, None),
+    ]
+    assert handling[0].elapsed == timedelta(hours=30)
+    assert handling[1].due == TUE + timedelta(hours=31 + 24)
+    review = next(c for c in engine.cycles("T1") if c.clock == "review")
+    assert review.outcome is CycleOutcome.MET  # reopening ends the wait for a review
+
+
+def test_review_clock_runs_on_working_days_and_asks_to_auto_close(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    friday = datetime(2025, 3, 7, 10, 15, tzinfo=SHANGHAI)
+    ticket.report(friday - timedelta(hours=1))
+    ticket.to_in_progress(friday - timedelta(hours=1))
+    ticket.do("mark_handled", "handled", friday, result="fixed")
+    # 3 working days after Friday 10:15, skipping the weekend: Wednesday 10:15.
+    assert engine.deadlines("T1")["review"] == datetime(2025, 3, 12, 10, 15, tzinfo=SHANGHAI)
+    breach = [e for e in engine.advance_to(friday + timedelta(days=7)) if e.clock == "review"]
+    assert isinstance(breach[0], SlaBreached)
+    assert [a.action for a in breach[0].actions] == ["close"]
+
+
+def test_review_deadline_skips_national_day_and_counts_the_makeup_saturday(
+    engine: SlaEngine,
+) -> None:
+    # 2025 国庆/中秋: 1–8 October off; Saturday 11 October is a make-up working day (调休).
+    ticket = Ticket(engine)
+    handled = datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)
+    ticket.report(handled - timedelta(hours=2))
+    ticket.to_in_progress(handled - timedelta(hours=2))
+    ticket.do("mark_handled", "handled", handled, result="fixed")
+    assert engine.deadlines("T1")["review"] == datetime(2025, 10, 11, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_terminal_state_cancels_open_clocks(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.do("withdraw", "withdrawn", TUE + timedelta(minutes=2))
+    assert {(c.clock, c.outcome) for c in engine.cycles("T1")} == {
+        ("response", CycleOutcome.CANCELLED),
+        ("handling", CycleOutcome.CANCELLED),
+    }
+    assert engine.next_due("T1") is None
+    assert engine.advance_to(TUE + timedelta(days=5)) == []
+    assert list(engine.open_tickets()) == []
+
+
+def test_hazard_rule_gives_a_two_hour_handling_clock(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE, category="fire_lane", tier="complex")
+    assert engine.deadlines("T1")["handling"] == TUE + timedelta(hours=2)
+    assert engine.snapshot("T1")["rule"] == "hazard"
+
+
+def test_next_due_is_the_next_announcement(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    assert engine.next_due("T1") == TUE + timedelta(minutes=3)
+    ticket.to_in_progress(TUE + timedelta(minutes=1))
+    assert engine.next_due("T1") == TUE + timedelta(hours=12)
+
+
+def test_unknown_ticket_and_second_report_are_refused(engine: SlaEngine) -> None:
+    with pytest.raises(UnknownTicket):
+        Ticket(engine, "nope").do("accept", "accepted", TUE)
+    Ticket(engine, "T1").report(TUE)
+    with pytest.raises(TransitionNotAllowed):
+        Ticket(engine, "T1").report(TUE)
+
+
+def test_unknown_year_is_an_error_not_a_guess(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    later = datetime(2099, 5, 6, 9, 0, tzinfo=SHANGHAI)
+    ticket.report(later)
+    ticket.to_in_progress(later)
+    with pytest.raises(CalendarUnknownYear) as caught:
+        ticket.do("mark_handled", "handled", later + timedelta(hours=1), result="ok")
+    assert caught.value.year == 2099
+
+
+def test_snapshot_round_trips_through_json_and_continues_the_same(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    ticket.to_in_progress(TUE + timedelta(minutes=1))
+    ticket.do("suspend", "suspended", TUE + timedelta(hours=1))
+    ticket.do("resume", "in_progress", TUE + timedelta(hours=3), resume_to="in_progress")
+    data = json.loads(json.dumps(engine.snapshot("T1")))
+
+    restored = SlaEngine(engine.policy)
+    assert restored.restore(data, at=TUE + timedelta(hours=3)) is False
+    assert restored.snapshot("T1") == engine.snapshot("T1")
+    end = TUE + timedelta(days=2)
+    assert restored.advance_to(end) == engine.advance_to(end)
+
+
+def test_forget_returns_the_record_and_drops_the_ticket(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE)
+    data = engine.forget("T1")
+    assert data["ticket_id"] == "T1" and "T1" not in engine
+    assert engine.advance_to(TUE + timedelta(days=1)) == []
+
+
+def test_warning_events_are_plain_data(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE)
+    warning = engine.advance_to(TUE + timedelta(minutes=3))[0]
+    assert isinstance(warning, SlaWarning)
+    assert warning.to_dict() == {
+        "kind": "warning",
+        "ticket_id": "T1",
+        "clock": "response",
+        "cycle": 1,
+        "at": "2025-03-04T09:03:00+08:00",
+        "due": "2025-03-04T09:05:00+08:00",
+        "fraction": 0.6,
+        "actions": [{"action": "notify", "role": "grid_worker", "levels": 1, "note": ""}],
+    }
