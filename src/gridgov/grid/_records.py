@@ -97,7 +97,9 @@ def _label(raw: Mapping[str, Any], kind: str) -> str:
 
 
 def _extra(record: BaseModel) -> dict[str, str]:
-    return {k: "" if v is None else str(v) for k, v in (record.model_extra or {}).items()}
+    """Further columns as text; a blank CSV cell means the area has no such value."""
+    extra = (record.model_extra or {}).items()
+    return {k: str(v) for k, v in extra if v is not None and str(v).strip()}
 
 
 def _geometry(record: _AreaRecord) -> Geometry | None:
