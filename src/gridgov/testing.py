@@ -15,19 +15,25 @@ It is thread-safe; a unit of work applies its changes atomically on ``commit()``
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
-from gridgov.grid import AreaTree
+from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
-from gridgov.store._mapping import area_path, event_to_row, summary_from_row, ticket_to_row
+from gridgov.store._mapping import (
+    actor_from_unit,
+    area_path,
+    event_to_row,
+    summary_from_row,
+    ticket_to_row,
+)
 from gridgov.store._ports import ClockRecord, TicketFilter, TicketSummary
 from gridgov.store._sql_repos import check_new_events
-from gridgov.workflow import Ticket, TicketEvent
+from gridgov.workflow import Actor, Ticket, TicketEvent
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -44,7 +50,9 @@ class _Data:
     clocks: dict[_ClockKey, ClockRecord] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     tree: AreaTree | None = None
-    claimed: set[_ClockKey] = field(default_factory=set)
+    units: dict[str, Unit] = field(default_factory=dict)
+    people: dict[str, Actor] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)
 
 
 class _Tickets:
@@ -53,6 +61,7 @@ class _Tickets:
         self.staged_rows: dict[str, dict[str, Any]] = {}
         self.staged_events: dict[str, list[dict[str, Any]]] = {}
         self.expected: dict[str, int] = {}
+        self.claimed: set[str] = set()
 
     def _rows_of(self, ticket_id: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -142,12 +151,28 @@ class _Tickets:
         chosen.sort(key=lambda r: (r["next_due_at"] or _FAR, r["id"]))
         return [summary_from_row(r) for r in chosen[: where.limit]]
 
+    def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
+        with self._lock:
+            rows = {**self._data.tickets, **self.staged_rows}
+            free = [
+                r
+                for r in rows.values()
+                if r["next_due_at"] is not None
+                and r["next_due_at"] <= moment
+                and (r["id"] in self.claimed or r["id"] not in self._data.claimed)
+            ]
+            free.sort(key=lambda r: (r["next_due_at"], r["id"]))
+            picked = free[:limit]
+            for row in picked:
+                self._data.claimed.add(row["id"])
+                self.claimed.add(row["id"])
+        return [summary_from_row(r) for r in picked]
+
 
 class _Clocks:
     def __init__(self, data: _Data, lock: threading.RLock) -> None:
         self._data, self._lock = data, lock
         self.staged: dict[_ClockKey, ClockRecord] = {}
-        self.claimed: set[_ClockKey] = set()
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
         with self._lock:
@@ -157,22 +182,6 @@ class _Clocks:
 
     def put(self, clock: ClockRecord) -> None:
         self.staged[(clock.ticket_id, clock.clock, clock.cycle)] = clock
-
-    def claim_due(self, moment: datetime, limit: int = 1) -> list[ClockRecord]:
-        with self._lock:
-            free = [
-                (key, c)
-                for key, c in {**self._data.clocks, **self.staged}.items()
-                if c.next_fire_at is not None
-                and c.next_fire_at <= moment
-                and (key in self.claimed or key not in self._data.claimed)
-            ]
-            free.sort(key=lambda kc: (kc[1].next_fire_at or _FAR, kc[0]))
-            picked = free[:limit]
-            for key, _ in picked:
-                self._data.claimed.add(key)
-                self.claimed.add(key)
-        return [c for _, c in picked]
 
 
 class InMemoryUnitOfWork:
@@ -208,10 +217,14 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def rollback(self) -> None:
-        self.tickets = _Tickets(self._data, self._lock)
         with self._lock:
-            self._data.claimed -= self.clocks.claimed
+            self._data.claimed -= self.tickets.claimed
+        self.tickets = _Tickets(self._data, self._lock)
         self.clocks = _Clocks(self._data, self._lock)
+
+
+def _code(unit: Unit) -> str:
+    return unit.code
 
 
 class InMemoryStore:
@@ -235,6 +248,34 @@ class InMemoryStore:
 
     def load_area_tree(self) -> AreaTree | None:
         return self._data.tree
+
+    def save_units(self, units: Iterable[Unit]) -> int:
+        units = list(units)
+        with self._lock:
+            for unit in units:
+                if unit.area_code not in self._data.paths:
+                    raise UnknownArea(unit.area_code)
+            self._data.units.update({u.code: u for u in units})
+        return len(units)
+
+    def load_directory(self) -> Directory | None:
+        with self._lock:
+            if self._data.tree is None:
+                return None
+            return Directory(self._data.tree, sorted(self._data.units.values(), key=_code))
+
+    def save_people(self, people: Iterable[Actor]) -> int:
+        people = list(people)
+        with self._lock:
+            self._data.people.update({a.id: a for a in people})
+        return len(people)
+
+    def find_actor(self, actor_id: str) -> Actor | None:
+        with self._lock:
+            if actor_id in self._data.people:
+                return self._data.people[actor_id]
+            unit = self._data.units.get(actor_id)
+        return actor_from_unit(unit) if unit is not None else None
 
     def verify(self) -> list[ChainBreak]:
         breaks = []

@@ -1,4 +1,4 @@
-"""SLA clock cycles: stored, replaced, and claimed when due, in every store."""
+"""SLA clock cycles are stored and replaced; due tickets are claimed once, in every store."""
 
 from __future__ import annotations
 
@@ -19,18 +19,17 @@ from tests.integration._store_harness import (
 __all__ = ["concurrent_store", "pg_store", "pg_url", "store"]
 
 
-def _clock(ticket_id: str, fire_in_minutes: int | None, cycle: int = 1) -> ClockRecord:
-    fire = None if fire_in_minutes is None else T0 + timedelta(minutes=fire_in_minutes)
+def _clock(ticket_id: str, cycle: int = 1) -> ClockRecord:
     return ClockRecord(
         ticket_id=ticket_id,
-        clock="resolution",
+        clock="handling",
         cycle=cycle,
         status="running",
+        breached=False,
         started_at=T0,
+        due_at=T0 + timedelta(hours=24),
         fingerprint="f" * 64,
-        due_at=fire,
-        next_fire_at=fire,
-        data={"target": "24h"},
+        data={"fired": []},
     )
 
 
@@ -43,38 +42,43 @@ def _put(store: Store, *clocks: ClockRecord) -> None:
 
 def test_a_clock_reads_back_as_it_was_put_and_put_replaces_it(store: Store) -> None:
     add_ticket(store, dispatched("T1"))
-    first = _clock("T1", 60)
+    first = _clock("T1")
     _put(store, first)
     with store.unit_of_work() as uow:
         assert uow.clocks.for_ticket("T1") == [first]
-    stopped = replace(first, status="stopped", next_fire_at=None, stopped_at=T0)
-    _put(store, stopped, _clock("T1", 90, cycle=2))
+    stopped = replace(first, status="breached", breached=True, stopped_at=T0, data={"x": 1})
+    _put(store, stopped, _clock("T1", cycle=2))
     with store.unit_of_work() as uow:
         stored = uow.clocks.for_ticket("T1")
-    assert [(c.cycle, c.status) for c in stored] == [(1, "stopped"), (2, "running")]
+    assert [(c.cycle, c.status, c.breached) for c in stored] == [
+        (1, "breached", True),
+        (2, "running", False),
+    ]
+    assert stored[0].data == {"x": 1}
 
 
-def test_claim_due_returns_due_clocks_earliest_first(store: Store) -> None:
-    for tid in ("A", "B", "C", "D"):
-        add_ticket(store, dispatched(tid))
-    _put(store, _clock("A", 30), _clock("B", 10), _clock("C", 500), _clock("D", None))
+def test_claim_due_returns_due_tickets_earliest_first(store: Store) -> None:
+    add_ticket(store, dispatched("A"), due=T0 + timedelta(minutes=30))
+    add_ticket(store, dispatched("B"), due=T0 + timedelta(minutes=10))
+    add_ticket(store, dispatched("C"), due=T0 + timedelta(minutes=500))
+    add_ticket(store, dispatched("D"))
+    moment = T0 + timedelta(minutes=60)
     with store.unit_of_work() as uow:
-        due = uow.clocks.claim_due(T0 + timedelta(minutes=60), limit=10)
-        first = uow.clocks.claim_due(T0 + timedelta(minutes=60), limit=1)
-    assert [c.ticket_id for c in due] == ["B", "A"]
-    assert [c.ticket_id for c in first] == ["B"]
+        due = uow.tickets.claim_due(moment, limit=10)
+        first = uow.tickets.claim_due(moment, limit=1)
+    assert [t.id for t in due] == ["B", "A"]
+    assert [t.id for t in first] == ["B"]
 
 
-def test_a_claimed_clock_is_skipped_by_a_second_worker(concurrent_store: Store) -> None:
+def test_a_claimed_ticket_is_skipped_by_a_second_worker(concurrent_store: Store) -> None:
     store = concurrent_store
-    for tid in ("A", "B"):
-        add_ticket(store, dispatched(tid))
-    _put(store, _clock("A", 10), _clock("B", 20))
+    add_ticket(store, dispatched("A"), due=T0 + timedelta(minutes=10))
+    add_ticket(store, dispatched("B"), due=T0 + timedelta(minutes=20))
     moment = T0 + timedelta(hours=1)
     with store.unit_of_work() as one, store.unit_of_work() as two:
-        mine = one.clocks.claim_due(moment, limit=1)
-        theirs = two.clocks.claim_due(moment, limit=5)
-    assert [c.ticket_id for c in mine] == ["A"]
-    assert [c.ticket_id for c in theirs] == ["B"]
+        mine = one.tickets.claim_due(moment, limit=1)
+        theirs = two.tickets.claim_due(moment, limit=5)
+    assert [t.id for t in mine] == ["A"]
+    assert [t.id for t in theirs] == ["B"]
     with store.unit_of_work() as again:
-        assert [c.ticket_id for c in again.clocks.claim_due(moment, limit=5)] == ["A", "B"]
+        assert [t.id for t in again.tickets.claim_due(moment, limit=5)] == ["A", "B"]

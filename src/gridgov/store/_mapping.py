@@ -8,12 +8,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from gridgov.grid import Area, AreaTree, BBox, Point
+from gridgov.grid import Area, AreaTree, BBox, Point, Unit, UnitKind
 from gridgov.store._audit import event_hash
 from gridgov.store._ports import ClockRecord, TicketSummary
-from gridgov.workflow import State, Ticket, TicketEvent
+from gridgov.workflow import Actor, State, Ticket, TicketEvent
 
 __all__ = [
+    "actor_from_row",
+    "actor_from_unit",
+    "actor_to_row",
     "area_from_row",
     "area_path",
     "area_to_row",
@@ -24,6 +27,8 @@ __all__ = [
     "is_open",
     "summary_from_row",
     "ticket_to_row",
+    "unit_from_row",
+    "unit_to_row",
 ]
 
 Row = Mapping[Any, Any]
@@ -159,13 +164,52 @@ def clock_from_row(row: Row) -> ClockRecord:
         clock=row["clock"],
         cycle=row["cycle"],
         status=row["status"],
+        breached=bool(row["breached"]),
         started_at=row["started_at"],
-        fingerprint=row["fingerprint"],
-        warn_at=row["warn_at"],
         due_at=row["due_at"],
-        next_fire_at=row["next_fire_at"],
-        warned_at=row["warned_at"],
-        breached_at=row["breached_at"],
+        fingerprint=row["fingerprint"],
         stopped_at=row["stopped_at"],
         data=dict(row["data"] or {}),
     )
+
+
+def unit_to_row(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "department": unit.department,
+        "area_code": unit.area_code,
+        "attrs": {"extra": dict(unit.extra)},
+    }
+
+
+def unit_from_row(row: Row) -> Unit:
+    attrs: Mapping[str, Any] = row["attrs"] or {}
+    return Unit(
+        code=row["code"],
+        name=row["name"],
+        kind=UnitKind(row["kind"]),
+        area_code=row["area_code"],
+        department=row["department"],
+        extra=dict(attrs.get("extra") or {}),
+    )
+
+
+def actor_to_row(actor: Actor) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "name": actor.id,
+        "role": actor.role,
+        "unit_code": actor.unit_code,
+        "area_code": actor.area_code,
+    }
+
+
+def actor_from_row(row: Row) -> Actor:
+    return Actor(row["id"], row["role"], row["area_code"], row["unit_code"])
+
+
+def actor_from_unit(unit: Unit) -> Actor:
+    """A unit acting as itself: its kind is the role, its area the home area."""
+    return Actor(unit.code, unit.kind.value, unit.area_code, unit.code)

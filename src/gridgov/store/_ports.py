@@ -11,7 +11,7 @@ the truth and the ticket row is a projection for queries, guarded by its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -19,9 +19,9 @@ from typing import Any, Protocol, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from gridgov.grid import AreaTree
+from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store._audit import ChainBreak
-from gridgov.workflow import Ticket, TicketEvent
+from gridgov.workflow import Actor, Ticket, TicketEvent
 
 __all__ = [
     "ClockRecord",
@@ -71,23 +71,19 @@ class TicketFilter:
 class ClockRecord:
     """One cycle of one SLA clock of one ticket (时限计时), as stored.
 
-    ``status`` is ``running``, ``paused``, ``stopped`` or ``breached``;
-    ``next_fire_at`` is the next warning or breach moment, ``None`` once
-    nothing more can fire.  ``data`` carries what the SLA tracker needs to
-    resume the clock (elapsed working time, target, ...).
+    ``status`` is ``running``, ``paused``, or how the cycle ended (``met``,
+    ``breached``, ``cancelled``); ``breached`` stays True once the breach was
+    announced.  ``data`` is the SLA engine's own record of the cycle.
     """
 
     ticket_id: str
     clock: str
     cycle: int
     status: str
+    breached: bool
     started_at: datetime
+    due_at: datetime
     fingerprint: str
-    warn_at: datetime | None = None
-    due_at: datetime | None = None
-    next_fire_at: datetime | None = None
-    warned_at: datetime | None = None
-    breached_at: datetime | None = None
     stopped_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -126,6 +122,11 @@ class TicketRepository(Protocol):
         """Tickets matching ``where``, most urgent (earliest due) first."""
         ...
 
+    def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
+        """Up to ``limit`` tickets with ``next_due_at <= moment``, earliest first, locked
+        for this unit of work; tickets another worker holds are skipped (``SKIP LOCKED``)."""
+        ...
+
 
 class ClockRepository(Protocol):
     """SLA clock cycles, inside one unit of work."""
@@ -136,11 +137,6 @@ class ClockRepository(Protocol):
 
     def put(self, clock: ClockRecord) -> None:
         """Insert or replace the cycle (``ticket_id``, ``clock``, ``cycle``)."""
-        ...
-
-    def claim_due(self, moment: datetime, limit: int = 1) -> list[ClockRecord]:
-        """Up to ``limit`` clocks with ``next_fire_at <= moment``, earliest first,
-        locked for this unit of work; clocks another worker holds are skipped."""
         ...
 
 
@@ -185,6 +181,22 @@ class Store(Protocol):
 
     def load_area_tree(self) -> AreaTree | None:
         """The stored hierarchy, or None when no areas were imported."""
+        ...
+
+    def save_units(self, units: Iterable[Unit]) -> int:
+        """Insert or update units (their areas must be stored); return how many."""
+        ...
+
+    def load_directory(self) -> Directory | None:
+        """The stored hierarchy with its units, or None when no areas were imported."""
+        ...
+
+    def save_people(self, people: Iterable[Actor]) -> int:
+        """Insert or update the people who act on tickets; return how many."""
+        ...
+
+    def find_actor(self, actor_id: str) -> Actor | None:
+        """A stored person, else a stored unit acting as itself, else None."""
         ...
 
     def verify(self) -> list[ChainBreak]:

@@ -147,7 +147,7 @@ tickets = Table(
     CheckConstraint("version >= 1", name="version_positive"),
     Index("ix_tickets_is_open_area_path", "is_open", "area_path"),
     Index("ix_tickets_assigned_unit_is_open", "assigned_unit", "is_open"),
-    Index("ix_tickets_is_open_next_due_at", "is_open", "next_due_at"),
+    Index("ix_tickets_next_due_at", "next_due_at"),
 )
 
 # 事件: the append-only log.  ``hash`` covers the event and ``prev_hash``.
@@ -171,8 +171,8 @@ ticket_events = Table(
 )
 
 # 时限: one row per SLA clock cycle of a ticket (a reopen starts a new cycle).
-# ``next_fire_at`` is the next warning or breach moment of a running clock,
-# NULL once nothing more can fire; ``advance_to`` scans its index.
+# ``data`` is the SLA engine's own record of the cycle (pauses, fired thresholds);
+# the columns are for reports.  The timer queue is ``tickets.next_due_at``.
 sla_clocks = Table(
     "sla_clocks",
     metadata,
@@ -181,17 +181,13 @@ sla_clocks = Table(
     Column("clock", String(32), nullable=False),
     Column("cycle", Integer, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("breached", Boolean, nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
-    Column("warn_at", UtcDateTime, nullable=True),
-    Column("due_at", UtcDateTime, nullable=True),
-    Column("next_fire_at", UtcDateTime, nullable=True),
-    Column("warned_at", UtcDateTime, nullable=True),
-    Column("breached_at", UtcDateTime, nullable=True),
+    Column("due_at", UtcDateTime, nullable=False),
     Column("stopped_at", UtcDateTime, nullable=True),
     Column("fingerprint", String(64), nullable=False),
     Column("data", JSON, nullable=False, default=dict),
     UniqueConstraint("ticket_id", "clock", "cycle"),
-    Index("ix_sla_clocks_next_fire_at", "next_fire_at"),
 )
 
 # 策略: every routing / SLA policy and calendar the engine has run with, by fingerprint.

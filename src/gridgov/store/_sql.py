@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select, update
+from sqlalchemy import Connection, Engine, RootTransaction, Table, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from gridgov.errors import GridGovError, StoreError
-from gridgov.grid import AreaTree, LevelSet
+from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
-from gridgov.store._mapping import area_from_row, area_to_row
+from gridgov.store._mapping import (
+    actor_from_row,
+    actor_from_unit,
+    actor_to_row,
+    area_from_row,
+    area_to_row,
+    unit_from_row,
+    unit_to_row,
+)
 from gridgov.store._migrate import require_current, upgrade
 from gridgov.store._schema import areas, policies, ticket_events, tickets
+from gridgov.store._schema import people as people_table
+from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
 from gridgov.store._url import connect, redact
+from gridgov.workflow import Actor
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -124,18 +135,11 @@ class SqlStore:
         return SqlUnitOfWork(self.engine, self.url)
 
     def save_areas(self, tree: AreaTree) -> int:
-        rows = [area_to_row(area, tree) for area in tree]
+        count = self._upsert(areas, "code", [area_to_row(area, tree) for area in tree])
         with self.unit_of_work() as uow, driver_errors(self.url):
-            conn = uow.connection
-            existing = set(conn.execute(select(areas.c.code)).scalars())
-            new = [r for r in rows if r["code"] not in existing]
-            if new:
-                conn.execute(insert(areas), new)
-            for row in (r for r in rows if r["code"] in existing):
-                conn.execute(update(areas).where(areas.c.code == row["code"]).values(row))
-            _record_levels(conn, tree.levels)
+            _record_levels(uow.connection, tree.levels)
             uow.commit()
-        return len(rows)
+        return count
 
     def load_area_tree(self) -> AreaTree | None:
         with self.unit_of_work() as uow, driver_errors(self.url):
@@ -152,6 +156,51 @@ class SqlStore:
             return None
         levels = LevelSet.parse(spec) if spec else None
         return AreaTree(found, levels) if levels else AreaTree(found)
+
+    def save_units(self, units: Iterable[Unit]) -> int:
+        return self._upsert(units_table, "code", [unit_to_row(u) for u in units])
+
+    def load_directory(self) -> Directory | None:
+        tree = self.load_area_tree()
+        if tree is None:
+            return None
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            rows = uow.connection.execute(select(units_table).order_by(units_table.c.code))
+            found = [unit_from_row(row) for row in rows.mappings()]
+        return Directory(tree, found)
+
+    def save_people(self, people: Iterable[Actor]) -> int:
+        return self._upsert(people_table, "id", [actor_to_row(a) for a in people])
+
+    def find_actor(self, actor_id: str) -> Actor | None:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            person = (
+                conn.execute(select(people_table).where(people_table.c.id == actor_id))
+                .mappings()
+                .first()
+            )
+            if person is not None:
+                return actor_from_row(person)
+            unit = (
+                conn.execute(select(units_table).where(units_table.c.code == actor_id))
+                .mappings()
+                .first()
+            )
+        return actor_from_unit(unit_from_row(unit)) if unit is not None else None
+
+    def _upsert(self, table: Table, key: str, rows: list[dict[str, Any]]) -> int:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            column = table.c[key]
+            existing = set(conn.execute(select(column)).scalars())
+            new = [r for r in rows if r[key] not in existing]
+            if new:
+                conn.execute(insert(table), new)
+            for row in (r for r in rows if r[key] in existing):
+                conn.execute(update(table).where(column == row[key]).values(row))
+            uow.commit()
+        return len(rows)
 
     def verify(self) -> list[ChainBreak]:
         breaks: list[ChainBreak] = []

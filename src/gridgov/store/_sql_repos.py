@@ -166,6 +166,16 @@ class SqlTicketRepository:
         rows = self._conn.execute(query.limit(where.limit)).mappings()
         return [summary_from_row(row) for row in rows]
 
+    def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
+        rows = self._conn.execute(
+            select(tickets)
+            .where(tickets.c.next_due_at <= moment)
+            .order_by(tickets.c.next_due_at, tickets.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).mappings()
+        return [summary_from_row(row) for row in rows]
+
     def count_open(self) -> int:
         """How many tickets are still in the loop."""
         query = select(func.count()).select_from(tickets).where(tickets.c.is_open.is_(True))
@@ -195,13 +205,3 @@ class SqlClockRepository:
         )
         if self._conn.execute(update(sla_clocks).where(*key).values(row)).rowcount == 0:
             self._conn.execute(insert(sla_clocks), row)
-
-    def claim_due(self, moment: datetime, limit: int = 1) -> list[ClockRecord]:
-        rows = self._conn.execute(
-            select(sla_clocks)
-            .where(sla_clocks.c.next_fire_at <= moment)
-            .order_by(sla_clocks.c.next_fire_at, sla_clocks.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).mappings()
-        return [clock_from_row(row) for row in rows]

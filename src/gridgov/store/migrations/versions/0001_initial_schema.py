@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:57:23.690107
+Create Date: 2026-11-23 11:04:04.459556
 """
 
 from __future__ import annotations
@@ -89,9 +89,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tickets_is_open_area_path", ["is_open", "area_path"], unique=False
         )
-        batch_op.create_index(
-            "ix_tickets_is_open_next_due_at", ["is_open", "next_due_at"], unique=False
-        )
+        batch_op.create_index("ix_tickets_next_due_at", ["next_due_at"], unique=False)
 
     op.create_table(
         "sla_clocks",
@@ -100,12 +98,9 @@ def upgrade() -> None:
         sa.Column("clock", sa.String(length=32), nullable=False),
         sa.Column("cycle", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("breached", sa.Boolean(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("warn_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("next_fire_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
@@ -117,9 +112,6 @@ def upgrade() -> None:
             "ticket_id", "clock", "cycle", name=op.f("uq_sla_clocks_ticket_id_clock_cycle")
         ),
     )
-    with op.batch_alter_table("sla_clocks", schema=None) as batch_op:
-        batch_op.create_index("ix_sla_clocks_next_fire_at", ["next_fire_at"], unique=False)
-
     op.create_table(
         "ticket_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -186,12 +178,9 @@ def downgrade() -> None:
 
     op.drop_table("units")
     op.drop_table("ticket_events")
-    with op.batch_alter_table("sla_clocks", schema=None) as batch_op:
-        batch_op.drop_index("ix_sla_clocks_next_fire_at")
-
     op.drop_table("sla_clocks")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index("ix_tickets_is_open_next_due_at")
+        batch_op.drop_index("ix_tickets_next_due_at")
         batch_op.drop_index("ix_tickets_is_open_area_path")
         batch_op.drop_index("ix_tickets_assigned_unit_is_open")
 
