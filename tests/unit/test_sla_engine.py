@@ -238,7 +238,8 @@ def test_snapshot_round_trips_through_json_and_continues_the_same(engine: SlaEng
 def test_forget_returns_the_record_and_drops_the_ticket(engine: SlaEngine) -> None:
     Ticket(engine).report(TUE)
     data = engine.forget("T1")
-    assert data["ticket_id"] == "T1" and "T1" not in engine
+    assert data["ticket_id"] == "T1"
+    assert "T1" not in engine
     assert engine.advance_to(TUE + timedelta(days=1)) == []
 
 

@@ -111,7 +111,8 @@ def test_every_problem_is_listed() -> None:
     fields = sorted(p.field or "" for p in caught.value.problems)
     assert fields == ["clocks.handling.pause_in[0]", "clocks.response.due"]
     due = next(p for p in caught.value.problems if p.field == "clocks.response.due")
-    assert "'5 fortnights'" in due.reason and "working_days" in due.reason
+    assert "'5 fortnights'" in due.reason
+    assert "working_days" in due.reason
     assert "(and 1 more problem)" in str(caught.value)
 
 
@@ -128,7 +129,8 @@ def test_calendar_can_be_passed_in_instead_of_defined() -> None:
     office = WorkingCalendar(CalendarSpec(name="office"))
     policy = parse_policy(text, calendars={"office": office})
     response = policy.select().clock("response")
-    assert response is not None and response.calendar is office
+    assert response is not None
+    assert response.calendar is office
 
 
 def test_invalid_calendar_table_names_its_key() -> None:
