@@ -2,6 +2,11 @@
 
 Working calendars: :class:`WorkingCalendar` built from a :class:`CalendarSpec`, and
 :class:`Duration` in working or calendar units.
+
+SLA clocks: an :class:`SlaPolicy` (read with :func:`load_policy`) picks each ticket's
+clocks (response 响应, handling 办理, review 回访); an :class:`SlaEngine` runs them from
+the ticket's transitions and the time it is given, emitting :class:`SlaWarning` (预警)
+and :class:`SlaBreached` (超时) events and keeping every :class:`ClockCycle`.
 """
 
 from gridgov.sla._calendar import WorkingCalendar
@@ -13,16 +18,35 @@ from gridgov.sla._calendar_spec import (
     Weekday,
     WorkingDayRule,
 )
+from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._duration import Duration, DurationUnit
+from gridgov.sla._engine import SlaEngine, SlaTransition
+from gridgov.sla._events import SlaAction, SlaBreached, SlaEvent, SlaWarning
+from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule
+from gridgov.sla._policy_file import load_default_policy, load_policy, parse_policy
 
 __all__ = [
     "CalendarSpec",
+    "ClockCycle",
+    "ClockPlan",
+    "CycleOutcome",
     "Duration",
     "DurationUnit",
     "HolidaySource",
     "Period",
+    "SlaAction",
+    "SlaBreached",
+    "SlaEngine",
+    "SlaEvent",
+    "SlaPolicy",
+    "SlaRule",
+    "SlaTransition",
+    "SlaWarning",
     "UnknownYearRule",
     "Weekday",
     "WorkingCalendar",
     "WorkingDayRule",
+    "load_default_policy",
+    "load_policy",
+    "parse_policy",
 ]
