@@ -10,7 +10,7 @@ with file, line and reason; nothing is dropped silently.
 The domain part imports no click or rich: progress is a plain callback.
 """
 
-from gridgov.replay._engine import ReplayEngine, TicketOutcome
+from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
@@ -34,6 +34,7 @@ __all__ = [
     "AreaRules",
     "ColumnMap",
     "InputFile",
+    "PolicyInForce",
     "Progress",
     "Reject",
     "RejectKind",

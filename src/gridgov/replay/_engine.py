@@ -10,19 +10,21 @@ in the source.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from gridgov.replay._clocks import ClockCycle, run_clock
+from gridgov.replay._clocks import run_clock
 from gridgov.replay._mapping import RoutingRules
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla._policy import SlaPolicy
+from gridgov.sla import ClockCycle, CycleOutcome, SlaPolicy
 from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
 
-__all__ = ["ReplayEngine", "TicketOutcome"]
+__all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+_BREACHED = CycleOutcome.BREACHED
 
 
 @dataclass(slots=True)
@@ -57,6 +59,18 @@ class TicketOutcome:
         return (self.last_line or 1 << 62, self.first_line)
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyInForce:
+    """An SLA policy and the moment it came into force (``None``: always).
+
+    A ticket is replayed under the policy in force when it was opened, so a
+    city's SLA revision half-way through the data is replayed as it happened.
+    """
+
+    policy: SlaPolicy
+    since: datetime | None = None
+
+
 class _Tiers:
     """Category → tier from the mapping's ``[routing]`` table (first pattern that matches)."""
 
@@ -82,24 +96,24 @@ class _Tiers:
 class ReplayEngine:
     """Replays tickets one at a time; holds no state between tickets.
 
-    ``policy`` gives the SLA clocks (``clock`` names the handling clock whose
-    deadline is ``due_at``); with ``due_from_source`` the source's own due time
-    is the deadline instead (a ticket without one is on time when closed, as
-    Boston's 311 counts it).
+    ``policies`` give the SLA clocks, each from the time it came into force
+    (``clock`` names the handling clock whose deadline is ``due_at``); with
+    ``due_from_source`` the source's own due time is the deadline instead (a
+    ticket without one is on time when closed, as Boston's 311 counts it).
     """
 
     def __init__(
         self,
         routing: RoutingRules,
         *,
-        policy: SlaPolicy | None = None,
+        policies: Sequence[PolicyInForce] = (),
         due_from_source: bool = False,
         clock: str = "handling",
         table: TransitionTable = TABLE,
     ) -> None:
         self.tiers = _Tiers(routing)
         self.in_grid = frozenset(routing.grid_tiers)
-        self.policy = policy
+        self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
         self.due_from_source = due_from_source
         self.clock = clock
         self.table = table
@@ -162,6 +176,13 @@ class ReplayEngine:
             last_line=ticket.last_line,
         )
 
+    def _policy_at(self, moment: datetime) -> SlaPolicy | None:
+        found = None
+        for period in self.policies:
+            if period.since is None or period.since <= moment:
+                found = period.policy
+        return found
+
     def _clocks(
         self,
         ticket: SourceTicket,
@@ -173,13 +194,15 @@ class ReplayEngine:
         """``(due_at, on_time, handling time, breached clocks)``."""
         cycles: list[ClockCycle] = []
         handling = None if closed_at is None else closed_at - opened_at
-        if self.policy is not None:
-            rule = self.policy.select_for((ticket.category, tier, None, ticket.channel or None))
+        policy = self._policy_at(opened_at)
+        if policy is not None:
+            rule = policy.select_for((ticket.category, tier, None, ticket.channel or None))
+            fingerprint = policy.fingerprint
             for plan in rule.clocks:
-                cycles.extend(run_clock(plan, steps))
+                cycles.extend(run_clock(plan, steps, policy_fingerprint=fingerprint))
                 if plan.name == self.clock and closed_at is not None and plan.working:
                     handling = plan.calendar.working_time_between(opened_at, closed_at)
-        breaches = tuple(sorted({c.clock for c in cycles if c.breached}))
+        breaches = tuple(sorted({c.clock for c in cycles if c.outcome is _BREACHED}))
         if self.due_from_source:
             due = ticket.source_due
             on_time = None if closed_at is None else (due is None or closed_at <= due)
@@ -189,4 +212,4 @@ class ReplayEngine:
             return None, (None if closed_at is None else True), handling, breaches
         if closed_at is None:
             return mine[0].due, None, handling, breaches
-        return mine[0].due, not any(c.breached for c in mine), handling, breaches
+        return mine[0].due, not any(c.outcome is _BREACHED for c in mine), handling, breaches

@@ -20,6 +20,8 @@ __all__ = ["METRICS", "ReplayReport", "Tally", "grouper"]
 
 _DAY = timedelta(hours=24)
 _MINUTE = timedelta(minutes=1)
+DUE_TOLERANCE = timedelta(minutes=2)
+"""A due time within this of the source's counts as reproduced."""
 
 METRICS: tuple[str, ...] = (
     "tickets",
@@ -75,7 +77,7 @@ class Tally:
         self.breaches.update(t.breaches)
         if t.source_due is not None and t.due_at is not None:
             self.due_known += 1
-            self.due_match += abs(t.due_at - t.source_due) < _MINUTE
+            self.due_match += abs(t.due_at - t.source_due) <= DUE_TOLERANCE
         if t.closed_at is None:
             return
         self.closed += 1

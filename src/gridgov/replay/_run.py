@@ -21,14 +21,13 @@ from typing import Any, Protocol
 
 from gridgov.errors import GridGovError, InvalidInput, Problem
 from gridgov.replay._areas import AreaIndex
-from gridgov.replay._engine import ReplayEngine, TicketOutcome
+from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
 from gridgov.replay._report import ReplayReport, grouper
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
-from gridgov.sla._policy import SlaPolicy
 
 __all__ = ["Progress", "ReplayOptions", "run_replay"]
 
@@ -52,7 +51,7 @@ class ReplayOptions:
     input: Path
     mapping: ReplayMapping
     areas: AreaLookup | None = None
-    policy: SlaPolicy | None = None
+    policies: tuple[PolicyInForce, ...] = ()
     due_from_source: bool = False
     clock: str = "handling"
     by: tuple[str, ...] = ()
@@ -88,7 +87,7 @@ def _replay_share(
     rejects = RejectLog(rejects_path, strict=options.strict)
     engine = ReplayEngine(
         options.mapping.routing,
-        policy=options.policy,
+        policies=options.policies,
         due_from_source=options.due_from_source,
         clock=options.clock,
     )
@@ -135,13 +134,18 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
 
 
 def _meta(options: ReplayOptions) -> dict[str, Any]:
-    policy = options.policy
     return {
         "input": str(options.input),
         "source": options.mapping.name,
-        "policy": None
-        if policy is None
-        else {"name": policy.name, "fingerprint": policy.fingerprint},
+        "policies": [
+            {
+                "name": p.policy.name,
+                "source": p.policy.source,
+                "fingerprint": p.policy.fingerprint,
+                "since": None if p.since is None else p.since.isoformat(),
+            }
+            for p in options.policies
+        ],
         "due_from_source": options.due_from_source,
         "clock": options.clock,
         "by": list(options.by),
