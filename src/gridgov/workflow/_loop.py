@@ -263,24 +263,26 @@ class TicketLoop:
         return self._commit(ticket, trigger, actor, payload)
 
     def _check(self, ticket: Ticket, trigger: Trigger, actor: Actor) -> None:
-        self.permissions.check(actor, trigger, ticket, self.tree)
-        if not TABLE.is_defined(ticket.state, trigger):
+        name = trigger.value
+        self.permissions.check(actor, name, ticket, self.tree)
+        if not TABLE.is_defined(ticket.state, name):
             raise TransitionNotAllowed(
-                ticket.id, ticket.state, trigger, TABLE.why_not(ticket.state, trigger)
+                ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
             )
 
     def _commit(
         self, ticket: Ticket, trigger: Trigger, actor: Actor, payload: Mapping[str, Any]
     ) -> TicketEvent:
-        dest = fire(ticket.state, trigger, payload)
+        name = trigger.value
+        dest = fire(ticket.state, name, payload)
         if dest is None:
             raise TransitionNotAllowed(
-                ticket.id, ticket.state, trigger, TABLE.why_not(ticket.state, trigger)
+                ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
             )
         event = TicketEvent(
             ticket_id=ticket.id,
             seq=ticket.version + 1,
-            trigger=trigger.value,
+            trigger=name,
             from_state=ticket.state,
             to_state=dest,
             actor_id=actor.id,

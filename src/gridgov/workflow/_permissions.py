@@ -78,10 +78,11 @@ class PermissionPolicy(BaseModel):
         """Raise :class:`~gridgov.errors.PermissionDenied` unless ``actor`` may fire ``trigger``."""
         reason = self.refusal(actor, trigger, ticket, areas)
         if reason:
-            raise PermissionDenied(actor.id, trigger, ticket.id, reason)
+            raise PermissionDenied(actor.id, str(trigger), ticket.id, reason)
 
     def refusal(self, actor: Actor, trigger: str, ticket: Ticket, areas: AreaScope) -> str:
         """Why ``actor`` may not fire ``trigger`` on ``ticket`` ("" when it may)."""
+        trigger = str(trigger)
         grant = self.roles.get(actor.role)
         if grant is None:
             return f"unknown role {actor.role!r}"

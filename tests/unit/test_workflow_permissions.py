@@ -1,0 +1,149 @@
+"""Permissions are data (role × trigger), area-scoped, and checked before any change."""
+
+from __future__ import annotations
+
+import pytest
+from tests.unit._workflow_world import (
+    AREAS,
+    CHENGGUAN,
+    LEVELS,
+    NEIGHBOUR,
+    OTHER_WORKER,
+    RESIDENT,
+    WORKER,
+    in_progress,
+    make_loop,
+    reported,
+)
+
+from gridgov.errors import PermissionDenied
+from gridgov.grid import AreaTree
+from gridgov.workflow import DEFAULT_PERMISSIONS, TABLE, Actor, Scope, Ticket, Trigger
+
+TREE = AreaTree(AREAS, LEVELS)
+
+HANDLE = "sign_for return_to_dispatcher suspend resume mark_handled"
+TRIAGE = "accept reject dispatch merge_into escalate"
+FOLLOW_UP = "request_review close"
+OVERSEE = "supervise reopen review"
+# The matrix as the docs state it (docs/reference/permissions.md).
+EXPECTED: dict[str, tuple[Scope, str]] = {
+    "resident": (Scope.OWN, "report withdraw review"),
+    "volunteer": (Scope.AREA, "report"),
+    "building_leader": (Scope.AREA, "report sign_for mark_handled"),
+    "micro_grid_worker": (Scope.AREA, f"report escalate {HANDLE}"),
+    "grid_worker": (Scope.AREA, f"report {TRIAGE} {HANDLE} {FOLLOW_UP}"),
+    "grid_head": (Scope.AREA, f"report {TRIAGE} {HANDLE} {FOLLOW_UP} {OVERSEE}"),
+    "community_office": (Scope.AREA, " ".join(t for t in Trigger if t != "withdraw")),
+    "street_office": (Scope.AREA, f"{TRIAGE} {HANDLE} {FOLLOW_UP} {OVERSEE}"),
+    "district_office": (Scope.AREA, f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"),
+    "property_company": (Scope.ASSIGNED, HANDLE),
+    "department": (Scope.ASSIGNED, HANDLE),
+    "system": (Scope.ANY, "close escalate supervise request_review"),
+}
+
+
+def _state_for(trigger: str) -> str:
+    return next(s for s in TABLE.states if TABLE.is_defined(s, trigger))
+
+
+def _ticket(trigger: str) -> Ticket:
+    return Ticket(
+        id="T1", state=_state_for(trigger), area_code="M1", reporter_id="r1", assigned_unit="u1"
+    )
+
+
+def _actor(role: str, scope: Scope, *, inside: bool) -> Actor:
+    if scope is Scope.OWN:
+        return Actor("r1" if inside else "r2", role, "M1")
+    if scope is Scope.ASSIGNED:
+        return Actor("x", role, "D", unit_code="u1" if inside else "u2")
+    return Actor("x", role, "C1" if inside else "C2")
+
+
+def test_the_matrix_is_the_documented_one() -> None:
+    actual = {
+        role: (grant.scope, set(grant.triggers))
+        for role, grant in DEFAULT_PERMISSIONS.roles.items()
+    }
+    assert actual == {role: (scope, set(t.split())) for role, (scope, t) in EXPECTED.items()}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+@pytest.mark.parametrize("trigger", list(Trigger))
+def test_every_role_and_trigger_inside_its_scope(role: str, trigger: Trigger) -> None:
+    scope, granted = EXPECTED[role]
+    actor = _actor(role, scope, inside=True)
+    refusal = DEFAULT_PERMISSIONS.refusal(actor, trigger, _ticket(trigger), TREE)
+    assert (refusal == "") == (trigger in granted.split()), refusal
+
+
+@pytest.mark.parametrize("role", sorted(r for r, (s, _) in EXPECTED.items() if s is not Scope.ANY))
+def test_every_scoped_role_is_refused_outside_its_scope(role: str) -> None:
+    scope, granted = EXPECTED[role]
+    actor = _actor(role, scope, inside=False)
+    for trigger in granted.split():
+        refusal = DEFAULT_PERMISSIONS.refusal(actor, trigger, _ticket(trigger), TREE)
+        assert refusal != "", trigger
+
+
+def test_unknown_role_is_refused() -> None:
+    actor = Actor("x", "mayor", "D")
+    assert "unknown role" in DEFAULT_PERMISSIONS.refusal(actor, "accept", _ticket("accept"), TREE)
+
+
+def test_worker_of_another_grid_is_denied_and_nothing_changes() -> None:
+    loop = make_loop()
+    ticket = reported(loop)
+    with pytest.raises(PermissionDenied) as info:
+        loop.accept(ticket, OTHER_WORKER)
+    assert (info.value.actor_id, info.value.trigger, info.value.ticket_id) == (
+        "gw-G3",
+        "accept",
+        "T1",
+    )
+    assert "outside the actor's area 'G3'" in str(info.value)
+    assert (ticket.state, ticket.version) == ("reported", 1)
+
+
+def test_resident_cannot_touch_a_neighbours_ticket() -> None:
+    loop = make_loop()
+    ticket = reported(loop)
+    with pytest.raises(PermissionDenied, match="not the reporter"):
+        loop.withdraw(ticket, NEIGHBOUR)
+    with pytest.raises(PermissionDenied, match="no 'accept' permission"):
+        loop.accept(ticket, RESIDENT)
+    assert ticket.version == 1
+
+
+def test_resident_cannot_report_for_someone_else() -> None:
+    loop = make_loop()
+    with pytest.raises(PermissionDenied):
+        loop.report("T2", RESIDENT, category="noise", area_code="M1", reporter_id="r2")
+
+
+def test_department_acts_only_on_tickets_dispatched_to_it() -> None:
+    loop = make_loop()
+    ticket = in_progress(loop)
+    with pytest.raises(PermissionDenied, match="not dispatched to unit 'cg-D'"):
+        loop.suspend(ticket, CHENGGUAN, reason="not ours")
+    loop.escalate(ticket, WORKER, reason="enforcement", department="chengguan")
+    loop.sign_for(ticket, CHENGGUAN)
+    assert ticket.state == "in_progress"
+
+
+def test_permission_is_checked_before_the_state() -> None:
+    loop = make_loop()
+    ticket = reported(loop)
+    with pytest.raises(PermissionDenied):
+        loop.sign_for(ticket, OTHER_WORKER)
+
+
+def test_a_custom_matrix_is_plain_data() -> None:
+    from gridgov.workflow import PermissionPolicy
+
+    policy = PermissionPolicy.model_validate(
+        {"roles": {"inspector": {"label_zh": "巡查员", "scope": "area", "triggers": ["report"]}}}
+    )
+    assert policy.allows("inspector", "report")
+    assert not policy.allows("inspector", "close")
