@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from gridgov.grid import UnitKind
 
@@ -39,7 +39,7 @@ class TierRecord(_Strict):
     label_en: str = Field(min_length=1)
     level: list[str] = Field(min_length=1)
     departments: list[str] = Field(default_factory=list)
-    supervised: bool = False
+    supervised: StrictBool = False
 
     @field_validator("level", mode="before")
     @classmethod

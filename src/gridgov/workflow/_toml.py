@@ -52,7 +52,7 @@ def line_of(lines: Sequence[str], loc: Sequence[str | int]) -> int | None:
         return None
     head, rest = loc[0], list(loc[1:])
     start: int | None = None
-    if rest and isinstance(rest[0], int):
+    if rest and isinstance(rest[0], int) and _find(lines, f"[[{head}]]", 0) is not None:
         start = _nth_header(lines, f"[[{head}]]", rest[0])
         rest.pop(0)
     elif rest and _find(lines, f"[{head}.{rest[0]}]", 0) is not None:
@@ -60,7 +60,7 @@ def line_of(lines: Sequence[str], loc: Sequence[str | int]) -> int | None:
     elif _find(lines, f"[{head}]", 0) is not None:
         start = _find(lines, f"[{head}]", 0)
     else:
-        rest = [head]
+        rest = [head]  # a top-level key (an array item is on the key's line)
     begin = 0 if start is None else start + 1
     if rest and isinstance(rest[0], str):
         key = _key_line(lines, rest[0], begin)
