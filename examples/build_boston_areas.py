@@ -7,6 +7,9 @@ in the data, with the median location of its tickets as a point and the number
 of tickets as ``tickets_2015h1``.  Ward and precinct cells are cleaned with
 :func:`gridgov.grid.boston_area_code` ("Ward 5" / "05" / "509.0"); a precinct
 is placed in the ward its number names.  Prints what it could not place.
+
+``python examples/build_boston_areas.py`` checks that the shipped file is what
+this script builds; ``--write`` rewrites it.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from gridgov.grid import (
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "boston311" / "boston311_2015_h1.csv.gz"
 OUT = ROOT / "src" / "gridgov" / "samples" / "boston311" / "areas.csv"
+HEADER = (
+    "# Boston city > ward > precinct, built by examples/build_boston_areas.py from\n"
+    "# boston311_2015_h1.csv.gz (City of Boston open data,\n"
+    "# via johnsliao/bostonservicemap, MIT licence).\n"
+    "# lon/lat: median location of the area's 2015 H1 tickets; tickets_2015h1: their count.\n"
+)
 # Tickets without a street address are geocoded to City Hall; they say nothing about a precinct.
 CITY_HALL = ("42.3594", "-71.0587")
 
@@ -102,22 +111,26 @@ def areas(tickets: Counter[str], points: dict[str, list[tuple[float, float]]]) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SOURCE, help="the 311 .csv.gz file")
-    parser.add_argument(
-        "--out", type=Path, default=OUT, help="where to write (default: %(default)s)"
-    )
+    parser.add_argument("--write", action="store_true", help=f"write the sample to {OUT}")
+    parser.add_argument("--out", type=Path, help="write the sample to this file instead")
     args = parser.parse_args()
+    if not args.source.exists():
+        print(f"the Boston 311 data is not at {args.source}: nothing to build (see --source)")
+        return
     tickets, points, issues = read(args.source)
     tree = AreaTree(areas(tickets, points), BOSTON_LEVELS, source=str(args.source))
-    header = (
-        "# Boston city > ward > precinct, built by examples/build_boston_areas.py from\n"
-        "# boston311_2015_h1.csv.gz (City of Boston open data,\n"
-        "# via johnsliao/bostonservicemap, MIT licence).\n"
-        "# lon/lat: median location of the area's 2015 H1 tickets; tickets_2015h1: their count.\n"
-    )
-    args.out.write_text(header + dump_areas(tree, "csv"), encoding="utf-8")
-    print(f"wrote {args.out}: {tree.count_by_level()}")
+    text = HEADER + dump_areas(tree, "csv")
+    print(f"{args.source.name}: {tree.count_by_level()}")
     for issue, count in sorted(issues.items()):
         print(f"  {count:6d} tickets: {issue}")
+    if args.write or args.out:
+        out = args.out or OUT
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    elif OUT.read_text(encoding="utf-8") == text:
+        print(f"{OUT} is up to date")
+    else:
+        raise SystemExit(f"{OUT} differs from what this script builds: run it with --write")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ with that figure in its metadata.  The seeds do not say which street 罗婆路,
 optional level here.  How micro-grids split between grids, and the units'
 names, are illustrative.
 
-Run ``python examples/build_hangzhou_sample.py`` after changing this script; a
-test checks that the shipped file is what this script writes.
+``python examples/build_hangzhou_sample.py`` checks that the shipped file is what
+this script builds; ``--write`` rewrites it after the script changed.
 """
 
 from __future__ import annotations
@@ -151,12 +151,18 @@ def render() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=Path, default=OUT, help="where to write (default: %(default)s)"
-    )
+    parser.add_argument("--write", action="store_true", help=f"write the sample to {OUT}")
+    parser.add_argument("--out", type=Path, help="write the sample to this file instead")
     args = parser.parse_args()
-    args.out.write_text(render(), encoding="utf-8")
-    print(f"wrote {args.out}")
+    text = render()
+    if args.write or args.out:
+        out = args.out or OUT
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    elif OUT.read_text(encoding="utf-8") == text:
+        print(f"{OUT} is up to date ({text.count('[[areas]]')} areas)")
+    else:
+        raise SystemExit(f"{OUT} differs from what this script builds: run it with --write")
 
 
 if __name__ == "__main__":
