@@ -8,7 +8,7 @@ from datetime import datetime
 
 from gridgov.errors import InvalidInput, Problem
 from gridgov.workflow._events import TicketEvent
-from gridgov.workflow._states import NEW, Trigger
+from gridgov.workflow._states import NEW, State, Trigger
 from gridgov.workflow._table import TABLE
 
 __all__ = ["Ticket"]
@@ -72,6 +72,8 @@ class Ticket:
                 what="ticket history",
             )
         _FOLDS.get(event.trigger, _fold_nothing)(self, event)
+        if event.to_state != State.SUSPENDED:
+            self.suspended_from = None  # resumed, withdrawn ...: nothing to resume to
         self.state = event.to_state
         self.version = event.seq
         self.updated_at = event.at
@@ -135,10 +137,6 @@ def _fold_suspend(ticket: Ticket, event: TicketEvent) -> None:
     ticket.suspended_from = event.from_state
 
 
-def _fold_resume(ticket: Ticket, event: TicketEvent) -> None:
-    ticket.suspended_from = None
-
-
 def _fold_handled(ticket: Ticket, event: TicketEvent) -> None:
     ticket.result = event.payload.get("result")
     ticket.photos = tuple(event.payload.get("photos", ()))
@@ -164,7 +162,6 @@ _FOLDS: dict[str, Callable[[Ticket, TicketEvent], None]] = {
     Trigger.REOPEN: _fold_assignment,
     Trigger.RETURN_TO_DISPATCHER: _fold_return,
     Trigger.SUSPEND: _fold_suspend,
-    Trigger.RESUME: _fold_resume,
     Trigger.MARK_HANDLED: _fold_handled,
     Trigger.REVIEW: _fold_review,
     Trigger.SUPERVISE: _fold_supervise,
