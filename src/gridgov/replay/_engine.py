@@ -50,6 +50,8 @@ class TicketOutcome:
     breaches: tuple[str, ...]
     source_due: datetime | None
     source_on_time: bool | None
+    due_is_source: bool
+    """True when ``due_at`` is the source's own (``--due-from-source``), not the policy's."""
     first_line: int
     last_line: int
 
@@ -172,6 +174,7 @@ class ReplayEngine:
             breaches=breaches,
             source_due=ticket.source_due,
             source_on_time=ticket.source_on_time,
+            due_is_source=self.due_from_source,
             first_line=ticket.first_line,
             last_line=ticket.last_line,
         )

@@ -152,6 +152,8 @@ class ReplayMapping(_Strict):
 
     name: str
     kind: Literal["snapshot", "events"]
+    areas: str | None = None
+    """The area hierarchy: a shipped sample name or a file relative to the mapping file."""
     format: Literal["csv", "jsonl", "xes"] | None = None
     time_format: Annotated[str, Field(min_length=1)] = "iso"
     timezone: str = "UTC"

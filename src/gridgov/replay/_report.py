@@ -16,7 +16,7 @@ from typing import Any
 
 from gridgov.replay._engine import TicketOutcome
 
-__all__ = ["METRICS", "ReplayReport", "Tally", "grouper"]
+__all__ = ["HEAT", "METRICS", "SERIES", "ReplayReport", "Tally", "grouper"]
 
 _DAY = timedelta(hours=24)
 _MINUTE = timedelta(minutes=1)
@@ -75,7 +75,7 @@ class Tally:
             self.nonconforming += 1
             self.conformance.update(t.conformance)
         self.breaches.update(t.breaches)
-        if t.source_due is not None and t.due_at is not None:
+        if t.source_due is not None and t.due_at is not None and not t.due_is_source:
             self.due_known += 1
             self.due_match += abs(t.due_at - t.source_due) <= DUE_TOLERANCE
         if t.closed_at is None:
@@ -193,7 +193,12 @@ class ReplayReport:
                 mine[key] = mine[key] + tally if key in mine else tally
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-able data (what ``--report-out x.json`` writes)."""
+        """The report as JSON-able data (what ``--report-out x.json`` writes).
+
+        Groupings whose name starts with ``_`` are internal: ``_series`` (tickets
+        by week, for the chart) and ``_heat`` (area × category, for the heat
+        table) appear compacted as ``series`` and ``heat``.
+        """
         return {
             "meta": self.meta,
             "overall": self.overall.metrics(),
@@ -203,5 +208,43 @@ class ReplayReport:
             "groups": {
                 dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
                 for dimension, groups in self.groups.items()
+                if not dimension.startswith("_")
             },
+            "series": [
+                {
+                    "key": key,
+                    "tickets": tally.tickets,
+                    "on_time_rate": _rate(tally.on_time, tally.judged),
+                }
+                for key, tally in sorted(self.groups.get(SERIES, {}).items())
+            ],
+            "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+
+SERIES = "_series"
+"""The hidden by-week grouping behind the report's chart."""
+HEAT = "_heat"
+"""The hidden area × category grouping behind the report's heat table (key ``area\tcategory``)."""
+
+
+def _heat(cells: Mapping[str, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
+    """On-time rate for the busiest ``rows`` areas × ``columns`` categories."""
+    by_area: Counter[str] = Counter()
+    by_category: Counter[str] = Counter()
+    for key, tally in cells.items():
+        area, category = key.split("\t", 1)
+        by_area[area] += tally.tickets
+        by_category[category] += tally.tickets
+    areas = [a for a, _ in by_area.most_common(rows)]
+    categories = [c for c, _ in by_category.most_common(columns)]
+
+    def cell(area: str, category: str) -> dict[str, Any]:
+        tally = cells.get(f"{area}\t{category}", Tally())
+        return {"tickets": tally.tickets, "on_time_rate": _rate(tally.on_time, tally.judged)}
+
+    return {
+        "areas": areas,
+        "categories": categories,
+        "cells": [[cell(a, c) for c in categories] for a in areas],
+    }

@@ -25,7 +25,7 @@ from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
-from gridgov.replay._report import ReplayReport, grouper
+from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
 
@@ -33,9 +33,6 @@ __all__ = ["Progress", "ReplayOptions", "run_replay"]
 
 Progress = Callable[[int, int, int], None]
 """``progress(tickets_done, bytes_read, bytes_total)``, called every few thousand tickets."""
-
-HEAT = "_heat"
-"""The hidden area × category grouping behind the HTML heat table."""
 
 
 class AreaLookup(AreaIndex, Protocol):
@@ -94,6 +91,7 @@ def _replay_share(
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
     area_dim = next((g for d, g in dims if d.startswith("area")), grouper("area"))
+    week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
     try:
@@ -104,6 +102,7 @@ def _replay_share(
             outcome = engine.replay(ticket)
             keys = [(d, g(outcome)) for d, g in dims]
             keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
+            keys.append((SERIES, week(outcome)))
             report.add(outcome, keys)
             yield outcome
             if progress is not None and done % 2000 == 0:

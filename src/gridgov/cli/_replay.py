@@ -1,0 +1,300 @@
+"""``gridgov replay run|compare``: replay historical tickets and compare what-if policies."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gridgov.cli._output import emit, format_option
+from gridgov.errors import InvalidInput, InvalidTime, Problem
+from gridgov.replay import (
+    METRICS,
+    PolicyInForce,
+    Progress,
+    ReplayMapping,
+    ReplayOptions,
+    load_mapping,
+    run_replay,
+)
+from gridgov.replay._render import report_rows, write_report
+
+__all__ = ["replay"]
+
+_SHOWN = ("group", "key", *METRICS)
+
+
+@click.group()
+def replay() -> None:
+    """Replay historical tickets (历史工单回放) and compare SLA policies."""
+
+
+def _policy(text: str) -> PolicyInForce:
+    """``FILE`` or ``FILE@SINCE`` (ISO 8601): a policy and when it came into force."""
+    from gridgov.sla import load_policy
+
+    path, _, since = text.partition("@")
+    moment = None
+    if since:
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError:
+            raise InvalidTime(since, "ISO 8601 such as 2015-02-16T13:00:00-05:00") from None
+        if moment.tzinfo is None:
+            raise InvalidTime(since, "a time with its UTC offset, e.g. 2015-02-16T13:00-05:00")
+    return PolicyInForce(load_policy(path), moment)
+
+
+def _areas(path: str | None, mapping: ReplayMapping, mapping_path: Path) -> Any:
+    from gridgov.grid import SAMPLES, load_areas, load_sample
+
+    name = path or mapping.areas
+    if name is None:
+        return None
+    if name in SAMPLES:
+        return load_sample(name).tree  # type: ignore[arg-type]
+    file = Path(name) if path else mapping_path.parent / name
+    return load_areas(file).tree
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.progress import Progress as RichProgress
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with RichProgress(*columns, transient=True) as bar:
+        task = bar.add_task("replaying", total=None)
+
+        def update(done: int, read: int, total: int) -> None:
+            bar.update(task, completed=read, total=total, description=f"{done:,} tickets")
+
+        yield update
+
+
+def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
+    total = counts.get("total", 0)
+    if not total:
+        return
+    kinds = ", ".join(f"{n:,} {k}" for k, n in counts.items() if k != "total")
+    where = f"listed in {rejects_out}" if rejects_out else "list them with --rejects-out FILE"
+    click.echo(f"{total:,} rows rejected ({kinds}); {where}", err=True)
+
+
+@replay.command("run")
+@click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The source's mapping file (TOML).",
+)
+@click.option(
+    "--areas",
+    "areas_path",
+    help="Area hierarchy file, or a shipped sample name (default: the mapping's `areas`).",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="FILE[@SINCE]",
+    help="SLA policy (what-if); repeat with @SINCE (ISO time) for a revision in force from then.",
+)
+@click.option(
+    "--due-from-source",
+    is_flag=True,
+    help="Use the source's own due times (to compare with its own verdict).",
+)
+@click.option(
+    "--clock",
+    default="handling",
+    show_default=True,
+    help="The policy clock whose deadline is due_at.",
+)
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="DIM",
+    help="Group the report by area, area:LEVEL, category, tier, channel, state, "
+    "day, week, month, quarter or year (repeatable).",
+)
+@click.option(
+    "--tickets-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="One row per ticket (.csv or .jsonl).",
+)
+@click.option(
+    "--report-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The report (.json, .csv or .html).",
+)
+@click.option(
+    "--rejects-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Rejected rows with file, line and reason (.csv).",
+)
+@click.option("--strict", is_flag=True, help="Stop at the first rejected row.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes (results equal one process).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@format_option()
+def run(
+    input_file: Path,
+    mapping_path: Path,
+    areas_path: str | None,
+    policies: Sequence[str],
+    due_from_source: bool,
+    clock: str,
+    by: Sequence[str],
+    tickets_out: Path | None,
+    report_out: Path | None,
+    rejects_out: Path | None,
+    strict: bool,
+    jobs: int,
+    quiet: bool,
+    fmt: str,
+) -> None:
+    """Replay INPUT (CSV, .csv.gz, JSON Lines or XES) and print the report."""
+    mapping = load_mapping(mapping_path)
+    if not policies and not due_from_source:
+        raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
+    options = ReplayOptions(
+        input=input_file,
+        mapping=mapping,
+        areas=_areas(areas_path, mapping, mapping_path),
+        policies=tuple(_policy(p) for p in policies),
+        due_from_source=due_from_source,
+        clock=clock,
+        by=tuple(by),
+        tickets_out=tickets_out,
+        rejects_out=rejects_out,
+        strict=strict,
+        jobs=jobs,
+    )
+    _check_by(by)
+    show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
+    with _progress_bar(show_bar) as progress:
+        report = run_replay(options, progress=progress).to_dict()
+    if report_out is not None:
+        write_report(report, report_out)
+    _print_rejects(report["rejects"], rejects_out)
+    show_report(report, fmt, title=f"Replay of {input_file.name}")
+
+
+_BRIEF = {
+    "tickets": "tickets",
+    "on_time_rate": "on time",
+    "closed_24h_rate": "24 h",
+    "median_handling_h": "median h",
+    "p90_handling_h": "p90 h",
+    "stay_in_grid_rate": "in grid",
+    "source_agreement": "agrees",
+}
+
+
+def _cell(metric: str, value: object) -> object:
+    if isinstance(value, float) and (metric.endswith("_rate") or metric in _PERCENT):
+        return f"{value:.1%}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:,}" for k, v in value.items()) or "0"
+    return value
+
+
+_PERCENT = ("source_agreement", "due_reproduced")
+
+
+def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
+    """Print a report: compact tables for people, every figure for programs."""
+    if fmt != "table":
+        emit(report_rows(report), _SHOWN, fmt, title=title)
+        return
+    overall = [
+        {"figure": m, "value": _cell(m, v)} for m, v in report["overall"].items() if v is not None
+    ]
+    overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
+    overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
+    emit(overall, ["figure", "value"], "table", title=title)
+    for dimension, groups in report["groups"].items():
+        rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
+        emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}")
+
+
+def _check_by(by: Sequence[str]) -> None:
+    from gridgov.replay._report import DIMENSIONS
+
+    bad = [d for d in by if d not in DIMENSIONS and not d.startswith("area:")]
+    if bad:
+        raise click.BadParameter(
+            f"{bad[0]!r}: expected one of {', '.join(DIMENSIONS)}", param_hint="--by"
+        )
+
+
+def _load_report(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInput([Problem(str(path), f"not a replay report (JSON): {exc}")]) from exc
+    if not isinstance(data, dict) or "overall" not in data or "groups" not in data:
+        raise InvalidInput([Problem(str(path), "not a replay report: no 'overall' or 'groups'")])
+    return data
+
+
+@replay.command("compare")
+@click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option()
+def compare(first: Path, second: Path, fmt: str) -> None:
+    """Two reports (from `replay run --report-out X.json`) side by side, with the change."""
+    a, b = _load_report(first), _load_report(second)
+    rows_a = {(r["group"], r["key"]): r for r in report_rows(a)}
+    rows_b = {(r["group"], r["key"]): r for r in report_rows(b)}
+    rows = []
+    for key in [*rows_a, *(k for k in rows_b if k not in rows_a)]:
+        for metric in METRICS:
+            va, vb = rows_a.get(key, {}).get(metric), rows_b.get(key, {}).get(metric)
+            if va is None and vb is None:
+                continue
+            change = (
+                vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else None
+            )
+            rows.append(
+                {
+                    "group": key[0],
+                    "key": key[1],
+                    "metric": metric,
+                    "a": va,
+                    "b": vb,
+                    "change": None if change is None else round(change, 4),
+                }
+            )
+    title = f"A = {first.name}, B = {second.name}"
+    emit(rows, ["group", "key", "metric", "a", "b", "change"], fmt, title=title)

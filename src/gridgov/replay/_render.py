@@ -1,0 +1,186 @@
+"""Writing a report (the dict of :meth:`ReplayReport.to_dict`) as rows, CSV, JSON or HTML.
+
+The HTML report is one self-contained file: inline CSS and SVG, no scripts and
+no network, so it opens offline.  It shows the overall figures, the on-time rate
+week by week as a line chart, a heat table of on-time rate by area × category,
+and every grouping as a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gridgov.errors import InvalidInput, Problem
+from gridgov.replay._report import METRICS
+
+__all__ = ["REPORT_COLUMNS", "report_rows", "write_report"]
+
+REPORT_COLUMNS = ("group", "key", *METRICS)
+
+
+def _flat(value: object) -> object:
+    if isinstance(value, dict):
+        return ";".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
+def report_rows(report: Mapping[str, Any]) -> list[dict[str, object]]:
+    """One row for the whole replay, then one per group of each grouping."""
+    rows: list[dict[str, object]] = [
+        {"group": "all", "key": "", **{k: _flat(v) for k, v in report["overall"].items()}}
+    ]
+    rows.extend(
+        {"group": dimension, **{k: _flat(v) for k, v in group.items()}}
+        for dimension, groups in report["groups"].items()
+        for group in groups
+    )
+    return rows
+
+
+def _csv(report: Mapping[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, REPORT_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(report_rows(report))
+    return out.getvalue()
+
+
+def write_report(report: Mapping[str, Any], path: str | Path) -> None:
+    """Write ``report`` to ``path`` as JSON, CSV or HTML, chosen by the extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    elif suffix == ".csv":
+        text = _csv(report)
+    elif suffix in (".html", ".htm"):
+        text = html_report(report)
+    else:
+        raise InvalidInput(
+            [Problem(str(path), "cannot tell the report format: expected .json, .csv or .html")]
+        )
+    path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- HTML
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+h1{font-size:22px}h2{font-size:17px;margin-top:1.6em}.muted{color:#777}
+"""
+
+
+def _pct(value: object) -> str:
+    return "" if not isinstance(value, int | float) else f"{value:.1%}"
+
+
+def _fmt(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if name.endswith("_rate") or name in ("source_agreement", "due_reproduced"):
+        return _pct(value)
+    return html.escape(str(_flat(value)))
+
+
+def _table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_fmt(c, row.get(c))}</td>" for c in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _chart(series: Sequence[Mapping[str, Any]], width: int = 720, height: int = 220) -> str:
+    points = [(s["key"], s["on_time_rate"]) for s in series if s["on_time_rate"] is not None]
+    if len(points) < 2:
+        return '<p class="muted">Not enough weeks for a chart.</p>'
+    pad = 40
+    step = (width - 2 * pad) / (len(points) - 1)
+
+    def y(rate: float) -> float:
+        return height - pad - rate * (height - 2 * pad)
+
+    line = " ".join(f"{pad + i * step:.1f},{y(rate):.1f}" for i, (_, rate) in enumerate(points))
+    grid = "".join(
+        f'<line x1="{pad}" x2="{width - pad}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#ddd"/>'
+        f'<text x="4" y="{y(r) + 4:.1f}" font-size="11">{r:.0%}</text>'
+        for r in (0.0, 0.25, 0.5, 0.75, 1.0)
+    )
+    labels = "".join(
+        f'<text x="{pad + i * step:.1f}" y="{height - 12}" font-size="10" '
+        f'text-anchor="middle">{html.escape(key)}</text>'
+        for i, (key, _) in enumerate(points)
+        if i % max(1, len(points) // 8) == 0
+    )
+    dots = "".join(
+        f'<circle cx="{pad + i * step:.1f}" cy="{y(rate):.1f}" r="2.5" fill="#1f77b4">'
+        f"<title>{html.escape(key)}: {rate:.1%}</title></circle>"
+        for i, (key, rate) in enumerate(points)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="on-time rate by week">{grid}'
+        f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{line}"/>'
+        f"{dots}{labels}</svg>"
+    )
+
+
+def _heat_colour(rate: float | None) -> str:
+    if rate is None:
+        return "#f7f7f7"
+    red, green = int(230 - 150 * rate), int(120 + 110 * rate)
+    return f"rgb({red},{green},120)"
+
+
+def _heat(heat: Mapping[str, Any]) -> str:
+    if not heat.get("areas"):
+        return '<p class="muted">No tickets.</p>'
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in heat["categories"])
+    rows = []
+    for area, cells in zip(heat["areas"], heat["cells"], strict=True):
+        tds = "".join(
+            f'<td style="background:{_heat_colour(c["on_time_rate"])}" '
+            f'title="{c["tickets"]} tickets">{_pct(c["on_time_rate"])}</td>'
+            for c in cells
+        )
+        rows.append(f"<tr><th>{html.escape(area)}</th>{tds}</tr>")
+    return f"<table><tr><th>area \\ category</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def html_report(report: Mapping[str, Any]) -> str:
+    """The whole report as one self-contained HTML page."""
+    meta = report["meta"]
+    title = f"gridgov replay: {meta.get('source', '')}"
+    parts = [
+        f"<h1>{html.escape(title)} (工单回放报告)</h1>",
+        f'<p class="muted">{html.escape(str(meta.get("input", "")))}</p>',
+        "<h2>Overall (总体)</h2>",
+        _table(report_rows(report)[:1], REPORT_COLUMNS[2:]),
+        "<h2>Final states (最终状态)</h2>",
+        _table([report["states"]], list(report["states"])),
+        "<h2>Rejected rows (被拒记录)</h2>",
+        _table([report["rejects"]], list(report["rejects"])),
+        "<h2>On-time rate by week (按时率)</h2>",
+        _chart(report.get("series", [])),
+        "<h2>On-time rate, area × category (热力表)</h2>",
+        _heat(report.get("heat", {})),
+    ]
+    for dimension, groups in report["groups"].items():
+        parts.append(f"<h2>By {html.escape(dimension)}</h2>")
+        parts.append(_table(groups, ["key", *METRICS]))
+    body = "\n".join(parts)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
