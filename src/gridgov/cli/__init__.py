@@ -23,6 +23,7 @@ _COMMANDS: dict[str, str] = {
     # "name": "gridgov.cli._module:command",
     "areas": "gridgov.cli._areas:areas",
     "demo": "gridgov.cli._demo:demo",
+    "replay": "gridgov.cli._replay:replay",
 }
 
 
