@@ -116,7 +116,9 @@ class ClockCycle:
         self.calendar = plan.calendar_name
         self.calendar_fingerprint = calendar.fingerprint
         self.budget = _measure(plan, self.started_at, first_due)
-        self.due = first_due if not self.pauses else self._due_after_pauses(plan)
+        self.due = first_due
+        for begin, end in self.pauses:
+            self._shift_due(plan, begin, end)
 
     def used(self, plan: ClockPlan, until: datetime) -> timedelta:
         """Running time used from the start up to ``until``."""
@@ -133,11 +135,9 @@ class ClockCycle:
         if fraction == 1.0:
             return self.due if self.paused_since is None else None
         target = _ONE_US * round(self.budget / _ONE_US * fraction)
-        return self._moment_at(plan, target, False)
+        return self._moment_at(plan, target)
 
-    def _moment_at(
-        self, plan: ClockPlan, target: timedelta, ignore_open_pause: bool
-    ) -> datetime | None:
+    def _moment_at(self, plan: ClockPlan, target: timedelta) -> datetime | None:
         begin = self.started_at
         for pause_start, pause_end in self.pauses:
             segment = _measure(plan, begin, pause_start)
@@ -145,7 +145,7 @@ class ClockCycle:
                 return _advance(plan, begin, target)
             target -= segment
             begin = pause_end
-        if self.paused_since is not None and not ignore_open_pause:
+        if self.paused_since is not None:
             if target <= _measure(plan, begin, self.paused_since):
                 return _advance(plan, begin, target)
             return None
@@ -158,15 +158,18 @@ class ClockCycle:
     def resume(self, plan: ClockPlan, at: datetime) -> None:
         """Run again from ``at``: the deadline moves by the paused working time."""
         assert self.paused_since is not None
+        self._shift_due(plan, self.paused_since, at)
         self.pauses.append((self.paused_since, at))
         self.paused_since = None
-        self.due = self._due_after_pauses(plan)
 
-    def _due_after_pauses(self, plan: ClockPlan) -> datetime:
-        """The due time once every recorded pause is taken out (an open one ignored)."""
-        moment = self._moment_at(plan, self.budget, True)
-        assert moment is not None  # without an open pause every target is reachable
-        return moment
+    def _shift_due(self, plan: ClockPlan, paused: datetime, resumed: datetime) -> None:
+        """A pause that began before the due time moves it by the paused (working) time.
+
+        Moving the due time itself — rather than searching for the moment the budget is
+        used — keeps its place when it sits at the start of a working period (Wednesday
+        08:30, not the equivalent Tuesday 17:30)."""
+        if paused <= self.due:
+            self.due = _advance(plan, self.due, _measure(plan, paused, resumed))
 
     def end(
         self, plan: ClockPlan | None, at: datetime, outcome: CycleOutcome | None = None

@@ -91,10 +91,13 @@ class SlaEngine:
     def record(
         self, transition: SlaTransition, *, attributes: TicketAttributes | None = None
     ) -> list[SlaEvent]:
-        """Apply one accepted transition; return the ticket's events due before it.
+        """Apply one accepted transition; first return every event due before it.
 
-        ``report`` registers the ticket; its rule is selected from ``attributes``
-        (category, tier, priority, channel) or else from the same keys in the payload.
+        Recording a transition at ``t`` is :meth:`advance_to` ``(t)`` then the
+        transition, so a caller that feeds transitions in time order gets every
+        event, of every ticket, in time order.  ``report`` registers the ticket; its
+        rule is selected from ``attributes`` (category, tier, priority, channel) or
+        else from the same keys in the payload.
         """
         at = _aware(transition.at)
         ticket = self._tickets.get(transition.ticket_id)
@@ -111,7 +114,7 @@ class SlaEngine:
             self._tickets[ticket.ticket_id] = ticket
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
-        events = self._fire_ticket(ticket, to_us(at))
+        events = self.advance_to(at)
         self._apply(ticket, transition.trigger, transition.to_state, at)
         return events
 
@@ -173,19 +176,6 @@ class SlaEngine:
             if token == cycle.token:
                 events.append(self._fire(self._tickets[ticket_id], position, index, at, cycle))
         return events
-
-    def _fire_ticket(self, ticket: _Ticket, limit: int) -> list[SlaEvent]:
-        """Fire this ticket's own events due up to ``limit`` (before a transition)."""
-        due = [
-            (key, position, index, moment, cycle)
-            for position, plan in enumerate(ticket.rule.clocks)
-            if (cycle := ticket.open.get(plan.name)) is not None
-            for index, key, moment in _pending(plan, cycle, limit)
-        ]
-        due.sort(key=lambda d: d[:3])
-        return [
-            self._fire(ticket, pos, index, moment, cycle) for _, pos, index, moment, cycle in due
-        ]
 
     def _fire(
         self, ticket: _Ticket, position: int, index: int, moment: datetime, cycle: ClockCycle
