@@ -139,20 +139,24 @@ def _tree_label(tree: AreaTree, area: Area) -> str:
 
 
 def _print_tree(tree: AreaTree, code: str | None, depth: int | None) -> None:
+    """Print the walk as a rich tree, wide enough that no line is cut."""
     from rich.console import Console
     from rich.markup import escape
+    from rich.text import Text
     from rich.tree import Tree
 
     top = Tree(f"{len(tree)} areas") if code is None else None
     branches: dict[str, Tree] = {}
+    width = 0
     for area, relative in tree.walk(code, max_depth=depth):
         label = _tree_label(tree, area).replace(area.label, escape(area.label), 1)
+        width = max(width, Text.from_markup(label).cell_len + 4 * (relative + 2))
         parent = branches.get(area.parent_code or "") if relative else top
         branch = parent.add(label) if parent is not None else Tree(label)
         top = top or branch
         branches[area.code] = branch
     if top is not None:
-        Console(soft_wrap=True).print(top, crop=False)
+        Console(soft_wrap=True, width=max(width, 40)).print(top)
 
 
 @areas.command()
