@@ -28,6 +28,12 @@ from gridgov.workflow._permissions import (
     RoleGrant,
     Scope,
 )
+from gridgov.workflow._reference import (
+    mermaid_diagram,
+    permissions_markdown,
+    states_markdown,
+    triggers_markdown,
+)
 from gridgov.workflow._routing import Category, Route, RoutingPolicy, Tier, load_routing_policy
 from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
 from gridgov.workflow._table import TABLE, TransitionTable
@@ -62,4 +68,8 @@ __all__ = [
     "TransitionTable",
     "Trigger",
     "load_routing_policy",
+    "mermaid_diagram",
+    "permissions_markdown",
+    "states_markdown",
+    "triggers_markdown",
 ]
