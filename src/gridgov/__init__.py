@@ -6,8 +6,15 @@ underscore are private.  Importing gridgov connects to nothing and reads no cloc
 
 from gridgov._version import __version__
 from gridgov.errors import GridGovError
+from gridgov.grid import Area, AreaTree, Directory, LevelSet, Unit, load_areas
 
 __all__ = [
+    "Area",
+    "AreaTree",
+    "Directory",
     "GridGovError",
+    "LevelSet",
+    "Unit",
     "__version__",
+    "load_areas",
 ]

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-PUBLIC_MODULES = ["gridgov", "gridgov.errors", "gridgov.workflow", "gridgov.sla"]
+PUBLIC_MODULES = ["gridgov", "gridgov.errors", "gridgov.workflow", "gridgov.sla", "gridgov.grid"]
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)
