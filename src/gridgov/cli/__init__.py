@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "areas": "gridgov.cli._areas:areas",
     "demo": "gridgov.cli._demo:demo",
     "replay": "gridgov.cli._replay:replay",
+    "sla": "gridgov.cli._sla:sla",
     "workflow": "gridgov.cli._workflow:workflow",
 }
 
