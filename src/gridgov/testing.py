@@ -52,6 +52,7 @@ class _Data:
     tree: AreaTree | None = None
     units: dict[str, Unit] = field(default_factory=dict)
     people: dict[str, Actor] = field(default_factory=dict)
+    policies: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
 
 
@@ -121,6 +122,17 @@ class _Tickets:
             staged.append(event_row)
         self.expected.setdefault(ticket.id, expected_version)
         self.staged_rows[ticket.id] = row
+
+    def reschedule(
+        self, ticket_id: str, *, expected_version: int, next_due_at: datetime | None
+    ) -> None:
+        current = self._row(ticket_id)
+        if current is None:
+            raise UnknownTicket(ticket_id)
+        if current["version"] != expected_version:
+            raise ConcurrentUpdate(ticket_id, expected_version, current["version"])
+        self.expected.setdefault(ticket_id, expected_version)
+        self.staged_rows[ticket_id] = {**current, "next_due_at": next_due_at}
 
     def summary(self, ticket_id: str) -> TicketSummary:
         row = self._row(ticket_id)
@@ -276,6 +288,11 @@ class InMemoryStore:
                 return self._data.people[actor_id]
             unit = self._data.units.get(actor_id)
         return actor_from_unit(unit) if unit is not None else None
+
+    def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
+        with self._lock:
+            if self._data.policies.get(kind, ("",))[0] != fingerprint:
+                self._data.policies[kind] = (fingerprint, name, body)
 
     def verify(self) -> list[ChainBreak]:
         breaks = []

@@ -6,7 +6,15 @@ import importlib
 
 import pytest
 
-PUBLIC_MODULES = ["gridgov", "gridgov.errors", "gridgov.workflow", "gridgov.sla", "gridgov.grid"]
+PUBLIC_MODULES = [
+    "gridgov",
+    "gridgov.errors",
+    "gridgov.workflow",
+    "gridgov.sla",
+    "gridgov.grid",
+    "gridgov.store",
+    "gridgov.testing",
+]
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)

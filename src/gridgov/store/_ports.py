@@ -114,6 +114,13 @@ class TicketRepository(Protocol):
         """
         ...
 
+    def reschedule(
+        self, ticket_id: str, *, expected_version: int, next_due_at: datetime | None
+    ) -> None:
+        """Move the ticket's next due moment without an event (a warning fired);
+        :class:`ConcurrentUpdate` if the ticket is no longer at ``expected_version``."""
+        ...
+
     def summary(self, ticket_id: str) -> TicketSummary:
         """The ticket's row; :class:`UnknownTicket` if there is none."""
         ...
@@ -197,6 +204,10 @@ class Store(Protocol):
 
     def find_actor(self, actor_id: str) -> Actor | None:
         """A stored person, else a stored unit acting as itself, else None."""
+        ...
+
+    def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
+        """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once."""
         ...
 
     def verify(self) -> list[ChainBreak]:

@@ -137,9 +137,15 @@ class SqlStore:
     def save_areas(self, tree: AreaTree) -> int:
         count = self._upsert(areas, "code", [area_to_row(area, tree) for area in tree])
         with self.unit_of_work() as uow, driver_errors(self.url):
-            _record_levels(uow.connection, tree.levels)
+            spec = tree.levels.spec()
+            _record_policy(uow.connection, "levels", spec, _sha256(spec), spec)
             uow.commit()
         return count
+
+    def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            _record_policy(uow.connection, kind, name, fingerprint, body)
+            uow.commit()
 
     def load_area_tree(self) -> AreaTree | None:
         with self.unit_of_work() as uow, driver_errors(self.url):
@@ -235,27 +241,29 @@ class SqlStore:
         self.engine.dispose()
 
 
-def _record_levels(conn: Connection, levels: LevelSet) -> None:
-    spec = levels.spec()
-    fingerprint = hashlib.sha256(spec.encode("utf-8")).hexdigest()
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _record_policy(conn: Connection, kind: str, name: str, fingerprint: str, body: str) -> None:
+    """Append the policy unless it is already the latest of its kind."""
     latest = conn.execute(
         select(policies.c.fingerprint)
-        .where(policies.c.kind == "levels")
+        .where(policies.c.kind == kind)
         .order_by(policies.c.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if latest != fingerprint:
-        conn.execute(
-            policies.delete().where(
-                policies.c.kind == "levels", policies.c.fingerprint == fingerprint
-            )
+    if latest == fingerprint:
+        return
+    conn.execute(
+        policies.delete().where(policies.c.kind == kind, policies.c.fingerprint == fingerprint)
+    )
+    conn.execute(
+        insert(policies).values(
+            kind=kind,
+            name=name,
+            fingerprint=fingerprint,
+            body=body,
+            recorded_at=func.current_timestamp(),
         )
-        conn.execute(
-            insert(policies).values(
-                kind="levels",
-                name=spec,
-                fingerprint=fingerprint,
-                body=spec,
-                recorded_at=func.current_timestamp(),
-            )
-        )
+    )

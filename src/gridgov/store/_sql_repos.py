@@ -131,6 +131,20 @@ class SqlTicketRepository:
                 raise UnknownTicket(ticket.id)
             raise ConcurrentUpdate(ticket.id, expected, found)
 
+    def reschedule(
+        self, ticket_id: str, *, expected_version: int, next_due_at: datetime | None
+    ) -> None:
+        result = self._conn.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket_id, tickets.c.version == expected_version)
+            .values(next_due_at=next_due_at)
+        )
+        if result.rowcount != 1:
+            found = self._version(ticket_id)
+            if found is None:
+                raise UnknownTicket(ticket_id)
+            raise ConcurrentUpdate(ticket_id, expected_version, found)
+
     def _version(self, ticket_id: str) -> int | None:
         return self._conn.execute(
             select(tickets.c.version).where(tickets.c.id == ticket_id)

@@ -1,0 +1,252 @@
+"""The composition root (组装): one :class:`Engine` wires the store, the area
+hierarchy and its units, the routing and SLA policies and the clock.
+
+Every change is one unit of work: load the ticket (the fold of its events),
+let :class:`~gridgov.workflow.TicketLoop` check and build the event, move the
+SLA clocks, then append the event and update the ticket with an optimistic
+version check.  Subscribers hear about it only after the commit.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from gridgov._engine_sla import TicketClocks
+from gridgov._engine_timers import fire_due
+from gridgov._engine_views import SlaNotice, TicketView
+from gridgov.clock import Clock, SystemClock
+from gridgov.errors import InvalidInput, InvalidTime, PermissionDenied, Problem
+from gridgov.grid import Directory
+from gridgov.sla import SlaPolicy, load_default_policy
+from gridgov.store import SqlStore, Store, TicketFilter, TicketSummary, UnitOfWork
+from gridgov.workflow import (
+    Actor,
+    RoutingPolicy,
+    Ticket,
+    TicketEvent,
+    TicketLoop,
+    Trigger,
+)
+
+__all__ = ["Engine", "Notification", "Subscriber"]
+
+Notification = TicketEvent | SlaNotice
+"""What subscribers receive: an accepted transition, or an SLA warning or breach."""
+Subscriber = Callable[[Notification], None]
+
+_ACTS = frozenset(Trigger) - {Trigger.REPORT}
+
+
+class Engine:
+    """Grid-governance tickets for an embedding app (the one object it needs).
+
+    Give either ``store`` (a :class:`~gridgov.store.SqlStore`, or
+    :class:`~gridgov.testing.InMemoryStore` in tests) or ``url`` (resolved as
+    :func:`~gridgov.store.resolve_url` says).  ``directory`` is the area
+    hierarchy with its units; without it the one stored in the database is
+    used.  Nothing connects until the first call.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        url: str | None = None,
+        directory: Directory | None = None,
+        routing: RoutingPolicy | None = None,
+        sla: SlaPolicy | None = None,
+        clock: Clock | None = None,
+        new_ticket_id: Callable[[], str] | None = None,
+    ) -> None:
+        if store is not None and url is not None:
+            raise ValueError("give either store= or url=, not both")
+        self.store: Store = store if store is not None else SqlStore(url)
+        self.clock: Clock = clock or SystemClock()
+        self._directory = directory
+        self._routing = routing
+        self._sla = sla
+        self._new_id = new_ticket_id or _random_id
+        self._loop: TicketLoop | None = None
+        self._subscribers: list[Subscriber] = []
+
+    # ------------------------------------------------------------------ wiring
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        """The SLA policy (the shipped default unless one was given)."""
+        if self._sla is None:
+            self._sla = load_default_policy()
+        return self._sla
+
+    @property
+    def loop(self) -> TicketLoop:
+        """The ticket loop over the directory (loaded from the store on first use)."""
+        if self._loop is None:
+            directory = self._directory
+            if directory is None:
+                directory = self.store.load_directory()
+                if directory is None:
+                    raise InvalidInput(
+                        [Problem("<database>", "no areas: run `gridgov areas import` first")],
+                        what="database",
+                    )
+            else:
+                self.store.save_areas(directory.tree)
+                self.store.save_units(directory)
+            self._directory = directory
+            self._loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
+            policy = self.sla_policy
+            self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
+        return self._loop
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber`` with every committed transition, warning and breach;
+        returns a function that unsubscribes.  A subscriber that raises stops the
+        notification of later subscribers; the change itself is already committed."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def actor(self, actor_id: str) -> Actor:
+        """The stored person (or unit acting as itself) with this id."""
+        found = self.store.find_actor(actor_id)
+        if found is None:
+            raise PermissionDenied(actor_id, "act", "-", "no person or unit has this id")
+        return found
+
+    # ------------------------------------------------------------------ changes
+
+    def report(
+        self,
+        *,
+        actor: Actor,
+        category: str,
+        area_code: str,
+        ticket_id: str | None = None,
+        **details: Any,
+    ) -> TicketView:
+        """上报: a new ticket; ``details`` are ``channel``, ``priority``,
+        ``description``, ``reporter_id``."""
+        _check_params(TicketLoop.report, details, "report")
+        loop = self.loop
+        ticket_id = ticket_id or self._new_id()
+        ticket, event = loop.report(
+            ticket_id, actor, category=category, area_code=area_code, **details
+        )
+        with self.store.unit_of_work() as uow:
+            view, due = self._record(uow, ticket, [event], 0)
+            uow.commit()
+        self._publish([*due, event])
+        return view
+
+    def act(self, ticket_id: str, trigger: str, *, actor: Actor, **params: Any) -> TicketView:
+        """Fire ``trigger`` (any trigger but ``report``) on the ticket as ``actor``.
+
+        ``params`` are the trigger's own (``reason``, ``unit_code``, ``department``,
+        ``result``, ``photos``, ``verdict``, ``comment``, ``into``, ``higher`` ...).
+        """
+        if trigger not in _ACTS:
+            raise InvalidInput(
+                [Problem("act", f"expected one of {sorted(_ACTS)}", field="trigger")],
+                what="trigger",
+            )
+        method = getattr(self.loop, trigger)
+        _check_params(method, params, trigger)
+        with self.store.unit_of_work() as uow:
+            ticket = uow.tickets.get(ticket_id)
+            expected = ticket.version
+            event = method(ticket, actor, **params)
+            view, due = self._record(uow, ticket, [event], expected)
+            uow.commit()
+        self._publish([*due, event])
+        return view
+
+    def _record(
+        self, uow: UnitOfWork, ticket: Ticket, events: list[TicketEvent], expected: int
+    ) -> tuple[TicketView, list[Notification]]:
+        clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=events[0].at)
+        due = [SlaNotice.of(e, [], []) for ev in events for e in clocks.record(ev)]
+        uow.tickets.record(ticket, events, expected_version=expected, next_due_at=clocks.next_due)
+        clocks.save(uow)
+        view = TicketView.of(ticket, next_due_at=clocks.next_due, clocks=clocks.views())
+        return view, list(due)
+
+    def _publish(self, notifications: list[Notification]) -> None:
+        for notification in notifications:
+            for subscriber in list(self._subscribers):
+                subscriber(notification)
+
+    # ------------------------------------------------------------------ time
+
+    def advance_to(self, moment: datetime | None = None) -> list[SlaNotice]:
+        """Fire every warning and breach due by ``moment`` (default: now), earliest
+        first, each with its actions (escalate, supervise, close) in its own
+        transaction.  Safe to run from several processes at once on PostgreSQL."""
+        moment = self.clock.now() if moment is None else moment
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
+        fired: list[SlaNotice] = []
+        while True:
+            step = fire_due(self.store, self.loop, self.sla_policy, moment)
+            if step is None:
+                return fired
+            notices, events = step
+            fired.extend(notices)
+            self._publish([*notices, *events])
+
+    # ------------------------------------------------------------------ queries
+
+    def get(self, ticket_id: str) -> TicketView:
+        """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none)."""
+        with self.store.unit_of_work() as uow:
+            ticket = uow.tickets.get(ticket_id)
+            summary = uow.tickets.summary(ticket_id)
+            clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=self.clock.now())
+            return TicketView.of(ticket, next_due_at=summary.next_due_at, clocks=clocks.views())
+
+    def history(self, ticket_id: str) -> list[TicketEvent]:
+        """Every event of the ticket, oldest first."""
+        with self.store.unit_of_work() as uow:
+            return uow.tickets.events(ticket_id)
+
+    def tickets(
+        self,
+        *,
+        within: str | None = None,
+        assigned_unit: str | None = None,
+        state: str | None = None,
+        open_only: bool = True,
+        due_by: datetime | None = None,
+        limit: int = 100,
+    ) -> list[TicketSummary]:
+        """Tickets in an area's subtree, of a unit, in a state or due by a time;
+        earliest due first."""
+        where = TicketFilter(within, assigned_unit, state, open_only, due_by, limit)
+        with self.store.unit_of_work() as uow:
+            return uow.tickets.find(where)
+
+
+def _random_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _check_params(method: Callable[..., Any], given: dict[str, Any], trigger: str) -> None:
+    """Name the parameters a trigger does not take, and list the ones it does."""
+    accepted = [
+        name
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in {"category", "area_code"}
+    ]
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        expected = ", ".join(accepted) or "no parameters"
+        raise InvalidInput(
+            [
+                Problem(trigger, f"not a parameter of {trigger!r} (expected: {expected})", field=u)
+                for u in unknown
+            ],
+            what="parameters",
+        )

@@ -1,0 +1,105 @@
+"""Timers (定时): fire the SLA warnings and breaches that came due, one ticket
+at a time, each in its own transaction, and do what the policy asks
+(escalate 上报升级, supervise 督办, close 自动归档; notify is left to subscribers).
+
+The queue is ``tickets.next_due_at``: a worker claims the earliest due ticket
+with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two workers never fire the
+same thing, and the optimistic version check guards against a person acting on
+the ticket at the same moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gridgov._engine_sla import TicketClocks
+from gridgov._engine_views import SlaNotice
+from gridgov.clock import Clock
+from gridgov.errors import GridGovError, StoreError
+from gridgov.sla import SlaAction, SlaBreached, SlaPolicy, SlaWarning
+from gridgov.store import Store
+from gridgov.workflow import Actor, Ticket, TicketEvent, TicketLoop
+
+__all__ = ["SYSTEM_ACTOR", "fire_due"]
+
+SYSTEM_ACTOR = Actor("gridgov-sla", "system")
+"""Who fires the policy's actions (role ``system``: close, escalate, supervise)."""
+
+
+class _At:
+    """A clock stopped at the moment a clock fired: action events carry that time."""
+
+    def __init__(self, moment: datetime) -> None:
+        self._moment = moment
+
+    def now(self) -> datetime:
+        return self._moment
+
+
+def fire_due(
+    store: Store, loop: TicketLoop, policy: SlaPolicy, moment: datetime
+) -> tuple[list[SlaNotice], list[TicketEvent]] | None:
+    """Fire the earliest due ticket's next warning(s) or breach(es), if any is due
+    by ``moment``; None when nothing is due."""
+    with store.unit_of_work() as uow:
+        claimed = uow.tickets.claim_due(moment, limit=1)
+        if not claimed:
+            return None
+        due_at = claimed[0].next_due_at
+        assert due_at is not None
+        ticket = uow.tickets.get(claimed[0].id)
+        expected = ticket.version
+        clocks = TicketClocks.load(policy, uow, ticket, at=due_at)
+        notices: list[SlaNotice] = []
+        events: list[TicketEvent] = []
+        for fired in clocks.advance_to(due_at):
+            assert isinstance(fired, SlaWarning | SlaBreached)
+            done: list[str] = []
+            failed: list[str] = []
+            actor_loop = _loop_at(loop, fired.at)
+            for action in fired.actions:
+                try:
+                    new = _do(actor_loop, ticket, action, fired)
+                except GridGovError as exc:
+                    failed.append(f"{action.action}: {exc}")
+                    continue
+                for event in new:
+                    clocks.record(event)
+                events.extend(new)
+                done.extend([e.trigger for e in new] or [action.action])
+            notices.append(SlaNotice.of(fired, done, failed))
+        next_due = clocks.next_due
+        if not notices and next_due is not None and next_due <= due_at:
+            raise StoreError(f"ticket {ticket.id!r}: SLA clock due at {due_at} fires nothing")
+        if events:
+            uow.tickets.record(ticket, events, expected_version=expected, next_due_at=next_due)
+        else:
+            uow.tickets.reschedule(ticket.id, expected_version=expected, next_due_at=next_due)
+        clocks.save(uow)
+        uow.commit()
+    return notices, events
+
+
+def _loop_at(loop: TicketLoop, moment: datetime) -> TicketLoop:
+    clock: Clock = _At(moment)
+    return TicketLoop(
+        directory=loop.directory, clock=clock, policy=loop.policy, permissions=loop.permissions
+    )
+
+
+def _do(
+    loop: TicketLoop, ticket: Ticket, action: SlaAction, fired: SlaWarning | SlaBreached
+) -> list[TicketEvent]:
+    """The events one action adds (none for ``notify``: subscribers hear the notice)."""
+    what = "预警" if isinstance(fired, SlaWarning) else "超时"
+    reason = action.note or f"{fired.clock} clock {what} (due {fired.due.isoformat()})"
+    if action.action == "escalate":
+        return [
+            loop.escalate(ticket, SYSTEM_ACTOR, reason=reason, cause="sla_breach")
+            for _ in range(action.levels)
+        ]
+    if action.action == "supervise":
+        return [loop.supervise(ticket, SYSTEM_ACTOR, reason=reason)]
+    if action.action == "close":
+        return [loop.close(ticket, SYSTEM_ACTOR, reason=reason, auto=True)]
+    return []

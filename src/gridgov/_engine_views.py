@@ -1,0 +1,143 @@
+"""What the :class:`~gridgov.Engine` returns: pydantic models, JSON-serialisable,
+each with a JSON Schema (``TicketView.model_json_schema()``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gridgov.sla import ClockCycle, SlaBreached, SlaWarning
+from gridgov.workflow import State, Ticket
+
+__all__ = ["ClockView", "SlaNotice", "TicketView"]
+
+
+class ClockView(BaseModel):
+    """One SLA clock cycle of a ticket (时限), as an app shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clock: str
+    cycle: int
+    status: str = Field(description="running, paused, met, breached or cancelled")
+    breached: bool
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    stopped_at: AwareDatetime | None = None
+
+    @classmethod
+    def from_cycle(cls, cycle: ClockCycle) -> ClockView:
+        return cls(
+            clock=cycle.clock,
+            cycle=cycle.number,
+            status=cycle_status(cycle),
+            breached=cycle.breached,
+            started_at=cycle.started_at,
+            due_at=cycle.due,
+            stopped_at=cycle.stopped_at,
+        )
+
+
+def cycle_status(cycle: ClockCycle) -> str:
+    """``running``/``paused`` while open, else how it ended."""
+    if cycle.outcome is not None:
+        return cycle.outcome.value
+    return "paused" if cycle.paused_since is not None else "running"
+
+
+class TicketView(BaseModel):
+    """A ticket (工单) as an embedding app shows it: the fold of its events plus its clocks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    state: str
+    state_zh: str
+    category: str | None
+    tier: str | None
+    area_code: str | None
+    channel: str | None
+    priority: str | None
+    reporter_id: str | None
+    assigned_unit: str | None
+    assigned_level: str | None
+    assigned_department: str | None
+    escalation_count: int
+    reopen_count: int
+    supervised: bool
+    result: str | None
+    photos: list[str]
+    review_verdict: str | None
+    reported_at: AwareDatetime | None
+    updated_at: AwareDatetime | None
+    version: int
+    next_due_at: AwareDatetime | None
+    clocks: list[ClockView]
+
+    @classmethod
+    def of(cls, ticket: Ticket, *, next_due_at: Any, clocks: list[ClockView]) -> TicketView:
+        return cls(
+            id=ticket.id,
+            state=ticket.state,
+            state_zh=State(ticket.state).label_zh,
+            category=ticket.category,
+            tier=ticket.tier,
+            area_code=ticket.area_code,
+            channel=ticket.channel,
+            priority=ticket.priority,
+            reporter_id=ticket.reporter_id,
+            assigned_unit=ticket.assigned_unit,
+            assigned_level=ticket.assigned_level,
+            assigned_department=ticket.assigned_department,
+            escalation_count=ticket.escalation_count,
+            reopen_count=ticket.reopen_count,
+            supervised=ticket.supervised,
+            result=ticket.result,
+            photos=list(ticket.photos),
+            review_verdict=ticket.review_verdict,
+            reported_at=ticket.reported_at,
+            updated_at=ticket.updated_at,
+            version=ticket.version,
+            next_due_at=next_due_at,
+            clocks=clocks,
+        )
+
+
+class SlaNotice(BaseModel):
+    """A warning (预警) or a breach (超时) that fired, and what was done about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["warning", "breach"]
+    ticket_id: str
+    clock: str
+    cycle: int
+    at: AwareDatetime
+    due: AwareDatetime
+    fraction: float
+    actions: list[dict[str, Any]] = Field(
+        description="the policy's actions (escalate, supervise, notify, close)"
+    )
+    done: list[str] = Field(
+        default_factory=list, description="triggers fired for the actions, in order"
+    )
+    failed: list[str] = Field(
+        default_factory=list, description="actions that could not be done, with the reason"
+    )
+
+    @classmethod
+    def of(cls, event: SlaWarning | SlaBreached, done: list[str], failed: list[str]) -> SlaNotice:
+        warning = isinstance(event, SlaWarning)
+        return cls(
+            kind="warning" if warning else "breach",
+            ticket_id=event.ticket_id,
+            clock=event.clock,
+            cycle=event.cycle,
+            at=event.at,
+            due=event.due,
+            fraction=event.fraction if isinstance(event, SlaWarning) else 1.0,
+            actions=[a.to_dict() for a in event.actions],
+            done=done,
+            failed=failed,
+        )
