@@ -47,6 +47,7 @@ _CALENDAR_US: dict[str, int] = {
     DurationUnit.CALENDAR_HOURS: 60 * _US_PER_MINUTE,
 }
 _MAX_YEARS_WITHOUT_WORK = 10
+_NEAR = 5  # years: a table is extended up to this far, else rebuilt around the new year
 
 
 class WorkingCalendar:
@@ -125,7 +126,11 @@ class WorkingCalendar:
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
-        a_us, b_us = self._us(a), self._us(b)  # both first: covering may rebuild the table
+        a_us, b_us = _aware_us(a), _aware_us(b)
+        table = self._table
+        if not (table.lo_us <= a_us < table.hi_us and table.lo_us <= b_us < table.hi_us):
+            years = sorted(from_us(us, self.zone).year for us in (a_us, b_us))
+            self._cover(years[0], years[1])  # one table for both: the counts share an origin
         return timedelta(microseconds=self._worked_until(b_us) - self._worked_until(a_us))
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
@@ -153,11 +158,10 @@ class WorkingCalendar:
     # ----------------------------------------------------------------- arithmetic
 
     def _us(self, moment: datetime) -> int:
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
-        us = to_us(moment)
+        us = _aware_us(moment)
         if not self._table.lo_us <= us < self._table.hi_us:
-            self._cover(from_us(us, self.zone).year)
+            year = from_us(us, self.zone).year
+            self._cover(year, year)
         return us
 
     def _worked_until(self, us: int) -> int:
@@ -211,9 +215,14 @@ class WorkingCalendar:
 
     # ----------------------------------------------------------------- the table
 
-    def _cover(self, year: int) -> None:
-        lo, hi = self._years or (year, year)
-        self._build(min(lo, year), max(hi, year))
+    def _cover(self, first: int, last: int) -> None:
+        """Make the table cover the years ``first..last``: extend it when near, else start
+        afresh there (the table is one contiguous range of years)."""
+        if self._years is not None:
+            lo, hi = self._years
+            if first - _NEAR <= hi and last + _NEAR >= lo:
+                first, last = min(first, lo), max(last, hi)
+        self._build(first, last)
 
     def _extend_forward(self) -> None:
         if self._years is None:
@@ -246,3 +255,9 @@ class WorkingCalendar:
             raise CalendarUnknownYear(self.name, year)
         self._assumed.add(year)
         return YearDays(frozenset(), frozenset())
+
+
+def _aware_us(moment: datetime) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
+    return to_us(moment)
