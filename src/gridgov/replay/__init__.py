@@ -24,10 +24,18 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._report import METRICS, ReplayReport, Tally
 from gridgov.replay._run import Progress, ReplayOptions, run_replay
+from gridgov.replay._samples import (
+    BOSTON_REVISION,
+    BOSTON_SAMPLE_DIR,
+    boston_policies,
+    boston_sample_options,
+)
 from gridgov.replay._sources import SourceEvent, SourceTicket, read_tickets
 from gridgov.replay._tickets_out import TICKET_COLUMNS
 
 __all__ = [
+    "BOSTON_REVISION",
+    "BOSTON_SAMPLE_DIR",
     "METRICS",
     "TICKET_COLUMNS",
     "AreaLevelRule",
@@ -49,6 +57,8 @@ __all__ = [
     "SourceTicket",
     "Tally",
     "TicketOutcome",
+    "boston_policies",
+    "boston_sample_options",
     "load_mapping",
     "read_tickets",
     "run_replay",

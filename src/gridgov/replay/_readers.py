@@ -74,6 +74,8 @@ class InputFile:
             raise InvalidInput([Problem(str(self.path), f"cannot read the file: {exc}")]) from exc
         finally:
             text.close()
+            if self._raw is not None:
+                self._raw.close()  # a GzipFile does not close the file it was given
 
     def _csv(self, text: IO[str], wanted: Sequence[str]) -> Iterator[Record]:
         reader = csv.reader(text, delimiter=self.delimiter)
