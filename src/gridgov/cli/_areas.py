@@ -86,9 +86,11 @@ def _summary_rows(loaded: AreaFile) -> list[dict[str, object]]:
 def areas() -> None:
     """The area hierarchy (治理层级): validate, import, browse and export area files.
 
-    Files are CSV (code,name,level,parent_code[,name_en,households,population,lon,lat,bbox,...]),
-    JSON or TOML (levels, areas, units).  A file with any error is rejected as a
-    whole, and every problem is listed with its file, line and field.
+    \b
+    Files are CSV (code,name,level,parent_code, then optional columns),
+    JSON or TOML (levels, areas, units).  A file with any error is rejected
+    as a whole, and every problem is listed with its file, line and field.
+    validate, import, tree, show and export work on files; no database needed.
     """
 
 
