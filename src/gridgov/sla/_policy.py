@@ -48,11 +48,8 @@ class ClockPlan:
     """Warning fractions, then ``1.0`` for the breach."""
     on_warning: tuple[SlaAction, ...]
     on_breach: tuple[SlaAction, ...]
-
-    @property
-    def working(self) -> bool:
-        """True when the clock counts working time; False for calendar (wall) time."""
-        return self.due.is_working
+    working: bool
+    """True when the clock counts working time; False for calendar (elapsed) time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +194,7 @@ def _plan(
             f"table or pass it in (known: {', '.join(sorted(calendars)) or 'none'})",
             key=f"{where}.calendar",
         )
+    due = _duration(spec.due)
     return ClockPlan(
         name=name,
         label_zh=spec.label_zh,
@@ -205,11 +203,12 @@ def _plan(
         pause_in=frozenset(spec.pause_in),
         calendar_name=spec.calendar,
         calendar=calendar,
-        due=_duration(spec.due),
+        due=due,
         due_text=spec.due,
         thresholds=(*spec.warn_at, 1.0),
         on_warning=_actions(spec.on_warning),
         on_breach=_actions(spec.on_breach),
+        working=due.is_working,
     )
 
 
