@@ -43,6 +43,9 @@ class TransitionTable:
         self._guarded = {k: tuple(v) for k, v in guarded.items()}
         self.states: tuple[str, ...] = (NEW, *(s.value for s in State))
         self.triggers: tuple[str, ...] = tuple(t.value for t in Trigger)
+        self._from = {
+            s: tuple(t for t in self.triggers if self.is_defined(s, t)) for s in self.states
+        }
 
     def next_state(
         self, state: str, trigger: str, payload: Mapping[str, Any] | None = None
@@ -79,7 +82,7 @@ class TransitionTable:
 
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """The triggers defined in ``state``, in :class:`Trigger` order."""
-        return tuple(t for t in self.triggers if self.is_defined(state, t))
+        return self._from.get(state, ())
 
     def destinations(self, state: str, trigger: str) -> tuple[str, ...]:
         """Every state ``trigger`` can lead to from ``state`` (one per guarded variant)."""
