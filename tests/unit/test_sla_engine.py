@@ -16,6 +16,7 @@ from gridgov.sla import (
     SlaEngine,
     SlaWarning,
     load_default_policy,
+    parse_policy,
 )
 from gridgov.workflow import TicketEvent
 
@@ -145,6 +146,8 @@ def test_reopen_starts_a_new_handling_cycle_and_keeps_the_old_one(engine: SlaEng
         (2, None),
     ]
     assert handling[0].elapsed == timedelta(hours=30)
+    assert handling[0].breached_at == TUE + timedelta(hours=24)
+    assert handling[1].breached_at is None
     assert handling[1].due == TUE + timedelta(hours=31 + 24)
     review = next(c for c in engine.cycles("T1") if c.clock == "review")
     assert review.outcome is CycleOutcome.MET  # reopening ends the wait for a review
@@ -218,6 +221,24 @@ def test_unknown_year_is_an_error_not_a_guess(engine: SlaEngine) -> None:
     with pytest.raises(CalendarUnknownYear) as caught:
         ticket.do("mark_handled", "handled", later + timedelta(hours=1), result="ok")
     assert caught.value.year == 2099
+
+
+def test_an_assumed_year_is_recorded_on_the_cycle() -> None:
+    text = (
+        '[policy]\nname = "fallback"\n'
+        '[calendars.office]\nholidays = { provider = "chinese_calendar" }\n'
+        'unknown_year = "assume_workweek"\n'
+        '[clocks.handling]\nstart = "report"\nstop = "mark_handled"\n'
+        'calendar = "office"\ndue = "3wd"\n'
+    )
+    engine = SlaEngine(parse_policy(text))
+    Ticket(engine).report(datetime(2099, 5, 6, 9, 0, tzinfo=SHANGHAI))
+    (cycle,) = engine.cycles("T1")
+    assert cycle.assumed_years == (2099,)
+    assert engine.snapshot("T1")["cycles"][0]["assumed_years"] == [2099]
+    known = SlaEngine(parse_policy(text))
+    Ticket(known).report(TUE)
+    assert known.cycles("T1")[0].assumed_years == ()
 
 
 def test_snapshot_round_trips_through_json_and_continues_the_same(engine: SlaEngine) -> None:

@@ -48,6 +48,7 @@ class ClockCycle:
     """The record of one clock cycle.  Read it; only the engine changes it."""
 
     __slots__ = (
+        "assumed_years",
         "budget",
         "calendar",
         "calendar_fingerprint",
@@ -91,6 +92,9 @@ class ClockCycle:
         self.stopped_at: datetime | None = None
         self.elapsed: timedelta | None = None
         """Running time used, set when the cycle ends."""
+        self.assumed_years: tuple[int, ...] = ()
+        """Years this cycle's deadline was computed in without an announced holiday
+        schedule (only with a calendar configured to assume the plain workweek)."""
         self.token = 0
 
     def __repr__(self) -> str:
@@ -107,6 +111,11 @@ class ClockCycle:
         """True once the breach has been announced or the cycle ended late."""
         return 1.0 in self.fired or self.outcome is CycleOutcome.BREACHED
 
+    @property
+    def breached_at(self) -> datetime | None:
+        """When the cycle went past its due time (超时时刻), if it did."""
+        return self.due if self.breached else None
+
     # ----------------------------------------------------------------- arithmetic
 
     def plan_budget(self, plan: ClockPlan) -> None:
@@ -119,6 +128,13 @@ class ClockCycle:
         self.due = first_due
         for begin, end in self.pauses:
             self._shift_due(plan, begin, end)
+        self._note_assumed_years(plan)
+
+    def _note_assumed_years(self, plan: ClockPlan) -> None:
+        assumed = plan.calendar.assumed_years
+        if assumed:
+            spanned = range(self.started_at.astimezone(self.due.tzinfo).year, self.due.year + 1)
+            self.assumed_years = tuple(sorted(y for y in assumed if y in spanned))
 
     def used(self, plan: ClockPlan, until: datetime) -> timedelta:
         """Running time used from the start up to ``until``."""
@@ -161,6 +177,7 @@ class ClockCycle:
         self._shift_due(plan, self.paused_since, at)
         self.pauses.append((self.paused_since, at))
         self.paused_since = None
+        self._note_assumed_years(plan)
 
     def _shift_due(self, plan: ClockPlan, paused: datetime, resumed: datetime) -> None:
         """A pause that began before the due time moves it by the paused (working) time.
@@ -207,6 +224,7 @@ class ClockCycle:
             "calendar": self.calendar,
             "calendar_fingerprint": self.calendar_fingerprint,
             "policy_fingerprint": self.policy_fingerprint,
+            "assumed_years": list(self.assumed_years),
         }
 
     @classmethod
@@ -220,6 +238,7 @@ class ClockCycle:
             policy_fingerprint=data["policy_fingerprint"],
         )
         cycle.calendar_fingerprint = data["calendar_fingerprint"]
+        cycle.assumed_years = tuple(int(y) for y in data.get("assumed_years", ()))
         cycle.due = datetime.fromisoformat(data["due"])
         cycle.budget = timedelta(seconds=data["budget_seconds"])
         cycle.pauses = [
