@@ -166,25 +166,31 @@ def act(
     return event
 
 
-def object_api(n_events: int, seed: int = 7) -> tuple[int, int, list[TicketEvent]]:
-    """Random walks through ``TicketLoop``; returns (transitions, refusals, events)."""
+def object_api(n_events: int, keep: int, seed: int = 7) -> tuple[int, int, list[TicketEvent]]:
+    """Random walks through ``TicketLoop``: (transitions, refusals, the first ``keep`` events).
+
+    Only whole tickets are kept (for the fold benchmark), so memory stays bounded.
+    """
     rng = random.Random(seed)
     loop, actor = world()
-    events: list[TicketEvent] = []
-    refused, n = 0, 0
-    while len(events) < n_events:
+    kept: list[TicketEvent] = []
+    done, refused, n = 0, 0, 0
+    while done < n_events:
         n += 1
         ticket, first = loop.report(f"T{n}", actor, category="noise", area_code="G")
-        events.append(first)
+        history = [first]
         for _ in range(19):
             choices = TABLE.triggers_from(ticket.state)
             if not choices:
                 break
             try:
-                events.append(act(loop, actor, ticket, pick(choices, rng), rng))
+                history.append(act(loop, actor, ticket, pick(choices, rng), rng))
             except GridGovError:
                 refused += 1
-    return len(events), refused, events
+        done += len(history)
+        if len(kept) < keep:
+            kept.extend(history)
+    return done, refused, kept
 
 
 def fold(events: list[TicketEvent]) -> None:
@@ -201,9 +207,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--api-events", type=int, default=200_000)
+    parser.add_argument("--api-events", type=int, default=1_000_000)
+    parser.add_argument("--fold-events", type=int, default=200_000)
     args = parser.parse_args()
-    n, n_api = (5_000, 1_000) if args.smoke else (args.events, args.api_events)
+    n, n_api, n_fold = (
+        (5_000, 1_000, 1_000) if args.smoke else (args.events, args.api_events, args.fold_events)
+    )
 
     steps = histories(n)
     tickets = sum(1 for _, t, _ in steps if t == "report")
@@ -215,7 +224,7 @@ def main() -> None:
     print(f"{'compiled table TABLE.next_state':<44}{n / table:>14,.0f} events/s")
     print(f"{'shared transitions machine':<44}{n / machine:>14,.0f} events/s")
     api_start = time.perf_counter()
-    n_done, refused, events = object_api(n_api)
+    n_done, refused, events = object_api(n_api, keep=n_fold)
     api = time.perf_counter() - api_start
     print(
         f"{'object API TicketLoop (full action)':<44}{n_done / api:>14,.0f} events/s"
