@@ -227,7 +227,8 @@ def load_mapping(path: str | Path) -> ReplayMapping:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"line (\d+)", str(exc))  # tomllib has no lineno before 3.14
+        line = int(found.group(1)) if found else None
         raise PolicyError(str(path), f"not valid TOML: {exc}", line=line) from exc
     try:
         return ReplayMapping.model_validate(data)

@@ -1,0 +1,108 @@
+"""The mapping file: the shipped Boston one loads; bad files name the key and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gridgov.errors import PolicyError
+from gridgov.replay import BOSTON_SAMPLE_DIR, load_mapping
+
+GOOD = """\
+name = "tiny"
+kind = "snapshot"
+
+[columns]
+id = "id"
+opened_at = "opened"
+
+[[area.levels]]
+level = "ward"
+column = "ward"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mapping.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_boston_mapping_loads() -> None:
+    mapping = load_mapping(BOSTON_SAMPLE_DIR / "mapping.toml")
+    assert mapping.kind == "snapshot"
+    assert [level.level for level in mapping.area.levels] == ["ward", "precinct"]
+    assert mapping.columns.due_at == "TARGET_DT"
+    assert mapping.snapshot.closed_values == ["Closed"]
+
+
+def test_minimal_mapping_gets_the_documented_defaults(tmp_path: Path) -> None:
+    mapping = load_mapping(_write(tmp_path, GOOD))
+    assert mapping.time_format == "iso"
+    assert mapping.timezone == "UTC"
+    assert mapping.snapshot.on_open == ["report", "accept", "dispatch", "sign_for"]
+    assert mapping.routing.grid_tiers == ["grid"]
+
+
+def test_unknown_key_is_named_with_its_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, GOOD.replace('opened_at = "opened"', 'opened_at = "opened"\nopend = "x"')
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    problem = caught.value.problems[0]
+    assert problem.field == "columns.opend"
+    assert problem.line == 7
+    assert str(path) in str(caught.value)
+
+
+def test_pattern_without_one_group_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "pattern = '^\\\\d+$'\n")
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    assert caught.value.problems[0].field == "area.levels[0].pattern"
+    assert "exactly one (group)" in caught.value.problems[0].reason
+
+
+def test_unknown_time_zone_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'timezone = "Mars/Olympus"\n' + GOOD)
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    assert caught.value.problems[0].field == "timezone"
+    assert caught.value.problems[0].line == 1
+
+
+def test_event_log_needs_activities_that_are_triggers(tmp_path: Path) -> None:
+    text = GOOD.replace('kind = "snapshot"', 'kind = "events"').replace(
+        'opened_at = "opened"', 'activity = "act"\nat = "ts"'
+    )
+    path = _write(tmp_path, text + '\n[activities]\n"Open" = "report"\n"Fix" = "repair"\n')
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    assert caught.value.problems[0].field == "activities"
+    assert "repair" in caught.value.problems[0].reason
+
+
+def test_snapshot_needs_an_opening_column(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace('opened_at = "opened"\n', ""))
+    with pytest.raises(PolicyError, match=r"columns\.opened_at"):
+        load_mapping(path)
+
+
+def test_split_needs_integer(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "split = 100\n")
+    with pytest.raises(PolicyError, match="split needs integer"):
+        load_mapping(path)
+
+
+def test_not_toml_names_the_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + "this is not toml\n")
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    assert caught.value.problems[0].line == 11
+
+
+def test_missing_file_is_a_policy_error(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read mapping file"):
+        load_mapping(tmp_path / "nope.toml")
