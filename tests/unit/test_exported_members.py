@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "gridgov.grid",
     "gridgov.store",
     "gridgov.testing",
+    "gridgov.replay",
 ]
 
 
