@@ -1,0 +1,151 @@
+"""``gridgov replay run|compare`` and ``gridgov demo`` through click's runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gridgov.cli import main
+from gridgov.replay import BOSTON_SAMPLE_DIR
+
+SAMPLE = str(BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz")
+MAPPING = str(BOSTON_SAMPLE_DIR / "mapping.toml")
+POLICY = str(BOSTON_SAMPLE_DIR / "policy.toml")
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_writes_report_tickets_and_rejects(tmp_path: Path) -> None:
+    report, tickets, rejects = tmp_path / "r.json", tmp_path / "t.jsonl", tmp_path / "x.csv"
+    code, out, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--by", "area:ward",
+        "--report-out", str(report), "--tickets-out", str(tickets), "--rejects-out", str(rejects),
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["overall"]["source_agreement"] == 1.0
+    assert {g["key"] for g in data["groups"]["area:ward"]} >= {"BOS-W05", "BOS-W21"}
+    lines = tickets.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == data["overall"]["tickets"]
+    rejected = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert len(rejected) == data["rejects"]["total"]
+    assert f"{len(rejected)} rows rejected" in err
+    assert "source_agreement" in out
+
+
+@pytest.mark.parametrize("suffix", [".html", ".csv"])
+def test_report_formats_by_extension(tmp_path: Path, suffix: str) -> None:
+    report = tmp_path / f"report{suffix}"
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", POLICY,
+        "--report-out", str(report), "--format", "csv",
+    )  # fmt: skip
+    assert code == 0, err
+    text = report.read_text(encoding="utf-8")
+    if suffix == ".html":
+        assert text.startswith("<!DOCTYPE html>")
+        assert "<svg" in text
+        assert "<script" not in text
+        assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows[0]["group"] == "all"
+        assert 0.0 < float(rows[0]["due_reproduced"]) <= 1.0
+
+
+def test_json_format_prints_every_row(tmp_path: Path) -> None:
+    code, out, _ = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--by", "month",
+        "--format", "json", "--quiet",
+    )  # fmt: skip
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["group"] for r in rows] == ["all"] + ["month"] * 6
+
+
+def test_strict_fails_on_the_first_reject_with_its_line() -> None:
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--strict"
+    )
+    assert code == 1
+    assert "tickets_2015h1_sample.csv.gz:" in err
+    assert "CLOSED_DT" in err
+
+
+def test_needs_a_policy_or_the_source_due_times() -> None:
+    code, _, err = _run("replay", "run", SAMPLE, "--mapping", MAPPING)
+    assert code == 2
+    assert "--due-from-source" in err
+
+
+def test_unknown_grouping_is_a_usage_error() -> None:
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--by", "colour"
+    )
+    assert code == 2
+    assert "colour" in err
+
+
+def test_policy_since_needs_an_offset() -> None:
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", f"{POLICY}@2015-02-16T13:00"
+    )
+    assert code == 1
+    assert "UTC offset" in err
+
+
+def test_bad_mapping_names_the_key(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    text = (BOSTON_SAMPLE_DIR / "mapping.toml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace('kind = "snapshot"', 'kind = "snapshots"'), encoding="utf-8")
+    code, _, err = _run("replay", "run", SAMPLE, "--mapping", str(mapping), "--due-from-source")
+    assert code == 1
+    assert "kind" in err
+    assert str(mapping) in err
+
+
+def test_compare_shows_both_reports_and_the_change(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for path, how in ((a, ["--due-from-source"]), (b, ["--policy", POLICY])):
+        code, _, err = _run(
+            "replay", "run", SAMPLE, "--mapping", MAPPING, *how, "--report-out", str(path)
+        )
+        assert code == 0, err
+    code, out, _ = _run("replay", "compare", str(a), str(b), "--format", "csv")
+    assert code == 0
+    rows = {(r["group"], r["metric"]): r for r in csv.DictReader(io.StringIO(out))}
+    on_time = rows[("all", "on_time_rate")]
+    assert float(on_time["change"]) == pytest.approx(float(on_time["b"]) - float(on_time["a"]))
+    assert rows[("all", "tickets")]["change"] == "0"
+
+
+def test_compare_refuses_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    other = tmp_path / "x.json"
+    other.write_text("[1, 2]", encoding="utf-8")
+    code, _, err = _run("replay", "compare", str(other), str(other))
+    assert code == 1
+    assert "not a replay report" in err
+
+
+def test_demo_replays_the_boston_sample() -> None:
+    code, out, err = _run("demo", "--depth", "0")
+    assert code == 0, err
+    assert "Boston 311" in out
+    assert "due_reproduced" in out
+    assert "2015-06" in out
+
+
+def test_demo_json_is_only_the_report() -> None:
+    code, out, _ = _run("demo", "--format", "json", "--by", "tier")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows[0]["group"] == "all"
+    assert rows[0]["tickets"] > 1900
