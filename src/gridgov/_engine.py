@@ -95,8 +95,7 @@ class Engine:
                         what="database",
                     )
             else:
-                self.store.save_areas(directory.tree)
-                self.store.save_units(directory)
+                self.store.save_directory(directory)
             self._directory = directory
             self._loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
             policy = self.sla_policy

@@ -261,6 +261,12 @@ class InMemoryStore:
     def load_area_tree(self) -> AreaTree | None:
         return self._data.tree
 
+    def save_directory(self, directory: Directory) -> int:
+        with self._lock:
+            self.save_areas(directory.tree)
+            self.save_units(directory)
+        return len(directory.tree)
+
     def save_units(self, units: Iterable[Unit]) -> int:
         units = list(units)
         with self._lock:

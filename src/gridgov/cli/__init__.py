@@ -22,9 +22,12 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     # "name": "gridgov.cli._module:command",
     "areas": "gridgov.cli._areas:areas",
+    "db": "gridgov.cli._db:db",
     "demo": "gridgov.cli._demo:demo",
     "replay": "gridgov.cli._replay:replay",
     "sla": "gridgov.cli._sla:sla",
+    "ticket": "gridgov.cli._ticket:ticket",
+    "tick": "gridgov.cli._tick:tick",
     "workflow": "gridgov.cli._workflow:workflow",
 }
 

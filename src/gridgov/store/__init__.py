@@ -16,6 +16,7 @@ converted explicitly in ``_mapping``.
 """
 
 from gridgov.store._audit import ChainBreak, event_hash, verify_chain
+from gridgov.store._import import import_areas
 from gridgov.store._migrate import current_revision, head_revision
 from gridgov.store._migrate import upgrade as upgrade_database
 from gridgov.store._ports import (
@@ -47,6 +48,7 @@ __all__ = [
     "current_revision",
     "event_hash",
     "head_revision",
+    "import_areas",
     "redact",
     "resolve_url",
     "upgrade_database",

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridgov.errors import DatabaseNotMigrated, StoreError
-from gridgov.store._url import redact
+from gridgov.store._url import driver_reason, redact
 
 __all__ = ["current_revision", "head_revision", "require_current", "upgrade"]
 
@@ -43,7 +43,9 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read database {redact(str(engine.url))}: {exc}") from exc
+        raise StoreError(
+            f"cannot read database {redact(str(engine.url))}: {driver_reason(exc)}"
+        ) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
@@ -54,7 +56,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate database {redact(str(engine.url))}: {exc}") from exc
+        raise StoreError(
+            f"cannot migrate database {redact(str(engine.url))}: {driver_reason(exc)}"
+        ) from exc
     reached = current_revision(engine)
     assert reached is not None
     return reached

@@ -190,6 +190,10 @@ class Store(Protocol):
         """The stored hierarchy, or None when no areas were imported."""
         ...
 
+    def save_directory(self, directory: Directory) -> int:
+        """Its areas, levels and units in one transaction; returns how many areas."""
+        ...
+
     def save_units(self, units: Iterable[Unit]) -> int:
         """Insert or update units (their areas must be stored); return how many."""
         ...

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction, Table, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from gridgov.errors import GridGovError, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
@@ -29,7 +29,7 @@ from gridgov.store._schema import areas, policies, ticket_events, tickets
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
-from gridgov.store._url import connect, redact
+from gridgov.store._url import connect, driver_reason, redact
 from gridgov.workflow import Actor
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -42,11 +42,8 @@ def driver_errors(url: str) -> Iterator[None]:
         yield
     except GridGovError:
         raise
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"database {redact(url)}: {reason}") from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"database {redact(url)}: {exc}") from exc
+        raise StoreError(f"database {redact(url)}: {driver_reason(exc)}") from exc
 
 
 class SqlUnitOfWork:
@@ -135,12 +132,19 @@ class SqlStore:
         return SqlUnitOfWork(self.engine, self.url)
 
     def save_areas(self, tree: AreaTree) -> int:
-        count = self._upsert(areas, "code", [area_to_row(area, tree) for area in tree])
+        return self.save_directory(Directory(tree))
+
+    def save_directory(self, directory: Directory) -> int:
+        """Areas, levels and units in one transaction (all or nothing); returns the areas."""
+        tree = directory.tree
         with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            _upsert(conn, areas, "code", [area_to_row(area, tree) for area in tree])
+            _upsert(conn, units_table, "code", [unit_to_row(u) for u in directory])
             spec = tree.levels.spec()
-            _record_policy(uow.connection, "levels", spec, _sha256(spec), spec)
+            _record_policy(conn, "levels", spec, _sha256(spec), spec)
             uow.commit()
-        return count
+        return len(tree)
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         with self.unit_of_work() as uow, driver_errors(self.url):
@@ -197,14 +201,7 @@ class SqlStore:
 
     def _upsert(self, table: Table, key: str, rows: list[dict[str, Any]]) -> int:
         with self.unit_of_work() as uow, driver_errors(self.url):
-            conn = uow.connection
-            column = table.c[key]
-            existing = set(conn.execute(select(column)).scalars())
-            new = [r for r in rows if r[key] not in existing]
-            if new:
-                conn.execute(insert(table), new)
-            for row in (r for r in rows if r[key] in existing):
-                conn.execute(update(table).where(column == row[key]).values(row))
+            _upsert(uow.connection, table, key, rows)
             uow.commit()
         return len(rows)
 
@@ -239,6 +236,17 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Insert the new rows in one batch and update the ones that exist."""
+    column = table.c[key]
+    existing = set(conn.execute(select(column)).scalars())
+    new = [r for r in rows if r[key] not in existing]
+    if new:
+        conn.execute(insert(table), new)
+    for row in (r for r in rows if r[key] in existing):
+        conn.execute(update(table).where(column == row[key]).values(row))
 
 
 def _sha256(text: str) -> str:

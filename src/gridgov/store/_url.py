@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from gridgov.errors import StoreError
 
-__all__ = ["DEFAULT_URL", "URL_ENV", "connect", "redact", "resolve_url"]
+__all__ = ["DEFAULT_URL", "URL_ENV", "connect", "driver_reason", "redact", "resolve_url"]
 
 URL_ENV = "GRIDGOV_DATABASE_URL"
 DEFAULT_URL = "sqlite:///gridgov.db"
@@ -45,6 +45,13 @@ def redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The first line of what the driver said (no SQLAlchemy background links)."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def connect(url: str | None = None, **engine_options: Any) -> Engine:

@@ -1,0 +1,106 @@
+"""``gridgov db``: create or upgrade the database schema, and verify the audit chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from gridgov.cli._output import emit, format_option
+from gridgov.errors import AuditChainBroken, InvalidTime
+
+__all__ = ["db", "db_option", "parse_time"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_TIME_FORMAT = "an ISO 8601 time with a UTC offset, e.g. 2025-03-04T09:00+08:00"
+
+
+def db_option(func: F) -> F:
+    """The shared ``--db URL`` option (else ``$GRIDGOV_DATABASE_URL``, else ./gridgov.db)."""
+    return click.option(
+        "--db",
+        "url",
+        metavar="URL",
+        help="Database URL; default $GRIDGOV_DATABASE_URL, else sqlite:///gridgov.db "
+        "in the working directory.",
+    )(func)
+
+
+def parse_time(value: str, option: str) -> datetime:
+    """An aware datetime from ISO 8601 text; :class:`InvalidTime` otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidTime(value, _TIME_FORMAT, source=option) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidTime(value, _TIME_FORMAT, source=option)
+    return moment
+
+
+@click.group()
+def db() -> None:
+    """The database (数据库): schema migrations and the audit hash chain.
+
+    \b
+    The database is --db URL, else $GRIDGOV_DATABASE_URL, else the SQLite
+    file gridgov.db in the working directory.  PostgreSQL URLs look like
+    postgresql+psycopg://user@host/dbname (install gridgov[postgres]).
+    """
+
+
+@db.command()
+@db_option
+def upgrade(url: str | None) -> None:
+    """Create the schema, or upgrade it to this gridgov's revision."""
+    from gridgov.store import SqlStore, redact
+
+    store = SqlStore(url)
+    try:
+        revision = store.upgrade()
+    finally:
+        store.close()
+    click.echo(f"{redact(store.url)}: schema at revision {revision}")
+
+
+@db.command()
+@db_option
+def status(url: str | None) -> None:
+    """Print the schema revision of the database and the one this gridgov expects."""
+    from gridgov.store import SqlStore, current_revision, head_revision, redact
+
+    store = SqlStore(url)
+    try:
+        current = current_revision(store.engine)
+    finally:
+        store.close()
+    state = "up to date" if current == head_revision() else "run `gridgov db upgrade`"
+    click.echo(f"{redact(store.url)}: at {current or 'none'}, head {head_revision()}: {state}")
+
+
+@db.command()
+@db_option
+@format_option()
+def verify(url: str | None, fmt: str) -> None:
+    """Check every ticket's event hash chain; list the tickets whose chain breaks.
+
+    Exits with 1 when any chain breaks (an edited or deleted event row).
+    """
+    from gridgov.store import SqlStore
+
+    store = SqlStore(url)
+    try:
+        breaks = store.verify()
+    finally:
+        store.close()
+    if not breaks:
+        click.echo("every ticket's event chain verifies")
+        return
+    rows = [{"ticket_id": b.ticket_id, "event": b.seq, "reason": b.reason} for b in breaks]
+    emit(rows, ["ticket_id", "event", "reason"], fmt, title="broken audit chains")
+    first = breaks[0]
+    raise AuditChainBroken(
+        first.ticket_id, first.seq, f"{first.reason} ({len(breaks)} ticket(s) broken)"
+    )
