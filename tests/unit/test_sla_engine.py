@@ -221,6 +221,25 @@ def test_unknown_year_is_an_error_not_a_guess(engine: SlaEngine) -> None:
     with pytest.raises(CalendarUnknownYear) as caught:
         ticket.do("mark_handled", "handled", later + timedelta(hours=1), result="ok")
     assert caught.value.year == 2099
+    # Nothing half-done: the handling clock still runs and no review cycle was added.
+    assert [(c.clock, c.outcome) for c in engine.cycles("T1")] == [
+        ("response", CycleOutcome.MET),
+        ("handling", None),
+    ]
+    assert engine.snapshot("T1")["state"] == "in_progress"
+
+
+def test_a_report_that_cannot_be_timed_leaves_no_ticket_behind() -> None:
+    text = (
+        '[policy]\nname = "office"\n'
+        '[calendars.office]\nholidays = { provider = "chinese_calendar" }\n'
+        '[clocks.handling]\nstart = "report"\nstop = "mark_handled"\n'
+        'calendar = "office"\ndue = "3wd"\n'
+    )
+    engine = SlaEngine(parse_policy(text))
+    with pytest.raises(CalendarUnknownYear):
+        Ticket(engine).report(datetime(2099, 5, 6, 9, 0, tzinfo=SHANGHAI))
+    assert "T1" not in engine
 
 
 def test_an_assumed_year_is_recorded_on_the_cycle() -> None:
@@ -268,13 +287,14 @@ def test_warning_events_are_plain_data(engine: SlaEngine) -> None:
     Ticket(engine).report(TUE)
     warning = engine.advance_to(TUE + timedelta(minutes=3))[0]
     assert isinstance(warning, SlaWarning)
-    assert warning.to_dict() == {
+    data = warning.to_dict()
+    assert datetime.fromisoformat(data.pop("at")) == TUE + timedelta(minutes=3)
+    assert datetime.fromisoformat(data.pop("due")) == TUE + timedelta(minutes=5)
+    assert data == {
         "kind": "warning",
         "ticket_id": "T1",
         "clock": "response",
         "cycle": 1,
-        "at": "2025-03-04T09:03:00+08:00",
-        "due": "2025-03-04T09:05:00+08:00",
         "fraction": 0.6,
         "actions": [{"action": "notify", "role": "grid_worker", "levels": 1, "note": ""}],
     }

@@ -106,7 +106,7 @@ def explain(
                 "starts_on": " ".join(sorted(plan.start)),
                 "due": plan.due_text,
                 "calendar": plan.calendar_name,
-                "due_at": due.isoformat(),
+                "due_at": due.astimezone(start.tzinfo).isoformat(),
             }
         )
     columns = ["rule", "clock", "due_at", "due", "calendar"]

@@ -115,7 +115,15 @@ class SlaEngine:
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
         events = self.advance_to(at)
-        self._apply(ticket, transition.trigger, transition.to_state, at)
+        checkpoint = _checkpoint(ticket)
+        try:
+            self._apply(ticket, transition.trigger, transition.to_state, at)
+        except Exception:
+            # e.g. CalendarUnknownYear: the ticket's clocks stay as they were before it.
+            if transition.trigger == "report":
+                del self._tickets[ticket.ticket_id]
+            _rollback(ticket, checkpoint)
+            raise
         return events
 
     def _apply(self, ticket: _Ticket, trigger: str, to_state: str, at: datetime) -> None:
@@ -303,6 +311,28 @@ class SlaEngine:
                 changed = changed or stale or before != (cycle.due, cycle.budget)
             self._schedule(ticket, position, plan, cycle)
         return changed
+
+
+_Checkpoint = tuple[str, dict[str, ClockCycle], int, list[tuple[Any, ...]]]
+
+
+def _checkpoint(ticket: _Ticket) -> _Checkpoint:
+    """What :meth:`SlaEngine._apply` may change, to undo it if it fails half-way."""
+    saved = [
+        (c, c.due, c.budget, len(c.pauses), c.paused_since, c.outcome, c.stopped_at,
+         c.elapsed, c.token, c.assumed_years)
+        for c in ticket.open.values()
+    ]  # fmt: skip
+    return ticket.state, dict(ticket.open), len(ticket.cycles), saved
+
+
+def _rollback(ticket: _Ticket, checkpoint: _Checkpoint) -> None:
+    ticket.state, ticket.open, count, saved = checkpoint
+    del ticket.cycles[count:]
+    for c, due, budget, pauses, paused_since, outcome, stopped_at, elapsed, token, years in saved:
+        c.due, c.budget, c.paused_since, c.outcome = due, budget, paused_since, outcome
+        c.stopped_at, c.elapsed, c.token, c.assumed_years = stopped_at, elapsed, token, years
+        del c.pauses[pauses:]
 
 
 def _pending(
