@@ -19,13 +19,13 @@ __all__ = ["AreaTree"]
 
 
 class _Node:
-    """An area's place in the tree: its interval, depth and children."""
+    """An area's place in the tree: its interval, depth and children (sorted codes)."""
 
     __slots__ = ("area", "children", "depth", "enter", "leave")
 
     def __init__(self, area: Area) -> None:
         self.area = area
-        self.children: list[str] = []
+        self.children: tuple[str, ...] = ()  # a leaf shares the one empty tuple
         self.depth = 0
         self.enter = 0
         self.leave = 0
@@ -57,7 +57,7 @@ class AreaTree:
     (True, False)
     """
 
-    __slots__ = ("_levels", "_nodes", "_order", "_roots")
+    __slots__ = ("_enter", "_levels", "_nodes", "_order", "_roots", "_span")
 
     def __init__(
         self,
@@ -73,13 +73,13 @@ class AreaTree:
             raise AreaFileError(problems)
         self._levels = levels
         self._nodes: dict[str, _Node] = {a.code: _Node(a) for a in records}
-        roots: list[str] = []
+        children: dict[str, list[str]] = {}
         for area in records:
-            if area.parent_code is None:
-                roots.append(area.code)
-            else:
-                self._nodes[area.parent_code].children.append(area.code)
-        self._roots = tuple(sorted(roots))
+            if area.parent_code is not None:
+                children.setdefault(area.parent_code, []).append(area.code)
+        for code, below in children.items():
+            self._nodes[code].children = tuple(sorted(below))
+        self._roots = tuple(sorted(a.code for a in records if a.parent_code is None))
         self._order: list[Area] = []
         self._number()
 
@@ -93,11 +93,13 @@ class AreaTree:
             node.depth = depth
             node.enter = len(order)
             order.append(node.area)
-            node.children.sort()
             stack.extend((child, depth + 1) for child in reversed(node.children))
         for area in reversed(order):
             node = nodes[area.code]
-            node.leave = node.enter + 1 if not node.children else nodes[node.children[-1]].leave
+            node.leave = nodes[node.children[-1]].leave if node.children else node.enter + 1
+        # Flat copies for is_within, the hottest lookup: ints and tuples beat attribute access.
+        self._enter = {code: node.enter for code, node in nodes.items()}
+        self._span = {code: (node.enter, node.leave) for code, node in nodes.items()}
 
     # ------------------------------------------------------------------ lookups
 
@@ -174,12 +176,12 @@ class AreaTree:
 
     def is_within(self, code: str, ancestor_code: str) -> bool:
         """Whether ``code`` lies in the subtree of ``ancestor_code`` (True for itself). O(1)."""
-        nodes = self._nodes
         try:
-            inner, outer = nodes[code], nodes[ancestor_code]
+            enter = self._enter[code]
+            low, high = self._span[ancestor_code]
         except KeyError as exc:
             raise UnknownArea(str(exc.args[0])) from None
-        return outer.enter <= inner.enter < outer.leave
+        return low <= enter < high
 
     def nearest_at_level(self, code: str, level: str) -> Area | None:
         """The area itself or its nearest ancestor at ``level``; ``None`` if none is.
