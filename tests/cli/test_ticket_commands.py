@@ -1,0 +1,135 @@
+"""``gridgov ticket`` and ``gridgov tick`` against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from gridgov.cli import main
+
+SAMPLE = Path(str(files("gridgov") / "samples" / "hangzhou" / "areas.toml"))
+AREA = "HZ-YH-CQ-ZM-G01"
+WORKER = "HZ-YH-CQ-ZM-G01-worker"
+T0 = "2025-03-03T09:00+08:00"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """A migrated database with the Hangzhou sample and one dispatched ticket T1."""
+    url = f"sqlite:///{tmp_path / 'gridgov.db'}"
+    assert run("db", "upgrade", "--db", url)[0] == 0
+    assert run("areas", "import", str(SAMPLE), "--db", url)[0] == 0
+    steps = [
+        ["report", "--actor", "r1", "--role", "resident", "--actor-area", AREA,
+         "--category", "noise", "--area", AREA, "--id", "T1"],
+        ["act", "T1", "accept", "--actor", WORKER],
+        ["act", "T1", "dispatch", "--actor", WORKER],
+    ]  # fmt: skip
+    for step in steps:
+        code, _, err = run("ticket", *step, "--db", url, "--at", T0)
+        assert code == 0, err
+    return url
+
+
+def _database(url: str) -> list[tuple[object, ...]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = [
+            *conn.execute(text("SELECT id, state, version FROM tickets ORDER BY id")),
+            *conn.execute(text("SELECT ticket_id, seq, hash FROM ticket_events ORDER BY id")),
+            *conn.execute(text("SELECT ticket_id, clock, cycle, data FROM sla_clocks")),
+        ]
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_a_ticket_is_handled_through_the_cli(url: str) -> None:
+    at = "2025-03-03T10:00+08:00"
+    assert (
+        run("ticket", "act", "T1", "sign_for", "--actor", WORKER, "--db", url, "--at", at)[0] == 0
+    )
+    code, _, err = run(
+        "ticket", "act", "T1", "mark_handled", "--actor", WORKER, "--result", "已劝导",
+        "--photo", "a.jpg", "--photo", "b.jpg", "--db", url, "--at", at,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run("ticket", "show", "T1", "--db", url, "--format", "json")
+    shown = json.loads(out)
+    assert shown["ticket"]["state"] == "handled"
+    assert shown["ticket"]["photos"] == ["a.jpg", "b.jpg"]
+    assert [e["trigger"] for e in shown["events"]] == [
+        "report", "accept", "dispatch", "sign_for", "mark_handled",
+    ]  # fmt: skip
+
+
+def test_list_filters_by_area_subtree_and_unit(url: str) -> None:
+    within = json.loads(
+        run("ticket", "list", "--within", "HZ-YH", "--db", url, "--format", "json")[1]
+    )
+    elsewhere = json.loads(
+        run("ticket", "list", "--within", "HZ-XS", "--db", url, "--format", "json")[1]
+    )
+    mine = json.loads(run("ticket", "list", "--unit", WORKER, "--db", url, "--format", "json")[1])
+    assert [t["id"] for t in within] == ["T1"]
+    assert elsewhere == []
+    assert [t["assigned_unit"] for t in mine] == [WORKER]
+
+
+def test_tick_fires_the_breach_and_escalates_once(url: str) -> None:
+    code, out, err = run(
+        "tick", "--until", "2025-03-05T00:00+08:00", "--db", url, "--format", "json"
+    )
+    assert code == 0, err
+    breaches = [n for n in json.loads(out) if n["kind"] == "breach" and n["clock"] == "handling"]
+    assert [b["done"] for b in breaches] == ["supervise, escalate"]
+    again = json.loads(
+        run("tick", "--until", "2025-03-05T00:00+08:00", "--db", url, "--format", "json")[1]
+    )
+    assert again == []
+    shown = json.loads(run("ticket", "show", "T1", "--db", url, "--format", "json")[1])
+    assert shown["ticket"]["assigned_unit"] == "HZ-YH-CQ-ZM-office"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ticket", "show", "NOPE"], "unknown ticket 'NOPE'"),
+        (["ticket", "act", "NOPE", "accept", "--actor", WORKER], "unknown ticket 'NOPE'"),
+        (["ticket", "report", "--actor", WORKER, "--category", "noise", "--area", "XX"],
+         "unknown area code 'XX'"),
+        (["ticket", "report", "--actor", WORKER, "--category", "nonsense", "--area", AREA],
+         "unknown category 'nonsense'"),
+        (["ticket", "act", "T1", "request_review", "--actor", WORKER],
+         "'request_review' is not allowed in state 'dispatched'"),
+        (["ticket", "act", "T1", "sign_for", "--actor", "r1", "--role", "resident"],
+         "has no 'sign_for' permission"),
+        (["ticket", "act", "T1", "sign_for", "--actor", "nobody"], "no person or unit"),
+        (["ticket", "act", "T1", "teleport", "--actor", WORKER], "expected one of"),
+        (["ticket", "act", "T1", "sign_for", "--actor", WORKER, "--at", "yesterday"],
+         "cannot read time 'yesterday'"),
+        (["ticket", "act", "T1", "sign_for", "--actor", WORKER, "--at", "2025-03-03T09:00"],
+         "with a UTC offset"),
+        (["ticket", "list", "--due-by", "soon"], "cannot read time 'soon'"),
+        (["ticket", "list", "--within", "XX"], "unknown area code 'XX'"),
+        (["tick", "--until", "3pm"], "cannot read time '3pm'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_line_and_changes_nothing(
+    url: str, args: list[str], message: str
+) -> None:
+    before = _database(url)
+    code, _, err = run(*args, "--db", url)
+    assert code == 1
+    assert message in err
+    assert err.strip().count("\n") == 0
+    assert _database(url) == before
