@@ -60,13 +60,13 @@ def test_working_time_between_counts_only_periods(office: WorkingCalendar) -> No
     assert office.working_time_between(sh(2025, 3, 10, 9, 0), sh(2025, 3, 7, 16, 0)) == -got
 
 
-def test_results_are_in_the_calendar_zone_whatever_the_input_zone(
+def test_results_are_in_utc_whatever_the_input_zone(
     office: WorkingCalendar,
 ) -> None:
     start = datetime(2025, 3, 3, 1, 0, tzinfo=ZoneInfo("UTC"))  # 09:00 in Shanghai
     due = office.add(start, d("30m"))
     assert due == sh(2025, 3, 3, 9, 30)
-    assert due.tzinfo == SH
+    assert due.utcoffset() == timedelta(0)
 
 
 def test_naive_times_are_refused(office: WorkingCalendar) -> None:
@@ -200,7 +200,7 @@ def test_24x7_working_day_keeps_the_wall_clock_time_across_dst() -> None:
     cal = WorkingCalendar.always_open(timezone="America/New_York")
     due = cal.add(ny(2015, 3, 7, 10, 0), d("1wd"))
     assert due == ny(2015, 3, 8, 10, 0)
-    assert due.astimezone(UTC) - ny(2015, 3, 7, 10, 0).astimezone(UTC) == timedelta(hours=23)
+    assert due - ny(2015, 3, 7, 10, 0).astimezone(UTC) == timedelta(hours=23)
 
 
 def test_office_hours_are_wall_clock_hours_on_both_sides_of_dst() -> None:

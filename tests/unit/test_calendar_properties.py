@@ -5,7 +5,6 @@ its DST changes, plus a 24/7 calendar in New York."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -34,9 +33,10 @@ CALENDARS = {
 }
 NAMES = sorted(CALENDARS)
 
-# Moments from 2015 to 2025 (Spring Festivals, National Days, every DST change), in UTC.
+# Moments from 2015 to 2024, in UTC: Spring Festivals, National Days, every DST change,
+# and 400 working days later is still a year the calendars know.
 moments = st.datetimes(
-    min_value=datetime(2015, 1, 1), max_value=datetime(2025, 12, 1), timezones=st.just(UTC)
+    min_value=datetime(2015, 1, 1), max_value=datetime(2024, 12, 1), timezones=st.just(UTC)
 )
 # Moments near the 2015 New York DST changes.
 dst_moments = st.sampled_from([datetime(2015, 3, 8, 7, 0), datetime(2015, 11, 1, 6, 0)]).flatmap(
@@ -127,7 +127,7 @@ def test_the_next_working_moment_is_working_time(name: str, start: datetime) -> 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_results_carry_the_calendar_zone(name: str) -> None:
+def test_results_are_utc_so_they_order_correctly_in_the_repeated_autumn_hour(name: str) -> None:
     calendar = CALENDARS[name]
     due = calendar.add(datetime(2020, 6, 1, 3, 0, tzinfo=UTC), Duration.parse("3wd"))
-    assert due.tzinfo == ZoneInfo(calendar.spec.timezone)
+    assert due.tzinfo is UTC

@@ -10,9 +10,14 @@ Reported the morning before National Day 2015 (国庆), due in 3 working days: t
 holiday week is skipped, and the third working day is Saturday 10 October, a make-up
 working day (调休上班).  Working days keep the time of day.
 
->>> cal.add(datetime(2015, 9, 30, 10, 15, tzinfo=shanghai), Duration.parse("3wd")).isoformat()
+>>> due = cal.add(datetime(2015, 9, 30, 10, 15, tzinfo=shanghai), Duration.parse("3wd"))
+>>> due.astimezone(shanghai).isoformat()
 '2015-10-10T10:15:00+08:00'
->>> cal.add(datetime(2015, 10, 9, 17, 0, tzinfo=shanghai), Duration.parse("60m")).isoformat()
+>>> due.isoformat()
+'2015-10-10T02:15:00+00:00'
+>>> cal.add(datetime(2015, 10, 9, 17, 0, tzinfo=shanghai), Duration.parse("60m")).astimezone(
+...     shanghai
+... ).isoformat()
 '2015-10-10T09:00:00+08:00'
 >>> cal.working_time_between(
 ...     datetime(2015, 10, 9, 17, 0, tzinfo=shanghai), datetime(2015, 10, 10, 9, 0, tzinfo=shanghai)
@@ -24,28 +29,37 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left, bisect_right
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gridgov.errors import CalendarError, CalendarUnknownYear, InvalidTime
 from gridgov.sla._calendar_port import DurationLike
 from gridgov.sla._calendar_spec import CalendarSpec, UnknownYearRule, WorkingDayRule
-from gridgov.sla._calendar_table import CalendarTable, build_table, from_us, to_us
-from gridgov.sla._duration import DurationUnit
+from gridgov.sla._calendar_table import (
+    EPOCH,
+    ONE_US,
+    CalendarTable,
+    build_table,
+    from_us,
+    to_us,
+)
+from gridgov.sla._duration import Duration, DurationUnit
 from gridgov.sla._holidays import HolidayProvider, YearDays, holiday_provider
 
 __all__ = ["WorkingCalendar"]
 
 _US_PER_MINUTE = 60_000_000
-_ONE_US = timedelta(microseconds=1)
-_WORKING_US: dict[str, int] = {
-    DurationUnit.MINUTES: _US_PER_MINUTE,
-    DurationUnit.HOURS: 60 * _US_PER_MINUTE,
-}
-_CALENDAR_US: dict[str, int] = {
-    DurationUnit.CALENDAR_MINUTES: _US_PER_MINUTE,
-    DurationUnit.CALENDAR_HOURS: 60 * _US_PER_MINUTE,
-}
+_US_PER_HOUR = 60 * _US_PER_MINUTE
+_MINUTES, _HOURS, _WORKING_DAYS = (
+    DurationUnit.MINUTES,
+    DurationUnit.HOURS,
+    DurationUnit.WORKING_DAYS,
+)
+_CALENDAR_MINUTES, _CALENDAR_HOURS, _CALENDAR_DAYS = (
+    DurationUnit.CALENDAR_MINUTES,
+    DurationUnit.CALENDAR_HOURS,
+    DurationUnit.CALENDAR_DAYS,
+)
 _MAX_YEARS_WITHOUT_WORK = 10
 _NEAR = 5  # years: a table is extended up to this far, else rebuilt around the new year
 
@@ -53,9 +67,12 @@ _NEAR = 5  # years: a table is extended up to this far, else rebuilt around the 
 class WorkingCalendar:
     """When work happens, and what a duration of working time comes to.
 
-    Built from a :class:`CalendarSpec`.  Times in and out are aware datetimes; results are
-    in the calendar's time zone.  A clock that starts outside working hours starts at the
-    next working moment (working units only; calendar units count from the start itself).
+    Built from a :class:`CalendarSpec`.  Times in are aware datetimes in any zone; results
+    are aware datetimes in UTC (show them with ``.astimezone(calendar.zone)``).  UTC because
+    Python compares two datetimes of the *same* zone by wall-clock time, ignoring the DST
+    fold, which would misorder deadlines in the repeated autumn hour.  A clock that starts
+    outside working hours starts at the next working moment (working units only; calendar
+    units count from the start itself).
     """
 
     def __init__(self, spec: CalendarSpec) -> None:
@@ -64,6 +81,7 @@ class WorkingCalendar:
         self._holidays: HolidayProvider = holiday_provider(spec.holidays)
         self._assumed: set[int] = set()
         self._years: tuple[int, int] | None = None
+        self._end_of_day = spec.working_day_rule is WorkingDayRule.END_OF_DAY
         self._table = CalendarTable(date.min, date.min, 0, 0)
         self._workweek = tuple(
             next((d for d in spec.workweek if d.iso_index == index), None) for index in range(7)
@@ -107,26 +125,32 @@ class WorkingCalendar:
 
         ``duration`` is a :class:`Duration` (or anything with its ``amount`` and ``unit``).
         """
-        unit, amount = duration.unit, duration.amount
-        step = _WORKING_US.get(unit)
-        if step is not None:
-            return from_us(self._add_working_us(self._us(start), amount * step), self.zone)
-        if unit == DurationUnit.WORKING_DAYS:
-            return from_us(self._add_working_days(self._us(start), amount), self.zone)
-        if unit == DurationUnit.CALENDAR_DAYS:
+        unit = duration.unit
+        # Identity tests, not a dict: hashing an enum member runs Python code.
+        if unit is _MINUTES or unit is _HOURS:
+            step = _US_PER_MINUTE if unit is _MINUTES else _US_PER_HOUR
+            due = self._add_working_us(self._us(start), duration.amount * step)
+        elif unit is _WORKING_DAYS:
+            due = self._add_working_days(self._us(start), duration.amount)
+        elif unit is _CALENDAR_DAYS:
             self._us(start)  # rejects a naive start
-            local = start.astimezone(self.zone) + timedelta(days=amount)
-            return from_us(to_us(local), self.zone)  # same wall-clock time, DST-aware
-        step = _CALENDAR_US.get(unit)
-        if step is None:
-            raise ValueError(
-                f"unknown duration unit {unit!r}: expected one of {list(DurationUnit)}"
-            )
-        return from_us(self._us(start) + amount * step, self.zone)
+            local = start.astimezone(self.zone) + timedelta(days=duration.amount)
+            due = to_us(local)  # the same wall-clock time, whatever the DST offset
+        elif unit is _CALENDAR_MINUTES or unit is _CALENDAR_HOURS:
+            step = _US_PER_MINUTE if unit is _CALENDAR_MINUTES else _US_PER_HOUR
+            due = self._us(start) + duration.amount * step
+        else:
+            return self.add(start, _as_duration(duration))
+        return from_us(due, UTC)
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
-        a_us, b_us = _aware_us(a), _aware_us(b)
+        try:
+            a_us, b_us = (a - EPOCH) // ONE_US, (b - EPOCH) // ONE_US
+        except TypeError:  # a naive datetime
+            raise InvalidTime(
+                f"{a.isoformat()} / {b.isoformat()}", "time-zone-aware datetimes"
+            ) from None
         table = self._table
         if not (table.lo_us <= a_us < table.hi_us and table.lo_us <= b_us < table.hi_us):
             years = sorted(from_us(us, self.zone).year for us in (a_us, b_us))
@@ -139,11 +163,11 @@ class WorkingCalendar:
         The inverse of :meth:`working_time_between`; SLA clocks use it to move a
         deadline by paused working time.
         """
-        return from_us(self._add_working_us(self._us(start), amount // _ONE_US), self.zone)
+        return from_us(self._add_working_us(self._us(start), amount // ONE_US), UTC)
 
     def next_working_moment(self, moment: datetime) -> datetime:
         """``moment`` itself when it is working time, else the start of the next working period."""
-        return from_us(self._add_working_us(self._us(moment), 0), self.zone)
+        return from_us(self._add_working_us(self._us(moment), 0), UTC)
 
     def is_working_moment(self, moment: datetime) -> bool:
         """True when ``moment`` falls inside a working period."""
@@ -158,8 +182,13 @@ class WorkingCalendar:
     # ----------------------------------------------------------------- arithmetic
 
     def _us(self, moment: datetime) -> int:
-        us = _aware_us(moment)
-        if not self._table.lo_us <= us < self._table.hi_us:
+        """``moment`` in µs since the epoch, the table covering its year."""
+        try:
+            us = (moment - EPOCH) // ONE_US
+        except TypeError:  # a naive datetime
+            raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime") from None
+        table = self._table
+        if not table.lo_us <= us < table.hi_us:
             year = from_us(us, self.zone).year
             self._cover(year, year)
         return us
@@ -170,7 +199,8 @@ class WorkingCalendar:
         i = bisect_right(t.starts, us) - 1
         if i < 0:
             return 0
-        return t.cum_start[i] + min(us, t.ends[i]) - t.starts[i]
+        end = t.ends[i]
+        return t.cum_start[i] + (us if us < end else end) - t.starts[i]
 
     def _interval_at_or_after(self, us: int) -> int:
         """The first interval that ends after ``us``, extending the table forward if needed."""
@@ -197,16 +227,19 @@ class WorkingCalendar:
         raise CalendarError(f"calendar {self.name!r} has no working time for {amount} µs")
 
     def _add_working_days(self, us: int, days: int) -> int:
-        i = self._interval_at_or_after(us)
         t = self._table
-        begin = max(us, t.starts[i])
-        tod = t.tods[i] + begin - t.starts[i]
+        i = bisect_right(t.ends, us)
+        if i == len(t.ends):
+            i = self._interval_at_or_after(us)
+            t = self._table
+        start = t.starts[i]
+        tod = t.tods[i] + us - start if us > start else t.tods[i]
         target_day = t.days[i] + days
-        while target_day + 1 >= len(self._table.day_first):
+        while target_day + 1 >= len(t.day_first):
             self._extend_forward()
-        t = self._table
+            t = self._table
         first, after = t.day_first[target_day], t.day_first[target_day + 1]
-        if self.spec.working_day_rule is WorkingDayRule.END_OF_DAY:
+        if self._end_of_day:
             return t.ends[after - 1]
         for k in range(first, after):
             if tod < t.tods[k] + t.ends[k] - t.starts[k]:
@@ -257,7 +290,11 @@ class WorkingCalendar:
         return YearDays(frozenset(), frozenset())
 
 
-def _aware_us(moment: datetime) -> int:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
-    return to_us(moment)
+def _as_duration(duration: DurationLike) -> Duration:
+    try:
+        return Duration(amount=duration.amount, unit=DurationUnit(duration.unit))
+    except ValueError:
+        known = ", ".join(DurationUnit)
+        raise ValueError(
+            f"unknown duration unit {duration.unit!r}: expected one of {known}"
+        ) from None

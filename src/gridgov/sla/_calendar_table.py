@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 __all__ = ["EPOCH", "ONE_US", "CalendarTable", "build_table", "from_us", "to_us"]
@@ -30,9 +30,11 @@ def to_us(moment: datetime) -> int:
     return (moment - EPOCH) // ONE_US
 
 
-def from_us(us: int, zone: ZoneInfo) -> datetime:
+def from_us(us: int, zone: tzinfo) -> datetime:
     """Integer microseconds since the epoch as an aware datetime in ``zone``."""
-    return (EPOCH + timedelta(microseconds=us)).astimezone(zone)
+    seconds, micro = divmod(us, 1_000_000)
+    moment = datetime.fromtimestamp(seconds, zone)  # exact: whole seconds, fold set
+    return moment.replace(microsecond=micro) if micro else moment
 
 
 @dataclass(slots=True)
