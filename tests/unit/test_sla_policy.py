@@ -121,6 +121,7 @@ def test_undefined_calendar_is_named() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy(text, source="p.toml")
     assert caught.value.key == "clocks.response.calendar"
+    assert caught.value.line == text.splitlines().index('calendar = "office"') + 1
     assert "calendar 'office' is not defined" in caught.value.reason
 
 
@@ -193,3 +194,14 @@ def test_fingerprint_follows_the_content(tmp_path: Path) -> None:
     same = load_policy(path).fingerprint
     assert parse_policy(BASE).fingerprint == same
     assert parse_policy(BASE.replace('"24h"', '"12h"')).fingerprint != same
+
+
+def test_an_override_that_contradicts_its_clock_is_named() -> None:
+    text = (
+        BASE + '[[rules]]\nname = "r"\nmatch.tier = ["major"]\nclocks.response.start = "sign_for"\n'
+    )
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text, source="p.toml")
+    assert caught.value.key == "rules[0].clocks.response"
+    assert caught.value.line == text.splitlines().index('clocks.response.start = "sign_for"') + 1
+    assert "both start and stop" in caught.value.reason

@@ -3,11 +3,10 @@
 A cycle starts on a start trigger with a *budget* — the working (or elapsed) time
 allowed, fixed when it starts: ``due = calendar.add(start, duration)`` and
 ``budget = time between start and due``.  While the ticket sits in a pause state
-the cycle does not run; the running segments are ``start → pause₁``,
-``resume₁ → pause₂``, … and the moment the cycle has used a fraction of its budget
-is found by walking them.  So a pause moves the deadline by exactly the paused
-working time, and a cycle recomputed under another policy needs nothing but
-its own record.
+the cycle does not run: resuming moves the due time by the paused time, measured
+on the clock's calendar.  Warnings at a fraction of the budget are found by walking
+the running segments ``start → pause₁``, ``resume₁ → pause₂``, ….  A cycle
+recomputed under another policy needs nothing but its own record.
 
 A cycle is plain data: :meth:`ClockCycle.to_dict` / :meth:`ClockCycle.from_dict`
 round-trip through JSON for the store.

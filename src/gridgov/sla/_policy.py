@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from gridgov.errors import PolicyError
 from gridgov.sla._calendar_port import CalendarPort
 from gridgov.sla._duration import Duration
@@ -173,10 +175,14 @@ def _compile_rule(
     plans = []
     for name, base in document.clocks.items():
         override = rule.clocks.get(name) if rule else None
-        spec = override.apply(base) if override else base
+        where = f"rules[{index}].clocks.{name}" if override else f"clocks.{name}"
+        try:
+            spec = override.apply(base) if override else base
+        except ValidationError as exc:
+            reason = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            raise PolicyError(source, f"with this override: {reason}", key=where) from exc
         if not spec.enabled:
             continue
-        where = f"rules[{index}].clocks.{name}" if override else f"clocks.{name}"
         plans.append(_plan(name, spec, calendars, source, where))
     if rule is None:
         return SlaRule("default", "默认", tuple(plans))

@@ -98,7 +98,12 @@ def parse_policy(
     if cross:
         raise _policy_error(source, text, cross)
     known = {**(calendars or {}), **_file_calendars(document, source, text)}
-    return SlaPolicy.from_document(document, known, source=source)
+    try:
+        return SlaPolicy.from_document(document, known, source=source)
+    except PolicyError as exc:
+        if exc.line is not None or exc.key is None:
+            raise
+        raise _policy_error(source, text, [(exc.key, exc.reason)]) from exc
 
 
 def build_calendar(spec: CalendarSpec) -> CalendarPort:
@@ -201,10 +206,11 @@ def _indexed(names: tuple[str, ...], arrays: Mapping[tuple[str, ...], int]) -> t
     return tuple(path)
 
 
-def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+def _common_prefix(line: tuple[str, ...], wanted: tuple[str, ...]) -> int:
+    """How much of ``wanted`` a line's path covers; 0 when they part ways."""
     count = 0
-    for x, y in zip(a, b, strict=False):
+    for x, y in zip(line, wanted, strict=False):
         if x != y:
             break
         count += 1
-    return count if count == len(a) else 0
+    return count if count in (len(line), len(wanted)) else 0
