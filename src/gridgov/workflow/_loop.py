@@ -103,7 +103,9 @@ class TicketLoop:
 
     def reject(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
         """无效: not a matter for the grid (a reason is required)."""
-        return self._simple(ticket, T.REJECT, actor, {"reason": _required(reason, "reason")})
+        return self._simple(
+            ticket, T.REJECT, actor, {"reason": _required(reason, "reject", "reason")}
+        )
 
     def dispatch(
         self,
@@ -149,7 +151,7 @@ class TicketLoop:
         """
         if cause not in ESCALATION_CAUSES:
             raise _invalid("escalate", "cause", f"expected one of {list(ESCALATION_CAUSES)}")
-        reason = _required(reason, "reason")
+        reason = _required(reason, "escalate", "reason")
         self._check(ticket, T.ESCALATE, actor)
         if department is not None:
             unit = self._assign.department(ticket, department)
@@ -167,7 +169,9 @@ class TicketLoop:
         """合并: close this ticket as a duplicate of ticket ``into``."""
         if into == ticket.id:
             raise _invalid("merge_into", "into", "a ticket cannot be merged into itself")
-        return self._simple(ticket, T.MERGE_INTO, actor, {"into": _required(into, "into")})
+        return self._simple(
+            ticket, T.MERGE_INTO, actor, {"into": _required(into, "merge_into", "into")}
+        )
 
     # ------------------------------------------------------------------ handling
 
@@ -177,12 +181,17 @@ class TicketLoop:
 
     def return_to_dispatcher(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
         """退回: wrong unit, or beyond its power; back to the dispatcher."""
-        payload = {"reason": _required(reason, "reason"), "from_unit": ticket.assigned_unit}
+        payload = {
+            "reason": _required(reason, "return_to_dispatcher", "reason"),
+            "from_unit": ticket.assigned_unit,
+        }
         return self._simple(ticket, T.RETURN_TO_DISPATCHER, actor, payload)
 
     def suspend(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
         """挂起: pause (the SLA clock stops); the ticket remembers where it was."""
-        return self._simple(ticket, T.SUSPEND, actor, {"reason": _required(reason, "reason")})
+        return self._simple(
+            ticket, T.SUSPEND, actor, {"reason": _required(reason, "suspend", "reason")}
+        )
 
     def resume(self, ticket: Ticket, actor: Actor) -> TicketEvent:
         """恢复: back to the state it was suspended from."""
@@ -192,7 +201,7 @@ class TicketLoop:
         self, ticket: Ticket, actor: Actor, *, result: str, photos: Iterable[str] = ()
     ) -> TicketEvent:
         """办结: the result text and photo references residents will see."""
-        payload = {"result": _required(result, "result"), "photos": list(photos)}
+        payload = {"result": _required(result, "mark_handled", "result"), "photos": list(photos)}
         return self._simple(ticket, T.MARK_HANDLED, actor, payload)
 
     # ------------------------------------------------------------------ review and closing
@@ -210,14 +219,14 @@ class TicketLoop:
                 "review", "verdict", f"expected one of {list(VERDICTS)}, got {verdict!r}"
             )
         if verdict == "not_satisfied":
-            _required(comment, "comment")
+            _required(comment, "review", "comment")
         return self._simple(ticket, T.REVIEW, actor, {"verdict": verdict, "comment": comment})
 
     def reopen(
         self, ticket: Ticket, actor: Actor, *, reason: str, higher: bool = False
     ) -> TicketEvent:
         """重办: back to handling, by the same unit or (``higher``) one level up."""
-        reason = _required(reason, "reason")
+        reason = _required(reason, "reopen", "reason")
         self._check(ticket, T.REOPEN, actor)
         if higher or ticket.assigned_unit is None:
             unit = self._assign.one_level_up(ticket)
@@ -228,7 +237,9 @@ class TicketLoop:
 
     def supervise(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
         """督办: a superior flags the ticket; it stays with its handler."""
-        return self._simple(ticket, T.SUPERVISE, actor, {"reason": _required(reason, "reason")})
+        return self._simple(
+            ticket, T.SUPERVISE, actor, {"reason": _required(reason, "supervise", "reason")}
+        )
 
     def withdraw(self, ticket: Ticket, actor: Actor, *, reason: str = "") -> TicketEvent:
         """撤回: the reporter no longer needs it."""
@@ -294,9 +305,9 @@ class TicketLoop:
         return event
 
 
-def _required(value: str, field: str) -> str:
+def _required(value: str, action: str, field: str) -> str:
     if not value or not value.strip():
-        raise _invalid("<argument>", field, "must not be empty")
+        raise _invalid(action, field, "must not be empty")
     return value
 
 
