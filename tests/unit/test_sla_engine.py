@@ -205,6 +205,15 @@ def test_next_due_is_the_next_announcement(engine: SlaEngine) -> None:
     assert engine.next_due("T1") == TUE + timedelta(hours=12)
 
 
+def test_ticking_at_next_due_announces_the_breach_and_not_before(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE)
+    engine.advance_to(TUE + timedelta(minutes=3))  # the 60% warning
+    tick = engine.next_due("T1")
+    assert tick == TUE + timedelta(minutes=5, microseconds=1)
+    assert engine.advance_to(tick - timedelta(microseconds=1)) == []
+    assert [type(e).__name__ for e in engine.advance_to(tick)] == ["SlaBreached"]
+
+
 def test_unknown_ticket_and_second_report_are_refused(engine: SlaEngine) -> None:
     with pytest.raises(UnknownTicket):
         Ticket(engine, "nope").do("accept", "accepted", TUE)

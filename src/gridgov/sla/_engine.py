@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from gridgov.errors import InvalidTime, TransitionNotAllowed, UnknownTicket
@@ -27,6 +27,7 @@ from gridgov.workflow._states import TERMINAL_STATES
 __all__ = ["SlaEngine", "SlaTransition"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+_ONE_US = timedelta(microseconds=1)
 _ATTRIBUTE_KEYS = ("category", "tier", "priority", "channel")
 
 
@@ -210,16 +211,24 @@ class SlaEngine:
     # ----------------------------------------------------------------- queries
 
     def next_due(self, ticket_id: str) -> datetime | None:
-        """The next moment this ticket's clocks will announce something (a warning or a
-        breach), or None when nothing is pending; a store indexes it to know when to tick."""
+        """The earliest moment ``t`` at which :meth:`advance_to` ``(t)`` will announce
+        something for this ticket, or None when nothing is pending (e.g. all clocks
+        paused or stopped).  A store indexes it to know when to tick.
+
+        For a warning that is its moment; for a breach it is one microsecond after
+        the due time, since a clock stopped exactly at its due time is on time.
+        """
         ticket = self._ticket(ticket_id)
-        pending = [
-            (key, moment)
+        keys = [
+            (key, moment, index == len(plan.thresholds) - 1)
             for plan in ticket.rule.clocks
             if (cycle := ticket.open.get(plan.name)) is not None
-            for _, key, moment in itertools.islice(_pending(plan, cycle, None), 1)
+            for index, key, moment in itertools.islice(_pending(plan, cycle, None), 1)
         ]
-        return min(pending)[1] if pending else None
+        if not keys:
+            return None
+        _, moment, is_breach = min(keys)
+        return moment + _ONE_US if is_breach else moment
 
     def deadlines(self, ticket_id: str) -> dict[str, datetime]:
         """The due time of each open clock of the ticket, by clock name."""
