@@ -108,10 +108,11 @@ def test_tree_of_an_unknown_code_fails_in_one_line(runner: CliRunner, good: Path
     assert result.stderr.strip() == "Error: unknown area code 'XX'"
 
 
-def test_tree_needs_a_file_or_a_sample(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["areas", "tree"])
-    assert result.exit_code == 2
-    assert "--file FILE or --sample NAME" in result.stderr
+def test_tree_needs_exactly_one_source(runner: CliRunner, good: Path) -> None:
+    for args in ([], ["--file", str(good), "--sample", "hangzhou"]):
+        result = runner.invoke(main, ["areas", "tree", *args])
+        assert result.exit_code == 2
+        assert "exactly one of --file FILE, --sample NAME or --db URL" in result.stderr
 
 
 def test_show_gives_path_metadata_and_covering_units(runner: CliRunner) -> None:

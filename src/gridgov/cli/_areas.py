@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -51,25 +52,59 @@ def _file_options(func: F) -> F:
     return click.option("--levels", callback=_levels, help=_LEVELS_HELP)(func)
 
 
-def _source_options(func: F) -> F:
-    """``--file`` or ``--sample`` (plus ``--levels`` and ``--units``) for browsing commands."""
-    func = _file_options(func)
-    func = click.option(
-        "--sample", type=click.Choice(sorted(SAMPLES)), help="Use a sample shipped with gridgov."
-    )(func)
-    return click.option("--file", "file", type=_FILE, help="An area file (.csv, .json, .toml).")(
-        func
-    )
-
-
 def _open(
-    file: Path | None, sample: str | None, levels: LevelSet | None, units: Path | None
+    file: Path | None,
+    sample: str | None,
+    db: str | None,
+    levels: LevelSet | None,
+    units: Path | None,
 ) -> AreaFile:
-    if (file is None) == (sample is None):
-        raise click.UsageError("give exactly one of --file FILE or --sample NAME")
+    if sum(x is not None for x in (file, sample, db)) != 1:
+        raise click.UsageError("give exactly one of --file FILE, --sample NAME or --db URL")
     if file is not None:
         return load_areas(file, levels=levels, units=units)
-    return load_sample(cast(Sample, sample))
+    if sample is not None:
+        return load_sample(cast(Sample, sample))
+    from gridgov.store import SqlStore, redact
+
+    store = SqlStore(db)
+    try:
+        directory = store.load_directory()
+    finally:
+        store.close()
+    if directory is None:
+        raise click.UsageError(
+            f"the database {redact(store.url)} holds no areas: "
+            "run `gridgov areas import FILE --db URL` first"
+        )
+    return AreaFile(redact(store.url), directory.tree, directory)
+
+
+def _hierarchy_source(func: Callable[..., None]) -> Callable[..., None]:
+    """Add --file / --sample / --db (and --levels, --units); pass the command ``loaded``."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any,
+        file: Path | None,
+        sample: str | None,
+        db: str | None,
+        levels: LevelSet | None,
+        units: Path | None,
+        **kwargs: Any,
+    ) -> None:
+        func(*args, loaded=_open(file, sample, db, levels, units), **kwargs)
+
+    command = _file_options(command)
+    command = click.option(
+        "--db",
+        metavar="URL",
+        help="Read the areas stored in this database (`gridgov areas import FILE --db URL`).",
+    )(command)
+    command = click.option(
+        "--sample", type=click.Choice(sorted(SAMPLES)), help="Use a sample shipped with gridgov."
+    )(command)
+    return click.option("--file", type=_FILE, help="An area file (.csv, .json, .toml).")(command)
 
 
 def _summary_rows(loaded: AreaFile) -> list[dict[str, object]]:
@@ -163,20 +198,11 @@ def _print_tree(tree: AreaTree, code: str | None, depth: int | None) -> None:
 
 @areas.command()
 @click.argument("code", required=False)
-@_source_options
 @click.option("--depth", type=click.IntRange(min=0), help="How many levels below CODE to show.")
 @format_option()
-def tree(
-    code: str | None,
-    file: Path | None,
-    sample: str | None,
-    levels: LevelSet | None,
-    units: Path | None,
-    depth: int | None,
-    fmt: str,
-) -> None:
+@_hierarchy_source
+def tree(code: str | None, depth: int | None, fmt: str, loaded: AreaFile) -> None:
     """Print the hierarchy from CODE (default: every root) down, with counts per level."""
-    loaded = _open(file, sample, levels, units)
     if code is not None:
         loaded.tree.get(code)
     if fmt == "table":
@@ -191,18 +217,10 @@ def tree(
 
 @areas.command()
 @click.argument("code")
-@_source_options
 @format_option()
-def show(
-    code: str,
-    file: Path | None,
-    sample: str | None,
-    levels: LevelSet | None,
-    units: Path | None,
-    fmt: str,
-) -> None:
+@_hierarchy_source
+def show(code: str, fmt: str, loaded: AreaFile) -> None:
     """Show one area: its path, metadata, what lies below it and the units covering it."""
-    loaded = _open(file, sample, levels, units)
     tree, area = loaded.tree, loaded.tree.get(code)
     below = tree.count_by_level(code)
     below[area.level] -= 1
@@ -234,14 +252,11 @@ def show(
 
 @areas.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@_source_options
-def export(
-    out: Path, file: Path | None, sample: str | None, levels: LevelSet | None, units: Path | None
-) -> None:
+@_hierarchy_source
+def export(out: Path, loaded: AreaFile) -> None:
     """Write the hierarchy to OUT as CSV, JSON or TOML (by OUT's suffix).
 
     Units are written into JSON and TOML files; CSV holds the areas only.
     """
-    loaded = _open(file, sample, levels, units)
     write_areas(out, loaded.tree, directory=loaded.directory)
     click.echo(f"wrote {len(loaded.tree)} areas to {out}")
