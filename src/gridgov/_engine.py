@@ -111,6 +111,7 @@ class Engine:
 
     def actor(self, actor_id: str) -> Actor:
         """The stored person (or unit acting as itself) with this id."""
+        self.loop  # noqa: B018 - make sure the directory is stored
         found = self.store.find_actor(actor_id)
         if found is None:
             raise PermissionDenied(actor_id, "act", "-", "no person or unit has this id")
