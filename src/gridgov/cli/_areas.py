@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -145,8 +144,8 @@ def validate(file: Path, levels: LevelSet | None, units: Path | None, fmt: str) 
 @click.option(
     "--db",
     metavar="URL",
-    help="Also save the areas into this database (done by gridgov.store's import_areas; "
-    "without it, nothing is written anywhere).",
+    help="Also write the areas, levels and units into this database, in one transaction "
+    "(after `gridgov db upgrade`). Without it, nothing is written anywhere.",
 )
 @format_option()
 def import_(
@@ -159,11 +158,9 @@ def import_(
     """
     loaded = load_areas(file, levels=levels, units=units)
     if db is not None:
-        store = importlib.import_module("gridgov.store")
-        save = getattr(store, "import_areas", None)
-        if save is None:
-            raise click.UsageError("this gridgov has no database import for areas yet (--db)")
-        save(db, loaded)
+        from gridgov.store import import_areas
+
+        import_areas(db, loaded)
     emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: loaded")
 
 
