@@ -105,3 +105,10 @@ def test_kind_given_as_text_becomes_a_unit_kind() -> None:
 
 def test_department_label_is_the_departments_name() -> None:
     assert Unit("t", "交警", UnitKind.DEPARTMENT, "YH", "traffic_police").label_zh == "交警"
+
+
+def test_get_and_find_a_unit_by_code(directory: Directory) -> None:
+    assert directory.get("zm-pm").name == "朱庙物业"
+    assert directory.find("nobody") is None
+    with pytest.raises(KeyError):
+        directory.get("nobody")

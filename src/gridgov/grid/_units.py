@@ -135,8 +135,12 @@ class Directory:
         return self._tree
 
     def get(self, code: str) -> Unit:
-        """The unit with ``code`` (``KeyError`` if none)."""
+        """The unit with ``code``; ``KeyError`` if there is none (workflow relies on it)."""
         return self._units[code]
+
+    def find(self, code: str) -> Unit | None:
+        """The unit with ``code``, or ``None``."""
+        return self._units.get(code)
 
     def at(self, area_code: str) -> list[Unit]:
         """The units attached to exactly this area, in the order they were added."""
