@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.unit._workflow_world import (
     AREAS,
@@ -16,9 +18,17 @@ from tests.unit._workflow_world import (
     reported,
 )
 
-from gridgov.errors import PermissionDenied
+from gridgov.errors import PermissionDenied, PolicyError
 from gridgov.grid import AreaTree
-from gridgov.workflow import DEFAULT_PERMISSIONS, TABLE, Actor, Scope, Ticket, Trigger
+from gridgov.workflow import (
+    DEFAULT_PERMISSIONS,
+    TABLE,
+    Actor,
+    Scope,
+    Ticket,
+    Trigger,
+    load_permissions,
+)
 
 TREE = AreaTree(AREAS, LEVELS)
 
@@ -147,3 +157,28 @@ def test_a_custom_matrix_is_plain_data() -> None:
     )
     assert policy.allows("inspector", "report")
     assert not policy.allows("inspector", "close")
+
+
+def test_a_matrix_loads_from_toml(tmp_path: Path) -> None:
+    path = tmp_path / "permissions.toml"
+    path.write_text(
+        '[roles.inspector]\nlabel_zh = "巡查员"\nscope = "area"\ntriggers = ["report"]\n',
+        encoding="utf-8",
+    )
+    policy = load_permissions(path)
+    assert policy.roles["inspector"].scope is Scope.AREA
+    assert policy.allows("inspector", "report")
+
+
+def test_a_bad_matrix_names_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "permissions.toml"
+    path.write_text(
+        '[roles.inspector]\nlabel_zh = "巡查员"\nscope = "city"\ntriggers = ["report"]\n'
+        '\n[roles.clerk]\nlabel_zh = "文员"\nscope = "any"\ntriggers = ["fly"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError) as info:
+        load_permissions(path)
+    found = {(p.field, p.line) for p in info.value.problems}
+    assert found == {("roles.inspector.scope", 3), ("roles.clerk.triggers[0]", 9)}
+    assert str(path) in str(info.value)

@@ -27,6 +27,7 @@ from gridgov.workflow._permissions import (
     PermissionPolicy,
     RoleGrant,
     Scope,
+    load_permissions,
 )
 from gridgov.workflow._reference import (
     mermaid_diagram,
@@ -67,6 +68,7 @@ __all__ = [
     "TransitionSpec",
     "TransitionTable",
     "Trigger",
+    "load_permissions",
     "load_routing_policy",
     "mermaid_diagram",
     "permissions_markdown",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from gridgov.errors import PermissionDenied
 from gridgov.workflow._states import Trigger
 from gridgov.workflow._ticket import Ticket
+from gridgov.workflow._toml import read_toml, validate
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -20,6 +22,7 @@ __all__ = [
     "PermissionPolicy",
     "RoleGrant",
     "Scope",
+    "load_permissions",
 ]
 
 
@@ -136,3 +139,14 @@ _DEFAULT_ROLES: Mapping[str, RoleGrant] = {
 
 DEFAULT_PERMISSIONS: Final = PermissionPolicy(roles=dict(_DEFAULT_ROLES))
 """The shipped matrix; ``gridgov workflow permissions`` prints it."""
+
+
+def load_permissions(path: str | Path) -> PermissionPolicy:
+    """Read a permission matrix from TOML: one ``[roles.NAME]`` table per role.
+
+    Each has ``label_zh``, ``scope`` (own, area, assigned, any) and ``triggers`` (a list);
+    errors name the file, the line and the key.
+    """
+    source = Path(path)
+    data, lines = read_toml(source)
+    return validate(PermissionPolicy, data, source, lines)
