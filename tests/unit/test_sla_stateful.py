@@ -21,12 +21,13 @@ TERMINAL = {"closed", "rejected", "withdrawn", "merged"}
 
 
 def _payload(trigger: str, suspended_from: str | None, verdict: str) -> dict[str, Any]:
-    return {
+    payloads: dict[str, dict[str, Any]] = {
         "resume": {"resume_to": suspended_from},
         "mark_handled": {"result": "fixed"},
         "review": {"verdict": verdict},
         "merge_into": {"into": "T-other"},
-    }.get(trigger, {})
+    }
+    return payloads.get(trigger, {})
 
 
 class SlaMachine(RuleBasedStateMachine):
