@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
@@ -52,16 +53,23 @@ class SqlUnitOfWork:
     tickets: SqlTicketRepository
     clocks: SqlClockRepository
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(self, engine: Engine, url: str, writer: threading.RLock | None = None) -> None:
         self._engine = engine
         self._url = url
+        self._writer = writer
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> Self:
-        with driver_errors(self._url):
-            self._conn = self._engine.connect()
-            self._tx = self._conn.begin()
+        if self._writer is not None:
+            self._writer.acquire()
+        try:
+            with driver_errors(self._url):
+                self._conn = self._engine.connect()
+                self._tx = self._conn.begin()
+        except BaseException:
+            self._release()
+            raise
         self.tickets = SqlTicketRepository(self._conn)
         self.clocks = SqlClockRepository(self._conn)
         return self
@@ -79,6 +87,11 @@ class SqlUnitOfWork:
             if self._conn is not None:
                 self._conn.close()
             self._conn = self._tx = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
 
     @property
     def connection(self) -> Connection:
@@ -109,6 +122,9 @@ class SqlStore:
         self.engine = engine if engine is not None else connect(url)
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._checked = False
+        # SQLite has one writer: threads of this process queue here rather than
+        # spinning on SQLite's busy timeout (other processes still wait on the file lock).
+        self._writer = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     def __repr__(self) -> str:
         return f"SqlStore({redact(self.url)!r})"
@@ -129,7 +145,7 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         self.check_schema()
-        return SqlUnitOfWork(self.engine, self.url)
+        return SqlUnitOfWork(self.engine, self.url, self._writer)
 
     def save_areas(self, tree: AreaTree) -> int:
         return self.save_directory(Directory(tree))
