@@ -230,3 +230,18 @@ def test_fingerprint_follows_the_spec() -> None:
     assert a.fingerprint == same.fingerprint
     assert a.fingerprint != other.fingerprint
     assert len(a.fingerprint) == 16
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["America/Santiago", "Asia/Beirut", "Australia/Lord_Howe", "America/New_York"],
+    ids=["midnight-change", "midnight-change-2", "half-hour-dst", "new-york"],
+)
+def test_24x7_working_time_is_elapsed_time_in_unusual_dst_zones(zone: str) -> None:
+    cal = WorkingCalendar.always_open(timezone=zone)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    for hours in range(0, 3 * 365 * 24, 37):  # every 37 hours for three years
+        a = start + timedelta(hours=hours, minutes=hours % 60)
+        b = a + timedelta(hours=30)
+        assert cal.working_time_between(a, b) == b - a
+        assert cal.add(a, d("90m")) == a + timedelta(minutes=90)
