@@ -116,22 +116,31 @@ class SlaEngine:
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
         events = self.advance_to(at)
-        checkpoint = _checkpoint(ticket)
+        before = (ticket.state, dict(ticket.open), len(ticket.cycles))
+        saved: list[_Saved] = []
         try:
-            self._apply(ticket, transition.trigger, transition.to_state, at)
+            self._apply(ticket, transition.trigger, transition.to_state, at, saved)
         except Exception:
             # e.g. CalendarUnknownYear: the ticket's clocks stay as they were before it.
             if transition.trigger == "report":
                 del self._tickets[ticket.ticket_id]
-            _rollback(ticket, checkpoint)
+            ticket.state, ticket.open, count = before
+            del ticket.cycles[count:]
+            for cycle_state in reversed(saved):
+                _restore(cycle_state)
             raise
         return events
 
-    def _apply(self, ticket: _Ticket, trigger: str, to_state: str, at: datetime) -> None:
+    def _apply(
+        self, ticket: _Ticket, trigger: str, to_state: str, at: datetime, saved: list[_Saved]
+    ) -> None:
+        """Stop, start, pause or resume each clock; ``saved`` gets every existing cycle's
+        state before it changes, so a failure half-way can be undone."""
         ticket.state = to_state
         for position, plan in enumerate(ticket.rule.clocks):
             cycle = ticket.open.get(plan.name)
             if cycle is not None and trigger in plan.stop:
+                saved.append(_save(cycle))
                 self._close(ticket, cycle, plan, at, None)
                 cycle = None
             if cycle is None and trigger in plan.start and to_state not in _TERMINAL:
@@ -139,12 +148,14 @@ class SlaEngine:
             if cycle is None:
                 continue
             if to_state in _TERMINAL:
+                saved.append(_save(cycle))
                 self._close(ticket, cycle, plan, at, CycleOutcome.CANCELLED)
-            elif to_state in plan.pause_in and cycle.paused_since is None:
-                cycle.pause(at)
-                self._schedule(ticket, position, plan, cycle)
-            elif to_state not in plan.pause_in and cycle.paused_since is not None:
-                cycle.resume(plan, at)
+            elif (to_state in plan.pause_in) != (cycle.paused_since is not None):
+                saved.append(_save(cycle))
+                if cycle.paused_since is None:
+                    cycle.pause(at)
+                else:
+                    cycle.resume(plan, at)
                 self._schedule(ticket, position, plan, cycle)
 
     def _start(self, ticket: _Ticket, position: int, plan: ClockPlan, at: datetime) -> ClockCycle:
@@ -322,26 +333,20 @@ class SlaEngine:
         return changed
 
 
-_Checkpoint = tuple[str, dict[str, ClockCycle], int, list[tuple[Any, ...]]]
+# A cycle and the fields a transition may change, to undo a transition that failed.
+_Saved = tuple[Any, ...]
 
 
-def _checkpoint(ticket: _Ticket) -> _Checkpoint:
-    """What :meth:`SlaEngine._apply` may change, to undo it if it fails half-way."""
-    saved = [
-        (c, c.due, c.budget, len(c.pauses), c.paused_since, c.outcome, c.stopped_at,
-         c.elapsed, c.token, c.assumed_years)
-        for c in ticket.open.values()
-    ]  # fmt: skip
-    return ticket.state, dict(ticket.open), len(ticket.cycles), saved
+def _save(c: ClockCycle) -> _Saved:
+    return (c, c.due, c.budget, len(c.pauses), c.paused_since, c.outcome, c.stopped_at,
+            c.elapsed, c.token, c.assumed_years)  # fmt: skip
 
 
-def _rollback(ticket: _Ticket, checkpoint: _Checkpoint) -> None:
-    ticket.state, ticket.open, count, saved = checkpoint
-    del ticket.cycles[count:]
-    for c, due, budget, pauses, paused_since, outcome, stopped_at, elapsed, token, years in saved:
-        c.due, c.budget, c.paused_since, c.outcome = due, budget, paused_since, outcome
-        c.stopped_at, c.elapsed, c.token, c.assumed_years = stopped_at, elapsed, token, years
-        del c.pauses[pauses:]
+def _restore(saved: _Saved) -> None:
+    c, due, budget, pauses, paused_since, outcome, stopped_at, elapsed, token, years = saved
+    c.due, c.budget, c.paused_since, c.outcome = due, budget, paused_since, outcome
+    c.stopped_at, c.elapsed, c.token, c.assumed_years = stopped_at, elapsed, token, years
+    del c.pauses[pauses:]
 
 
 def _pending(
