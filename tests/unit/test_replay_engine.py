@@ -146,6 +146,5 @@ def test_policy_in_force_at_opening_is_used() -> None:
     before = engine.replay(_ticket(*LOOP, ("mark_handled", 3), ("close", 3), **DONE))
     assert before.on_time is True
     later = _ticket(*LOOP, ("mark_handled", 3), ("close", 3), **DONE)
-    for event in later.events:
-        event.at += timedelta(days=1)
+    later.events = [e._replace(at=e.at + timedelta(days=1)) for e in later.events]
     assert engine.replay(later).on_time is False

@@ -10,7 +10,7 @@ in the source.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,7 +129,7 @@ class ReplayEngine:
         closed_at: datetime | None = None
         next_state = self.table.next_state
         for event in ticket.events:
-            payload: dict[str, Any] | None = event.payload or None
+            payload: Mapping[str, Any] | None = event.payload or None
             if (
                 event.trigger == "resume"
                 and suspended_from

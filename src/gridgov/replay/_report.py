@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridgov.replay._engine import TicketOutcome
 
@@ -44,6 +44,51 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+class _Contribution(NamedTuple):
+    """What one ticket adds to every tally it is counted in."""
+
+    closed: int
+    judged: int
+    on_time: int
+    closed_24h: int
+    reopened: int
+    stay_judged: int
+    stayed: int
+    verdicts: int
+    agree: int
+    due_known: int
+    due_match: int
+    state: str
+    minutes: int | None
+    flags: tuple[str, ...]
+    breaches: tuple[str, ...]
+
+    @classmethod
+    def of(cls, t: TicketOutcome) -> _Contribution:
+        closed = t.closed_at is not None
+        judged = closed and t.on_time is not None
+        verdict = judged and t.source_on_time is not None
+        due_known = t.source_due is not None and t.due_at is not None and not t.due_is_source
+        stay_judged = closed and t.stayed_in_grid is not None
+        return cls(
+            closed,
+            judged,
+            judged and bool(t.on_time),
+            closed and t.closed_at - t.opened_at <= _DAY,  # type: ignore[operator]
+            t.reopened > 0,
+            stay_judged,
+            stay_judged and bool(t.stayed_in_grid),
+            verdict,
+            verdict and t.on_time == t.source_on_time,
+            due_known,
+            due_known and abs(t.due_at - t.source_due) <= DUE_TOLERANCE,  # type: ignore[operator]
+            t.final_state,
+            int(t.handling / _MINUTE) if closed and t.handling is not None else None,
+            t.conformance,
+            t.breaches,
+        )
+
+
 @dataclass
 class Tally:
     """Counts for one group of tickets; ``+`` merges two tallies."""
@@ -68,31 +113,30 @@ class Tally:
 
     def add(self, t: TicketOutcome) -> None:
         """Count one ticket."""
+        self.count(_Contribution.of(t))
+
+    def count(self, c: _Contribution) -> None:
+        """Count one ticket's contribution (computed once, counted in every group)."""
         self.tickets += 1
-        self.states[t.final_state] += 1
-        self.reopened += t.reopened > 0
-        if t.conformance:
+        self.closed += c.closed
+        self.judged += c.judged
+        self.on_time += c.on_time
+        self.closed_24h += c.closed_24h
+        self.reopened += c.reopened
+        self.stay_judged += c.stay_judged
+        self.stayed += c.stayed
+        self.verdicts += c.verdicts
+        self.agree += c.agree
+        self.due_known += c.due_known
+        self.due_match += c.due_match
+        self.states[c.state] += 1
+        if c.minutes is not None:
+            self.handling_minutes[c.minutes] += 1
+        if c.flags:
             self.nonconforming += 1
-            self.conformance.update(t.conformance)
-        self.breaches.update(t.breaches)
-        if t.source_due is not None and t.due_at is not None and not t.due_is_source:
-            self.due_known += 1
-            self.due_match += abs(t.due_at - t.source_due) <= DUE_TOLERANCE
-        if t.closed_at is None:
-            return
-        self.closed += 1
-        self.closed_24h += t.closed_at - t.opened_at <= _DAY
-        if t.on_time is not None:
-            self.judged += 1
-            self.on_time += t.on_time
-            if t.source_on_time is not None:
-                self.verdicts += 1
-                self.agree += t.on_time == t.source_on_time
-        if t.stayed_in_grid is not None:
-            self.stay_judged += 1
-            self.stayed += t.stayed_in_grid
-        if t.handling is not None:
-            self.handling_minutes[int(t.handling / _MINUTE)] += 1
+            self.conformance.update(c.flags)
+        if c.breaches:
+            self.breaches.update(c.breaches)
 
     def __add__(self, other: Tally) -> Tally:
         merged = Tally()
@@ -175,13 +219,16 @@ class ReplayReport:
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``."""
-        self.overall.add(outcome)
+        contribution = _Contribution.of(outcome)
+        self.overall.count(contribution)
         for dimension, key in keys:
-            group = self.groups.setdefault(dimension, {})
+            group = self.groups.get(dimension)
+            if group is None:
+                group = self.groups[dimension] = {}
             tally = group.get(key)
             if tally is None:
                 tally = group[key] = Tally()
-            tally.add(outcome)
+            tally.count(contribution)
 
     def merge(self, other: ReplayReport) -> None:
         """Add ``other``'s counts to this report (for ``--jobs``)."""

@@ -12,10 +12,11 @@ Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gridgov.replay._areas import AreaCleaner, AreaIndex
 from gridgov.replay._mapping import ReplayMapping
@@ -26,18 +27,21 @@ from gridgov.replay._times import TimeParser, time_parser
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
 FINAL_TRIGGERS = frozenset({"close", "reject", "withdraw", "merge_into"})
+NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(slots=True)
-class SourceEvent:
-    """One event as the source says it happened (before the lifecycle checks it)."""
+class SourceEvent(NamedTuple):
+    """One event as the source says it happened (before the lifecycle checks it).
+
+    A plain tuple: a replay makes millions of them.
+    """
 
     trigger: str
     at: datetime
     line: int
     actor: str = ""
     role: str = ""
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: Mapping[str, Any] = NO_PAYLOAD
 
 
 @dataclass(slots=True)
@@ -117,6 +121,8 @@ class _Reader:
         self.keep = keep
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
+        self.on_open = tuple(mapping.snapshot.on_open)
+        self.on_close = tuple(mapping.snapshot.on_close)
 
     def reject(
         self, line: int, kind: RejectKind, reason: str, tid: str = "", col: str = ""
@@ -271,13 +277,14 @@ def _snapshot_ticket(
     ticket = r.facts(values, line, tid)
     if ticket is None:
         return None
-    for trigger in m.snapshot.on_open:
+    events = ticket.events
+    for trigger in r.on_open:
         at = dispatched if trigger == "dispatch" and dispatched is not None else opened
-        ticket.events.append(SourceEvent(trigger, at, line))
+        events.append(SourceEvent(trigger, at, line))
     if closed is not None:
-        result = _get(values, c.result) or "closed in source"
-        for trigger in m.snapshot.on_close:
-            ticket.events.append(SourceEvent(trigger, closed, line, payload={"result": result}))
+        payload = {"result": _get(values, c.result) or "closed in source"}
+        for trigger in r.on_close:
+            events.append(SourceEvent(trigger, closed, line, "", "", payload))
     ticket.last_line = line
     return ticket
 

@@ -67,25 +67,32 @@ def _offset(text: str) -> timezone:
 
 
 def _regex_parser(pattern: re.Pattern[str], zone: ZoneInfo) -> TimeParser:
+    at = {name: index - 1 for name, index in pattern.groupindex.items()}  # into groups()
+    year, month, day = at["Y"], at["m"], at["d"]
+    hour24, hour12, ampm = at.get("H"), at.get("I"), at.get("p")
+    minute, second, fraction, offset = at.get("M"), at.get("S"), at.get("f"), at.get("z")
+    match = pattern.match
+
     def parse(value: str) -> datetime:
-        match = pattern.match(value)
-        if match is None:
+        found = match(value)
+        if found is None:
             raise ValueError("does not match the format")
-        g = match.groupdict()
-        hour = int(g["H"]) if g.get("H") else 0
-        if g.get("I"):
-            hour = int(g["I"]) % 12 + (12 if (g.get("p") or "A").upper() == "PM" else 0)
-        micro = int(g["f"].ljust(6, "0")) if g.get("f") else 0
-        tz = _offset(g["z"]) if g.get("z") else zone
+        g = found.groups()
+        if hour12 is not None:
+            hour = int(g[hour12]) % 12
+            if ampm is not None and g[ampm] in ("PM", "pm", "Pm", "pM"):
+                hour += 12
+        else:
+            hour = 0 if hour24 is None else int(g[hour24])
         return datetime(
-            int(g["Y"]),
-            int(g["m"]),
-            int(g["d"]),
+            int(g[year]),
+            int(g[month]),
+            int(g[day]),
             hour,
-            int(g.get("M") or 0),
-            int(g.get("S") or 0),
-            micro,
-            tzinfo=tz,
+            0 if minute is None else int(g[minute]),
+            0 if second is None else int(g[second]),
+            0 if fraction is None else int(g[fraction].ljust(6, "0")),
+            tzinfo=zone if offset is None else _offset(g[offset]),
         )
 
     return parse
