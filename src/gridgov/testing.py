@@ -189,8 +189,7 @@ class _Clocks:
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
         with self._lock:
             merged = {**self._data.clocks, **self.staged}
-        mine = [c for c in merged.values() if c.ticket_id == ticket_id]
-        return sorted(mine, key=lambda c: (c.cycle, c.clock))
+        return [c for c in merged.values() if c.ticket_id == ticket_id]
 
     def put(self, clock: ClockRecord) -> None:
         self.staged[(clock.ticket_id, clock.clock, clock.cycle)] = clock

@@ -139,7 +139,7 @@ class ClockRepository(Protocol):
     """SLA clock cycles, inside one unit of work."""
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
-        """Every clock cycle of the ticket, oldest first."""
+        """Every clock cycle of the ticket, in the order they were first stored."""
         ...
 
     def put(self, clock: ClockRecord) -> None:

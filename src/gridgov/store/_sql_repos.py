@@ -204,9 +204,7 @@ class SqlClockRepository:
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
         rows = self._conn.execute(
-            select(sla_clocks)
-            .where(sla_clocks.c.ticket_id == ticket_id)
-            .order_by(sla_clocks.c.cycle, sla_clocks.c.clock)
+            select(sla_clocks).where(sla_clocks.c.ticket_id == ticket_id).order_by(sla_clocks.c.id)
         ).mappings()
         return [clock_from_row(row) for row in rows]
 
