@@ -98,6 +98,7 @@ class Engine:
                 self.store.save_directory(directory)
             self._directory = directory
             self._loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
+            self.store.save_categories(self._loop.policy)
             policy = self.sla_policy
             self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
         return self._loop

@@ -27,13 +27,15 @@ from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
+    category_from_row,
+    category_rows,
     event_to_row,
     summary_from_row,
     ticket_to_row,
 )
 from gridgov.store._ports import ClockRecord, TicketFilter, TicketSummary
 from gridgov.store._sql_repos import check_new_events
-from gridgov.workflow import Actor, Ticket, TicketEvent
+from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -52,6 +54,7 @@ class _Data:
     tree: AreaTree | None = None
     units: dict[str, Unit] = field(default_factory=dict)
     people: dict[str, Actor] = field(default_factory=dict)
+    categories: dict[str, tuple[Category, str | None]] = field(default_factory=dict)
     policies: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
 
@@ -280,6 +283,16 @@ class InMemoryStore:
             if self._data.tree is None:
                 return None
             return Directory(self._data.tree, sorted(self._data.units.values(), key=_code))
+
+    def save_categories(self, routing: RoutingPolicy) -> int:
+        rows = category_rows(routing)
+        with self._lock:
+            self._data.categories.update({r["code"]: category_from_row(r) for r in rows})
+        return len(rows)
+
+    def load_categories(self) -> list[tuple[Category, str | None]]:
+        with self._lock:
+            return list(self._data.categories.values())
 
     def save_people(self, people: Iterable[Actor]) -> int:
         people = list(people)

@@ -7,11 +7,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from gridgov.grid import AreaTree, Unit, UnitKind
 from gridgov.store import SqlStore, Store
 from gridgov.testing import InMemoryStore
-from gridgov.workflow import Actor
-from tests.integration._store_harness import TREE, add_ticket, dispatched, pg_store, pg_url, store
+from tests.integration._store_harness import add_ticket, dispatched, pg_store, pg_url, store
 
 __all__ = ["pg_store", "pg_url", "store"]
 
@@ -73,25 +71,3 @@ def test_a_deleted_last_event_is_caught_by_the_ticket_version(store: Store) -> N
     [broken] = store.verify()
     assert broken.ticket_id == "T1"
     assert "deleted" in broken.reason
-
-
-def test_areas_round_trip_with_their_levels(store: Store) -> None:
-    loaded = store.load_area_tree()
-    assert isinstance(loaded, AreaTree)
-    assert [a.code for a in loaded] == [a.code for a in TREE]
-    assert loaded.levels == TREE.levels
-    assert loaded.get("ZM-01-01") == TREE.get("ZM-01-01")
-    assert loaded.is_within("ZM-01-01", "YH")
-
-
-def test_units_and_people_round_trip_and_units_act_as_themselves(store: Store) -> None:
-    worker = Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01")
-    store.save_units([worker, Unit("CG", "余杭城管", UnitKind.DEPARTMENT, "YH", "chengguan")])
-    store.save_people([Actor("r1", "resident", "ZM-01-01")])
-    directory = store.load_directory()
-    assert directory is not None
-    assert directory.responsible("ZM-01-01", kind="grid_worker") == worker
-    assert directory.responsible("ZM-02", department="chengguan").code == "CG"
-    assert store.find_actor("r1") == Actor("r1", "resident", "ZM-01-01")
-    assert store.find_actor("W1") == Actor("W1", "grid_worker", "ZM-01", "W1")
-    assert store.find_actor("nobody") is None

@@ -11,7 +11,7 @@ from typing import Any
 from gridgov.grid import Area, AreaTree, BBox, Point, Unit, UnitKind
 from gridgov.store._audit import event_hash
 from gridgov.store._ports import ClockRecord, TicketSummary
-from gridgov.workflow import Actor, State, Ticket, TicketEvent
+from gridgov.workflow import Actor, Category, RoutingPolicy, State, Ticket, TicketEvent
 
 __all__ = [
     "actor_from_row",
@@ -20,6 +20,8 @@ __all__ = [
     "area_from_row",
     "area_path",
     "area_to_row",
+    "category_from_row",
+    "category_rows",
     "clock_from_row",
     "clock_to_row",
     "event_from_row",
@@ -194,6 +196,29 @@ def unit_from_row(row: Row) -> Unit:
         department=row["department"],
         extra=dict(attrs.get("extra") or {}),
     )
+
+
+def category_rows(routing: RoutingPolicy) -> list[dict[str, Any]]:
+    """The routing policy's categories, parents before children, with their tiers."""
+    ordered = sorted(
+        routing.categories.values(),
+        key=lambda c: (sum(1 for _ in routing.ancestors(c.code)), c.code),
+    )
+    return [
+        {
+            "code": c.code,
+            "parent_code": c.parent,
+            "name": c.label_en,
+            "label_zh": c.label_zh,
+            "tier": routing.tier_of(c.code).name,
+        }
+        for c in ordered
+    ]
+
+
+def category_from_row(row: Row) -> tuple[Category, str | None]:
+    category = Category(row["code"], row["label_zh"] or "", row["name"], row["parent_code"])
+    return category, row["tier"]
 
 
 def actor_to_row(actor: Actor) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store._audit import ChainBreak
-from gridgov.workflow import Actor, Ticket, TicketEvent
+from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = [
     "ClockRecord",
@@ -200,6 +200,14 @@ class Store(Protocol):
 
     def load_directory(self) -> Directory | None:
         """The stored hierarchy with its units, or None when no areas were imported."""
+        ...
+
+    def save_categories(self, routing: RoutingPolicy) -> int:
+        """Insert or update the routing policy's categories with their tiers; how many."""
+        ...
+
+    def load_categories(self) -> list[tuple[Category, str | None]]:
+        """Every stored category with its tier, parents first."""
         ...
 
     def save_people(self, people: Iterable[Actor]) -> int:

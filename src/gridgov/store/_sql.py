@@ -22,16 +22,18 @@ from gridgov.store._mapping import (
     actor_to_row,
     area_from_row,
     area_to_row,
+    category_from_row,
+    category_rows,
     unit_from_row,
     unit_to_row,
 )
 from gridgov.store._migrate import require_current, upgrade
-from gridgov.store._schema import areas, policies, ticket_events, tickets
+from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
 from gridgov.store._url import connect, driver_reason, redact
-from gridgov.workflow import Actor
+from gridgov.workflow import Actor, Category, RoutingPolicy
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -195,6 +197,15 @@ class SqlStore:
             found = [unit_from_row(row) for row in rows.mappings()]
         return Directory(tree, found)
 
+    def save_categories(self, routing: RoutingPolicy) -> int:
+        return self._upsert(categories, "code", category_rows(routing))
+
+    def load_categories(self) -> list[tuple[Category, str | None]]:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            rows = uow.connection.execute(select(categories)).mappings().all()
+        found = {row["code"]: category_from_row(row) for row in rows}
+        return [found[code] for code in _parents_first(found)]
+
     def save_people(self, people: Iterable[Actor]) -> int:
         return self._upsert(people_table, "id", [actor_to_row(a) for a in people])
 
@@ -252,6 +263,14 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:
+    def depth(code: str) -> int:
+        parent = found[code][0].parent
+        return 0 if parent is None or parent not in found else 1 + depth(parent)
+
+    return sorted(found, key=lambda code: (depth(code), code))
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,43 @@
+"""Areas, units, people and categories round-trip through every store."""
+
+from __future__ import annotations
+
+from gridgov.grid import AreaTree, Unit, UnitKind
+from gridgov.store import Store
+from gridgov.workflow import Actor, load_routing_policy
+from tests.integration._store_harness import TREE, pg_store, pg_url, store
+
+__all__ = ["pg_store", "pg_url", "store"]
+
+
+def test_areas_round_trip_with_their_levels(store: Store) -> None:
+    loaded = store.load_area_tree()
+    assert isinstance(loaded, AreaTree)
+    assert [a.code for a in loaded] == [a.code for a in TREE]
+    assert loaded.levels == TREE.levels
+    assert loaded.get("ZM-01-01") == TREE.get("ZM-01-01")
+    assert loaded.is_within("ZM-01-01", "YH")
+
+
+def test_units_and_people_round_trip_and_units_act_as_themselves(store: Store) -> None:
+    worker = Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01")
+    store.save_units([worker, Unit("CG", "余杭城管", UnitKind.DEPARTMENT, "YH", "chengguan")])
+    store.save_people([Actor("r1", "resident", "ZM-01-01")])
+    directory = store.load_directory()
+    assert directory is not None
+    assert directory.responsible("ZM-01-01", kind="grid_worker") == worker
+    assert directory.responsible("ZM-02", department="chengguan").code == "CG"
+    assert store.find_actor("r1") == Actor("r1", "resident", "ZM-01-01")
+    assert store.find_actor("W1") == Actor("W1", "grid_worker", "ZM-01", "W1")
+    assert store.find_actor("nobody") is None
+
+
+def test_categories_are_stored_with_their_tiers_parents_first(store: Store) -> None:
+    routing = load_routing_policy()
+    assert store.save_categories(routing) == len(routing.categories)
+    stored = store.load_categories()
+    assert {c.code for c, _ in stored} == set(routing.categories)
+    tiers = {c.code: tier for c, tier in stored}
+    assert tiers == {code: routing.tier_of(code).name for code in routing.categories}
+    position = {c.code: i for i, (c, _) in enumerate(stored)}
+    assert all(position[c.parent] < position[c.code] for c, _ in stored if c.parent)
