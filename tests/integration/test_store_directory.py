@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridgov.grid import AreaTree, Unit, UnitKind
+from gridgov.grid import Area, AreaTree, Unit, UnitKind
 from gridgov.store import Store
 from gridgov.workflow import Actor, load_routing_policy
 from tests.integration._store_harness import TREE, pg_store, pg_url, store
@@ -41,3 +41,15 @@ def test_categories_are_stored_with_their_tiers_parents_first(store: Store) -> N
     assert tiers == {code: routing.tier_of(code).name for code in routing.categories}
     position = {c.code: i for i, (c, _) in enumerate(stored)}
     assert all(position[c.parent] < position[c.code] for c, _ in stored if c.parent)
+
+
+def test_saving_again_updates_changed_areas_and_keeps_the_rest(store: Store) -> None:
+    renamed = AreaTree(
+        [a if a.code != "LP" else Area("LP", "罗婆路社区(新)", "community", "YH") for a in TREE]
+    )
+    assert store.save_areas(renamed) == len(TREE)
+    loaded = store.load_area_tree()
+    assert loaded is not None
+    assert loaded.get("LP").name == "罗婆路社区(新)"
+    assert loaded.get("ZM").name == "朱庙社区"
+    assert len(loaded) == len(TREE)

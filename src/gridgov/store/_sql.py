@@ -274,14 +274,16 @@ def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:
 
 
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
-    """Insert the new rows in one batch and update the ones that exist."""
+    """Insert the new rows in one batch and update only the ones that changed."""
     column = table.c[key]
-    existing = set(conn.execute(select(column)).scalars())
+    existing = {row[key]: dict(row) for row in conn.execute(select(table)).mappings()}
     new = [r for r in rows if r[key] not in existing]
     if new:
         conn.execute(insert(table), new)
-    for row in (r for r in rows if r[key] in existing):
-        conn.execute(update(table).where(column == row[key]).values(row))
+    for row in rows:
+        stored = existing.get(row[key])
+        if stored is not None and any(stored.get(k) != v for k, v in row.items()):
+            conn.execute(update(table).where(column == row[key]).values(row))
 
 
 def _sha256(text: str) -> str:
