@@ -1,0 +1,229 @@
+"""How fast replay runs, against baselines measured in the same run.
+
+1. Boston 311 (the full shared file, 58,119 tickets; the shipped 2,000-ticket slice with
+   ``--smoke``): replay time vs. merely parsing the file with Python's ``csv`` module,
+   with the city's own due times and with its SLA policies.
+2. A synthetic city (``gen_synthetic.py``; 1,000,000 tickets, 5,000 with ``--smoke``):
+   the same ratio, and peak memory of a replay in a fresh process — for the snapshot
+   (one row per ticket) and for the event log (one row per status change, tickets
+   interleaved), whose memory is bounded by the tickets open at once.
+3. The naive way on 20,000 tickets (500 with ``--smoke``): a ``transitions`` Machine
+   per ticket and one ORM flush per event into a SQLite file, vs. replay of the same
+   tickets.
+
+    python benchmarks/bench_replay.py            # full: several minutes
+    python benchmarks/bench_replay.py --smoke    # seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import importlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from transitions import Machine
+
+from gridgov.grid import load_sample
+from gridgov.replay import (
+    BOSTON_SAMPLE_DIR,
+    PolicyInForce,
+    ReplayOptions,
+    boston_sample_options,
+    load_mapping,
+    run_replay,
+)
+from gridgov.sla import load_default_policy
+from gridgov.workflow import DEFINITION, NEW, SAME, State
+
+HERE = Path(__file__).resolve().parent
+BOSTON_FULL = HERE.parent.parent / "shared" / "data" / "boston311" / "boston311_2015_h1.csv.gz"
+sys.path.insert(0, str(HERE))
+generate: Callable[..., Path] = importlib.import_module("gen_synthetic").generate
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _EventRow(_Base):
+    """The naive baseline's event table: one ORM object and one flush per event."""
+
+    __tablename__ = "naive_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    at: Mapped[str] = mapped_column(String(40))
+
+
+class _Model:
+    state: str
+
+
+def _timed(work: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def _csv_parse(path: Path) -> int:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8") as file:
+        return sum(1 for _ in csv.reader(file))
+
+
+def _synthetic_options(path: Path, shape: str) -> ReplayOptions:
+    return ReplayOptions(
+        input=path,
+        mapping=load_mapping(HERE / f"synthetic_{shape}.toml"),
+        areas=load_sample("hangzhou").tree,
+        policies=(PolicyInForce(load_default_policy()),),
+    )
+
+
+def bench_boston(path: Path) -> None:
+    rows = _csv_parse(path) - 1
+    parse = _timed(lambda: _csv_parse(path))
+    own = _timed(lambda: run_replay(boston_sample_options(due_from_source=True, input=path)))
+    policy = _timed(lambda: run_replay(boston_sample_options(input=path)))
+    print(f"Boston 311, {path.name}: {rows:,} tickets")
+    print(f"  csv parse only                 {parse:8.2f} s")
+    print(f"  replay, --due-from-source      {own:8.2f} s   {own / parse:5.1f}x csv parse")
+    print(f"  replay, --policy (2 revisions) {policy:8.2f} s   {policy / parse:5.1f}x csv parse")
+
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {here!r})
+from bench_replay import _synthetic_options
+from gridgov.replay import run_replay
+start = time.perf_counter()
+report = run_replay(_synthetic_options(__import__("pathlib").Path({path!r}), {shape!r}))
+print(json.dumps({{"seconds": time.perf_counter() - start,
+    "tickets": report.overall.tickets,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def _replay_in_child(path: Path, shape: str) -> dict[str, float]:
+    code = _CHILD.format(here=str(HERE), path=str(path), shape=shape)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _baseline_rss_mb() -> float:
+    code = (
+        "import resource, gridgov.replay, gridgov.sla, gridgov.grid;"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
+def bench_synthetic(tickets: int, workdir: Path) -> None:
+    print(f"Synthetic city: {tickets:,} tickets (gen_synthetic.py, Hangzhou sample areas)")
+    idle = _baseline_rss_mb()
+    print(f"  a process that imported gridgov: {idle:6.0f} MB peak")
+    for shape in ("snapshot", "events"):
+        path = generate(workdir / f"synthetic_{shape}.csv.gz", tickets, shape=shape)
+        parse = _timed(lambda: _csv_parse(path))  # noqa: B023 - called at once
+        child = _replay_in_child(path, shape)
+        print(
+            f"  {shape:8s} csv parse {parse:7.2f} s | replay {child['seconds']:7.2f} s "
+            f"({child['seconds'] / parse:5.1f}x) | {child['tickets'] / child['seconds']:8,.0f} "
+            f"tickets/s | peak {child['peak_mb']:6.0f} MB"
+        )
+
+
+def _naive(tickets: int, workdir: Path) -> float:
+    """A transitions Machine per ticket and one ORM flush per event (the way to avoid)."""
+    moves = [
+        {
+            "trigger": str(s.trigger),
+            "source": str(src),
+            "dest": str(src) if s.dest == SAME else str(s.dest),
+        }
+        for s in DEFINITION
+        for src in s.sources
+    ]
+    states = [NEW, *(s.value for s in State)]
+    engine = create_engine(f"sqlite:///{workdir / 'naive.db'}")
+    _Base.metadata.create_all(engine)
+    path = generate(workdir / "naive.csv.gz", tickets, shape="events")
+
+    start = time.perf_counter()
+    machines: dict[str, _Model] = {}
+    with Session(engine) as session:
+        with gzip.open(path, "rt", newline="", encoding="utf-8") as file:
+            reader = csv.DictReader(file)
+            triggers = load_mapping(HERE / "synthetic_events.toml").activities
+            for row in reader:
+                model = machines.get(row["case_id"])
+                if model is None:
+                    model = machines[row["case_id"]] = _Model()
+                    Machine(
+                        model=model,
+                        states=states,
+                        transitions=moves,
+                        initial=NEW,
+                        auto_transitions=False,
+                    )
+                trigger = triggers[row["activity"]]
+                try:
+                    getattr(model, trigger)()
+                except Exception:  # a refused move is skipped, as replay flags it
+                    continue
+                session.add(
+                    _EventRow(
+                        ticket_id=row["case_id"],
+                        trigger=trigger,
+                        to_state=model.state,
+                        at=row["timestamp"],
+                    )
+                )
+                session.flush()
+        session.commit()
+    return time.perf_counter() - start
+
+
+def bench_naive(tickets: int, workdir: Path) -> None:
+    naive = _naive(tickets, workdir)
+    path = workdir / "naive.csv.gz"
+    replay = _timed(lambda: run_replay(_synthetic_options(path, "events")))
+    print(f"Naive baseline, {tickets:,} tickets as an event log")
+    print(f"  Machine per ticket + ORM flush per event {naive:8.2f} s")
+    ratio = naive / replay
+    print(f"  replay (loop table, SLA clocks, report)  {replay:8.2f} s   {ratio:5.1f}x faster")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Replay benchmarks (see the module docstring).")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
+    parser.add_argument("--tickets", type=int, help="synthetic tickets (default 1,000,000)")
+    args = parser.parse_args()
+    synthetic = args.tickets or (5_000 if args.smoke else 1_000_000)
+    naive = 500 if args.smoke else 20_000
+    boston = BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"
+    if not args.smoke and BOSTON_FULL.exists():
+        boston = BOSTON_FULL
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        bench_boston(boston)
+        bench_synthetic(synthetic, workdir)
+        bench_naive(naive, workdir)
+
+
+if __name__ == "__main__":
+    main()
