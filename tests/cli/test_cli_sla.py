@@ -45,13 +45,17 @@ def test_explain_gives_the_due_times_of_a_ticket() -> None:
     args = ["sla", "explain", "--category", "noise", "--at", "2025-09-30T10:15"]
     result = CliRunner().invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
-    due = {r["clock"]: r["due_at"] for r in json.loads(result.stdout)}
+    rows = json.loads(result.stdout)
+    due = {r["clock"]: r["due_at"] for r in rows}
     assert due == {
         "response": "2025-09-30T10:20:00+08:00",
         "handling": "2025-10-01T10:15:00+08:00",
         # National Day week off, then Thursday 9, Friday 10 and make-up Saturday 11 October.
         "review": "2025-10-11T10:15:00+08:00",
     }
+    warnings = {r["clock"]: r["warnings_at"] for r in rows}
+    assert warnings["response"] == "2025-09-30T10:18:00+08:00"  # 60% of 5 minutes
+    assert warnings["handling"] == "2025-09-30T22:15:00+08:00 2025-10-01T05:27:00+08:00"
 
 
 def test_explain_refuses_an_unreadable_time() -> None:

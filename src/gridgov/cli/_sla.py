@@ -10,7 +10,7 @@ import click
 
 from gridgov.cli._output import emit, format_option
 from gridgov.errors import InvalidTime
-from gridgov.sla import ClockPlan, SlaPolicy, load_default_policy, load_policy
+from gridgov.sla import ClockCycle, ClockPlan, SlaPolicy, load_default_policy, load_policy
 
 __all__ = ["sla"]
 
@@ -95,24 +95,28 @@ def explain(
     loaded = _policy(policy)
     start = _moment(at_text, tz)
     rule = loaded.select(category=category, tier=tier, priority=priority, channel=channel)
-    rows = []
-    for plan in rule.clocks:
-        due = plan.calendar.add(start, plan.due)
-        rows.append(
-            {
-                "rule": rule.name,
-                "clock": plan.name,
-                "label_zh": plan.label_zh,
-                "starts_on": " ".join(sorted(plan.start)),
-                "due": plan.due_text,
-                "calendar": plan.calendar_name,
-                "due_at": due.astimezone(start.tzinfo).isoformat(),
-            }
-        )
-    columns = ["rule", "clock", "due_at", "due", "calendar"]
+    rows = [_explain_row(rule.name, plan, start) for plan in rule.clocks]
+    columns = ["rule", "clock", "due_at", "due", "calendar", "warnings_at"]
     if fmt != "table":
         columns += ["label_zh", "starts_on"]
     emit(rows, columns, fmt, title=f"clocks started at {start.isoformat()}")
+
+
+def _explain_row(rule: str, plan: ClockPlan, start: datetime) -> dict[str, object]:
+    cycle = ClockCycle(plan.name, 1, start, calendar=plan.calendar_name, policy_fingerprint="")
+    cycle.plan_budget(plan)
+    local = start.tzinfo
+    warnings = (cycle.moment_of(plan, f) for f in plan.thresholds[:-1])
+    return {
+        "rule": rule,
+        "clock": plan.name,
+        "label_zh": plan.label_zh,
+        "starts_on": " ".join(sorted(plan.start)),
+        "due": plan.due_text,
+        "calendar": plan.calendar_name,
+        "due_at": cycle.due.astimezone(local).isoformat(),
+        "warnings_at": " ".join(w.astimezone(local).isoformat() for w in warnings if w),
+    }
 
 
 def _moment(text: str, tz: str) -> datetime:
