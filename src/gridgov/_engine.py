@@ -10,6 +10,7 @@ version check.  Subscribers hear about it only after the commit.
 from __future__ import annotations
 
 import inspect
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -71,6 +72,7 @@ class Engine:
         self._sla = sla
         self._new_id = new_ticket_id or _random_id
         self._loop: TicketLoop | None = None
+        self._wiring = threading.Lock()
         self._subscribers: list[Subscriber] = []
 
     # ------------------------------------------------------------------ wiring
@@ -85,23 +87,29 @@ class Engine:
     @property
     def loop(self) -> TicketLoop:
         """The ticket loop over the directory (loaded from the store on first use)."""
-        if self._loop is None:
-            directory = self._directory
+        with self._wiring:
+            if self._loop is None:
+                self._loop = self._wire()
+            return self._loop
+
+    def _wire(self) -> TicketLoop:
+        """Load or store the directory, build the loop, record the policies used."""
+        directory = self._directory
+        if directory is None:
+            directory = self.store.load_directory()
             if directory is None:
-                directory = self.store.load_directory()
-                if directory is None:
-                    raise InvalidInput(
-                        [Problem("<database>", "no areas: run `gridgov areas import` first")],
-                        what="database",
-                    )
-            else:
-                self.store.save_directory(directory)
-            self._directory = directory
-            self._loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
-            self.store.save_categories(self._loop.policy)
-            policy = self.sla_policy
-            self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
-        return self._loop
+                raise InvalidInput(
+                    [Problem("<database>", "no areas: run `gridgov areas import` first")],
+                    what="database",
+                )
+        else:
+            self.store.save_directory(directory)
+        self._directory = directory
+        loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
+        self.store.save_categories(loop.policy)
+        policy = self.sla_policy
+        self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
+        return loop
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber`` with every committed transition, warning and breach;
