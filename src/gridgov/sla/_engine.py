@@ -115,7 +115,7 @@ class SlaEngine:
             self._tickets[ticket.ticket_id] = ticket
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
-        events = self.advance_to(at)
+        events = self._advance(to_us(at))
         before = (ticket.state, dict(ticket.open), len(ticket.cycles))
         saved: list[_Saved] = []
         try:
@@ -189,7 +189,9 @@ class SlaEngine:
 
     def advance_to(self, moment: datetime) -> list[SlaEvent]:
         """Every warning and breach due up to ``moment``, in time order, each once."""
-        limit = to_us(_aware(moment))
+        return self._advance(to_us(_aware(moment)))
+
+    def _advance(self, limit: int) -> list[SlaEvent]:
         heap, events = self._heap, []
         while heap and heap[0][0] <= limit:
             _, ticket_id, position, index, token, at, cycle = heapq.heappop(heap)
@@ -214,10 +216,11 @@ class SlaEngine:
 
     def _schedule(self, ticket: _Ticket, position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
         cycle.token = next(self._tokens)
-        for index, key, moment in _pending(plan, cycle, None):
+        found = _next_threshold(plan, cycle)
+        if found is not None:
+            index, key, moment = found
             entry = (key, ticket.ticket_id, position, index, cycle.token, moment, cycle)
             heapq.heappush(self._heap, entry)
-            break
 
     # ----------------------------------------------------------------- queries
 
@@ -230,16 +233,15 @@ class SlaEngine:
         the due time, since a clock stopped exactly at its due time is on time.
         """
         ticket = self._ticket(ticket_id)
-        keys = [
-            (key, moment, index == len(plan.thresholds) - 1)
-            for plan in ticket.rule.clocks
-            if (cycle := ticket.open.get(plan.name)) is not None
-            for index, key, moment in itertools.islice(_pending(plan, cycle, None), 1)
-        ]
-        if not keys:
-            return None
-        _, moment, is_breach = min(keys)
-        return moment + _ONE_US if is_breach else moment
+        best: tuple[int, datetime] | None = None
+        for plan in ticket.rule.clocks:
+            cycle = ticket.open.get(plan.name)
+            found = _next_threshold(plan, cycle) if cycle is not None else None
+            if found is not None and (best is None or found[1] < best[0]):
+                index, key, moment = found
+                is_breach = index == len(plan.thresholds) - 1
+                best = (key, moment + _ONE_US if is_breach else moment)
+        return best[1] if best is not None else None
 
     def deadlines(self, ticket_id: str) -> dict[str, datetime]:
         """The due time of each open clock of the ticket, by clock name."""
@@ -349,23 +351,18 @@ def _restore(saved: _Saved) -> None:
     del c.pauses[pauses:]
 
 
-def _pending(
-    plan: ClockPlan, cycle: ClockCycle, limit: int | None
-) -> Iterator[tuple[int, int, datetime]]:
-    """The thresholds still to announce, in order, as (index, sort key, moment), up to
-    ``limit``.  A breach's key is one microsecond after the due moment: it is announced
-    once time is *past* the due time."""
+def _next_threshold(plan: ClockPlan, cycle: ClockCycle) -> tuple[int, int, datetime] | None:
+    """The next threshold to announce as (index, sort key, moment), or None when nothing
+    is pending (all announced, or paused before the next one).  A breach's key is one
+    microsecond after the due moment: it is announced once time is *past* the due time."""
     last = cycle.fired[-1] if cycle.fired else 0.0
     for index, fraction in enumerate(plan.thresholds):
-        if fraction <= last:
-            continue
-        moment = cycle.moment_of(plan, fraction)
-        if moment is None:
-            return
-        key = to_us(moment) + (1 if fraction == 1.0 else 0)
-        if limit is not None and key > limit:
-            return
-        yield index, key, moment
+        if fraction > last:
+            moment = cycle.moment_of(plan, fraction)
+            if moment is None:
+                return None
+            return index, to_us(moment) + (fraction == 1.0), moment
+    return None
 
 
 def _attributes_of(values: Mapping[str, Any]) -> TicketAttributes:
