@@ -284,6 +284,16 @@ def test_snapshot_round_trips_through_json_and_continues_the_same(engine: SlaEng
     assert restored.advance_to(end) == engine.advance_to(end)
 
 
+def test_restoring_a_ticket_the_engine_has_replaces_it(engine: SlaEngine) -> None:
+    Ticket(engine).report(TUE)
+    engine.restore(engine.snapshot("T1"), at=TUE)
+    events = engine.advance_to(TUE + timedelta(minutes=10))
+    assert [(e.clock, type(e).__name__) for e in events] == [
+        ("response", "SlaWarning"),
+        ("response", "SlaBreached"),
+    ]
+
+
 def test_forget_returns_the_record_and_drops_the_ticket(engine: SlaEngine) -> None:
     Ticket(engine).report(TUE)
     data = engine.forget("T1")

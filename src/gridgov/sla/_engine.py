@@ -22,7 +22,7 @@ from gridgov.errors import InvalidTime, TransitionNotAllowed, UnknownTicket
 from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._events import SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule, TicketAttributes
-from gridgov.workflow._states import TERMINAL_STATES
+from gridgov.workflow import TERMINAL_STATES
 
 __all__ = ["SlaEngine", "SlaTransition"]
 
@@ -279,6 +279,8 @@ class SlaEngine:
     def restore(self, data: Mapping[str, Any], *, at: datetime) -> bool:
         """Load a :meth:`snapshot`; True when its open cycles had to be recomputed
         because they were computed with another policy or calendar."""
+        if data["ticket_id"] in self._tickets:
+            self.forget(data["ticket_id"])  # its pending announcements go with it
         attributes = _attributes_of(data["attributes"])
         ticket = _Ticket(data["ticket_id"], attributes, self._policy.select_for(attributes))
         ticket.state = data["state"]

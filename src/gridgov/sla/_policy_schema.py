@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from gridgov.sla._duration import Duration
-from gridgov.workflow._states import State, Trigger
+from gridgov.workflow import State, Trigger
 
 __all__ = [
     "ActionSpec",
