@@ -95,7 +95,7 @@ def _actions(specs: list[ActionSpec]) -> tuple[SlaAction, ...]:
     return tuple(SlaAction(s.action, s.role, s.levels, s.note) for s in specs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SlaPolicy:
     """A validated, compiled policy.  Build it with :func:`~gridgov.sla.load_policy`
     or :meth:`from_document`; ``fingerprint`` changes whenever any rule, clock or
