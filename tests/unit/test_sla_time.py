@@ -161,6 +161,25 @@ def test_deadlines_are_monotone_in_the_start_time(start: datetime, later: int) -
     assert a.deadlines("T")["handling"] <= b.deadlines("T")["handling"]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    start=starts,
+    unit=st.sampled_from(["m", "h", "wd", "cd"]),
+    amount=st.integers(min_value=0, max_value=30),
+    more=st.integers(min_value=0, max_value=30),
+)
+def test_deadlines_are_monotone_in_the_duration(
+    start: datetime, unit: str, amount: int, more: int
+) -> None:
+    shorter, longer = (
+        SlaEngine(_office(f"{amount}{unit}")),
+        SlaEngine(_office(f"{amount + more}{unit}")),
+    )
+    shorter.record(_event("T", 1, "report", "new", "reported", start))
+    longer.record(_event("T", 1, "report", "new", "reported", start))
+    assert shorter.deadlines("T")["handling"] <= longer.deadlines("T")["handling"]
+
+
 def test_changing_the_policy_recomputes_open_tickets_only() -> None:
     engine = SlaEngine(_office("2wd"))
     monday = datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
