@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import json
+import operator
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -92,6 +93,7 @@ class InputFile:
                 ]
             )
         picks = [index[w] for w in wanted]
+        pick = operator.itemgetter(*picks) if len(picks) > 1 else (lambda r: (r[picks[0]],))
         width = len(header)
         previous_end = 1
         for row in reader:
@@ -102,7 +104,7 @@ class InputFile:
                     continue  # a blank line is not a record
                 yield line, f"has {len(row)} fields, the header has {width}"
                 continue
-            yield line, tuple([row[i] for i in picks])
+            yield line, pick(row)
 
 
 def _format_from_name(path: Path) -> str:

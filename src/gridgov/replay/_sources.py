@@ -96,6 +96,10 @@ class _Columns:
         self.names = names
 
 
+_event = tuple.__new__
+"""Builds a :class:`SourceEvent` from a full tuple without the keyword machinery (hot path)."""
+
+
 def _get(values: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else values[index].strip()
 
@@ -131,7 +135,9 @@ class _Reader:
 
     def time(self, values: tuple[str, ...], index: int | None, line: int, tid: str) -> Any:
         """The parsed time, ``None`` when empty, or ``False`` after rejecting the row."""
-        text = _get(values, index)
+        if index is None:
+            return None
+        text = values[index].strip()
         if not text:
             return None
         try:
@@ -280,11 +286,11 @@ def _snapshot_ticket(
     events = ticket.events
     for trigger in r.on_open:
         at = dispatched if trigger == "dispatch" and dispatched is not None else opened
-        events.append(SourceEvent(trigger, at, line))
+        events.append(_event(SourceEvent, (trigger, at, line, "", "", NO_PAYLOAD)))
     if closed is not None:
         payload = {"result": _get(values, c.result) or "closed in source"}
         for trigger in r.on_close:
-            events.append(SourceEvent(trigger, closed, line, "", "", payload))
+            events.append(_event(SourceEvent, (trigger, closed, line, "", "", payload)))
     ticket.last_line = line
     return ticket
 
