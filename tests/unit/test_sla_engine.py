@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridgov.errors import CalendarUnknownYear, TransitionNotAllowed, UnknownTicket
+from gridgov.errors import CalendarUnknownYear, InvalidTime, TransitionNotAllowed, UnknownTicket
 from gridgov.sla import (
     CycleOutcome,
     SlaBreached,
@@ -220,6 +220,14 @@ def test_unknown_ticket_and_second_report_are_refused(engine: SlaEngine) -> None
     Ticket(engine, "T1").report(TUE)
     with pytest.raises(TransitionNotAllowed):
         Ticket(engine, "T1").report(TUE)
+
+
+def test_a_transition_before_the_previous_one_is_refused(engine: SlaEngine) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    with pytest.raises(InvalidTime, match="not before ticket 'T1'"):
+        ticket.do("accept", "accepted", TUE - timedelta(minutes=1))
+    assert engine.cycles("T1")[0].is_open
 
 
 def test_unknown_year_is_an_error_not_a_guess(engine: SlaEngine) -> None:

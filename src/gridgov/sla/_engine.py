@@ -51,13 +51,14 @@ class SlaTransition(Protocol):
 class _Ticket:
     """Everything the engine keeps for one ticket."""
 
-    __slots__ = ("attributes", "cycles", "open", "rule", "state", "ticket_id")
+    __slots__ = ("attributes", "cycles", "last_at", "open", "rule", "state", "ticket_id")
 
     def __init__(self, ticket_id: str, attributes: TicketAttributes, rule: SlaRule) -> None:
         self.ticket_id = ticket_id
         self.attributes = attributes
         self.rule = rule
         self.state = "new"
+        self.last_at: datetime | None = None
         self.cycles: list[ClockCycle] = []
         self.open: dict[str, ClockCycle] = {}
 
@@ -115,6 +116,13 @@ class SlaEngine:
             self._tickets[ticket.ticket_id] = ticket
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
+        elif ticket.last_at is not None and at < ticket.last_at:
+            raise InvalidTime(
+                at.isoformat(),
+                f"a time not before ticket {ticket.ticket_id!r}'s previous transition "
+                f"({ticket.last_at.isoformat()})",
+                source=f"transition {transition.trigger!r}",
+            )
         events = self._advance(to_us(at))
         before = (ticket.state, dict(ticket.open), len(ticket.cycles))
         saved: list[_Saved] = []
@@ -129,6 +137,7 @@ class SlaEngine:
             for cycle_state in reversed(saved):
                 _restore(cycle_state)
             raise
+        ticket.last_at = at
         return events
 
     def _apply(
@@ -269,6 +278,7 @@ class SlaEngine:
         return {
             "ticket_id": ticket.ticket_id,
             "state": ticket.state,
+            "last_at": _iso(ticket.last_at),
             "attributes": dict(zip(_ATTRIBUTE_KEYS, ticket.attributes, strict=True)),
             "rule": ticket.rule.name,
             "policy_fingerprint": self._policy.fingerprint,
@@ -284,6 +294,8 @@ class SlaEngine:
         attributes = _attributes_of(data["attributes"])
         ticket = _Ticket(data["ticket_id"], attributes, self._policy.select_for(attributes))
         ticket.state = data["state"]
+        last_at = data.get("last_at")
+        ticket.last_at = datetime.fromisoformat(last_at) if last_at else None
         ticket.cycles = [ClockCycle.from_dict(c) for c in data["cycles"]]
         ticket.open = {c.clock: c for c in ticket.cycles if c.is_open}
         self._tickets[ticket.ticket_id] = ticket
