@@ -95,10 +95,12 @@ class SqlTicketRepository:
             prev_hash = row["hash"]
             rows.append(row)
         try:
-            with self._conn.begin_nested():
-                self._conn.execute(insert(ticket_events), rows)
+            # The version check above already serialised writers on the ticket row, so
+            # a duplicate (ticket_id, seq) is a last line of defence: no savepoint for it
+            # (the transaction is lost either way, and the found version is unknown).
+            self._conn.execute(insert(ticket_events), rows)
         except IntegrityError as exc:
-            raise ConcurrentUpdate(ticket.id, expected_version, self._version(ticket.id)) from exc
+            raise ConcurrentUpdate(ticket.id, expected_version, None) from exc
 
     def _insert(self, ticket: Ticket, created_at: datetime, next_due_at: datetime | None) -> None:
         assert ticket.area_code is not None
