@@ -62,3 +62,19 @@ def test_explain_refuses_an_unreadable_time() -> None:
     result = CliRunner().invoke(main, ["sla", "explain", "--at", "next tuesday"])
     assert result.exit_code == 1
     assert "cannot read time 'next tuesday'" in result.stderr
+
+
+def test_explain_refuses_an_unknown_zone() -> None:
+    args = ["sla", "explain", "--at", "2025-09-30T10:15", "--tz", "Mars/Olympus"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "cannot read time 'Mars/Olympus'" in result.stderr
+    assert "IANA time zone" in result.stderr
+
+
+def test_explain_keeps_an_explicit_offset(tmp_path: Path) -> None:
+    args = ["sla", "explain", "--at", "2025-03-04T01:00+00:00", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    response = next(r for r in json.loads(result.stdout) if r["clock"] == "response")
+    assert response["due_at"] == "2025-03-04T01:05:00+00:00"
