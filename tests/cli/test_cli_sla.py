@@ -72,7 +72,7 @@ def test_explain_refuses_an_unknown_zone() -> None:
     assert "IANA time zone" in result.stderr
 
 
-def test_explain_keeps_an_explicit_offset(tmp_path: Path) -> None:
+def test_explain_keeps_an_explicit_offset() -> None:
     args = ["sla", "explain", "--at", "2025-03-04T01:00+00:00", "--format", "json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
