@@ -214,6 +214,18 @@ def test_ticking_at_next_due_announces_the_breach_and_not_before(engine: SlaEngi
     assert [type(e).__name__ for e in engine.advance_to(tick)] == ["SlaBreached"]
 
 
+def test_next_tick_is_the_earliest_announcement_of_any_ticket(engine: SlaEngine) -> None:
+    assert engine.next_tick() is None
+    a, b = Ticket(engine, "A"), Ticket(engine, "B")
+    a.report(TUE)
+    b.report(TUE + timedelta(minutes=1))
+    assert engine.next_tick() == TUE + timedelta(minutes=3)
+    engine.advance_to(TUE + timedelta(minutes=4, seconds=30))  # both 60% warnings
+    assert engine.next_tick() == TUE + timedelta(minutes=5, microseconds=1)
+    a.do("withdraw", "withdrawn", TUE + timedelta(minutes=4, seconds=40))
+    assert engine.next_tick() == TUE + timedelta(minutes=6, microseconds=1)
+
+
 def test_unknown_ticket_and_second_report_are_refused(engine: SlaEngine) -> None:
     with pytest.raises(UnknownTicket):
         Ticket(engine, "nope").do("accept", "accepted", TUE)

@@ -252,6 +252,17 @@ class SlaEngine:
                 best = (key, moment + _ONE_US if is_breach else moment)
         return best[1] if best is not None else None
 
+    def next_tick(self) -> datetime | None:
+        """The earliest moment at which :meth:`advance_to` will announce anything, for
+        any ticket (what a scheduler sleeps until); None when nothing is pending."""
+        heap = self._heap
+        while heap and heap[0][4] != heap[0][6].token:
+            heapq.heappop(heap)  # stale: the cycle changed or ended since it was queued
+        if not heap:
+            return None
+        key, _, _, _, _, moment, _ = heap[0]
+        return moment if to_us(moment) == key else moment + _ONE_US
+
     def deadlines(self, ticket_id: str) -> dict[str, datetime]:
         """The due time of each open clock of the ticket, by clock name."""
         return {name: cycle.due for name, cycle in self._ticket(ticket_id).open.items()}
