@@ -116,6 +116,12 @@ class SlaMachine(RuleBasedStateMachine):
             assert due is None or due >= self.now
             assert due == self.rebuilt.next_due(ticket_id)
 
+    @invariant()
+    def next_tick_is_the_earliest_next_due(self) -> None:
+        dues = [d for t in self.states if (d := self.live.next_due(t)) is not None]
+        assert self.live.next_tick() == (min(dues) if dues else None)
+        assert self.rebuilt.next_tick() == self.live.next_tick()
+
 
 SlaMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=40, deadline=None)
 TestSlaEngineStateful = SlaMachine.TestCase
