@@ -165,6 +165,13 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     show_default=True,
     help="Worker processes (results equal one process).",
 )
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Also write the replayed tickets and events into this gridgov database "
+    "(resumable: tickets already there are kept).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option()
 def run(
@@ -180,6 +187,7 @@ def run(
     rejects_out: Path | None,
     strict: bool,
     jobs: int,
+    db_url: str | None,
     quiet: bool,
     fmt: str,
 ) -> None:
@@ -187,6 +195,8 @@ def run(
     mapping = load_mapping(mapping_path)
     if not policies and not due_from_source:
         raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
+    if db_url is not None and jobs > 1:
+        raise click.UsageError("--db writes from one process: drop --jobs")
     options = ReplayOptions(
         input=input_file,
         mapping=mapping,
@@ -199,6 +209,7 @@ def run(
         rejects_out=rejects_out,
         strict=strict,
         jobs=jobs,
+        db=db_url,
     )
     _check_by(by)
     show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
@@ -207,6 +218,12 @@ def run(
     if report_out is not None:
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
+    if "db" in report["meta"]:
+        db = report["meta"]["db"]
+        click.echo(
+            f"database: {db['written']:,} tickets written, {db['already_there']:,} already there",
+            err=True,
+        )
     show_report(report, fmt, title=f"Replay of {input_file.name}")
 
 

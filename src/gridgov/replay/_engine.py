@@ -13,7 +13,7 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridgov.replay._clocks import run_clock
 from gridgov.replay._mapping import RoutingRules
@@ -21,7 +21,7 @@ from gridgov.replay._sources import SourceTicket
 from gridgov.sla import ClockCycle, CycleOutcome, SlaPolicy
 from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
 
-__all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
+__all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _BREACHED = CycleOutcome.BREACHED
@@ -54,11 +54,25 @@ class TicketOutcome:
     """True when ``due_at`` is the source's own (``--due-from-source``), not the policy's."""
     first_line: int
     last_line: int
+    accepted: tuple[AcceptedEvent, ...] = ()
+    """The accepted moves, kept only when the engine was asked to (``--db``)."""
 
     @property
     def order(self) -> tuple[int, int]:
         """Output order: by the line that completed the ticket; open tickets last."""
         return (self.last_line or 1 << 62, self.first_line)
+
+
+class AcceptedEvent(NamedTuple):
+    """One move the loop accepted: what ``--db`` stores as a ticket event."""
+
+    trigger: str
+    from_state: str
+    to_state: str
+    at: datetime
+    actor: str
+    role: str
+    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +126,7 @@ class ReplayEngine:
         due_from_source: bool = False,
         clock: str = "handling",
         table: TransitionTable = TABLE,
+        keep_events: bool = False,
     ) -> None:
         self.tiers = _Tiers(routing)
         self.in_grid = frozenset(routing.grid_tiers)
@@ -119,12 +134,14 @@ class ReplayEngine:
         self.due_from_source = due_from_source
         self.clock = clock
         self.table = table
+        self.keep_events = keep_events
 
     def replay(self, ticket: SourceTicket) -> TicketOutcome:
         """Run ``ticket``'s events through the loop and its clocks."""
         state, suspended_from = NEW, ""
         flags: list[str] = []
         steps: list[tuple[str, str, datetime]] = []
+        accepted: list[AcceptedEvent] = []
         reopened = escalations = 0
         closed_at: datetime | None = None
         next_state = self.table.next_state
@@ -148,6 +165,12 @@ class ReplayEngine:
                 escalations += 1
             if dest in _TERMINAL and state not in _TERMINAL:
                 closed_at = event.at
+            if self.keep_events:
+                accepted.append(
+                    AcceptedEvent(
+                        event.trigger, state, dest, event.at, event.actor, event.role, payload or {}
+                    )
+                )
             state = dest
             steps.append((event.trigger, dest, event.at))
         opened_at = ticket.events[0].at
@@ -177,6 +200,7 @@ class ReplayEngine:
             due_is_source=self.due_from_source,
             first_line=ticket.first_line,
             last_line=ticket.last_line,
+            accepted=tuple(accepted),
         )
 
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:

@@ -56,6 +56,8 @@ class ReplayOptions:
     rejects_out: Path | None = None
     strict: bool = False
     jobs: int = 1
+    db: str | None = None
+    """A database URL: the replayed tickets and events are written there (one process only)."""
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -87,6 +89,7 @@ def _replay_share(
         policies=options.policies,
         due_from_source=options.due_from_source,
         clock=options.clock,
+        keep_events=options.db is not None,
     )
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
@@ -116,19 +119,35 @@ def _replay_share(
 def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> ReplayReport:
     """Replay ``options.input`` and return the report (writing the files the options ask for)."""
     if options.jobs > 1:
+        if options.db is not None:
+            raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
         return _run_parallel(options)
     writer = TicketWriter(options.tickets_out) if options.tickets_out else None
+    database = None
+    if options.db is not None:
+        from gridgov.replay._db import DbWriter
+
+        database = DbWriter(options.db, options.areas)
     report = ReplayReport()
     try:
         for item in _replay_share(options, 0, 1, progress):
             if isinstance(item, ReplayReport):
                 report = item
-            elif writer is not None:
+                continue
+            if writer is not None:
                 writer.write(item)
+            if database is not None:
+                database.add(item)
+        if database is not None:
+            database.flush()
     finally:
         if writer is not None:
             writer.close()
+        if database is not None:
+            database.store.close()  # committed batches stay: a re-run continues from them
     report.meta = _meta(options)
+    if database is not None:
+        report.meta["db"] = {"written": database.written, "already_there": database.skipped}
     return report
 
 
