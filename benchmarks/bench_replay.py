@@ -10,6 +10,9 @@
 3. The naive way on 20,000 tickets (500 with ``--smoke``): a ``transitions`` Machine
    per ticket and one ORM flush per event into a SQLite file, vs. replay of the same
    tickets.
+4. ``--db`` on 20,000 synthetic tickets (500 with ``--smoke``), on a SQLite file and on
+   PostgreSQL (``$GRIDGOV_TEST_POSTGRES_URL``, a scratch schema; skipped when unset):
+   replay writing through the store vs. raw ``executemany`` of the very rows it wrote.
 
     python benchmarks/bench_replay.py            # full: several minutes
     python benchmarks/bench_replay.py --smoke    # seconds
@@ -22,15 +25,18 @@ import csv
 import gzip
 import importlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, create_engine
+from sqlalchemy import String, create_engine, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from transitions import Machine
 
@@ -208,11 +214,84 @@ def bench_naive(tickets: int, workdir: Path) -> None:
     print(f"  replay (loop table, SLA clocks, report)  {replay:8.2f} s   {ratio:5.1f}x faster")
 
 
+def _scratch_postgres() -> tuple[str, Callable[[], None]] | None:
+    base = os.environ.get("GRIDGOV_TEST_POSTGRES_URL")
+    if not base:
+        return None
+    schema = f"gg_bench_{os.getpid()}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def _db_once(url: str, path: Path) -> tuple[float, float, int, int]:
+    """(replay with --db seconds, raw executemany seconds, tickets, events)."""
+    from gridgov.store import SqlStore
+    from gridgov.store._schema import ticket_events, tickets
+
+    store = SqlStore(url)
+    store.upgrade()
+    options = _synthetic_options(path, "events")
+    replay = _timed(lambda: run_replay(replace(options, db=url)))
+    with store.engine.begin() as conn:
+        ticket_rows = [dict(r) for r in conn.execute(select(tickets)).mappings()]
+        event_rows = [dict(r) for r in conn.execute(select(ticket_events)).mappings()]
+        conn.execute(ticket_events.delete())
+        conn.execute(tickets.delete())
+
+    def raw() -> None:
+        with store.engine.begin() as conn:
+            conn.execute(insert(tickets), ticket_rows)
+            conn.execute(insert(ticket_events), event_rows)
+
+    seconds = _timed(raw)
+    store.close()
+    return replay, seconds, len(ticket_rows), len(event_rows)
+
+
+def bench_db(tickets: int, workdir: Path) -> None:
+    path = generate(workdir / "db.csv.gz", tickets, shape="events")
+    plain = _timed(lambda: run_replay(_synthetic_options(path, "events")))
+    targets: list[tuple[str, str, Callable[[], None]]] = [
+        ("SQLite file", f"sqlite:///{workdir / 'bench.db'}", lambda: None)
+    ]
+    postgres = _scratch_postgres()
+    if postgres is not None:
+        targets.append(("PostgreSQL", *postgres))
+    print(f"--db, {tickets:,} tickets as an event log (replay alone: {plain:.2f} s)")
+    for name, url, cleanup in targets:
+        try:
+            replay, raw, n_tickets, n_events = _db_once(url, path)
+        finally:
+            cleanup()
+        print(
+            f"  {name:12s} replay+db {replay:7.2f} s ({n_tickets / replay:7,.0f} tickets/s, "
+            f"{n_events / replay:7,.0f} events/s) | raw executemany {raw:6.2f} s "
+            f"({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw"
+        )
+    if postgres is None:
+        print("  PostgreSQL   skipped: set GRIDGOV_TEST_POSTGRES_URL")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Replay benchmarks (see the module docstring).")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--tickets", type=int, help="synthetic tickets (default 1,000,000)")
+    parser.add_argument(
+        "--only",
+        default="boston,synthetic,naive,db",
+        help="comma-separated parts to run (default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     synthetic = args.tickets or (5_000 if args.smoke else 1_000_000)
     naive = 500 if args.smoke else 20_000
     boston = BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"
@@ -220,9 +299,14 @@ def main() -> None:
         boston = BOSTON_FULL
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        bench_boston(boston)
-        bench_synthetic(synthetic, workdir)
-        bench_naive(naive, workdir)
+        if "boston" in parts:
+            bench_boston(boston)
+        if "synthetic" in parts:
+            bench_synthetic(synthetic, workdir)
+        if "naive" in parts:
+            bench_naive(naive, workdir)
+        if "db" in parts:
+            bench_db(naive, workdir)
 
 
 if __name__ == "__main__":
