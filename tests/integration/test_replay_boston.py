@@ -75,3 +75,12 @@ def test_tickets_out_csv_has_the_promised_columns(tmp_path: Path) -> None:
     assert {r["on_time"] for r in closed} <= {"true", "false"}
     assert {r["on_time"] for r in still_open} == {""}
     assert all(r["opened_at"][-6] in "+-" for r in rows)  # ISO 8601 with the offset
+
+
+def test_progress_is_reported_in_tickets_and_file_bytes() -> None:
+    calls: list[tuple[int, int, int]] = []
+    report = run_replay(boston_sample_options(), progress=lambda *args: calls.append(args))
+    assert [done for done, _, _ in calls] == [1000, report.overall.tickets]
+    first, last = calls
+    assert 0 < first[1] < first[2]  # part of the compressed file read
+    assert last[1] == last[2]

@@ -32,7 +32,7 @@ from gridgov.replay._tickets_out import TicketWriter, outcome_row
 __all__ = ["Progress", "ReplayOptions", "run_replay"]
 
 Progress = Callable[[int, int, int], None]
-"""``progress(tickets_done, bytes_read, bytes_total)``, called every few thousand tickets."""
+"""``progress(tickets_done, bytes_read, bytes_total)``: every 1,000 tickets, and at the end."""
 
 
 class AreaLookup(AreaIndex, Protocol):
@@ -91,6 +91,10 @@ def _replay_share(
         clock=options.clock,
         keep_events=options.db is not None,
     )
+    if options.areas is None and any(d.startswith("area:") for d in options.by):
+        raise InvalidInput(
+            [Problem("--by", "grouping by area:LEVEL needs the area tree (--areas or `areas`)")]
+        )
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
     area_dim = next((g for d, g in dims if d.startswith("area")), grouper("area"))
@@ -101,6 +105,7 @@ def _replay_share(
         tickets = read_tickets(
             options.mapping, source, areas=options.areas, rejects=rejects, keep=keep
         )
+        done = 0
         for done, ticket in enumerate(tickets, start=1):
             outcome = engine.replay(ticket)
             keys = [(d, g(outcome)) for d, g in dims]
@@ -108,8 +113,10 @@ def _replay_share(
             keys.append((SERIES, week(outcome)))
             report.add(outcome, keys)
             yield outcome
-            if progress is not None and done % 2000 == 0:
+            if progress is not None and done % 1000 == 0:
                 progress(done, source.bytes_read(), source.bytes_total)
+        if progress is not None:
+            progress(done, source.bytes_total, source.bytes_total)
     finally:
         rejects.close()
     report.rejects.update(rejects.counts)
