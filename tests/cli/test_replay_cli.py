@@ -149,3 +149,27 @@ def test_demo_json_is_only_the_report() -> None:
     rows = json.loads(out)
     assert rows[0]["group"] == "all"
     assert rows[0]["tickets"] > 1900
+
+
+def test_db_option_writes_and_says_how_many(tmp_path: Path) -> None:
+    from gridgov.store import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = SqlStore(url)
+    store.upgrade()
+    store.close()
+    args = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--db", url, "-q")
+    code, _, err = _run(*args)
+    assert code == 0, err
+    assert "1,997 tickets written, 0 already there" in err
+    code, _, err = _run(*args)
+    assert "0 tickets written, 1,997 already there" in err
+
+
+def test_db_refuses_jobs() -> None:
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source",
+        "--db", "sqlite:///x.db", "--jobs", "2",
+    )  # fmt: skip
+    assert code == 2
+    assert "one process" in err
