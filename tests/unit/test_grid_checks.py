@@ -162,3 +162,14 @@ def test_building_a_tree_in_code_reports_the_same_problems() -> None:
     with pytest.raises(AreaFileError) as info:
         AreaTree([Area("A", "a", "grid", "B"), Area("", "b", "grid")], DEFAULT_LEVELS)
     assert [p.field for p in info.value.problems] == ["code", "parent_code"]
+
+
+def test_lines_are_found_for_escaped_codes_and_for_units() -> None:
+    text = '{"areas": [\n  {"code": "Y\\"H", "name": "余杭区", "level": "district"},\n'
+    text += '  {"code": "ZM", "name": "朱庙", "level": "community", "parent_code": "Y\\"H"}\n],\n'
+    text += ' "units": [\n  {"code": "u1", "name": "网格长", "kind": "grid_head",'
+    text += ' "area_code": "XX"}\n]}\n'
+    [problem] = problems_of(text, "json")
+    assert (problem.line, problem.field) == (6, "area_code")
+    bad_level = text.replace('"level": "community"', '"level": "moon"')
+    assert [p.line for p in problems_of(bad_level, "json")] == [3, 6]

@@ -20,7 +20,6 @@ import tomli_w
 
 from gridgov.errors import AreaFileError, Problem
 from gridgov.grid._area import Area, BBox, Point
-from gridgov.grid._checks import find_problems
 from gridgov.grid._formats import RawFile, RawRecord, decode, read_csv, read_mapping_file
 from gridgov.grid._levels import DEFAULT_LEVELS, LevelSet
 from gridgov.grid._records import AREA_COLUMNS, UNIT_COLUMNS, area_from_record, unit_from_record
@@ -110,11 +109,14 @@ def _load(
     areas, lines = _areas(raw.areas, source, problems)
     if not raw.areas and not problems:
         problems.append(Problem(source, "no areas: the file holds no records"))
-    problems.extend(find_problems(areas, level_set, source=source, lines=lines))
+    try:  # the tree runs the structure checks once; their problems join the others
+        tree: AreaTree | None = AreaTree(areas, level_set, source=source, lines=lines)
+    except AreaFileError as exc:
+        problems.extend(exc.problems)
+        tree = None
     units = _units(unit_records, {a.code for a in areas}, problems)
-    if problems:
+    if problems or tree is None:
         raise AreaFileError(sorted(problems, key=_problem_order))
-    tree = AreaTree(areas, level_set, source=source, lines=lines)
     return AreaFile(source, tree, Directory(tree, units))
 
 

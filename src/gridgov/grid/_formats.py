@@ -129,7 +129,8 @@ def read_mapping_file(text: str, source: str, fmt: str) -> RawFile:
         raw.problems.append(Problem(source, reason))
     raw.levels = _levels_value(document.get("levels"), source, raw.problems)
     if raw.levels is not None:
-        raw.levels_line = _find_line(text, _key_pattern("levels", None, fmt), 0)[0]
+        levels_key = r'"levels"\s*:' if fmt == "json" else r"(?m)^\s*levels\s*="
+        raw.levels_line = _find_line(text, re.compile(levels_key), 0)[0]
     raw.areas = _records(document, "areas", text, source, fmt, raw.problems)
     raw.units = _records(document, "units", text, source, fmt, raw.problems)
     if "areas" not in document:
@@ -155,32 +156,61 @@ def _records(
         problems.append(Problem(source, f"'{key}' must be a list of tables", field=key))
         return []
     records: list[RawRecord] = []
-    position = 0
+    lines = _CodeLines(text, fmt)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             problems.append(Problem(source, "expected a table/object", field=f"{key}[{index}]"))
             continue
         code = item.get("code")
-        line = None
-        if isinstance(code, str):
-            line, position = _find_line(text, _key_pattern("code", code, fmt), position)
-        records.append(RawRecord(item, line, index))
+        records.append(RawRecord(item, lines.next(code) if isinstance(code, str) else None, index))
     return records
 
 
-def _key_pattern(key: str, value: str | None, fmt: str) -> re.Pattern[str]:
-    name = rf'"{key}"\s*:' if fmt == "json" else rf"(?<![\w\"'.-]){key}\s*="
-    if value is None:
-        return re.compile(name)
-    quoted = re.escape(json.dumps(value, ensure_ascii=False)[1:-1])
-    return re.compile(rf"""{name}\s*["']{quoted}["']""")
+_CODE_KEY = {
+    "json": re.compile(r'"code"\s*:\s*"((?:[^"\\]|\\.)*)"'),
+    "toml": re.compile(r"""(?<![\w"'.-])code\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')"""),
+}
+
+
+class _CodeLines:
+    """The lines of ``code = "..."`` keys, handed out in file order.
+
+    tomllib and json give no positions, but records come in file order: each
+    record's line is that of the next ``code`` key holding its code.  One pass
+    over the text, so a 200,000-area file costs no more than reading it.
+    """
+
+    def __init__(self, text: str, fmt: str) -> None:
+        self._found: list[tuple[str, int]] = []
+        line, last = 1, 0
+        for match in _CODE_KEY[fmt].finditer(text):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            self._found.append((_unescape(*match.groups()), line))
+        self._next = 0
+
+    def next(self, code: str) -> int | None:
+        """The line of the next ``code`` key holding ``code``; ``None`` if none follows."""
+        for i in range(self._next, len(self._found)):
+            value, line = self._found[i]
+            if value == code:
+                self._next = i + 1
+                return line
+        return None
+
+
+def _unescape(basic: str | None, literal: str | None = None) -> str:
+    """A quoted value as the parser read it: JSON/TOML basic-string escapes undone."""
+    if basic is None:
+        return literal or ""
+    try:
+        return str(json.loads(f'"{basic}"'))
+    except json.JSONDecodeError:
+        return basic
 
 
 def _find_line(text: str, pattern: re.Pattern[str], start: int) -> tuple[int | None, int]:
-    """The line of the first match at or after ``start``, and where to look next.
-
-    Records come in file order, so each search starts after the previous match.
-    """
+    """The line of the first match at or after ``start``, and where to look next."""
     match = pattern.search(text, start)
     if match is None:
         return None, start
