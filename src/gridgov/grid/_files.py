@@ -104,7 +104,7 @@ def _load(
         unit_source, unit_data = unit_file
         unit_raw = _read_raw(unit_data, unit_source, "csv", UNIT_COLUMNS[:4])
         problems.extend(unit_raw.problems)
-        unit_records += [(unit_source, r) for r in unit_raw.areas]
+        unit_records += [(unit_source, r) for r in unit_raw.areas]  # a CSV's rows
     level_set = levels or _declared_levels(raw, source, problems) or DEFAULT_LEVELS
     areas, lines = _areas(raw.areas, source, problems)
     if not raw.areas and not problems:
@@ -116,12 +116,10 @@ def _load(
         tree = None
     units = _units(unit_records, {a.code for a in areas}, problems)
     if problems or tree is None:
-        raise AreaFileError(sorted(problems, key=_problem_order))
+        # The area file's problems first, then the units file's; each by line.
+        problems.sort(key=lambda p: (p.source != source, p.line is None, p.line or 0))
+        raise AreaFileError(problems)
     return AreaFile(source, tree, Directory(tree, units))
-
-
-def _problem_order(problem: Problem) -> tuple[str, bool, int]:
-    return (problem.source, problem.line is None, problem.line or 0)
 
 
 def _read_raw(data: bytes, source: str, fmt: Format, required: tuple[str, ...]) -> RawFile:
@@ -176,7 +174,7 @@ def _skeleton(data: dict[str, Any]) -> Area | None:
     if not all(isinstance(v, str) for v in (code, name, level)):
         return None
     parent_code = parent.strip() or None if isinstance(parent, str) else None
-    return Area(str(code).strip(), str(name).strip() or "?", str(level).strip(), parent_code)
+    return Area(str(code).strip(), str(name).strip(), str(level).strip(), parent_code)
 
 
 def _units(

@@ -35,7 +35,10 @@ class RawRecord:
 
 @dataclass(slots=True)
 class RawFile:
-    """What a file declared: its level set text, area and unit records, and problems."""
+    """What a file declared: its level set text, area and unit records, and problems.
+
+    A CSV file's rows land in ``areas`` whether they are areas or units.
+    """
 
     levels: str | list[str] | None = None
     levels_line: int | None = None
