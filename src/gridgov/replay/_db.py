@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gridgov.errors import StoreError, UnknownTicket
+from gridgov.errors import ConcurrentUpdate, StoreError
 from gridgov.replay._engine import TicketOutcome
 from gridgov.workflow import Ticket, TicketEvent
 
@@ -98,14 +98,12 @@ class DbWriter:
             return
         with self.store.unit_of_work() as uow:
             for outcome in self._pending:
+                events = ticket_events(outcome)
                 try:
-                    uow.tickets.summary(outcome.ticket_id)
-                except UnknownTicket:
-                    events = ticket_events(outcome)
-                    ticket = Ticket.from_events(events)
-                    uow.tickets.record(ticket, events, expected_version=0)
-                    self.written += 1
+                    uow.tickets.record(Ticket.from_events(events), events, expected_version=0)
+                except ConcurrentUpdate:
+                    self.skipped += 1  # stored by an earlier run: kept as it is
                 else:
-                    self.skipped += 1
+                    self.written += 1
             uow.commit()
         self._pending.clear()
