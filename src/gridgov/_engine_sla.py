@@ -22,6 +22,7 @@ class TicketClocks:
     def __init__(self, policy: SlaPolicy, ticket: Ticket) -> None:
         self._sla = SlaEngine(policy)
         self._ticket = ticket
+        self._stored: dict[tuple[str, int], dict[str, object]] = {}
         self.loaded = False
 
     @classmethod
@@ -44,6 +45,7 @@ class TicketClocks:
                 "cycles": [r.data for r in records],
             }
             clocks._sla.restore(snapshot, at=at)
+            clocks._stored = {(r.clock, r.cycle): r.data for r in records}
             clocks.loaded = True
         return clocks
 
@@ -80,10 +82,13 @@ class TicketClocks:
         return [ClockView.from_cycle(c) for c in self._sla.cycles(self._ticket.id)]
 
     def save(self, uow: UnitOfWork) -> None:
-        """Write every cycle back (one row per cycle)."""
+        """Write back the cycles that changed (one row per cycle)."""
         if not self.loaded:
             return
         for cycle in self._sla.cycles(self._ticket.id):
+            data = cycle.to_dict()
+            if self._stored.get((cycle.clock, cycle.number)) == data:
+                continue
             uow.clocks.put(
                 ClockRecord(
                     ticket_id=self._ticket.id,
@@ -95,6 +100,6 @@ class TicketClocks:
                     due_at=cycle.due,
                     fingerprint=cycle.policy_fingerprint,
                     stopped_at=cycle.stopped_at,
-                    data=cycle.to_dict(),
+                    data=data,
                 )
             )
