@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridgov.grid import Area, AreaTree, LevelSet
+from gridgov.grid import Area, AreaTree, Format, LevelSet, dump_areas, parse_areas
 
 MAX_AREAS = 40
 LEVELS = LevelSet([f"L{i}" for i in range(MAX_AREAS)])
@@ -78,3 +78,21 @@ def test_nearest_at_an_ancestors_level_is_that_ancestor(tree: AreaTree) -> None:
     for area in tree:
         for ancestor in tree.path(area.code):
             assert tree.nearest_at_level(area.code, ancestor.level) == ancestor
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=8
+).filter(lambda s: s.strip() == s and s != "")
+
+
+@settings(max_examples=40, deadline=None)
+@given(trees(), st.lists(_TEXT, min_size=MAX_AREAS, max_size=MAX_AREAS), st.data())
+def test_every_format_reads_back_what_it_wrote(
+    tree: AreaTree, names: list[str], data: st.DataObject
+) -> None:
+    renamed = AreaTree(
+        [Area(a.code, names[i], a.level, a.parent_code) for i, a in enumerate(tree)], tree.levels
+    )
+    formats: list[Format] = ["csv", "json", "toml"]
+    fmt = data.draw(st.sampled_from(formats))
+    assert list(parse_areas(dump_areas(renamed, fmt), fmt).tree) == list(renamed)
