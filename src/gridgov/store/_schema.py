@@ -147,7 +147,7 @@ tickets = Table(
     CheckConstraint("version >= 1", name="version_positive"),
     Index("ix_tickets_is_open_area_path", "is_open", "area_path"),
     Index("ix_tickets_assigned_unit_is_open", "assigned_unit", "is_open"),
-    Index("ix_tickets_next_due_at", "next_due_at"),
+    Index("ix_tickets_next_due_at_id", "next_due_at", "id"),
 )
 
 # 事件: the append-only log.  ``hash`` covers the event and ``prev_hash``.

@@ -89,7 +89,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tickets_is_open_area_path", ["is_open", "area_path"], unique=False
         )
-        batch_op.create_index("ix_tickets_next_due_at", ["next_due_at"], unique=False)
+        batch_op.create_index("ix_tickets_next_due_at_id", ["next_due_at", "id"], unique=False)
 
     op.create_table(
         "sla_clocks",
@@ -180,7 +180,7 @@ def downgrade() -> None:
     op.drop_table("ticket_events")
     op.drop_table("sla_clocks")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index("ix_tickets_next_due_at")
+        batch_op.drop_index("ix_tickets_next_due_at_id")
         batch_op.drop_index("ix_tickets_is_open_area_path")
         batch_op.drop_index("ix_tickets_assigned_unit_is_open")
 
