@@ -142,3 +142,26 @@ def test_export_writes_a_file_that_loads_back(
     loaded = load_areas(out)
     assert len(loaded.tree) == 209
     assert len(loaded.directory) == (0 if suffix == ".csv" else 426)
+
+
+def test_responsible_falls_back_up_the_tree(runner: CliRunner) -> None:
+    args = ["areas", "responsible", "HZ-XS-HS-G01-M02", "--sample", "hangzhou"]
+    result = runner.invoke(main, [*args, "--department", "fire", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert (row["name"], row["role"], row["at"]) == ("萧山区消防救援大队", "消防", "HZ-XS")
+
+
+def test_responsible_without_filters_lists_every_covering_unit(runner: CliRunner) -> None:
+    args = ["areas", "responsible", "HZ-XS-HS-G01-M02", "--sample", "hangzhou", "--format", "csv"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    ats = [line.split(",")[3] for line in result.stdout.splitlines()[1:]]
+    assert ats == ["HZ-XS-HS-G01-M02"] * 2 + ["HZ-XS-HS-G01"] * 2 + ["HZ-XS-HS"] * 2 + ["HZ-XS"] * 5
+
+
+def test_responsible_when_nobody_is(runner: CliRunner) -> None:
+    args = ["areas", "responsible", "HZ-XS-HS", "--sample", "hangzhou", "--kind", "grid_head"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1
+    assert "no grid_head covers area 'HZ-XS-HS' or any area above it" in result.stderr

@@ -17,6 +17,7 @@ from gridgov.grid import (
     AreaTree,
     LevelSet,
     Sample,
+    UnitKind,
     load_areas,
     load_sample,
     write_areas,
@@ -257,3 +258,43 @@ def export(out: Path, loaded: AreaFile) -> None:
     """
     write_areas(out, loaded.tree, directory=loaded.directory)
     click.echo(f"wrote {len(loaded.tree)} areas to {out}")
+
+
+@areas.command()
+@click.argument("code")
+@click.option("--kind", type=click.Choice([k.value for k in UnitKind]), help="The role wanted.")
+@click.option("--department", help="A functional department code: chengguan, police, fire ...")
+@click.option("--level", help="Only units attached to the area's ancestor at this level.")
+@format_option()
+@_hierarchy_source
+def responsible(
+    code: str,
+    kind: str | None,
+    department: str | None,
+    level: str | None,
+    fmt: str,
+    loaded: AreaFile,
+) -> None:
+    """Who is responsible for CODE (谁来管): the nearest matching unit up the tree.
+
+    With --kind, --department or --level, the one unit that answers; with none
+    of them, every unit covering CODE, nearest first.
+    """
+    directory = loaded.directory
+    if kind or department or level:
+        found = [directory.responsible(code, kind=kind, department=department, level=level)]
+    else:
+        found = list(directory.covering(code))
+    rows = [
+        {
+            "unit": u.code,
+            "name": u.name,
+            "role": u.label_zh,
+            "at": u.area_code,
+            "at_name": loaded.tree.get(u.area_code).name,
+        }
+        for u in found
+    ]
+    # People read names; programs get the codes too.
+    columns = ["name", "role", "at_name"] if fmt == "table" else list(rows[0]) if rows else []
+    emit(rows, columns, fmt, title=f"Who is responsible for {loaded.tree.get(code).name}?")
