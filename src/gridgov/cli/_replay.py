@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -84,11 +85,17 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with RichProgress(*columns, transient=True) as bar:
+    from rich.console import Console
+
+    with RichProgress(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("replaying", total=None)
 
+        started = time.monotonic()
+
         def update(done: int, read: int, total: int) -> None:
-            bar.update(task, completed=read, total=total, description=f"{done:,} tickets")
+            rate = done / max(time.monotonic() - started, 1e-6)
+            text = f"{done:,} tickets, {rate:,.0f}/s"
+            bar.update(task, completed=read, total=total, description=text)
 
         yield update
 
