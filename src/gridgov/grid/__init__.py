@@ -7,6 +7,8 @@
   "who is responsible for area A" with fallback up the tree.
 - :func:`load_areas` / :func:`write_areas` — CSV, JSON and TOML files, all or
   nothing: a file with errors raises one error listing every problem.
+- :func:`load_sample` — the Hangzhou and Boston hierarchies shipped in the
+  package; :func:`boston_area_code` places a Boston 311 row on the latter.
 
 This package imports only the standard library, pydantic and tomli-w.
 """
