@@ -165,3 +165,9 @@ def test_responsible_when_nobody_is(runner: CliRunner) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 1
     assert "no grid_head covers area 'HZ-XS-HS' or any area above it" in result.stderr
+
+
+def test_levels_and_units_options_need_a_file(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["areas", "tree", "--sample", "hangzhou", "--levels", "a > b"])
+    assert result.exit_code == 2
+    assert "--levels and --units apply to --file only" in result.stderr

@@ -63,6 +63,8 @@ def _open(
         raise click.UsageError("give exactly one of --file FILE, --sample NAME or --db URL")
     if file is not None:
         return load_areas(file, levels=levels, units=units)
+    if levels is not None or units is not None:
+        raise click.UsageError("--levels and --units apply to --file only")
     if sample is not None:
         return load_sample(cast(Sample, sample))
     from gridgov.store import SqlStore, redact
@@ -125,7 +127,9 @@ def areas() -> None:
     Files are CSV (code,name,level,parent_code, then optional columns),
     JSON or TOML (levels, areas, units).  A file with any error is rejected
     as a whole, and every problem is listed with its file, line and field.
-    validate, import, tree, show and export work on files; no database needed.
+    validate, import, tree, show, responsible and export work on files and on
+    the shipped samples with no database; import --db URL stores a file, and
+    tree, show, responsible and export --db URL read it back.
     """
 
 
