@@ -6,6 +6,7 @@ naming the source, line and field, so a file's problems can all be listed at onc
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -128,7 +129,7 @@ def area_from_record(
     return Area(
         code=record.code,
         name=record.name,
-        level=record.level,
+        level=sys.intern(record.level),  # a few level names shared by every area
         parent_code=record.parent_code,
         name_en=record.name_en,
         households=record.households,
