@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from gridgov.replay._clocks import run_clock
 from gridgov.replay._mapping import RoutingRules
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla import ClockCycle, CycleOutcome, SlaPolicy
+from gridgov.sla import ClockCycle, ClockPlan, CycleOutcome, SlaPolicy
 from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
 
 __all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
@@ -85,6 +85,26 @@ class PolicyInForce:
 
     policy: SlaPolicy
     since: datetime | None = None
+
+
+def _working_time(
+    plan: ClockPlan, cycles: Sequence[ClockCycle], opened: datetime, closed: datetime
+) -> timedelta:
+    """Working time from opening to closing on the plan's calendar.
+
+    When the clock ran exactly that span in one cycle without pauses, the cycle has
+    already measured it (``elapsed``); otherwise the calendar is asked.
+    """
+    if len(cycles) == 1:
+        cycle = cycles[0]
+        if (
+            cycle.started_at == opened
+            and cycle.stopped_at == closed
+            and not cycle.pauses
+            and cycle.elapsed is not None
+        ):
+            return cycle.elapsed
+    return plan.calendar.working_time_between(opened, closed)
 
 
 class _Tiers:
@@ -226,9 +246,10 @@ class ReplayEngine:
             rule = policy.select_for((ticket.category, tier, None, ticket.channel or None))
             fingerprint = policy.fingerprint
             for plan in rule.clocks:
-                cycles.extend(run_clock(plan, steps, policy_fingerprint=fingerprint))
+                ran = run_clock(plan, steps, policy_fingerprint=fingerprint)
+                cycles.extend(ran)
                 if plan.name == self.clock and closed_at is not None and plan.working:
-                    handling = plan.calendar.working_time_between(opened_at, closed_at)
+                    handling = _working_time(plan, ran, opened_at, closed_at)
         breaches = tuple(sorted({c.clock for c in cycles if c.outcome is _BREACHED}))
         if self.due_from_source:
             due = ticket.source_due
