@@ -173,3 +173,8 @@ def test_lines_are_found_for_escaped_codes_and_for_units() -> None:
     assert (problem.line, problem.field) == (6, "area_code")
     bad_level = text.replace('"level": "community"', '"level": "moon"')
     assert [p.line for p in problems_of(bad_level, "json")] == [3, 6]
+
+
+def test_a_row_with_a_multi_line_cell_is_reported_at_its_first_line() -> None:
+    text = HEADER + 'YH,"余杭区\n(Yuhang)",moon,\n\nZM,朱庙,community,XX\n'
+    assert [p.line for p in problems_of(text)] == [2, 5]

@@ -90,8 +90,10 @@ def read_csv(text: str, source: str, required: Sequence[str]) -> RawFile:
         detail = f"; missing {missing}" if missing else f"; repeated {repeated}" if repeated else ""
         raw.problems.append(Problem(source, reason + detail, line=header_line))
         return raw
+    last_line = reader.line_num
     for index, row in enumerate(reader):
-        line = skipped + reader.line_num
+        # A quoted cell may span lines: a row's line is the first one it occupies.
+        line, last_line = skipped + last_line + 1, reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(columns):
