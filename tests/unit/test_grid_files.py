@@ -151,3 +151,10 @@ def test_geometry_must_be_on_the_globe() -> None:
     with pytest.raises(ValueError, match="west <= east"):
         BBox(121.0, 30.0, 120.0, 31.0)
     assert BBox(120.0, 30.0, 121.0, 31.0).contains(Point(120.5, 30.5))
+
+
+def test_numeric_codes_in_json_are_read_as_text() -> None:
+    text = '[{"code": 330110, "name": "余杭区", "level": "district"},'
+    text += ' {"code": 330110001, "name": "仓前", "level": "community", "parent_code": 330110}]'
+    tree = parse_areas(text, "json").tree
+    assert tree.parent("330110001") == tree.get("330110")

@@ -39,7 +39,9 @@ def _blank_is_none(value: Any) -> Any:
 
 
 class _AreaRecord(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="allow", str_strip_whitespace=True, frozen=True, coerce_numbers_to_str=True
+    )
 
     code: str
     name: str
@@ -69,7 +71,9 @@ class _AreaRecord(BaseModel):
 
 
 class _UnitRecord(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="allow", str_strip_whitespace=True, frozen=True, coerce_numbers_to_str=True
+    )
 
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
