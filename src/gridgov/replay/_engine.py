@@ -25,6 +25,7 @@ __all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _BREACHED = CycleOutcome.BREACHED
+_CLOSED = "closed"
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class TicketOutcome:
     due_at: datetime | None
     closed_at: datetime | None
     on_time: bool | None
+    """Judged for closed (归档) tickets only: rejected, withdrawn and merged ones have none."""
     final_state: str
     reopened: int
     escalations: int
@@ -207,7 +209,7 @@ class ReplayEngine:
             opened_at=opened_at,
             due_at=due_at,
             closed_at=closed_at,
-            on_time=on_time,
+            on_time=on_time if state == _CLOSED else None,
             final_state=state,
             reopened=reopened,
             escalations=escalations,
