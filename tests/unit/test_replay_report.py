@@ -18,6 +18,7 @@ def _outcome(i: int, closed_h: int | None, on_time: bool | None, *, source: bool
     closed = None if closed_h is None else T0 + timedelta(hours=closed_h)
     return TicketOutcome(
         ticket_id=str(i), category=category, area="BOS-W05", tier="grid", channel="app",
+        unit="PWDx",
         opened_at=T0, due_at=T0 + timedelta(hours=24), closed_at=closed, on_time=on_time,
         final_state="closed" if closed else "in_progress", reopened=0, escalations=0,
         stayed_in_grid=True if closed else None, conformance=flags,

@@ -146,7 +146,7 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     "by",
     multiple=True,
     metavar="DIM",
-    help="Group the report by area, area:LEVEL, category, tier, channel, state, "
+    help="Group the report by area, area:LEVEL, category, tier, channel, unit, state, "
     "day, week, month, quarter or year (repeatable).",
 )
 @click.option(

@@ -37,6 +37,7 @@ class TicketOutcome:
     area: str
     tier: str
     channel: str
+    unit: str
     opened_at: datetime
     due_at: datetime | None
     closed_at: datetime | None
@@ -206,6 +207,7 @@ class ReplayEngine:
             area=ticket.area,
             tier=tier,
             channel=ticket.channel,
+            unit=ticket.unit,
             opened_at=opened_at,
             due_at=due_at,
             closed_at=closed_at,

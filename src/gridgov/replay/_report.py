@@ -187,6 +187,7 @@ _FIELDS: Mapping[str, Grouper] = {
     "category": lambda t: t.category,
     "tier": lambda t: t.tier,
     "channel": lambda t: t.channel,
+    "unit": lambda t: t.unit,
     "state": lambda t: t.final_state,
 }
 DIMENSIONS = (*_FIELDS, *_PERIODS, "area:LEVEL")
