@@ -168,12 +168,14 @@ def timers(engine: Engine, store: SqlStore, sizes: Sizes) -> dict[str, Any]:
 def run(url: str, sizes: Sizes, label: str) -> None:
     store = SqlStore(engine=connect(url, pool_size=10, max_overflow=10))
     store.upgrade()
-    clock = ManualClock(T0)
-    engine = Engine(store=store, directory=directory(), clock=clock)
-    timer = timers(engine, store, sizes)  # first: only its tickets have clocks due
-    p50, p99 = latency(engine, sizes.latency)
-    one = sustained(engine, sizes.sustained, 1)
-    eight = sustained(engine, sizes.sustained, 8)
+    # Live traffic first, two months later than the timer scenario, so that none of
+    # its clocks is due when the timers run at T0 + 25 h among the bulk-loaded rows.
+    live = Engine(store=store, directory=directory(), clock=ManualClock(T0 + timedelta(60)))
+    p50, p99 = latency(live, sizes.latency)
+    one = sustained(live, sizes.sustained, 1)
+    eight = sustained(live, sizes.sustained, 8)
+    engine = Engine(store=store, directory=directory(), clock=ManualClock(T0))
+    timer = timers(engine, store, sizes)
     raw_rate = sizes.open_tickets / timer["baseline_s"]
     print(f"\n== {label} ==")
     print(
