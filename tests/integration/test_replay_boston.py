@@ -7,6 +7,9 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
+from gridgov.errors import InvalidInput
 from gridgov.replay import boston_sample_options, run_replay
 
 
@@ -84,3 +87,12 @@ def test_progress_is_reported_in_tickets_and_file_bytes() -> None:
     first, last = calls
     assert 0 < first[1] < first[2]  # part of the compressed file read
     assert last[1] == last[2]
+
+
+def test_strict_stops_at_the_same_row_with_jobs() -> None:
+    messages = set()
+    for jobs in (1, 3):
+        with pytest.raises(InvalidInput) as caught:
+            run_replay(boston_sample_options(strict=True, jobs=jobs))
+        messages.add(str(caught.value))
+    assert len(messages) == 1

@@ -213,10 +213,16 @@ def _run_parallel(options: ReplayOptions) -> ReplayReport:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
         results = list(pool.map(_work, range(jobs), [jobs] * jobs))
-    problems = [p for _, found in results for p in found]
+    every = sorted((p for _, mine in results for p in mine), key=lambda p: p.line or 0)
+    problems = list(dict.fromkeys(every))  # a file-level problem is met by every worker
     if problems:
         _remove_parts(options, jobs)
-        raise InvalidInput(problems, what="input")
+        # --strict: each worker stopped at its first reject; the earliest line is the one
+        # a single process would have stopped at.
+        raise InvalidInput(
+            problems[:1] if options.strict else problems,
+            what="input (--strict)" if options.strict else "input",
+        )
     report = ReplayReport()
     for partial, _ in results:
         assert partial is not None
