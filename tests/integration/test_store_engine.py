@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from gridgov import Engine, SlaNotice, TicketView
 from gridgov.clock import ManualClock
 from gridgov.errors import (
+    DatabaseNotMigrated,
     InvalidInput,
     InvalidTime,
     PermissionDenied,
+    StoreError,
     TransitionNotAllowed,
     UnknownArea,
     UnknownCategory,
@@ -141,3 +145,19 @@ def test_bad_input_gets_a_specific_error_and_changes_nothing(
     with pytest.raises(error):
         call(engine, ticket.id)  # type: ignore[operator]
     assert _snapshot(engine) == before
+
+
+def test_an_engine_on_a_wrong_url_fails_with_a_store_error() -> None:
+    with pytest.raises(StoreError, match="unsupported database 'mysql'"):
+        Engine(url="mysql://u@h/db")
+
+
+def test_an_engine_connects_on_first_use_and_refuses_an_unmigrated_database(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "new.db"
+    engine = Engine(url=f"sqlite:///{path}", directory=Directory(TREE, UNITS))
+    assert not path.exists()  # nothing connected yet
+    with pytest.raises(DatabaseNotMigrated):
+        engine.report(actor=WORKER, category="noise", area_code="ZM-01")
+    assert inspect(create_engine(f"sqlite:///{path}")).get_table_names() == []
