@@ -21,7 +21,7 @@ from gridgov._engine_timers import fire_due
 from gridgov._engine_views import SlaNotice, TicketView
 from gridgov.clock import Clock, SystemClock
 from gridgov.errors import InvalidInput, InvalidTime, PermissionDenied, Problem
-from gridgov.grid import Directory
+from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
 from gridgov.store import SqlStore, Store, TicketFilter, TicketSummary, UnitOfWork
 from gridgov.workflow import (
@@ -48,8 +48,9 @@ class Engine:
     Give either ``store`` (a :class:`~gridgov.store.SqlStore`, or
     :class:`~gridgov.testing.InMemoryStore` in tests) or ``url`` (resolved as
     :func:`~gridgov.store.resolve_url` says).  ``directory`` is the area
-    hierarchy with its units; without it the one stored in the database is
-    used.  Nothing connects until the first call.
+    hierarchy with its units (or give just ``areas``, a tree without units);
+    without either, the one stored in the database is used.  Nothing connects
+    until the first call.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class Engine:
         *,
         store: Store | None = None,
         url: str | None = None,
+        areas: AreaTree | None = None,
         directory: Directory | None = None,
         routing: RoutingPolicy | None = None,
         sla: SlaPolicy | None = None,
@@ -65,6 +67,10 @@ class Engine:
     ) -> None:
         if store is not None and url is not None:
             raise ValueError("give either store= or url=, not both")
+        if areas is not None and directory is not None:
+            raise ValueError("give either areas= or directory= (which holds its tree), not both")
+        if areas is not None:
+            directory = Directory(areas)
         self.store: Store = store if store is not None else SqlStore(url)
         self.clock: Clock = clock or SystemClock()
         self._directory = directory

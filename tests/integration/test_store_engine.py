@@ -161,3 +161,11 @@ def test_an_engine_connects_on_first_use_and_refuses_an_unmigrated_database(
     with pytest.raises(DatabaseNotMigrated):
         engine.report(actor=WORKER, category="noise", area_code="ZM-01")
     assert inspect(create_engine(f"sqlite:///{path}")).get_table_names() == []
+
+
+def test_an_engine_can_take_just_an_area_tree(store: Store, clock: ManualClock) -> None:
+    engine = Engine(store=store, areas=TREE, clock=clock)
+    ticket = engine.report(actor=RESIDENT, category="noise", area_code="ZM-01-01")
+    assert engine.get(ticket.id).area_code == "ZM-01-01"
+    with pytest.raises(ValueError, match="not both"):
+        Engine(store=store, areas=TREE, directory=Directory(TREE))
