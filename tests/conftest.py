@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured in benchmarks/, never asserted by tests: a property test that is
+# slow on a loaded 2-core machine is not a failure, so no per-example deadline.
+settings.register_profile("gridgov", deadline=None)
+settings.load_profile("gridgov")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
