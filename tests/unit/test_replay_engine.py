@@ -148,3 +148,10 @@ def test_policy_in_force_at_opening_is_used() -> None:
     later = _ticket(*LOOP, ("mark_handled", 3), ("close", 3), **DONE)
     later.events = [e._replace(at=e.at + timedelta(days=1)) for e in later.events]
     assert engine.replay(later).on_time is False
+
+
+def test_unknown_clock_name_is_refused() -> None:
+    from gridgov.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="no rule of policy 'test' has a clock 'resolution'"):
+        _engine(clock="resolution")

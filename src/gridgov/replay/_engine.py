@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from gridgov.errors import PolicyError
 from gridgov.replay._clocks import run_clock
 from gridgov.replay._mapping import RoutingRules
 from gridgov.replay._sources import SourceTicket
@@ -154,6 +155,15 @@ class ReplayEngine:
         self.tiers = _Tiers(routing)
         self.in_grid = frozenset(routing.grid_tiers)
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
+        for period in self.policies:
+            names = {plan.name for rule in period.policy.rules for plan in rule.clocks}
+            if clock not in names:
+                raise PolicyError(
+                    period.policy.source,
+                    f"no rule of policy {period.policy.name!r} has a clock {clock!r} "
+                    f"(its clocks: {', '.join(sorted(names)) or 'none'}); pick one with --clock",
+                    key="clocks",
+                )
         self.due_from_source = due_from_source
         self.clock = clock
         self.table = table
