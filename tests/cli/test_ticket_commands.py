@@ -133,3 +133,34 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(
     assert message in err
     assert err.strip().count("\n") == 0
     assert _database(url) == before
+
+
+def test_tick_uses_the_sla_policy_it_is_given(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gridgov.db'}"
+    default = (files("gridgov") / "samples" / "sla" / "default.toml").read_text("utf-8")
+    strict = tmp_path / "strict.toml"
+    strict.write_text(default.replace('due = "24h"', 'due = "1h"'), "utf-8")
+    run("db", "upgrade", "--db", url)
+    run("areas", "import", str(SAMPLE), "--db", url)
+    common = ["--db", url, "--sla-policy", str(strict)]
+    code, _, err = run(
+        "ticket", "report", "--actor", WORKER, "--category", "noise", "--area", AREA,
+        "--id", "T9", "--at", T0, *common,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run("tick", "--until", "2025-03-03T10:01+08:00", "--format", "json", *common)
+    assert code == 0, err
+    assert [n["clock"] for n in json.loads(out) if n["kind"] == "breach"] == [
+        "response",
+        "handling",
+    ]
+
+
+def test_a_policy_file_with_errors_is_refused_naming_the_file(url: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[policy]\nname = 1\n", "utf-8")
+    before = _database(url)
+    code, _, err = run("tick", "--db", url, "--sla-policy", str(broken))
+    assert code == 1
+    assert "broken.toml" in err
+    assert _database(url) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gridgov.cli._db import db_option, parse_time
+from gridgov.cli._db import db_option, open_engine, parse_time, policy_options
 from gridgov.cli._output import emit, format_option
 
 __all__ = ["tick"]
@@ -14,19 +14,27 @@ __all__ = ["tick"]
 @click.option(
     "--until", "until", metavar="TIME", help="Fire what is due by TIME (ISO 8601); default now."
 )
+@policy_options
 @db_option
 @format_option()
-def tick(until: str | None, url: str | None, fmt: str) -> None:
+def tick(
+    until: str | None,
+    sla_policy: str | None,
+    routing_policy: str | None,
+    categories: str | None,
+    url: str | None,
+    fmt: str,
+) -> None:
     """Fire every SLA warning (预警) and breach (超时) due by --until, earliest first.
 
     Each firing is its own transaction and runs the policy's actions (escalate,
     supervise, auto-close).  Run it from cron or a loop; several at once are
     safe on PostgreSQL.
     """
-    from gridgov._engine import Engine
-
     moment = parse_time(until, "--until") if until is not None else None
-    engine = Engine(url=url)
+    engine = open_engine(
+        url, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
+    )
     try:
         fired = engine.advance_to(moment)
     finally:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gridgov.cli._db import db_option, parse_time
+from gridgov.cli._db import db_option, open_engine, parse_time, policy_options
 from gridgov.cli._output import emit, format_option
-from gridgov.clock import ManualClock, SystemClock
 
 if TYPE_CHECKING:
     from gridgov import Engine, TicketView
@@ -22,13 +21,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _SUMMARY = ["id", "state", "area_code", "category", "tier", "assigned_unit", "next_due_at"]
 _EVENTS = ["seq", "at", "trigger", "from_state", "to_state", "actor_id", "payload"]
-
-
-def _engine(url: str | None, at: str | None) -> Engine:
-    from gridgov._engine import Engine
-
-    clock = ManualClock(parse_time(at, "--at")) if at is not None else SystemClock()
-    return Engine(url=url, clock=clock)
 
 
 def _actor_options(func: F) -> F:
@@ -89,6 +81,7 @@ def ticket() -> None:
 @click.option("--channel", default="app", show_default=True, help="How it came in.")
 @click.option("--description", default="", help="What the reporter said.")
 @click.option("--id", "ticket_id", help="The ticket id; default a random one.")
+@policy_options
 @db_option
 @format_option()
 def report(
@@ -102,11 +95,16 @@ def report(
     channel: str,
     description: str,
     ticket_id: str | None,
+    sla_policy: str | None,
+    routing_policy: str | None,
+    categories: str | None,
     url: str | None,
     fmt: str,
 ) -> None:
     """上报: a new ticket."""
-    engine = _engine(url, at)
+    engine = open_engine(
+        url, at=at, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
+    )
     try:
         view = engine.report(
             actor=_actor(engine, actor_id, role, actor_area),
@@ -124,11 +122,21 @@ def report(
 
 @ticket.command()
 @click.argument("ticket_id")
+@policy_options
 @db_option
 @format_option()
-def show(ticket_id: str, url: str | None, fmt: str) -> None:
+def show(
+    ticket_id: str,
+    sla_policy: str | None,
+    routing_policy: str | None,
+    categories: str | None,
+    url: str | None,
+    fmt: str,
+) -> None:
     """One ticket, its clocks and its whole history."""
-    engine = _engine(url, None)
+    engine = open_engine(
+        url, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
+    )
     try:
         view = engine.get(ticket_id)
         events = engine.history(ticket_id)
@@ -174,7 +182,7 @@ def list_(
     fmt: str,
 ) -> None:
     """Open tickets, earliest due first."""
-    engine = _engine(url, None)
+    engine = open_engine(url)
     try:
         found = engine.tickets(
             within=within,
@@ -203,6 +211,7 @@ def list_(
 @click.option("--into", help="merge_into: the ticket this one duplicates.")
 @click.option("--note", help="accept: a note.")
 @click.option("--higher", is_flag=True, default=None, help="reopen: one level up.")
+@policy_options
 @db_option
 @format_option()
 def act(
@@ -212,6 +221,9 @@ def act(
     at: str | None,
     role: str | None,
     actor_area: str | None,
+    sla_policy: str | None,
+    routing_policy: str | None,
+    categories: str | None,
     url: str | None,
     fmt: str,
     **params: Any,
@@ -220,7 +232,9 @@ def act(
     given = {k: v for k, v in params.items() if v not in (None, ())}
     if "photos" in given:
         given["photos"] = list(given["photos"])
-    engine = _engine(url, at)
+    engine = open_engine(
+        url, at=at, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
+    )
     try:
         actor = _actor(engine, actor_id, role, actor_area)
         view = engine.act(ticket_id, trigger, actor=actor, **given)
