@@ -183,11 +183,13 @@ class Engine:
         self, uow: UnitOfWork, ticket: Ticket, events: list[TicketEvent], expected: int
     ) -> tuple[TicketView, list[Notification]]:
         clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=events[0].at)
-        due = [SlaNotice.of(e, [], []) for ev in events for e in clocks.record(ev)]
+        due: list[Notification] = [
+            SlaNotice.of(e, [], []) for ev in events for e in clocks.record(ev)
+        ]
         uow.tickets.record(ticket, events, expected_version=expected, next_due_at=clocks.next_due)
         clocks.save(uow)
         view = TicketView.of(ticket, next_due_at=clocks.next_due, clocks=clocks.views())
-        return view, list(due)
+        return view, due
 
     def _publish(self, notifications: list[Notification]) -> None:
         for notification in notifications:

@@ -3,6 +3,7 @@ each with a JSON Schema (``TicketView.model_json_schema()``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -76,7 +77,9 @@ class TicketView(BaseModel):
     clocks: list[ClockView]
 
     @classmethod
-    def of(cls, ticket: Ticket, *, next_due_at: Any, clocks: list[ClockView]) -> TicketView:
+    def of(
+        cls, ticket: Ticket, *, next_due_at: datetime | None, clocks: list[ClockView]
+    ) -> TicketView:
         return cls(
             id=ticket.id,
             state=ticket.state,
