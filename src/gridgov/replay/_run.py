@@ -41,9 +41,9 @@ class AreaLookup(AreaIndex, Protocol):
     def nearest_at_level(self, code: str, level: str) -> Any: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReplayOptions:
-    """Everything one replay needs; keyword-only, like the CLI's options."""
+    """Everything one replay needs, keyword-only, as the CLI's options say it."""
 
     input: Path
     mapping: ReplayMapping
