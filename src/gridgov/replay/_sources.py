@@ -143,11 +143,9 @@ class _Reader:
         try:
             return self.parse(text)
         except ValueError as exc:
-            column = self.cols.names[index] if index is not None else ""
             fmt = self.mapping.time_format
-            self.reject(
-                line, RejectKind.BAD_TIME, f"cannot read time {text!r} as {fmt}: {exc}", tid, column
-            )
+            why = f"cannot read time {text!r} as {fmt}: {exc}"
+            self.reject(line, RejectKind.BAD_TIME, why, tid, self.cols.names[index])
             return False
 
     def facts(self, values: tuple[str, ...], line: int, tid: str) -> SourceTicket | None:
