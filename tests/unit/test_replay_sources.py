@@ -355,3 +355,26 @@ def test_broken_xml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         _read(mapping, path, None)
     assert caught.value.problems[0].line == 3
+
+
+def test_dispatch_outside_the_ticket_span_is_out_of_order(tmp_path: Path) -> None:
+    mapping_path = tmp_path / "m.toml"
+    mapping_path.write_text(
+        'name = "d"\nkind = "snapshot"\n[columns]\nid = "id"\nopened_at = "o"\n'
+        'dispatched_at = "d"\nclosed_at = "c"\n[area]\nmissing = "X"\n'
+        '[[area.levels]]\nlevel = "grid"\ncolumn = "g"\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "t.csv"
+    data.write_text(
+        "id,o,d,c,g\n"
+        "1,2024-01-01T09:00,2024-01-01T09:10,2024-01-01T10:00,\n"
+        "2,2024-01-01T09:00,2024-01-01T08:59,2024-01-01T10:00,\n"
+        "3,2024-01-01T09:00,2024-01-01T11:00,2024-01-01T10:00,\n",
+        encoding="utf-8",
+    )
+    tickets, log = _read(load_mapping(mapping_path), data, None)
+    assert [t.ticket_id for t in tickets] == ["1"]
+    assert [e.trigger for e in tickets[0].events][:3] == ["report", "accept", "dispatch"]
+    assert tickets[0].events[2].at.minute == 10
+    assert dict(log.counts) == {"out_of_order": 2}

@@ -278,6 +278,16 @@ def _snapshot_ticket(
             m.columns.closed_at or "",
         )
         return None
+    if dispatched is not None and not opened <= dispatched <= (closed or dispatched):
+        r.reject(
+            line,
+            RejectKind.OUT_OF_ORDER,
+            f"dispatched {dispatched.isoformat()} outside opening {opened.isoformat()} "
+            f"to closing {closed.isoformat() if closed else '(open)'}",
+            tid,
+            m.columns.dispatched_at or "",
+        )
+        return None
     ticket = r.facts(values, line, tid)
     if ticket is None:
         return None
