@@ -24,6 +24,7 @@ from typing import Any, Self
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._bulk import area_of, check_areas, load_rows, unique_loads
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
@@ -33,7 +34,13 @@ from gridgov.store._mapping import (
     summary_from_row,
     ticket_to_row,
 )
-from gridgov.store._ports import ClockRecord, TicketFilter, TicketSummary
+from gridgov.store._ports import (
+    ClockRecord,
+    LoadResult,
+    TicketFilter,
+    TicketLoad,
+    TicketSummary,
+)
 from gridgov.store._sql_repos import check_new_events
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
@@ -311,6 +318,21 @@ class InMemoryStore:
         with self._lock:
             if self._data.policies.get(kind, ("",))[0] != fingerprint:
                 self._data.policies[kind] = (fingerprint, name, body)
+
+    def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
+        loads, repeats = unique_loads(batch)
+        with self._lock:
+            check_areas(loads, self._data.paths)
+            fresh = [load for load in loads if load.ticket.id not in self._data.tickets]
+            prepared = [load_rows(load, self._data.paths[area_of(load)]) for load in fresh]
+            for rows, load in zip(prepared, fresh, strict=True):
+                self._data.tickets[load.ticket.id] = rows.ticket
+                self._data.events[load.ticket.id] = rows.events
+                self._data.clocks.update({(c.ticket_id, c.clock, c.cycle): c for c in load.clocks})
+        written = tuple(load.ticket.id for load in fresh)
+        stored = set(written)
+        already = tuple(load.ticket.id for load in loads if load.ticket.id not in stored)
+        return LoadResult(written, already + tuple(repeats))
 
     def verify(self) -> list[ChainBreak]:
         breaks = []

@@ -1,11 +1,12 @@
 """``--db URL``: the replayed tickets and their accepted events, written into a gridgov store.
 
-Each ticket goes in through the store's own :meth:`TicketRepository.record` (so the
-event hash chain and the ticket row are exactly what the live loop would write),
-many tickets per transaction.  A ticket already in the database is left as it is:
-re-running the same input adds nothing, and a run that was interrupted continues
-where it stopped (every committed batch stays).  The store is imported only when a
-database is asked for.
+Tickets go in ``batch`` at a time through the store's bulk path,
+:meth:`~gridgov.store.Store.load_tickets`: one transaction and a few executemany
+inserts per batch, with the same ticket rows and event hash chain as the live
+loop's :meth:`~gridgov.store.TicketRepository.record` writes.  A ticket already in
+the database is left as it is: re-running the same input adds nothing, and a run
+that was interrupted continues where it stopped (every committed batch stays).
+The store is imported only when a database is asked for.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gridgov.errors import ConcurrentUpdate, StoreError
+from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
+from gridgov.store._ports import TicketLoad
 from gridgov.workflow import Ticket, TicketEvent
 
 __all__ = ["DbWriter", "ticket_events"]
@@ -58,7 +60,7 @@ class DbWriter:
     database holding another hierarchy must already contain every area replayed.
     """
 
-    def __init__(self, url: str, areas: Any = None, *, batch: int = 500) -> None:
+    def __init__(self, url: str, areas: Any = None, *, batch: int = 2000) -> None:
         from gridgov.store import SqlStore
 
         self.store = SqlStore(url)
@@ -96,14 +98,11 @@ class DbWriter:
         """Record every queued ticket not yet in the database, in one transaction."""
         if not self._pending:
             return
-        with self.store.unit_of_work() as uow:
-            for outcome in self._pending:
-                events = ticket_events(outcome)
-                try:
-                    uow.tickets.record(Ticket.from_events(events), events, expected_version=0)
-                except ConcurrentUpdate:
-                    self.skipped += 1  # stored by an earlier run: kept as it is
-                else:
-                    self.written += 1
-            uow.commit()
+        loads = []
+        for outcome in self._pending:
+            events = ticket_events(outcome)
+            loads.append(TicketLoad(Ticket.from_events(events), events))
+        result = self.store.load_tickets(loads)
+        self.written += len(result.written)
+        self.skipped += len(result.already_there)  # stored by an earlier run: kept as they are
         self._pending.clear()

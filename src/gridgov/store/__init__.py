@@ -3,7 +3,8 @@
 - :class:`SqlStore` — the SQL store; :class:`~gridgov.testing.InMemoryStore` is
   the in-memory one for tests.  Both implement :class:`Store`: a
   :class:`UnitOfWork` with ``tickets`` (:class:`TicketRepository`) and
-  ``clocks`` (:class:`ClockRepository`).
+  ``clocks`` (:class:`ClockRepository`), and :meth:`~Store.load_tickets` for bulk
+  loads of whole tickets (:class:`TicketLoad` → :class:`LoadResult`).
 - :func:`resolve_url` — an argument, else ``GRIDGOV_DATABASE_URL``, else
   ``sqlite:///gridgov.db`` in the working directory.
 - :func:`upgrade_database` / :func:`head_revision` — Alembic migrations shipped
@@ -22,8 +23,10 @@ from gridgov.store._migrate import upgrade as upgrade_database
 from gridgov.store._ports import (
     ClockRecord,
     ClockRepository,
+    LoadResult,
     Store,
     TicketFilter,
+    TicketLoad,
     TicketRepository,
     TicketSummary,
     UnitOfWork,
@@ -37,10 +40,12 @@ __all__ = [
     "ChainBreak",
     "ClockRecord",
     "ClockRepository",
+    "LoadResult",
     "SqlStore",
     "SqlUnitOfWork",
     "Store",
     "TicketFilter",
+    "TicketLoad",
     "TicketRepository",
     "TicketSummary",
     "UnitOfWork",

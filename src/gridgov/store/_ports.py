@@ -26,8 +26,10 @@ from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 __all__ = [
     "ClockRecord",
     "ClockRepository",
+    "LoadResult",
     "Store",
     "TicketFilter",
+    "TicketLoad",
     "TicketRepository",
     "TicketSummary",
     "UnitOfWork",
@@ -86,6 +88,29 @@ class ClockRecord:
     fingerprint: str
     stopped_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLoad:
+    """One whole ticket for a bulk load (批量导入): its state, its complete event log
+    from ``seq`` 1 up to ``ticket.version``, and its SLA clock cycles.
+
+    ``ticket`` is the fold of ``events`` (as :meth:`TicketRepository.record` is given
+    it); ``next_due_at`` is the ticket's next timer, as ``record`` takes it.
+    """
+
+    ticket: Ticket
+    events: Sequence[TicketEvent]
+    next_due_at: datetime | None = None
+    clocks: Sequence[ClockRecord] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What a bulk load did: the ids it stored and those already there (left as they were)."""
+
+    written: tuple[str, ...]
+    already_there: tuple[str, ...]
 
 
 class TicketRepository(Protocol):
@@ -220,6 +245,17 @@ class Store(Protocol):
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once."""
+        ...
+
+    def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
+        """Store every ticket of ``batch`` not stored yet, in one transaction.
+
+        The ticket rows, events (with the same hash chain as
+        :meth:`TicketRepository.record`) and clock cycles go in as a few bulk
+        inserts.  A ticket already stored — or repeated in the batch — is left as
+        it is, so loading the same tickets again adds nothing.  An area that is not
+        stored raises :class:`UnknownArea` and nothing of the batch is kept.
+        """
         ...
 
     def verify(self) -> list[ChainBreak]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gridgov.errors import GridGovError, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._bulk import sql_load
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -28,6 +29,7 @@ from gridgov.store._mapping import (
     unit_to_row,
 )
 from gridgov.store._migrate import require_current, upgrade
+from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
@@ -231,6 +233,12 @@ class SqlStore:
             _upsert(uow.connection, table, key, rows)
             uow.commit()
         return len(rows)
+
+    def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            result = sql_load(uow.connection, batch)
+            uow.commit()
+        return result
 
     def verify(self) -> list[ChainBreak]:
         breaks: list[ChainBreak] = []
