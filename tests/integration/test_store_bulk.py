@@ -1,0 +1,158 @@
+"""Bulk loads (``load_tickets``) store what ``record`` would, once, in every store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from gridgov.errors import UnknownArea, UnknownTicket
+from gridgov.store import ClockRecord, Store, TicketLoad
+from gridgov.store._schema import ticket_events
+from gridgov.workflow import Ticket, TicketEvent
+from tests.integration._store_harness import (
+    T0,
+    add_ticket,
+    dispatched,
+    event,
+    pg_store,
+    pg_url,
+    reported,
+    store,
+)
+
+__all__ = ["pg_store", "pg_url", "store"]  # fixtures used by the tests below
+
+
+def _load(events: list[TicketEvent], **kwargs: object) -> TicketLoad:
+    return TicketLoad(Ticket.from_events(events), events, **kwargs)  # type: ignore[arg-type]
+
+
+def _clock(ticket_id: str, cycle: int = 1) -> ClockRecord:
+    return ClockRecord(
+        ticket_id=ticket_id,
+        clock="handling",
+        cycle=cycle,
+        status="running",
+        breached=False,
+        started_at=T0,
+        due_at=T0 + timedelta(hours=24),
+        fingerprint="f" * 64,
+        data={"fired": ["warn"]},
+    )
+
+
+def test_a_loaded_ticket_reads_back_like_a_recorded_one(store: Store) -> None:
+    due = T0 + timedelta(hours=4)
+    result = store.load_tickets([_load(dispatched("T1"), next_due_at=due)])
+    assert result.written == ("T1",)
+    assert result.already_there == ()
+    with store.unit_of_work() as uow:
+        ticket = uow.tickets.get("T1")
+        summary = uow.tickets.summary("T1")
+        events = uow.tickets.events("T1")
+    assert (ticket.state, ticket.version, ticket.assigned_unit) == ("dispatched", 3, "W1")
+    assert events == dispatched("T1")
+    assert (summary.version, summary.area_code, summary.next_due_at) == (3, "ZM-01", due)
+    assert summary.created_at == T0
+
+
+def test_loaded_and_recorded_logs_carry_the_same_hashes() -> None:
+    from gridgov.testing import InMemoryStore
+    from tests.integration._store_harness import TREE
+
+    loaded, recorded = InMemoryStore(), InMemoryStore()
+    loaded.save_areas(TREE)
+    recorded.save_areas(TREE)
+    loaded.load_tickets([_load(dispatched("T1"))])
+    add_ticket(recorded, dispatched("T1"))
+    assert loaded._data.events["T1"] == recorded._data.events["T1"]
+    assert loaded._data.tickets["T1"] == recorded._data.tickets["T1"]
+
+
+def test_loading_again_adds_nothing_and_keeps_what_was_stored(store: Store) -> None:
+    add_ticket(store, reported("OLD"))
+    first = store.load_tickets([_load(dispatched("A")), _load(reported("B"))])
+    again = store.load_tickets(
+        [_load(reported("A")), _load(dispatched("OLD")), _load(reported("C"))]
+    )
+    assert first.written == ("A", "B")
+    assert again.written == ("C",)
+    assert sorted(again.already_there) == ["A", "OLD"]
+    with store.unit_of_work() as uow:
+        assert uow.tickets.summary("A").version == 3  # the first load's, not the second's
+        assert uow.tickets.summary("OLD").version == 1
+        assert len(uow.tickets.events("OLD")) == 1
+    assert store.verify() == []
+
+
+def test_a_ticket_repeated_in_one_batch_is_stored_once_the_first_way(store: Store) -> None:
+    result = store.load_tickets([_load(dispatched("T1")), _load(reported("T1", area="LP"))])
+    assert (result.written, result.already_there) == (("T1",), ("T1",))
+    with store.unit_of_work() as uow:
+        assert uow.tickets.summary("T1").area_code == "ZM-01"
+        assert len(uow.tickets.events("T1")) == 3
+
+
+def test_clock_cycles_are_loaded_with_their_ticket(store: Store) -> None:
+    clocks = [_clock("T1"), _clock("T1", cycle=2)]
+    store.load_tickets([_load(dispatched("T1"), clocks=clocks), _load(reported("T2"))])
+    with store.unit_of_work() as uow:
+        assert uow.clocks.for_ticket("T1") == clocks
+        assert uow.clocks.for_ticket("T2") == []
+
+
+def test_an_unknown_area_refuses_the_whole_batch(store: Store) -> None:
+    with pytest.raises(UnknownArea, match="NOWHERE"):
+        store.load_tickets([_load(reported("A")), _load(reported("B", area="NOWHERE"))])
+    with store.unit_of_work() as uow, pytest.raises(UnknownTicket):
+        uow.tickets.get("A")
+
+
+def test_a_log_that_does_not_start_at_seq_1_is_refused(store: Store) -> None:
+    log = dispatched("T1")
+    with pytest.raises(ValueError, match="do not continue version 0"):
+        store.load_tickets([TicketLoad(Ticket.from_events(log), log[1:])])
+    with store.unit_of_work() as uow, pytest.raises(UnknownTicket):
+        uow.tickets.get("T1")
+
+
+def test_a_clock_of_another_ticket_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="belongs to 'T2'"):
+        store.load_tickets([_load(reported("T1"), clocks=[_clock("T2")])])
+
+
+def test_an_empty_batch_stores_nothing(store: Store) -> None:
+    result = store.load_tickets([])
+    assert (result.written, result.already_there) == ((), ())
+
+
+def test_a_loaded_ticket_moves_on_through_record(store: Store) -> None:
+    store.load_tickets([_load(reported("T1"))])
+    accept = event("T1", 2, "accept", "reported", "accepted", 5)
+    with store.unit_of_work() as uow:
+        uow.tickets.record(
+            Ticket.from_events([*reported("T1"), accept]), [accept], expected_version=1
+        )
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.tickets.summary("T1").state == "accepted"
+    assert store.verify() == []
+
+
+def test_an_edited_loaded_event_fails_verify(store: Store) -> None:
+    from gridgov.store import SqlStore
+    from gridgov.testing import InMemoryStore
+
+    store.load_tickets([_load(dispatched("T1")), _load(reported("T2"))])
+    if isinstance(store, SqlStore):
+        with store.engine.begin() as conn:
+            conn.execute(
+                ticket_events.update()
+                .where(ticket_events.c.ticket_id == "T1", ticket_events.c.seq == 2)
+                .values(actor_id="someone else")
+            )
+    else:
+        assert isinstance(store, InMemoryStore)
+        store._data.events["T1"][1]["actor_id"] = "someone else"
+    assert [(b.ticket_id, b.seq) for b in store.verify()] == [("T1", 2)]
