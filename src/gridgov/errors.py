@@ -9,7 +9,7 @@ The tree::
     GridGovError
     ├── InvalidInput                 bad input from a file or a caller; lists every problem
     │   ├── AreaFileError            an area hierarchy file (CSV, JSON, TOML)
-    │   ├── PolicyError              a routing / SLA policy or mapping file
+    │   ├── PolicyError              a routing / SLA policy, permission matrix or mapping file
     │   └── InvalidTime              a timestamp that cannot be read
     ├── LookupFailed                 something named does not exist
     │   ├── UnknownArea
@@ -122,26 +122,41 @@ class AreaFileError(InvalidInput):
 
 
 class PolicyError(InvalidInput):
-    """A policy or mapping file is not valid."""
+    """A settings file (routing or SLA policy, permission matrix, mapping file) is not valid.
+
+    ``what`` names the kind of file in the message (``"SLA policy"`` →
+    ``invalid SLA policy: policy.toml:12: clocks.handling.due: …``); ``path``,
+    ``line``, ``key`` and ``reason`` describe the first problem.
+    """
 
     def __init__(
-        self, path: str, reason: str, *, line: int | None = None, key: str | None = None
+        self,
+        path: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        key: str | None = None,
+        what: str = "policy",
     ) -> None:
         self.path = path
         self.line = line
         self.key = key
         self.reason = reason
-        super().__init__([Problem(path, reason, line=line, field=key)], what="policy")
+        self.what = what
+        super().__init__([Problem(path, reason, line=line, field=key)], what=what)
 
     @classmethod
-    def many(cls, problems: Sequence[Problem]) -> PolicyError:
+    def many(cls, problems: Sequence[Problem], *, what: str = "policy") -> PolicyError:
         """One error listing several problems (the first one names the error)."""
+        if not problems:
+            raise ValueError("PolicyError.many needs at least one problem")
         first = problems[0]
-        err = cls(first.source, first.reason, line=first.line, key=first.field)
+        err = cls(first.source, first.reason, line=first.line, key=first.field, what=what)
         err.problems = tuple(problems)
         more = len(problems) - 1
         if more:
             err.message += f" (and {more} more problem{'s' if more != 1 else ''})"
+            err.args = (err.message,)
         return err
 
 

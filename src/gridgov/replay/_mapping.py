@@ -8,16 +8,16 @@ and, when it can be found, the line.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gridgov.errors import PolicyError, Problem
+from gridgov._toml import TomlKind, read_toml
 from gridgov.workflow import Trigger
 
 __all__ = [
+    "MAPPING_FILE",
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
@@ -28,6 +28,13 @@ __all__ = [
 ]
 
 _TRIGGERS = frozenset(t.value for t in Trigger)
+
+MAPPING_FILE = TomlKind(
+    "mapping file",
+    file="mapping file",
+    hint="check the spelling; see docs/reference/mapping-file.md",
+)
+"""How errors name a mapping file (映射文件)."""
 
 
 class _Strict(BaseModel):
@@ -198,48 +205,9 @@ class ReplayMapping(_Strict):
         return self
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
-    """Best effort: the line where the last named key of ``loc`` is written."""
-    names = [p for p in loc if isinstance(p, str)]
-    if not names:
-        return None
-    pattern = re.compile(rf"^\s*(\[+\s*)?[\"']?{re.escape(names[-1])}[\"']?\s*(=|\]|\.)")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
-
-
 def load_mapping(path: str | Path) -> ReplayMapping:
-    """Read and validate a mapping file; raise :class:`PolicyError` naming every bad key."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(str(path), f"cannot read mapping file: {exc.strerror}") from exc
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"line (\d+)", str(exc))  # tomllib has no lineno before 3.14
-        line = int(found.group(1)) if found else None
-        raise PolicyError(str(path), f"not valid TOML: {exc}", line=line) from exc
-    try:
-        return ReplayMapping.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            Problem(
-                str(path),
-                err["msg"],
-                line=_line_of(text, err["loc"]),
-                field=_key_path(err["loc"]) or None,
-            )
-            for err in exc.errors()
-        ]
-        raise PolicyError.many(problems) from exc
+    """Read and validate a mapping file.
+
+    Raises :class:`~gridgov.errors.PolicyError` naming every bad key with its line.
+    """
+    return read_toml(path, MAPPING_FILE).validate(ReplayMapping)

@@ -10,13 +10,14 @@ from typing import Final, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from gridgov._toml import TomlKind, read_toml
 from gridgov.errors import PermissionDenied
 from gridgov.workflow._states import Trigger
 from gridgov.workflow._ticket import Ticket
-from gridgov.workflow._toml import read_toml, validate
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
+    "PERMISSION_MATRIX",
     "Actor",
     "AreaScope",
     "PermissionPolicy",
@@ -24,6 +25,9 @@ __all__ = [
     "Scope",
     "load_permissions",
 ]
+
+PERMISSION_MATRIX = TomlKind("permission matrix")
+"""How errors name a permission matrix file (权限矩阵)."""
 
 
 class Scope(StrEnum):
@@ -147,6 +151,4 @@ def load_permissions(path: str | Path) -> PermissionPolicy:
     Each has ``label_zh``, ``scope`` (own, area, assigned, any) and ``triggers`` (a list);
     errors name the file, the line and the key.
     """
-    source = Path(path)
-    data, lines = read_toml(source)
-    return validate(PermissionPolicy, data, source, lines)
+    return read_toml(path, PERMISSION_MATRIX).validate(PermissionPolicy)

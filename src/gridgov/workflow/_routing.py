@@ -13,15 +13,28 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from gridgov._toml import TomlKind, key_name, read_toml
 from gridgov.errors import PolicyError, Problem, UnknownCategory, UnknownLevel
 from gridgov.grid import LevelSet, UnitKind
 from gridgov.workflow._routing_checks import check_policy
 from gridgov.workflow._routing_files import CatalogueFile, PolicyFile
 from gridgov.workflow._states import State
 from gridgov.workflow._ticket import Ticket
-from gridgov.workflow._toml import key_name, line_of, read_toml, validate
 
-__all__ = ["Category", "Route", "RoutingPolicy", "Tier", "load_routing_policy"]
+__all__ = [
+    "CATEGORY_CATALOGUE",
+    "ROUTING_POLICY",
+    "Category",
+    "Route",
+    "RoutingPolicy",
+    "Tier",
+    "load_routing_policy",
+]
+
+ROUTING_POLICY = TomlKind("routing policy")
+"""How errors name a routing policy file (分级处置策略)."""
+CATEGORY_CATALOGUE = TomlKind("category catalogue")
+"""How errors name a category catalogue file (事项分类目录)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +127,7 @@ class RoutingPolicy:
             if not any(level in levels for level in t.levels)
         ]
         if problems:
-            raise PolicyError.many(problems)
+            raise PolicyError.many(problems, what=ROUTING_POLICY.what)
 
     def stayed_in_grid(self, ticket: Ticket, levels: LevelSet) -> bool | None:
         """小事不出网格: finished at or below its tier's level, never escalated?
@@ -140,22 +153,16 @@ def load_routing_policy(
     samples = files("gridgov") / "samples" / "routing"
     policy_path = Path(str(policy or samples / "policy.toml"))
     catalogue_path = Path(str(categories or samples / "categories.toml"))
-    raw_cat, cat_lines = read_toml(catalogue_path)
-    catalogue = validate(CatalogueFile, raw_cat, catalogue_path, cat_lines)
-    raw_pol, pol_lines = read_toml(policy_path)
-    spec = validate(PolicyFile, raw_pol, policy_path, pol_lines)
+    catalogue_file = read_toml(catalogue_path, CATEGORY_CATALOGUE)
+    catalogue = catalogue_file.validate(CatalogueFile)
+    policy_file = read_toml(policy_path, ROUTING_POLICY)
+    spec = policy_file.validate(PolicyFile)
     located = check_policy(catalogue, spec)
     if located:
+        where_file = {"catalogue": catalogue_file, "policy": policy_file}
         raise PolicyError.many(
-            [
-                Problem(
-                    str(catalogue_path if where == "catalogue" else policy_path),
-                    reason,
-                    line=line_of(cat_lines if where == "catalogue" else pol_lines, loc),
-                    field=key_name(loc),
-                )
-                for where, loc, reason in located
-            ]
+            [where_file[where].problem(key_name(loc), reason) for where, loc, reason in located],
+            what=ROUTING_POLICY.what,
         )
     return _build(catalogue, spec, str(policy_path))
 

@@ -1,0 +1,209 @@
+"""Reading a TOML settings file so every error names the file, the line and the key.
+
+gridgov's configuration files — the routing policy and category catalogue (分级处置),
+the permission matrix, the SLA policy (时限), a replay mapping file (映射文件) — are
+TOML validated with pydantic.  This module is the one place that reads them: a file
+that cannot be read, a TOML syntax error and every pydantic validation error become
+:class:`~gridgov.errors.Problem` s with the file, the 1-based line (found by reading
+the table headers and keys) and the dotted key, raised together as one
+:class:`~gridgov.errors.PolicyError` that says which kind of file it was.
+
+Standard library and pydantic only, so the domain packages may import it.
+
+>>> from pydantic import BaseModel, ConfigDict
+>>> class Limits(BaseModel):
+...     model_config = ConfigDict(extra="forbid")
+...     hours: int
+>>> class Doc(BaseModel):
+...     model_config = ConfigDict(extra="forbid")
+...     limits: Limits
+>>> doc = parse_toml("[limits]\\nhours = 'many'\\n", source="x.toml", kind=TomlKind("test file"))
+>>> try:
+...     doc.validate(Doc)
+... except PolicyError as exc:
+...     print(exc)
+invalid test file: x.toml:2: limits.hours: Input should be a valid integer, unable to parse string as an integer (got 'many')
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from gridgov.errors import PolicyError, Problem
+
+__all__ = ["TomlDocument", "TomlKind", "key_name", "parse_toml", "read_toml"]
+
+M = TypeVar("M", bound=BaseModel)
+
+KeyedReason = tuple[str, str]
+"""A dotted key (``rules[2].clocks.handling.due``) and what is wrong with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class TomlKind:
+    """Which kind of file is read, as error messages name it.
+
+    ``what`` heads the error (``"SLA policy"`` → ``invalid SLA policy: …``);
+    ``file`` names the file when it cannot be read (``cannot read the policy file: …``);
+    ``hint`` is added to "unknown key" problems (where the keys are documented).
+    """
+
+    what: str
+    file: str = "the file"
+    hint: str = "check the spelling"
+
+
+@dataclass(frozen=True, slots=True)
+class TomlDocument:
+    """A parsed TOML file: where it came from, its text (to find lines) and its data."""
+
+    source: str
+    text: str
+    data: dict[str, Any]
+    kind: TomlKind
+
+    def validate(self, model: type[M]) -> M:
+        """``model.model_validate(self.data)``; every validation error as a located problem."""
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as exc:
+            raise self.error(self.problems_of(exc)) from exc
+
+    def problems_of(self, exc: ValidationError, *, under: str = "") -> list[KeyedReason]:
+        """Each error of ``exc`` as (key, reason); ``under`` prefixes the keys (a sub-table)."""
+        found: list[KeyedReason] = []
+        for error in exc.errors(include_url=False):
+            key = key_name(error["loc"])
+            if under:
+                key = f"{under}.{key}" if key else under
+            found.append((key, self._reason(error)))
+        return found
+
+    def error(self, problems: Iterable[KeyedReason]) -> PolicyError:
+        """One :class:`PolicyError` listing every (key, reason), each with its line."""
+        return PolicyError.many(
+            [self.problem(key, reason) for key, reason in problems], what=self.kind.what
+        )
+
+    def problem(self, key: str, reason: str) -> Problem:
+        """A :class:`Problem` at ``key`` of this file, with the key's line."""
+        return Problem(self.source, reason, line=self.line_of(key), field=key or None)
+
+    def line_of(self, key: str) -> int | None:
+        """The line that best matches ``key``: the line of the key itself when it is
+        written, else the header of the nearest table around it; ``None`` if neither."""
+        return _line_of(self.text, key)
+
+    def _reason(self, error: ErrorDetails) -> str:
+        if error["type"] == "extra_forbidden":
+            return f"unknown key ({self.kind.hint})"
+        if error["type"] == "missing":
+            return "required key is missing"
+        reason = error["msg"].removeprefix("Value error, ")
+        if "input" in error and not isinstance(error["input"], dict):
+            reason += f" (got {error['input']!r})"
+        return reason
+
+
+def read_toml(path: str | Path, kind: TomlKind) -> TomlDocument:
+    """Read and parse the TOML file at ``path``; a file that cannot be read or parsed
+    raises a :class:`PolicyError` naming it (and the line of a syntax error)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PolicyError(str(path), f"cannot read {kind.file}: {reason}", what=kind.what) from exc
+    return parse_toml(text, source=str(path), kind=kind)
+
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)")
+
+
+def parse_toml(text: str, *, source: str, kind: TomlKind) -> TomlDocument:
+    """:func:`read_toml` for text already read; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _AT_LINE.search(str(exc))  # tomllib has no lineno before Python 3.14
+        line = int(found.group(1)) if found else None
+        reason = _AT_LINE.sub("", str(exc)).strip()
+        raise PolicyError(source, f"not valid TOML: {reason}", line=line, what=kind.what) from exc
+    return TomlDocument(source, text, data, kind)
+
+
+def key_name(loc: Iterable[str | int]) -> str:
+    """A pydantic error location as a TOML key: ``("rules", 2, "due")`` → ``rules[2].due``.
+
+    Pydantic's own labels for union members and validators (``function-after[…]``) are
+    left out: they are not keys a person wrote.
+    """
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        elif "[" not in part and "," not in part:
+            key += f".{part}" if key else part
+    return key
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    wanted = _parts(key)
+    arrays: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    best, best_line = 0, None
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        assign = None if header else _ASSIGN.match(line)
+        if header:
+            names = _dotted(header.group(2))
+            if header.group(1) == "[[":
+                arrays[names] = arrays.get(names, -1) + 1
+            table = _indexed(names, arrays)
+            path = table
+        elif assign:
+            path = table + _dotted(assign.group(1))
+        else:
+            continue
+        matched = _common_prefix(path, wanted)
+        if matched > best or (matched == best == len(path) and best_line is None):
+            best, best_line = matched, number
+    return best_line
+
+
+def _dotted(names: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in names.split("."))
+
+
+def _parts(key: str) -> tuple[str, ...]:
+    return tuple(p for p in re.split(r"[.\[\]]+", key) if p)
+
+
+def _indexed(names: tuple[str, ...], arrays: Mapping[tuple[str, ...], int]) -> tuple[str, ...]:
+    path: list[str] = []
+    for depth, name in enumerate(names, 1):
+        path.append(name)
+        if names[:depth] in arrays:
+            path.append(str(arrays[names[:depth]]))
+    return tuple(path)
+
+
+def _common_prefix(line: tuple[str, ...], wanted: tuple[str, ...]) -> int:
+    """How much of ``wanted`` a line's path covers; 0 when they part ways."""
+    count = 0
+    for x, y in zip(line, wanted, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count if count in (len(line), len(wanted)) else 0
