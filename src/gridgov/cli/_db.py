@@ -2,89 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
-
 import click
 
+from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
-from gridgov.errors import AuditChainBroken, InvalidTime
+from gridgov.errors import AuditChainBroken
 
-if TYPE_CHECKING:
-    from gridgov._engine import Engine
-
-__all__ = ["db", "db_option", "open_engine", "parse_time", "policy_options"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-_TIME_FORMAT = "an ISO 8601 time with a UTC offset, e.g. 2025-03-04T09:00+08:00"
-
-
-def db_option(func: F) -> F:
-    """The shared ``--db URL`` option (else ``$GRIDGOV_DATABASE_URL``, else ./gridgov.db)."""
-    return click.option(
-        "--db",
-        "url",
-        metavar="URL",
-        help="Database URL; default $GRIDGOV_DATABASE_URL, else sqlite:///gridgov.db "
-        "in the working directory.",
-    )(func)
-
-
-_POLICY_FILE = click.Path(exists=True, dir_okay=False)
-
-
-def policy_options(func: F) -> F:
-    """``--sla-policy``, ``--routing-policy`` and ``--categories`` (the shipped defaults
-    when absent).  Use the same ones as the app that shares the database: clocks
-    computed under another SLA policy are recomputed when a ticket is next touched."""
-    func = click.option(
-        "--categories", type=_POLICY_FILE, envvar="GRIDGOV_CATEGORIES",
-        help="Category catalogue TOML (default: shipped; env GRIDGOV_CATEGORIES).",
-    )(func)  # fmt: skip
-    func = click.option(
-        "--routing-policy", type=_POLICY_FILE, envvar="GRIDGOV_ROUTING_POLICY",
-        help="Routing policy TOML (default: shipped; env GRIDGOV_ROUTING_POLICY).",
-    )(func)  # fmt: skip
-    return click.option(
-        "--sla-policy", type=_POLICY_FILE, envvar="GRIDGOV_SLA_POLICY",
-        help="SLA policy TOML (default: shipped; env GRIDGOV_SLA_POLICY).",
-    )(func)  # fmt: skip
-
-
-def open_engine(
-    url: str | None,
-    *,
-    at: str | None = None,
-    sla_policy: str | None = None,
-    routing_policy: str | None = None,
-    categories: str | None = None,
-) -> Engine:
-    """The Engine the ticket commands use: the database's areas and units, the
-    given policies, and the wall clock (or a fixed ``--at`` time)."""
-    from gridgov._engine import Engine
-    from gridgov.clock import Clock, ManualClock, SystemClock
-    from gridgov.sla import load_policy
-    from gridgov.workflow import load_routing_policy
-
-    clock: Clock = ManualClock(parse_time(at, "--at")) if at is not None else SystemClock()
-    routing = None
-    if routing_policy is not None or categories is not None:
-        routing = load_routing_policy(routing_policy, categories)
-    sla = load_policy(sla_policy) if sla_policy is not None else None
-    return Engine(url=url, clock=clock, routing=routing, sla=sla)
-
-
-def parse_time(value: str, option: str) -> datetime:
-    """An aware datetime from ISO 8601 text; :class:`InvalidTime` otherwise."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidTime(value, _TIME_FORMAT, source=option) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidTime(value, _TIME_FORMAT, source=option)
-    return moment
+__all__ = ["db"]
 
 
 @click.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gridgov.cli._db import db_option, open_engine, parse_time, policy_options
+from gridgov.cli._engine_options import EngineSettings, engine_options, parse_time
 from gridgov.cli._output import emit, format_option
 
 __all__ = ["tick"]
@@ -14,17 +14,9 @@ __all__ = ["tick"]
 @click.option(
     "--until", "until", metavar="TIME", help="Fire what is due by TIME (ISO 8601); default now."
 )
-@policy_options
-@db_option
+@engine_options()
 @format_option()
-def tick(
-    until: str | None,
-    sla_policy: str | None,
-    routing_policy: str | None,
-    categories: str | None,
-    url: str | None,
-    fmt: str,
-) -> None:
+def tick(until: str | None, settings: EngineSettings, fmt: str) -> None:
     """Fire every SLA warning (预警) and breach (超时) due by --until, earliest first.
 
     Each firing is its own transaction and runs the policy's actions (escalate,
@@ -32,13 +24,8 @@ def tick(
     safe on PostgreSQL.
     """
     moment = parse_time(until, "--until") if until is not None else None
-    engine = open_engine(
-        url, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
-    )
-    try:
+    with settings.open() as engine:
         fired = engine.advance_to(moment)
-    finally:
-        engine.store.close()
     rows = [
         {
             "at": n.at.isoformat(),

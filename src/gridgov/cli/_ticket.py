@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from gridgov.cli._db import db_option, open_engine, parse_time, policy_options
+from gridgov.cli._engine_options import EngineSettings, engine_options, parse_time
 from gridgov.cli._output import emit, format_option
 
 if TYPE_CHECKING:
@@ -81,8 +81,7 @@ def ticket() -> None:
 @click.option("--channel", default="app", show_default=True, help="How it came in.")
 @click.option("--description", default="", help="What the reporter said.")
 @click.option("--id", "ticket_id", help="The ticket id; default a random one.")
-@policy_options
-@db_option
+@engine_options()
 @format_option()
 def report(
     actor_id: str,
@@ -95,17 +94,11 @@ def report(
     channel: str,
     description: str,
     ticket_id: str | None,
-    sla_policy: str | None,
-    routing_policy: str | None,
-    categories: str | None,
-    url: str | None,
+    settings: EngineSettings,
     fmt: str,
 ) -> None:
     """上报: a new ticket."""
-    engine = open_engine(
-        url, at=at, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
-    )
-    try:
+    with settings.open(at=at) as engine:
         view = engine.report(
             actor=_actor(engine, actor_id, role, actor_area),
             category=category,
@@ -115,33 +108,18 @@ def report(
             channel=channel,
             description=description,
         )
-    finally:
-        engine.store.close()
     _show(view, fmt)
 
 
 @ticket.command()
 @click.argument("ticket_id")
-@policy_options
-@db_option
+@engine_options()
 @format_option()
-def show(
-    ticket_id: str,
-    sla_policy: str | None,
-    routing_policy: str | None,
-    categories: str | None,
-    url: str | None,
-    fmt: str,
-) -> None:
+def show(ticket_id: str, settings: EngineSettings, fmt: str) -> None:
     """One ticket, its clocks and its whole history."""
-    engine = open_engine(
-        url, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
-    )
-    try:
+    with settings.open() as engine:
         view = engine.get(ticket_id)
         events = engine.history(ticket_id)
-    finally:
-        engine.store.close()
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -169,7 +147,7 @@ def show(
 @click.option("--all", "everything", is_flag=True, help="Include closed tickets.")
 @click.option("--due-by", metavar="TIME", help="Only tickets due by TIME (ISO 8601).")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@db_option
+@engine_options(policies=False)
 @format_option()
 def list_(
     within: str | None,
@@ -178,12 +156,11 @@ def list_(
     everything: bool,
     due_by: str | None,
     limit: int,
-    url: str | None,
+    settings: EngineSettings,
     fmt: str,
 ) -> None:
     """Open tickets, earliest due first."""
-    engine = open_engine(url)
-    try:
+    with settings.open() as engine:
         found = engine.tickets(
             within=within,
             assigned_unit=assigned_unit,
@@ -192,8 +169,6 @@ def list_(
             due_by=parse_time(due_by, "--due-by") if due_by else None,
             limit=limit,
         )
-    finally:
-        engine.store.close()
     emit([t.model_dump(mode="json") for t in found], _SUMMARY, fmt, title=f"{len(found)} tickets")
 
 
@@ -211,8 +186,7 @@ def list_(
 @click.option("--into", help="merge_into: the ticket this one duplicates.")
 @click.option("--note", help="accept: a note.")
 @click.option("--higher", is_flag=True, default=None, help="reopen: one level up.")
-@policy_options
-@db_option
+@engine_options()
 @format_option()
 def act(
     ticket_id: str,
@@ -221,10 +195,7 @@ def act(
     at: str | None,
     role: str | None,
     actor_area: str | None,
-    sla_policy: str | None,
-    routing_policy: str | None,
-    categories: str | None,
-    url: str | None,
+    settings: EngineSettings,
     fmt: str,
     **params: Any,
 ) -> None:
@@ -232,12 +203,7 @@ def act(
     given = {k: v for k, v in params.items() if v not in (None, ())}
     if "photos" in given:
         given["photos"] = list(given["photos"])
-    engine = open_engine(
-        url, at=at, sla_policy=sla_policy, routing_policy=routing_policy, categories=categories
-    )
-    try:
+    with settings.open(at=at) as engine:
         actor = _actor(engine, actor_id, role, actor_area)
         view = engine.act(ticket_id, trigger, actor=actor, **given)
-    finally:
-        engine.store.close()
     _show(view, fmt)
