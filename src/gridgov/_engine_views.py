@@ -80,31 +80,20 @@ class TicketView(BaseModel):
     def of(
         cls, ticket: Ticket, *, next_due_at: datetime | None, clocks: list[ClockView]
     ) -> TicketView:
+        """The view of ``ticket``: its own fields, its state in Chinese, and its clocks."""
+        own = {name: getattr(ticket, name) for name in _FROM_TICKET}
         return cls(
-            id=ticket.id,
-            state=ticket.state,
+            **own,
             state_zh=State(ticket.state).label_zh,
-            category=ticket.category,
-            tier=ticket.tier,
-            area_code=ticket.area_code,
-            channel=ticket.channel,
-            priority=ticket.priority,
-            reporter_id=ticket.reporter_id,
-            assigned_unit=ticket.assigned_unit,
-            assigned_level=ticket.assigned_level,
-            assigned_department=ticket.assigned_department,
-            escalation_count=ticket.escalation_count,
-            reopen_count=ticket.reopen_count,
-            supervised=ticket.supervised,
-            result=ticket.result,
-            photos=list(ticket.photos),
-            review_verdict=ticket.review_verdict,
-            reported_at=ticket.reported_at,
-            updated_at=ticket.updated_at,
-            version=ticket.version,
             next_due_at=next_due_at,
             clocks=clocks,
         )
+
+
+_FROM_TICKET = tuple(
+    name for name in TicketView.model_fields if name not in {"state_zh", "next_due_at", "clocks"}
+)
+"""The view's fields that are the ticket's own, copied by name."""
 
 
 class SlaNotice(BaseModel):
