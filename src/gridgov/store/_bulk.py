@@ -2,10 +2,11 @@
 
 :meth:`SqlStore.load_tickets` writes what :meth:`TicketRepository.record` would
 write for a new ticket — the ticket row, the events with their hash chain, and
-the clock cycles — but as one ``INSERT`` per table for the whole batch.  A ticket
-already stored is skipped by ``INSERT ... ON CONFLICT DO NOTHING ... RETURNING id``
-(SQLite and PostgreSQL alike), so only the tickets this batch really inserted get
-events, and a load racing another writer never duplicates a log.
+the clock cycles — but as one executemany ``INSERT`` per table for the whole
+batch.  Tickets already stored are found first (one ``SELECT id ... IN``) and
+skipped before any row is built, so a resumed load costs little.  A load racing
+another writer on the same ids fails on the primary key and keeps nothing of the
+batch: a log is never duplicated or interleaved.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
-from gridgov.errors import UnknownArea
+from gridgov.errors import StoreError, UnknownArea
 from gridgov.store._mapping import clock_to_row, event_to_row, ticket_to_row
 from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import areas, sla_clocks, ticket_events, tickets
@@ -92,36 +93,36 @@ def check_areas(loads: Iterable[TicketLoad], known: Container[str]) -> None:
 def sql_load(conn: Connection, batch: Iterable[TicketLoad]) -> LoadResult:
     """Insert the batch's new tickets on ``conn`` (the caller commits)."""
     loads, repeats = unique_loads(batch)
-    if not loads:
-        return LoadResult((), tuple(repeats))
-    codes = sorted({area_of(load) for load in loads})
-    known: dict[str, str] = {}
-    for start in range(0, len(codes), _IN_CHUNK):
-        chunk = codes[start : start + _IN_CHUNK]
-        query = select(areas.c.code, areas.c.path).where(areas.c.code.in_(chunk))
-        known.update({row.code: row.path for row in conn.execute(query)})
-    check_areas(loads, known)
-    prepared = [load_rows(load, known[area_of(load)]) for load in loads]
-    new_ids = set(
-        conn.execute(
-            _insert_new(conn).returning(tickets.c.id), [p.ticket for p in prepared]
-        ).scalars()
-    )
-    event_rows = [row for p in prepared if p.ticket["id"] in new_ids for row in p.events]
-    clock_rows = [row for p in prepared if p.ticket["id"] in new_ids for row in p.clocks]
-    if event_rows:
-        conn.execute(ticket_events.insert(), event_rows)
-    if clock_rows:
-        conn.execute(sla_clocks.insert(), clock_rows)
-    written = tuple(load.ticket.id for load in loads if load.ticket.id in new_ids)
-    already = tuple(load.ticket.id for load in loads if load.ticket.id not in new_ids)
-    return LoadResult(written, already + tuple(repeats))
+    stored = _found(conn, tickets.c.id, sorted(load.ticket.id for load in loads))
+    fresh = [load for load in loads if load.ticket.id not in stored]
+    already = tuple(load.ticket.id for load in loads if load.ticket.id in stored)
+    if not fresh:
+        return LoadResult((), already + tuple(repeats))
+    paths = _found(conn, areas.c.code, sorted({area_of(load) for load in fresh}), areas.c.path)
+    check_areas(fresh, paths)
+    prepared = [load_rows(load, paths[area_of(load)]) for load in fresh]
+    try:
+        conn.execute(insert(tickets), [p.ticket for p in prepared])
+        conn.execute(insert(ticket_events), [row for p in prepared for row in p.events])
+        clock_rows = [row for p in prepared for row in p.clocks]
+        if clock_rows:
+            conn.execute(insert(sla_clocks), clock_rows)
+    except IntegrityError as exc:
+        raise StoreError(
+            "another writer stored some of these tickets while this batch was being "
+            "loaded; nothing of the batch was kept — load it again to add the rest"
+        ) from exc
+    return LoadResult(tuple(load.ticket.id for load in fresh), already + tuple(repeats))
 
 
-def _insert_new(conn: Connection) -> Insert:
-    """``INSERT INTO tickets ... ON CONFLICT (id) DO NOTHING`` in the connection's dialect."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(tickets).on_conflict_do_nothing(index_elements=[tickets.c.id])
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(tickets).on_conflict_do_nothing(index_elements=[tickets.c.id])
-    raise NotImplementedError(f"bulk loads on {conn.dialect.name}")
+def _found(
+    conn: Connection, key: ColumnElement[str], wanted: list[str], value: Any = None
+) -> dict[str, Any]:
+    """The ``wanted`` keys present in ``key``'s table, each with its ``value`` column."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        columns = [key] if value is None else [key, value]
+        for row in conn.execute(select(*columns).where(key.in_(chunk))):
+            found[row[0]] = None if value is None else row[1]
+    return found

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 Row = Mapping[Any, Any]
+_CLOCK_FIELDS = tuple(f.name for f in fields(ClockRecord))
 
 
 def area_path(tree: AreaTree, code: str) -> str:
@@ -157,7 +158,10 @@ def summary_from_row(row: Row) -> TicketSummary:
 
 
 def clock_to_row(clock: ClockRecord) -> dict[str, Any]:
-    return asdict(clock)
+    """The ``sla_clocks`` row (``data`` copied, the rest as it is: no deep copy)."""
+    row = {name: getattr(clock, name) for name in _CLOCK_FIELDS}
+    row["data"] = dict(clock.data)
+    return row
 
 
 def clock_from_row(row: Row) -> ClockRecord:
