@@ -32,14 +32,15 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from gridgov.errors import PolicyError, Problem
 
-__all__ = ["TomlDocument", "TomlKind", "key_name", "parse_toml", "read_toml"]
+__all__ = ["TimeZoneName", "TomlDocument", "TomlKind", "key_name", "parse_toml", "read_toml"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -152,6 +153,18 @@ def key_name(loc: Iterable[str | int]) -> str:
         elif "[" not in part and "," not in part:
             key += f".{part}" if key else part
     return key
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}: expected an IANA name") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""A settings value naming an IANA time zone (``"Asia/Shanghai"``), checked when read."""
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")

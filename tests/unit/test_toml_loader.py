@@ -126,6 +126,7 @@ def test_the_loader_imports_only_the_standard_library_pydantic_and_errors() -> N
         "dataclasses",
         "pathlib",
         "typing",
+        "zoneinfo",
         "pydantic",
         "pydantic_core",
         "gridgov.errors",
