@@ -36,7 +36,15 @@ from pydantic_core import ErrorDetails
 
 from gridgov.errors import PolicyError, Problem
 
-__all__ = ["TimeZoneName", "TomlDocument", "TomlKind", "key_name", "parse_toml", "read_toml"]
+__all__ = [
+    "TimeZoneName",
+    "TomlDocument",
+    "TomlKind",
+    "key_name",
+    "parse_toml",
+    "read_toml",
+    "syntax_problem",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -129,11 +137,17 @@ def parse_toml(text: str, *, source: str, kind: TomlKind) -> TomlDocument:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = _AT_LINE.search(str(exc))  # tomllib has no lineno before Python 3.14
-        line = int(found.group(1)) if found else None
-        reason = _AT_LINE.sub("", str(exc)).strip()
-        raise PolicyError(source, f"not valid TOML: {reason}", line=line, what=kind.what) from exc
+        problem = syntax_problem(exc, source)
+        raise PolicyError(source, problem.reason, line=problem.line, what=kind.what) from exc
     return TomlDocument(source, text, data, kind)
+
+
+def syntax_problem(exc: tomllib.TOMLDecodeError, source: str) -> Problem:
+    """A TOML syntax error as a :class:`Problem` with its line (``not valid TOML: …``)."""
+    found = _AT_LINE.search(str(exc))  # tomllib has no lineno before Python 3.14
+    line = int(found.group(1)) if found else None
+    reason = _AT_LINE.sub("", str(exc)).strip()
+    return Problem(source, f"not valid TOML: {reason}", line=line)
 
 
 def key_name(loc: Iterable[str | int]) -> str:

@@ -20,7 +20,7 @@ import tomli_w
 
 from gridgov.errors import AreaFileError, Problem
 from gridgov.grid._area import Area, BBox, Point
-from gridgov.grid._formats import RawFile, RawRecord, decode, read_csv, read_mapping_file
+from gridgov.grid._formats import RawFile, RawRecord, decode, read_csv, read_document
 from gridgov.grid._levels import DEFAULT_LEVELS, LevelSet
 from gridgov.grid._records import AREA_COLUMNS, UNIT_COLUMNS, area_from_record, unit_from_record
 from gridgov.grid._tree import AreaTree
@@ -128,7 +128,7 @@ def _read_raw(data: bytes, source: str, fmt: Format, required: tuple[str, ...]) 
         return RawFile(problems=[text])
     if fmt == "csv":
         return read_csv(text, source, required)
-    return read_mapping_file(text, source, fmt)
+    return read_document(text, source, fmt)
 
 
 def _declared_levels(raw: RawFile, source: str, problems: list[Problem]) -> LevelSet | None:

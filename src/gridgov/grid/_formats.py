@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gridgov._toml import syntax_problem
 from gridgov.errors import Problem
 
-__all__ = ["RawFile", "RawRecord", "decode", "read_csv", "read_mapping_file"]
+__all__ = ["RawFile", "RawRecord", "decode", "read_csv", "read_document"]
 
 _LEVELS_DIRECTIVE = re.compile(r"^#\s*levels\s*:\s*(?P<spec>.*)$", re.IGNORECASE)
-_TOML_ERROR_LINE = re.compile(r"at line (\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +107,8 @@ def read_csv(text: str, source: str, required: Sequence[str]) -> RawFile:
 # --------------------------------------------------------------------------- JSON / TOML
 
 
-def read_mapping_file(text: str, source: str, fmt: str) -> RawFile:
-    """A JSON or TOML document: ``{"levels": ..., "areas": [...], "units": [...]}``.
+def read_document(text: str, source: str, fmt: str) -> RawFile:
+    """A JSON or TOML area document: ``{"levels": ..., "areas": [...], "units": [...]}``.
 
     A JSON document may also be a bare list of areas.
     """
@@ -119,9 +119,7 @@ def read_mapping_file(text: str, source: str, fmt: str) -> RawFile:
         raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
         return raw
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_ERROR_LINE.search(str(exc))
-        line = int(found.group(1)) if found else None
-        raw.problems.append(Problem(source, f"not valid TOML: {exc}", line=line))
+        raw.problems.append(syntax_problem(exc, source))
         return raw
     if isinstance(document, list):
         document = {"areas": document}
