@@ -165,7 +165,13 @@ class Engine:
         """
         if trigger not in _ACTS:
             raise InvalidInput(
-                [Problem("act", f"expected one of {sorted(_ACTS)}", field="trigger")],
+                [
+                    Problem(
+                        "act",
+                        f"unknown trigger {trigger!r}: expected one of {sorted(_ACTS)}",
+                        field="trigger",
+                    )
+                ],
                 what="trigger",
             )
         method = getattr(self.loop, trigger)

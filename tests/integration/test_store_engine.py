@@ -147,6 +147,17 @@ def test_bad_input_gets_a_specific_error_and_changes_nothing(
     assert _snapshot(engine) == before
 
 
+def test_an_unknown_trigger_is_named_with_the_ones_expected(engine: Engine) -> None:
+    ticket = _dispatched(engine)
+    with pytest.raises(InvalidInput) as caught:
+        engine.act(ticket.id, "fly", actor=WORKER)
+    problem = caught.value.problems[0]
+    assert problem.field == "trigger"
+    assert problem.reason.startswith("unknown trigger 'fly': expected one of ")
+    assert "'sign_for'" in problem.reason
+    assert "'report'" not in problem.reason
+
+
 def test_an_engine_on_a_wrong_url_fails_with_a_store_error() -> None:
     with pytest.raises(StoreError, match="unsupported database 'mysql'"):
         Engine(url="mysql://u@h/db")
