@@ -28,11 +28,14 @@ def run_clock(
     """The cycles of ``plan`` over ``steps``: ``(trigger, state after it, time)`` in order."""
     cycles: list[ClockCycle] = []
     cycle: ClockCycle | None = None
+    start, stop, pause_in = plan.start, plan.stop, plan.pause_in  # hoisted: the hot loop
     for trigger, state, at in steps:
-        if cycle is not None and trigger in plan.stop:
+        if cycle is not None and trigger in stop:
             cycle.end(plan, at)
             cycle = None
-        if cycle is None and trigger in plan.start and state not in _TERMINAL:
+        if cycle is None:
+            if trigger not in start or state in _TERMINAL:
+                continue
             cycle = ClockCycle(
                 plan.name,
                 len(cycles) + 1,
@@ -42,13 +45,12 @@ def run_clock(
             )
             cycle.plan_budget(plan)
             cycles.append(cycle)
-        if cycle is None:
-            continue
         if state in _TERMINAL:
             cycle.end(plan, at, CycleOutcome.CANCELLED)
             cycle = None
-        elif state in plan.pause_in and cycle.paused_since is None:
-            cycle.pause(at)
-        elif state not in plan.pause_in and cycle.paused_since is not None:
+        elif state in pause_in:
+            if cycle.paused_since is None:
+                cycle.pause(at)
+        elif cycle.paused_since is not None:
             cycle.resume(plan, at)
     return cycles

@@ -27,6 +27,7 @@ __all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _BREACHED = CycleOutcome.BREACHED
 _CLOSED = "closed"
+_UNSEEN = "<unseen>"
 
 
 @dataclass(slots=True)
@@ -168,6 +169,8 @@ class ReplayEngine:
         self.clock = clock
         self.table = table
         self.keep_events = keep_events
+        self._bare_moves: dict[tuple[str, str], str | None] = {}
+        """``table.next_state(state, trigger)`` without a payload, remembered (hot path)."""
 
     def replay(self, ticket: SourceTicket) -> TicketOutcome:
         """Run ``ticket``'s events through the loop and its clocks."""
@@ -177,35 +180,42 @@ class ReplayEngine:
         accepted: list[AcceptedEvent] = []
         reopened = escalations = 0
         closed_at: datetime | None = None
-        next_state = self.table.next_state
+        next_state, bare_moves, keep_events = (
+            self.table.next_state,
+            self._bare_moves,
+            self.keep_events,
+        )
         for event in ticket.events:
+            trigger = event.trigger
             payload: Mapping[str, Any] | None = event.payload or None
-            if (
-                event.trigger == "resume"
-                and suspended_from
-                and not (payload or {}).get("resume_to")
-            ):
+            if trigger == "resume" and suspended_from and not (payload or {}).get("resume_to"):
                 payload = {**(payload or {}), "resume_to": suspended_from}
-            dest = next_state(state, event.trigger, payload)
+            if payload is None:  # most events: the answer depends on (state, trigger) alone
+                key = (state, trigger)
+                dest = bare_moves.get(key, _UNSEEN)
+                if dest is _UNSEEN:
+                    dest = bare_moves[key] = next_state(state, trigger, None)
+            else:
+                dest = next_state(state, trigger, payload)
             if dest is None:
-                flags.append(f"{state}:{event.trigger}")
+                flags.append(f"{state}:{trigger}")
                 continue
             if dest == "suspended" and state != "suspended":
                 suspended_from = state
-            if event.trigger == "reopen":
+            if trigger == "reopen":
                 reopened += 1
-            elif event.trigger == "escalate":
+            elif trigger == "escalate":
                 escalations += 1
             if dest in _TERMINAL and state not in _TERMINAL:
                 closed_at = event.at
-            if self.keep_events:
+            if keep_events:
                 accepted.append(
                     AcceptedEvent(
-                        event.trigger, state, dest, event.at, event.actor, event.role, payload or {}
+                        trigger, state, dest, event.at, event.actor, event.role, payload or {}
                     )
                 )
             state = dest
-            steps.append((event.trigger, dest, event.at))
+            steps.append((trigger, dest, event.at))
         opened_at = ticket.events[0].at
         tier = self.tiers.tier_of(ticket.category)
         due_at, on_time, handling, breaches = self._clocks(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left, bisect_right
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from gridgov.errors import CalendarError, CalendarUnknownYear, InvalidTime
@@ -80,6 +80,8 @@ class WorkingCalendar:
         self.zone = ZoneInfo(spec.timezone)
         self._holidays: HolidayProvider = holiday_provider(spec.holidays)
         self._assumed: set[int] = set()
+        self._assumed_frozen: frozenset[int] = frozenset()
+        self._memo: tuple[datetime | None, int] = (None, 0)
         self._years: tuple[int, int] | None = None
         self._end_of_day = spec.working_day_rule is WorkingDayRule.END_OF_DAY
         self._table = CalendarTable(date.min, date.min, 0, 0)
@@ -109,7 +111,7 @@ class WorkingCalendar:
         Always empty unless the spec sets ``unknown_year = "assume_workweek"``; a caller
         that records deadlines should record these with them.
         """
-        return frozenset(self._assumed)
+        return self._assumed_frozen  # rebuilt when a year is assumed: clocks read it per cycle
 
     def knows_year(self, year: int) -> bool:
         """True when the holiday schedule of ``year`` is announced (or not needed)."""
@@ -141,21 +143,42 @@ class WorkingCalendar:
             due = self._us(start) + duration.amount * step
         else:
             return self.add(start, _as_duration(duration))
-        return from_us(due, UTC)
+        return _utc(due)
+
+    def add_measured(self, start: datetime, duration: DurationLike) -> tuple[datetime, timedelta]:
+        """``add(start, duration)`` and the working time from ``start`` to it, in one go.
+
+        What an SLA clock needs when it starts: its due time and its budget (工作时长).
+        The same as ``add`` then ``working_time_between``, without converting twice;
+        working minutes and hours need no measuring at all (the budget is the duration).
+        """
+        unit = duration.unit
+        if unit is _MINUTES or unit is _HOURS:
+            amount = duration.amount * (_US_PER_MINUTE if unit is _MINUTES else _US_PER_HOUR)
+            return _utc(self._add_working_us(self._us(start), amount)), _micro(amount)
+        if unit is _WORKING_DAYS:
+            start_us = self._us(start)
+            due_us = self._add_working_days(start_us, duration.amount)
+            return _utc(due_us), _micro(self._working_us(start_us, due_us))
+        due = self.add(start, duration)
+        return due, self.working_time_between(start, due)
 
     def working_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
         try:
-            a_us, b_us = (a - EPOCH) // ONE_US, (b - EPOCH) // ONE_US
+            a_us, b_us = self._to_us(a), self._to_us(b)
         except TypeError:  # a naive datetime
             raise InvalidTime(
                 f"{a.isoformat()} / {b.isoformat()}", "time-zone-aware datetimes"
             ) from None
+        return _micro(self._working_us(a_us, b_us))
+
+    def _working_us(self, a_us: int, b_us: int) -> int:
         table = self._table
         if not (table.lo_us <= a_us < table.hi_us and table.lo_us <= b_us < table.hi_us):
             years = sorted(from_us(us, self.zone).year for us in (a_us, b_us))
             self._cover(years[0], years[1])  # one table for both: the counts share an origin
-        return timedelta(microseconds=self._worked_until(b_us) - self._worked_until(a_us))
+        return self._worked_until(b_us) - self._worked_until(a_us)
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of working time after ``start`` (to the microsecond).
@@ -163,11 +186,11 @@ class WorkingCalendar:
         The inverse of :meth:`working_time_between`; SLA clocks use it to move a
         deadline by paused working time.
         """
-        return from_us(self._add_working_us(self._us(start), amount // ONE_US), UTC)
+        return _utc(self._add_working_us(self._us(start), amount // ONE_US))
 
     def next_working_moment(self, moment: datetime) -> datetime:
         """``moment`` itself when it is working time, else the start of the next working period."""
-        return from_us(self._add_working_us(self._us(moment), 0), UTC)
+        return _utc(self._add_working_us(self._us(moment), 0))
 
     def is_working_moment(self, moment: datetime) -> bool:
         """True when ``moment`` falls inside a working period."""
@@ -184,13 +207,27 @@ class WorkingCalendar:
     def _us(self, moment: datetime) -> int:
         """``moment`` in µs since the epoch, the table covering its year."""
         try:
-            us = (moment - EPOCH) // ONE_US
+            us = self._to_us(moment)
         except TypeError:  # a naive datetime
             raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime") from None
         table = self._table
         if not table.lo_us <= us < table.hi_us:
             year = from_us(us, self.zone).year
             self._cover(year, year)
+        return us
+
+    def _to_us(self, moment: datetime) -> int:
+        """``moment`` in µs since the epoch, remembering the last one converted.
+
+        A clock passes the same datetime object several times (its start to ``add``,
+        then to ``working_time_between`` when it stops); datetimes are immutable, so
+        the identity test is safe, and it is far cheaper than the aware subtraction.
+        """
+        last, us = self._memo
+        if moment is last:
+            return us
+        us = (moment - EPOCH) // ONE_US
+        self._memo = (moment, us)
         return us
 
     def _worked_until(self, us: int) -> int:
@@ -287,7 +324,17 @@ class WorkingCalendar:
         if self.spec.unknown_year is UnknownYearRule.RAISE:
             raise CalendarUnknownYear(self.name, year)
         self._assumed.add(year)
+        self._assumed_frozen = frozenset(self._assumed)
         return YearDays(frozenset(), frozenset())
+
+
+def _utc(us: int) -> datetime:
+    """``from_us(us, UTC)``, the same value, without the round trip through a timestamp."""
+    return EPOCH + timedelta(microseconds=us)
+
+
+def _micro(us: int) -> timedelta:
+    return timedelta(microseconds=us)
 
 
 def _as_duration(duration: DurationLike) -> Duration:

@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from gridgov.sla._calendar import WorkingCalendar
 from gridgov.sla._policy import ClockPlan
 
 __all__ = ["ClockCycle", "CycleOutcome"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
+_NOTHING = timedelta(0)
 
 
 class CycleOutcome(StrEnum):
@@ -120,10 +122,13 @@ class ClockCycle:
     def plan_budget(self, plan: ClockPlan) -> None:
         """Set due and budget from ``plan`` (at the start, or when the policy changes)."""
         calendar = plan.calendar
-        first_due = calendar.add(self.started_at, plan.due)
+        if plan.working and isinstance(calendar, WorkingCalendar):
+            first_due, self.budget = calendar.add_measured(self.started_at, plan.due)
+        else:
+            first_due = calendar.add(self.started_at, plan.due)
+            self.budget = _measure(plan, self.started_at, first_due)
         self.calendar = plan.calendar_name
         self.calendar_fingerprint = calendar.fingerprint
-        self.budget = _measure(plan, self.started_at, first_due)
         self.due = first_due
         for begin, end in self.pauses:
             self._shift_due(plan, begin, end)
@@ -137,7 +142,9 @@ class ClockCycle:
 
     def used(self, plan: ClockPlan, until: datetime) -> timedelta:
         """Running time used from the start up to ``until``."""
-        total = _measure(plan, self.started_at, until)
+        # A cycle stopped the moment it started (a 24/7 response clock signed for at
+        # once) used nothing: no need to ask the calendar.
+        total = _NOTHING if until == self.started_at else _measure(plan, self.started_at, until)
         for begin, end in self.pauses:
             total -= _measure(plan, begin, end)
         if self.paused_since is not None and self.paused_since < until:
