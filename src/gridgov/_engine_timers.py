@@ -14,7 +14,7 @@ from datetime import datetime
 
 from gridgov._engine_sla import TicketClocks
 from gridgov._engine_views import SlaNotice
-from gridgov.clock import Clock
+from gridgov.clock import ManualClock
 from gridgov.errors import GridGovError, StoreError
 from gridgov.sla import SlaAction, SlaBreached, SlaPolicy, SlaWarning
 from gridgov.store import Store
@@ -24,16 +24,6 @@ __all__ = ["SYSTEM_ACTOR", "fire_due"]
 
 SYSTEM_ACTOR = Actor("gridgov-sla", "system")
 """Who fires the policy's actions (role ``system``: close, escalate, supervise)."""
-
-
-class _At:
-    """A clock stopped at the moment a clock fired: action events carry that time."""
-
-    def __init__(self, moment: datetime) -> None:
-        self._moment = moment
-
-    def now(self) -> datetime:
-        return self._moment
 
 
 def fire_due(
@@ -81,9 +71,13 @@ def fire_due(
 
 
 def _loop_at(loop: TicketLoop, moment: datetime) -> TicketLoop:
-    clock: Clock = _At(moment)
+    """The loop on a clock stopped at the moment an SLA clock fired: action events
+    carry that time."""
     return TicketLoop(
-        directory=loop.directory, clock=clock, policy=loop.policy, permissions=loop.permissions
+        directory=loop.directory,
+        clock=ManualClock(moment),
+        policy=loop.policy,
+        permissions=loop.permissions,
     )
 
 
