@@ -37,8 +37,10 @@ def ticket_events(outcome: TicketOutcome) -> list[TicketEvent]:
                 area_code=outcome.area,
                 channel=outcome.channel or None,
             )
+        # The replay engine's own moves (aware times, states it checked): built
+        # without pydantic validating each field again.
         events.append(
-            TicketEvent(
+            TicketEvent.model_construct(
                 ticket_id=outcome.ticket_id,
                 seq=seq,
                 trigger=move.trigger,
