@@ -33,10 +33,15 @@ def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], clic
 
 
 def _help(path: list[str], command: click.Command) -> str:
+    # The root's settings (-h as well as --help) reach every subcommand, as when run.
     parent: click.Context | None = None
     for depth, name in enumerate(path[:-1]):
-        parent = click.Context(main if depth == 0 else command, info_name=name, parent=parent)
-    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100)
+        settings = main.context_settings if depth == 0 else {}
+        parent = click.Context(
+            main if depth == 0 else command, info_name=name, parent=parent, **settings
+        )
+    settings = main.context_settings if parent is None else {}
+    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100, **settings)
     ctx.max_content_width = 100
     return command.get_help(ctx)
 
