@@ -23,7 +23,7 @@ from gridgov.errors import InvalidTime
 if TYPE_CHECKING:
     from gridgov._engine import Engine
 
-__all__ = ["EngineSettings", "db_option", "engine_options", "parse_time", "policy_options"]
+__all__ = ["EngineSettings", "db_option", "engine_options", "parse_time"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +43,7 @@ def db_option(func: F) -> F:
     )(func)
 
 
-def policy_options(func: F) -> F:
+def _policy_options(func: F) -> F:
     """``--sla-policy``, ``--routing-policy`` and ``--categories`` (the shipped defaults
     when absent).  Use the same ones as the app that shares the database: clocks
     computed under another SLA policy are recomputed when a ticket is next touched."""
@@ -114,7 +114,7 @@ def engine_options(
             command(*args, settings=settings, **kwargs)
 
         wrapped = db_option(with_settings)
-        return policy_options(wrapped) if policies else wrapped
+        return _policy_options(wrapped) if policies else wrapped
 
     return decorate
 

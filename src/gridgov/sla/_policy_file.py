@@ -94,7 +94,7 @@ def parse_policy(
 
 
 def build_calendar(spec: CalendarSpec) -> CalendarPort:
-    """The working calendar for ``spec`` (the calendar engineer's WorkingCalendar)."""
+    """The working calendar (:class:`~gridgov.sla.WorkingCalendar`) for ``spec``."""
     from gridgov.sla._calendar import WorkingCalendar
 
     calendar: CalendarPort = WorkingCalendar(spec)
