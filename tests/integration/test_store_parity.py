@@ -1,8 +1,9 @@
 """Stateful property test: the in-memory store and a real SQLite file agree.
 
 Hypothesis drives two Engines — one on :class:`InMemoryStore`, one on SQLite —
-with the same random actions, and after every step both must have given the
-same answer (a view, or the same error) and hold the same tickets.
+with the same random actions (bulk loads through ``load_tickets`` among them),
+and after every step both must have given the same answer (a view, or the same
+error) and hold the same tickets.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from gridgov import Engine
 from gridgov.clock import ManualClock
 from gridgov.errors import GridGovError
 from gridgov.grid import Directory, Unit, UnitKind
-from gridgov.store import SqlStore
+from gridgov.store import SqlStore, TicketLoad
 from gridgov.testing import InMemoryStore
-from gridgov.workflow import Actor, Trigger
+from gridgov.workflow import Actor, Ticket, Trigger
 from tests.integration._store_harness import T0, TREE
 
 HEAD = Actor("H1", "grid_head", "ZM", "H1")
@@ -70,6 +71,7 @@ class SameAnswers(RuleBasedStateMachine):
             )
         ]
         self.tickets: list[str] = []
+        self.copies = itertools.count(1)
 
     def both(self, name: str, *args: Any, **kwargs: Any) -> object:
         memory, sql = (
@@ -90,6 +92,26 @@ class SameAnswers(RuleBasedStateMachine):
             return
         ticket_id = data.draw(st.sampled_from(self.tickets))
         self.both("act", ticket_id, trigger, actor=HEAD, **PARAMS.get(trigger, {}))
+
+    @rule(data=st.data())
+    def bulk_load(self, data: st.DataObject) -> None:
+        """Copies of stored histories under new ids, and one already stored, in one batch."""
+        if not self.tickets:
+            return
+        picked = data.draw(st.lists(st.sampled_from(self.tickets), min_size=1, max_size=4))
+        loads: list[TicketLoad] = []
+        with self.engines[0].store.unit_of_work() as uow:
+            for ticket_id in picked:
+                copy_id = f"L{next(self.copies)}"
+                history = uow.tickets.events(ticket_id)
+                events = [e.model_copy(update={"ticket_id": copy_id}) for e in history]
+                loads.append(TicketLoad(Ticket.from_events(events), events))
+            original = uow.tickets.events(picked[0])
+            loads.append(TicketLoad(Ticket.from_events(original), original))
+        memory, sql = (e.store.load_tickets(loads) for e in self.engines)
+        assert memory == sql
+        assert memory.already_there == (picked[0],)
+        self.tickets.extend(memory.written)
 
     @rule(minutes=st.integers(min_value=1, max_value=60 * 30))
     def time_passes(self, minutes: int) -> None:
