@@ -11,6 +11,7 @@ Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 
 from __future__ import annotations
 
+import operator
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from gridgov.replay._areas import AreaCleaner, AreaIndex
+from gridgov.replay._areas import AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
@@ -104,6 +105,17 @@ def _get(values: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else values[index].strip()
 
 
+def _picker(indexes: list[int | None]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """The cells at ``indexes`` as a tuple (``""`` for a level without a column)."""
+    if all(i is not None for i in indexes) and indexes:
+        at = [i for i in indexes if i is not None]
+        if len(at) > 1:
+            return operator.itemgetter(*at)
+        only = at[0]
+        return lambda values: (values[only],)
+    return lambda values: tuple("" if i is None else values[i] for i in indexes)
+
+
 class _Reader:
     """Shared state of one pass over a file: parsers, cleaner, the reject log."""
 
@@ -127,6 +139,17 @@ class _Reader:
         self.overdue = frozenset(mapping.overdue_values)
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
+        self._area_cells = _picker(self.cols.area)
+        self._areas: dict[tuple[str, ...], AreaResult] = {}
+        """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas)."""
+
+    def area(self, values: tuple[str, ...]) -> AreaResult:
+        """The cleaned area of a row (see :class:`AreaCleaner`)."""
+        cells = self._area_cells(values)
+        found = self._areas.get(cells)
+        if found is None:
+            found = self._areas[cells] = self.cleaner.clean([cell.strip() for cell in cells])
+        return found
 
     def reject(
         self, line: int, kind: RejectKind, reason: str, tid: str = "", col: str = ""
@@ -151,7 +174,7 @@ class _Reader:
     def facts(self, values: tuple[str, ...], line: int, tid: str) -> SourceTicket | None:
         """The ticket-level facts of a row (area, category, source due and verdict)."""
         c = self.cols
-        area, kind, why, column = self.cleaner.clean([_get(values, i) for i in c.area])
+        area, kind, why, column = self.area(values)
         if area is None:
             self.reject(line, kind or RejectKind.BAD_VALUE, why, tid, column)
             return None
@@ -175,15 +198,15 @@ class _Reader:
                 col,
             )
             return None
-        return SourceTicket(
+        return SourceTicket(  # positional: one per row
             tid,
             line,
-            area=area,
-            category=_get(values, c.category),
-            channel=_get(values, c.channel),
-            unit=_get(values, c.unit),
-            source_due=due,
-            source_on_time=verdict,
+            area,
+            _get(values, c.category),
+            _get(values, c.channel),
+            _get(values, c.unit),
+            due,
+            verdict,
         )
 
 
@@ -210,13 +233,14 @@ def _snapshot(r: _Reader) -> Iterator[SourceTicket]:
     c, rules = r.cols, r.mapping.snapshot
     closed_values = frozenset(rules.closed_values)
     seen: dict[str, int] = {}
+    id_at, keep = c.id, r.keep  # hot loop: locals, no calls
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
-            if r.keep(""):
+            if keep(""):
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
-        tid = _get(values, c.id)
-        if not r.keep(tid):
+        tid = "" if id_at is None else values[id_at].strip()
+        if not keep(tid):
             continue
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
@@ -308,18 +332,20 @@ def _event_log(r: _Reader) -> Iterator[SourceTicket]:
     activities, ignored = m.activities, frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
     ended: dict[str, int] = {}
+    payload_at = [(key, i) for key, i in c.payload.items() if i is not None]
+    id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
-            if r.keep(""):
+            if keep(""):
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
-        tid = _get(values, c.id)
-        if not r.keep(tid):
+        tid = "" if id_at is None else values[id_at].strip()
+        if not keep(tid):
             continue
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no case id", col=m.columns.id)
             continue
-        activity = _get(values, c.activity)
+        activity = "" if activity_at is None else values[activity_at].strip()
         if activity in ignored:
             continue
         trigger = activities.get(activity)
@@ -364,9 +390,12 @@ def _event_log(r: _Reader) -> Iterator[SourceTicket]:
                 m.columns.at or "",
             )
             continue
-        payload = {k: v for k, i in c.payload.items() if (v := _get(values, i))}
+        payload = {}
+        for key, i in payload_at:
+            if value := values[i].strip():
+                payload[key] = value
         actor, role = _get(values, c.actor), _get(values, c.role)
-        ticket.events.append(SourceEvent(trigger, at, line, actor, role, payload))
+        ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
             ended[tid] = line
