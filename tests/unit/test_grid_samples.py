@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+from gridgov.errors import LookupFailed
 from gridgov.grid import BOSTON_LEVELS, boston_area_code, load_sample
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,3 +81,8 @@ def test_boston_builder_reproduces_the_shipped_file(boston_full: Path, tmp_path:
     assert "6312 tickets: no ward or precinct" in result.stdout
     shipped = REPO / "src" / "gridgov" / "samples" / "boston311" / "areas.csv"
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_unknown_sample_name_is_a_lookup_error_naming_the_choices() -> None:
+    with pytest.raises(LookupFailed, match="hangzhou, boston311"):
+        load_sample("nowhere")  # type: ignore[arg-type]

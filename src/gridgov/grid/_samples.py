@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Literal
 
+from gridgov.errors import LookupFailed
 from gridgov.grid._files import AreaFile, load_areas
 
 __all__ = ["SAMPLES", "Sample", "load_sample"]
@@ -22,7 +23,7 @@ SAMPLES: dict[str, str] = {"hangzhou": "hangzhou/areas.toml", "boston311": "bost
 def load_sample(name: Sample) -> AreaFile:
     """Load a shipped sample hierarchy by name (``"hangzhou"`` or ``"boston311"``)."""
     if name not in SAMPLES:
-        raise ValueError(f"unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
+        raise LookupFailed(f"unknown sample {name!r}: expected one of {', '.join(SAMPLES)}")
     resource = resources.files("gridgov").joinpath("samples", *SAMPLES[name].split("/"))
     with resources.as_file(resource) as path:
         loaded = load_areas(path)
