@@ -12,7 +12,9 @@
    tickets.
 4. ``--db`` on 20,000 synthetic tickets (500 with ``--smoke``), on a SQLite file and on
    PostgreSQL (``$GRIDGOV_TEST_POSTGRES_URL``, a scratch schema; skipped when unset):
-   replay writing through the store vs. raw ``executemany`` of the very rows it wrote.
+   replay writing through the store (its bulk path, ``Store.load_tickets``) vs. raw
+   ``executemany`` of the very rows it wrote; "the writing alone" is replay+db minus
+   replay without ``--db``.
 
     python benchmarks/bench_replay.py            # full: several minutes
     python benchmarks/bench_replay.py --smoke    # seconds
@@ -272,10 +274,12 @@ def bench_db(tickets: int, workdir: Path) -> None:
             replay, raw, n_tickets, n_events = _db_once(url, path)
         finally:
             cleanup()
+        writing = replay - plain  # what --db adds to the replay
         print(
             f"  {name:12s} replay+db {replay:7.2f} s ({n_tickets / replay:7,.0f} tickets/s, "
             f"{n_events / replay:7,.0f} events/s) | raw executemany {raw:6.2f} s "
-            f"({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw"
+            f"({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw "
+            f"| the writing alone {writing:6.2f} s, {writing / raw:4.1f}x raw"
         )
     if postgres is None:
         print("  PostgreSQL   skipped: set GRIDGOV_TEST_POSTGRES_URL")
