@@ -274,14 +274,20 @@ class ReplayEngine:
                 cycles.extend(ran)
                 if plan.name == self.clock and closed_at is not None and plan.working:
                     handling = _working_time(plan, ran, opened_at, closed_at)
-        breaches = tuple(sorted({c.clock for c in cycles if c.outcome is _BREACHED}))
+        breached: set[str] = set()
+        mine: list[ClockCycle] = []  # the cycles of the clock whose deadline is due_at
+        for cycle in cycles:
+            if cycle.outcome is _BREACHED:
+                breached.add(cycle.clock)
+            if cycle.clock == self.clock:
+                mine.append(cycle)
+        breaches = tuple(sorted(breached)) if breached else ()
         if self.due_from_source:
             due = ticket.source_due
             on_time = None if closed_at is None else (due is None or closed_at <= due)
             return due, on_time, handling, breaches
-        mine = [c for c in cycles if c.clock == self.clock]
         if not mine:
             return None, (None if closed_at is None else True), handling, breaches
         if closed_at is None:
             return mine[0].due, None, handling, breaches
-        return mine[0].due, not any(c.outcome is _BREACHED for c in mine), handling, breaches
+        return mine[0].due, self.clock not in breached, handling, breaches
