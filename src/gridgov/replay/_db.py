@@ -16,6 +16,7 @@ from typing import Any
 
 from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
+from gridgov.store._bulk import collector_paused
 from gridgov.store._ports import TicketLoad
 from gridgov.workflow import Ticket, TicketEvent
 
@@ -37,10 +38,8 @@ def ticket_events(outcome: TicketOutcome) -> list[TicketEvent]:
                 area_code=outcome.area,
                 channel=outcome.channel or None,
             )
-        # The replay engine's own moves (aware times, states it checked): built
-        # without pydantic validating each field again.
         events.append(
-            TicketEvent.model_construct(
+            TicketEvent(
                 ticket_id=outcome.ticket_id,
                 seq=seq,
                 trigger=move.trigger,
@@ -100,11 +99,12 @@ class DbWriter:
         """Record every queued ticket not yet in the database, in one transaction."""
         if not self._pending:
             return
-        loads = []
-        for outcome in self._pending:
-            events = ticket_events(outcome)
-            loads.append(TicketLoad(Ticket.from_events(events), events))
-        result = self.store.load_tickets(loads)
+        with collector_paused():
+            loads = []
+            for outcome in self._pending:
+                events = ticket_events(outcome)
+                loads.append(TicketLoad(Ticket.from_events(events), events))
+            result = self.store.load_tickets(loads)
         self.written += len(result.written)
         self.skipped += len(result.already_there)  # stored by an earlier run: kept as they are
         self._pending.clear()

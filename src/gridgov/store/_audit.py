@@ -12,6 +12,8 @@ from typing import Any
 __all__ = ["ChainBreak", "event_hash", "verify_chain"]
 
 _FIELDS = ("ticket_id", "seq", "trigger", "from_state", "to_state", "actor_id", "actor_role")
+# One encoder for every hash (``json.dumps`` with options builds a new one per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def event_hash(event: Mapping[Any, Any], prev_hash: str | None) -> str:
@@ -28,7 +30,7 @@ def event_hash(event: Mapping[Any, Any], prev_hash: str | None) -> str:
     content["at"] = at.astimezone(UTC).isoformat()
     content["payload"] = event["payload"]
     content["prev"] = prev_hash
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL.encode(content)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

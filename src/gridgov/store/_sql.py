@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gridgov.errors import GridGovError, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
-from gridgov.store._bulk import sql_load
+from gridgov.store._bulk import collector_paused, sql_load
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -235,7 +235,7 @@ class SqlStore:
         return len(rows)
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
-        with self.unit_of_work() as uow, driver_errors(self.url):
+        with collector_paused(), self.unit_of_work() as uow, driver_errors(self.url):
             result = sql_load(uow.connection, batch)
             uow.commit()
         return result
