@@ -6,7 +6,8 @@ set, in a scratch schema dropped afterwards), in the same run:
 - ``load_tickets`` of N whole tickets (4–5 events and one SLA clock cycle each),
   ``--batch`` tickets per transaction, into empty tables: tickets/s;
 - the baseline: the very rows it wrote, read back and inserted again with raw
-  SQLAlchemy Core ``conn.execute(insert(table), rows)`` in one transaction;
+  SQLAlchemy Core ``conn.execute(insert(table), rows)`` in one transaction — as
+  written, and with cyclic GC paused as ``load_tickets`` pauses it;
 - loading the same tickets again (a resumed run: everything is already there).
 
 The ratio bulk / raw is what the store adds: the hash chain, the row mapping, the
@@ -34,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from gridgov.grid import Area, AreaTree
 from gridgov.store import ClockRecord, SqlStore, TicketLoad
+from gridgov.store._bulk import collector_paused
 from gridgov.store._schema import sla_clocks, ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
 
@@ -127,22 +129,29 @@ def bench(name: str, url: str, loads: list[TicketLoad], batch: int) -> None:
     tables = (tickets, ticket_events, sla_clocks)
     with store.engine.begin() as conn:
         rows = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()] for t in tables}
-        for table in reversed(tables):
-            conn.execute(table.delete())
+
+    def clear() -> None:
+        with store.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(table.delete())
 
     def raw() -> None:
         with store.engine.begin() as conn:
             for table in tables:
                 conn.execute(insert(table), rows[table.name])
 
+    clear()
     raw_seconds = _timed(raw)
+    clear()
+    with collector_paused():
+        paused_seconds = _timed(raw)  # the same, without cyclic GC (as load_tickets runs)
     store.close()
     n, events = len(loads), len(rows["ticket_events"])
     print(
         f"  {name:12s} load_tickets {seconds:6.2f} s ({n / seconds:7,.0f} tickets/s, "
-        f"{events / seconds:7,.0f} events/s) | raw executemany {raw_seconds:6.2f} s "
-        f"({n / raw_seconds:7,.0f} tickets/s) | {seconds / raw_seconds:4.2f}x raw "
-        f"| again (all there) {resumed:5.2f} s"
+        f"{events / seconds:7,.0f} events/s) | raw executemany {raw_seconds:6.2f} s, "
+        f"{seconds / raw_seconds:4.2f}x raw | raw without GC {paused_seconds:6.2f} s, "
+        f"{seconds / paused_seconds:4.2f}x | again (all there) {resumed:5.2f} s"
     )
 
 
