@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert, text
 
-from gridgov.errors import UnknownArea, UnknownTicket
-from gridgov.store import ClockRecord, Store, TicketLoad
-from gridgov.store._schema import ticket_events
+from gridgov.errors import StoreError, UnknownArea, UnknownTicket
+from gridgov.store import ClockRecord, SqlStore, Store, TicketLoad
+from gridgov.store._mapping import ticket_to_row
+from gridgov.store._schema import ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
 from tests.integration._store_harness import (
     T0,
+    TREE,
+    _empty,
     add_ticket,
     dispatched,
     event,
@@ -156,3 +162,51 @@ def test_an_edited_loaded_event_fails_verify(store: Store) -> None:
         assert isinstance(store, InMemoryStore)
         store._data.events["T1"][1]["actor_id"] = "someone else"
     assert [(b.ticket_id, b.seq) for b in store.verify()] == [("T1", 2)]
+
+
+@pytest.mark.postgres
+def test_a_load_racing_another_writer_on_postgres_keeps_nothing(pg_store: SqlStore) -> None:
+    """The other writer inserts T2 after this load looked for it: the batch fails whole."""
+    _empty(pg_store)
+    pg_store.save_areas(TREE)
+    row = ticket_to_row(
+        Ticket.from_events(reported("T2")), path="/YH/ZM/ZM-01/", next_due_at=None, created_at=T0
+    )
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            pg_store.load_tickets([_load(reported("T1")), _load(reported("T2"))])
+        except BaseException as exc:  # handed to the test thread
+            failure.append(exc)
+
+    with pg_store.engine.connect() as other:
+        other.begin()
+        other.execute(insert(tickets), row)  # not committed: invisible to the load's check
+        loader = threading.Thread(target=load)
+        loader.start()
+        _wait_until_blocked(pg_store, failure)
+        other.commit()
+    loader.join(timeout=30)
+    assert len(failure) == 1
+    assert isinstance(failure[0], StoreError)
+    assert "another writer" in str(failure[0])
+    with pg_store.unit_of_work() as uow, pytest.raises(UnknownTicket):
+        uow.tickets.get("T1")  # nothing of the batch was kept
+    _empty(pg_store)
+
+
+def _wait_until_blocked(store: SqlStore, failure: list[BaseException]) -> None:
+    """Until a session waits on a lock in its ``INSERT INTO tickets`` (the load's)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE 'INSERT INTO tickets %'"
+    )
+    deadline = time.monotonic() + 20
+    with store.engine.connect() as conn:
+        # pg_stat_activity is a snapshot per transaction: a new one for every look.
+        while conn.execute(query).scalar_one() == 0:
+            conn.rollback()
+            assert not failure, failure
+            assert time.monotonic() < deadline, "the load never reached its insert"
+            time.sleep(0.02)
