@@ -322,8 +322,8 @@ class InMemoryStore:
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
         loads, repeats = unique_loads(batch)
         with self._lock:
-            check_areas(loads, self._data.paths)
             fresh = [load for load in loads if load.ticket.id not in self._data.tickets]
+            check_areas(fresh, self._data.paths)
             prepared = [load_rows(load, self._data.paths[area_of(load)]) for load in fresh]
             for rows, load in zip(prepared, fresh, strict=True):
                 self._data.tickets[load.ticket.id] = rows.ticket

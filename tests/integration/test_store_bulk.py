@@ -210,3 +210,10 @@ def _wait_until_blocked(store: SqlStore, failure: list[BaseException]) -> None:
             assert not failure, failure
             assert time.monotonic() < deadline, "the load never reached its insert"
             time.sleep(0.02)
+
+
+def test_a_stored_ticket_in_the_batch_is_not_checked_again(store: Store) -> None:
+    """Already there is already there, even if its area is unknown in this batch's copy."""
+    add_ticket(store, reported("T1"))
+    result = store.load_tickets([_load(reported("T1", area="NOWHERE")), _load(reported("T2"))])
+    assert (result.written, result.already_there) == (("T2",), ("T1",))
