@@ -36,3 +36,24 @@ def test_gridgov_demo_runs_as_a_program() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "余杭区" in completed.stdout
+
+
+def test_demo_stores_the_replay_in_the_embedded_sqlite_default_and_rerunning_adds_nothing(
+    tmp_path: Path,
+) -> None:
+    first = CliRunner().invoke(main, ["demo", "--depth", "0"])
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "gridgov.db").exists()
+    assert "1,997 tickets written, 0 already there" in first.stderr
+    again = CliRunner().invoke(main, ["demo", "--depth", "0", "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert "0 tickets written, 1,997 already there" in again.stderr
+    verify = CliRunner().invoke(main, ["db", "verify", "--db", "sqlite:///gridgov.db"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_demo_without_a_database_writes_no_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--depth", "0", "--no-db"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "gridgov.db").exists()
+    assert "Stored in" not in result.stderr

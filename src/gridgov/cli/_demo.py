@@ -1,8 +1,10 @@
 """``gridgov demo``: the Hangzhou sample hierarchy, then a replay of real Boston 311 tickets.
 
-Needs no database and no download: the Hangzhou areas and units, and the Boston
-tickets, mapping, city → ward → precinct hierarchy and SLA policies all ship in
-``gridgov/samples``.
+Needs no download: the Hangzhou areas and units, and the Boston tickets,
+mapping, city → ward → precinct hierarchy and SLA policies all ship in
+``gridgov/samples``.  The replayed tickets and their events are stored in the
+embedded SQLite default (``./gridgov.db``), or wherever ``--db`` /
+``GRIDGOV_DATABASE_URL`` says; ``--no-db`` keeps everything in memory.
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ def _hangzhou(depth: int) -> None:
     help="Judge on-time against the city's own due times instead of the policy's.",
 )
 @click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Store the replayed tickets here (migrated to the latest schema first). "
+    "Default: $GRIDGOV_DATABASE_URL, else the SQLite file ./gridgov.db.",
+)
+@click.option("--no-db", is_flag=True, help="Replay in memory only; write no database.")
+@click.option(
     "--depth",
     type=click.IntRange(min=0),
     default=3,
@@ -75,10 +85,19 @@ def _hangzhou(depth: int) -> None:
     help="How many levels of the Hangzhou tree to print.",
 )
 @format_option()
-def demo(by: tuple[str, ...], due_from_source: bool, depth: int, fmt: str) -> None:
+def demo(
+    by: tuple[str, ...],
+    due_from_source: bool,
+    db_url: str | None,
+    no_db: bool,
+    depth: int,
+    fmt: str,
+) -> None:
     """Show the Hangzhou sample hierarchy, then replay 2,000 real Boston 311 tickets.
 
-    Needs no database: the samples ship inside the package, and it takes seconds.
+    The samples ship inside the package, and it takes seconds.  The tickets and
+    their events go into the embedded SQLite database ./gridgov.db (or --db URL);
+    running it again adds nothing, since replay --db is resumable.
 
     Each ticket's implied events (report … mark_handled, close) run through the
     ticket loop; its handling clock runs on Boston's business calendar under the
@@ -91,7 +110,8 @@ def demo(by: tuple[str, ...], due_from_source: bool, depth: int, fmt: str) -> No
     if fmt == "table":
         _hangzhou(depth)
     tree = load_sample("boston311").tree
-    options = boston_sample_options(due_from_source=due_from_source, by=by, areas=tree)
+    url = None if no_db else _migrated(db_url)
+    options = boston_sample_options(due_from_source=due_from_source, by=by, areas=tree, db=url)
     if fmt == "table":
         levels = tree.count_by_level()
         click.echo(
@@ -102,9 +122,37 @@ def demo(by: tuple[str, ...], due_from_source: bool, depth: int, fmt: str) -> No
         click.echo(f"Replaying through the ticket loop, judged against {how} …")
     report = run_replay(options).to_dict()
     show_report(report, fmt, title="Boston 311 sample: replay report (回放报告)")
+    if url is not None:
+        _stored(url, report["meta"]["db"])
     if fmt == "table":
         mapping = BOSTON_SAMPLE_DIR / "mapping.toml"
         click.echo(
             f"Next: gridgov replay run YOUR_EXPORT.csv.gz --mapping {mapping} "
             "--due-from-source --by area:ward --report-out report.html"
         )
+
+
+def _migrated(db_url: str | None) -> str:
+    """The demo's database URL, with its schema created or upgraded."""
+    from gridgov.store import connect, resolve_url, upgrade_database
+
+    url = resolve_url(db_url)
+    engine = connect(url)
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _stored(url: str, written: dict[str, int]) -> None:
+    """Say where the tickets went (on stderr, so --format json stays pure)."""
+    from gridgov.store import redact
+
+    click.echo(
+        f"Stored in {redact(url)}: {written['written']:,} tickets written, "
+        f"{written['already_there']:,} already there. Browse them with "
+        f"`gridgov ticket list --db {redact(url)}`; check the audit chain with "
+        f"`gridgov db verify --db {redact(url)}`.",
+        err=True,
+    )
