@@ -158,6 +158,51 @@ class Tally:
         """Judged tickets that were on time."""
         return self.yes("on_time")
 
+    @property
+    def closed_24h(self) -> int:
+        """Tickets closed within 24 hours of opening."""
+        return self.yes("closed_24h")
+
+    @property
+    def reopened(self) -> int:
+        """Tickets reopened at least once."""
+        return self.yes("reopened")
+
+    @property
+    def stay_judged(self) -> int:
+        """Ended tickets whose stay in the grid is judged."""
+        return self.yes("stay_judged")
+
+    @property
+    def stayed(self) -> int:
+        """Of those, tickets of a grid tier never escalated (小事不出网格)."""
+        return self.yes("stayed")
+
+    @property
+    def nonconforming(self) -> int:
+        """Tickets with any move the loop refused."""
+        return self.yes("nonconforming")
+
+    @property
+    def verdicts(self) -> int:
+        """Judged tickets that carry the source's own verdict."""
+        return self.yes("verdicts")
+
+    @property
+    def agree(self) -> int:
+        """Of those, tickets where gridgov's verdict equals the source's."""
+        return self.yes("agree")
+
+    @property
+    def due_known(self) -> int:
+        """Tickets with both a policy due time and the source's."""
+        return self.yes("due_known")
+
+    @property
+    def due_match(self) -> int:
+        """Of those, due times within :data:`DUE_TOLERANCE` of the source's."""
+        return self.yes("due_match")
+
     def __add__(self, other: Tally) -> Tally:
         merged = Tally()
         for name, value in vars(self).items():
