@@ -180,15 +180,18 @@ def _split_parser(fmt: str, zone: ZoneInfo, general: TimeParser) -> TimeParser |
     times: dict[str, tuple[int, ...]] = {}
 
     def first_sight(value: str) -> datetime:
-        """Read the halves not seen yet, remember them, then parse as usual."""
+        """Read halves not seen yet and remember them; other shapes go the general way."""
         if len(value) == width and value[cut] == " ":
-            for text, read, seen in (
-                (value[:cut], read_date, dates),
-                (value[cut + 1 :], read_time, times),
-            ):
-                fields = read(text)
-                if fields and len(seen) < _CACHE_LIMIT:
-                    seen[text] = fields
+            day_text, time_text = value[:cut], value[cut + 1 :]
+            day, moment = dates.get(day_text) or read_date(day_text), read_time(time_text)
+            if len(dates) < _CACHE_LIMIT and day:
+                dates[day_text] = day
+            if len(times) < _CACHE_LIMIT and moment:
+                times[time_text] = moment
+            if day and moment:
+                y, m, d = day
+                hour, minute, second = moment
+                return datetime(y, m, d, hour, minute, second, tzinfo=zone)
         return general(value)
 
     def parse(value: str) -> datetime:
