@@ -100,6 +100,17 @@ def test_policy_since_needs_an_offset() -> None:
     )
     assert code == 1
     assert "UTC offset" in err
+    assert "--policy" in err
+
+
+def test_a_clock_the_policy_lacks_is_an_sla_policy_error_naming_the_clocks() -> None:
+    code, _, err = _run(
+        "replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", POLICY, "--clock", "nap"
+    )
+    assert code == 1
+    assert "invalid SLA policy" in err
+    assert "'nap'" in err
+    assert "handling" in err
 
 
 def test_bad_mapping_names_the_key(tmp_path: Path) -> None:

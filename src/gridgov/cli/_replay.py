@@ -46,9 +46,13 @@ def _policy(text: str) -> PolicyInForce:
         try:
             moment = datetime.fromisoformat(since)
         except ValueError:
-            raise InvalidTime(since, "ISO 8601 such as 2015-02-16T13:00:00-05:00") from None
+            raise InvalidTime(
+                since, "ISO 8601 such as 2015-02-16T13:00:00-05:00", source="--policy"
+            ) from None
         if moment.tzinfo is None:
-            raise InvalidTime(since, "a time with its UTC offset, e.g. 2015-02-16T13:00-05:00")
+            raise InvalidTime(
+                since, "a time with its UTC offset, e.g. 2015-02-16T13:00-05:00", source="--policy"
+            )
     return PolicyInForce(load_policy(path), moment)
 
 

@@ -20,6 +20,7 @@ from gridgov.replay._clocks import run_clock
 from gridgov.replay._mapping import RoutingRules
 from gridgov.replay._sources import SourceTicket
 from gridgov.sla import ClockCycle, ClockPlan, CycleOutcome, SlaPolicy
+from gridgov.sla._policy_file import SLA_POLICY_FILE
 from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
 
 __all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
@@ -164,6 +165,7 @@ class ReplayEngine:
                     f"no rule of policy {period.policy.name!r} has a clock {clock!r} "
                     f"(its clocks: {', '.join(sorted(names)) or 'none'}); pick one with --clock",
                     key="clocks",
+                    what=SLA_POLICY_FILE.what,
                 )
         self.due_from_source = due_from_source
         self.clock = clock
