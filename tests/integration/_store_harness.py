@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from gridgov.grid import Area, AreaTree
-from gridgov.store import SqlStore, Store
+from gridgov.store import ClockRecord, SqlStore, Store
 from gridgov.store._schema import metadata
 from gridgov.testing import InMemoryStore
 from gridgov.workflow import Ticket, TicketEvent
@@ -146,3 +146,18 @@ def add_ticket(store: Store, events: list[TicketEvent], due: datetime | None = N
         uow.tickets.record(ticket, events, expected_version=0, next_due_at=due)
         uow.commit()
     return ticket
+
+
+def running_clock(ticket_id: str, cycle: int = 1, fired: tuple[str, ...] = ()) -> ClockRecord:
+    """A running 24-hour handling clock cycle of ``ticket_id``, started at T0."""
+    return ClockRecord(
+        ticket_id=ticket_id,
+        clock="handling",
+        cycle=cycle,
+        status="running",
+        breached=False,
+        started_at=T0,
+        due_at=T0 + timedelta(hours=24),
+        fingerprint="f" * 64,
+        data={"fired": list(fired)},
+    )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, text
 
 from gridgov.errors import StoreError, UnknownArea, UnknownTicket
-from gridgov.store import ClockRecord, SqlStore, Store, TicketLoad
+from gridgov.store import SqlStore, Store, TicketLoad
 from gridgov.store._mapping import ticket_to_row
 from gridgov.store._schema import ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
@@ -24,6 +24,7 @@ from tests.integration._store_harness import (
     pg_store,
     pg_url,
     reported,
+    running_clock,
     store,
 )
 
@@ -32,20 +33,6 @@ __all__ = ["pg_store", "pg_url", "store"]  # fixtures used by the tests below
 
 def _load(events: list[TicketEvent], **kwargs: object) -> TicketLoad:
     return TicketLoad(Ticket.from_events(events), events, **kwargs)  # type: ignore[arg-type]
-
-
-def _clock(ticket_id: str, cycle: int = 1) -> ClockRecord:
-    return ClockRecord(
-        ticket_id=ticket_id,
-        clock="handling",
-        cycle=cycle,
-        status="running",
-        breached=False,
-        started_at=T0,
-        due_at=T0 + timedelta(hours=24),
-        fingerprint="f" * 64,
-        data={"fired": ["warn"]},
-    )
 
 
 def test_a_loaded_ticket_reads_back_like_a_recorded_one(store: Store) -> None:
@@ -101,7 +88,7 @@ def test_a_ticket_repeated_in_one_batch_is_stored_once_the_first_way(store: Stor
 
 
 def test_clock_cycles_are_loaded_with_their_ticket(store: Store) -> None:
-    clocks = [_clock("T1"), _clock("T1", cycle=2)]
+    clocks = [running_clock("T1", fired=("warn",)), running_clock("T1", cycle=2, fired=("warn",))]
     store.load_tickets([_load(dispatched("T1"), clocks=clocks), _load(reported("T2"))])
     with store.unit_of_work() as uow:
         assert uow.clocks.for_ticket("T1") == clocks
@@ -125,7 +112,7 @@ def test_a_log_that_does_not_start_at_seq_1_is_refused(store: Store) -> None:
 
 def test_a_clock_of_another_ticket_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="belongs to 'T2'"):
-        store.load_tickets([_load(reported("T1"), clocks=[_clock("T2")])])
+        store.load_tickets([_load(reported("T1"), clocks=[running_clock("T2", fired=("warn",))])])
 
 
 def test_an_empty_batch_stores_nothing(store: Store) -> None:

@@ -13,24 +13,11 @@ from tests.integration._store_harness import (
     dispatched,
     pg_store,
     pg_url,
+    running_clock,
     store,
 )
 
 __all__ = ["concurrent_store", "pg_store", "pg_url", "store"]
-
-
-def _clock(ticket_id: str, cycle: int = 1) -> ClockRecord:
-    return ClockRecord(
-        ticket_id=ticket_id,
-        clock="handling",
-        cycle=cycle,
-        status="running",
-        breached=False,
-        started_at=T0,
-        due_at=T0 + timedelta(hours=24),
-        fingerprint="f" * 64,
-        data={"fired": []},
-    )
 
 
 def _put(store: Store, *clocks: ClockRecord) -> None:
@@ -42,12 +29,12 @@ def _put(store: Store, *clocks: ClockRecord) -> None:
 
 def test_a_clock_reads_back_as_it_was_put_and_put_replaces_it(store: Store) -> None:
     add_ticket(store, dispatched("T1"))
-    first = _clock("T1")
+    first = running_clock("T1")
     _put(store, first)
     with store.unit_of_work() as uow:
         assert uow.clocks.for_ticket("T1") == [first]
     stopped = replace(first, status="breached", breached=True, stopped_at=T0, data={"x": 1})
-    _put(store, stopped, _clock("T1", cycle=2))
+    _put(store, stopped, running_clock("T1", cycle=2))
     with store.unit_of_work() as uow:
         stored = uow.clocks.for_ticket("T1")
     assert [(c.cycle, c.status, c.breached) for c in stored] == [
