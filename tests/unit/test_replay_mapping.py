@@ -80,8 +80,19 @@ def test_event_log_needs_activities_that_are_triggers(tmp_path: Path) -> None:
     path = _write(tmp_path, text + '\n[activities]\n"Open" = "report"\n"Fix" = "repair"\n')
     with pytest.raises(PolicyError) as caught:
         load_mapping(path)
-    assert caught.value.problems[0].field == "activities"
-    assert "repair" in caught.value.problems[0].reason
+    (problem,) = caught.value.problems
+    assert problem.field == "activities.Fix"  # the very key, with its line
+    assert problem.line == text.count("\n") + 4
+    assert problem.reason.startswith("unknown trigger 'repair'; expected one of accept, ")
+
+
+def test_snapshot_triggers_are_checked_one_by_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + '\n[snapshot]\non_close = ["mark_handled", "clsoe"]\n')
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    (problem,) = caught.value.problems
+    assert problem.field == "snapshot.on_close[1]"
+    assert problem.reason.startswith("unknown trigger 'clsoe'; expected one of ")
 
 
 def test_snapshot_needs_an_opening_column(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from gridgov.sla._duration import Duration
-from gridgov.workflow import State, Trigger
+from gridgov.workflow import StateName, TriggerName
 
 __all__ = [
     "ActionSpec",
@@ -39,28 +39,12 @@ __all__ = [
     "RuleSpec",
 ]
 
-_TRIGGERS = frozenset(t.value for t in Trigger)
-_STATES = frozenset(s.value for s in State)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
 def _as_list(value: Any) -> Any:
     """``"report"`` and ``["report"]`` mean the same thing in a policy file."""
     return [value] if isinstance(value, str) else value
-
-
-def _trigger(name: str) -> str:
-    if name not in _TRIGGERS:
-        raise ValueError(
-            f"unknown trigger {name!r}; expected one of {', '.join(sorted(_TRIGGERS))}"
-        )
-    return name
-
-
-def _state(name: str) -> str:
-    if name not in _STATES:
-        raise ValueError(f"unknown state {name!r}; expected one of {', '.join(sorted(_STATES))}")
-    return name
 
 
 def _identifier(name: str) -> str:
@@ -83,8 +67,6 @@ def _fractions(values: list[float]) -> list[float]:
     return values
 
 
-TriggerName = Annotated[str, AfterValidator(_trigger)]
-StateName = Annotated[str, AfterValidator(_state)]
 Triggers = Annotated[list[TriggerName], BeforeValidator(_as_list)]
 States = Annotated[list[StateName], BeforeValidator(_as_list)]
 Strings = Annotated[list[str], BeforeValidator(_as_list)]

@@ -20,6 +20,7 @@ from gridgov.workflow._definition import (
 )
 from gridgov.workflow._events import TicketEvent
 from gridgov.workflow._loop import ESCALATION_CAUSES, TicketLoop
+from gridgov.workflow._names import StateName, TriggerName, check_state, check_trigger
 from gridgov.workflow._permissions import (
     DEFAULT_PERMISSIONS,
     Actor,
@@ -61,6 +62,7 @@ __all__ = [
     "RoutingPolicy",
     "Scope",
     "State",
+    "StateName",
     "Ticket",
     "TicketEvent",
     "TicketLoop",
@@ -68,6 +70,9 @@ __all__ = [
     "TransitionSpec",
     "TransitionTable",
     "Trigger",
+    "TriggerName",
+    "check_state",
+    "check_trigger",
     "load_permissions",
     "load_routing_policy",
     "mermaid_diagram",
