@@ -33,8 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ from gridgov.replay import (
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
 from gridgov.replay._sources import read_tickets
+from gridgov.replay._times import time_parser
 from gridgov.sla import load_default_policy
 from gridgov.workflow import DEFINITION, NEW, SAME, State
 
@@ -95,6 +98,39 @@ def _csv_parse(path: Path) -> int:
         return sum(1 for _ in csv.reader(file))
 
 
+def _floor(options: ReplayOptions) -> int:
+    """The least any replay of the file must do, in CPython, with nothing of gridgov's but
+    its fastest time parser: split each row with ``csv``, read its opening, closing (and
+    the source's due) times, decide on time (by the source's due time, else within 24
+    hours) and count it in one tally by category — no area check, no loop, no working
+    calendar, no rejects, no outputs.  Rows it cannot read are skipped."""
+    mapping = options.mapping
+    cols = mapping.columns
+    if not (cols.opened_at and cols.closed_at and cols.category):
+        raise SystemExit(f"{mapping.name}: the floor needs opened_at, closed_at and category")
+    parse = time_parser(mapping.time_format, mapping.timezone)
+    day = timedelta(hours=24)
+    tally: Counter[tuple[str, bool]] = Counter()
+    opener = gzip.open if options.input.suffix == ".gz" else open
+    with opener(options.input, "rt", newline="", encoding="utf-8") as file:
+        rows = csv.reader(file)
+        header = next(rows)
+        at = header.index
+        opened_at, closed_at, category = at(cols.opened_at), at(cols.closed_at), at(cols.category)
+        due_at = at(cols.due_at) if cols.due_at else None
+        for row in rows:
+            try:
+                opened = parse(row[opened_at])
+                closed = parse(row[closed_at]) if row[closed_at] else None
+                due = parse(row[due_at]) if due_at is not None and row[due_at] else None
+            except (ValueError, IndexError):
+                continue
+            if closed is not None:
+                on_time = closed <= due if due is not None else closed - opened <= day
+                tally[row[category], on_time] += 1
+    return sum(tally.values())
+
+
 def _read_only(options: ReplayOptions) -> int:
     """Read and clean every row into tickets, as replay does, and do nothing else."""
     mapping = options.mapping
@@ -118,11 +154,13 @@ def bench_boston(path: Path) -> None:
     own_options = boston_sample_options(due_from_source=True, input=path)
     policy_options = boston_sample_options(input=path)  # loaded before timing: mapping, areas
     run_replay(replace(own_options, input=BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"))
+    floor = _timed(lambda: _floor(own_options))
     read = _timed(lambda: _read_only(own_options))
     own = _timed(lambda: run_replay(own_options))
     policy = _timed(lambda: run_replay(policy_options))
     print(f"Boston 311, {path.name}: {rows:,} tickets")
     print(f"  csv parse only                 {parse:8.2f} s")
+    print(f"  the least a replay must do     {floor:8.2f} s   {floor / parse:5.1f}x csv parse")
     print(f"  reading + cleaning rows only   {read:8.2f} s   {read / parse:5.1f}x csv parse")
     print(f"  replay, --due-from-source      {own:8.2f} s   {own / parse:5.1f}x csv parse")
     print(f"  replay, --policy (2 revisions) {policy:8.2f} s   {policy / parse:5.1f}x csv parse")
@@ -171,6 +209,32 @@ def bench_synthetic(tickets: int, workdir: Path) -> None:
             f"({read / parse:4.1f}x) | replay {child['seconds']:6.2f} s "
             f"({child['seconds'] / parse:4.1f}x) | {child['tickets'] / child['seconds']:7,.0f} "
             f"tickets/s | peak {child['peak_mb']:4.0f} MB"
+        )
+
+
+def bench_limits(tickets: int, workdir: Path) -> None:
+    """Why ≤ 3× a csv parse is out of reach for a narrow file, and what ``--jobs`` buys.
+
+    The synthetic snapshot has eight short columns: ``csv`` splits a row in about a
+    microsecond, so 3× leaves about two more for everything else, which the least any
+    replay must do (:func:`_floor`) already spends.
+    """
+    path = workdir / "synthetic_snapshot.csv.gz"
+    if not path.exists():
+        generate(path, tickets, shape="snapshot")
+    options = _synthetic_options(path, "snapshot")
+    parse = _timed(lambda: _csv_parse(path))
+    floor = _timed(lambda: _floor(options))
+    one = _timed(lambda: run_replay(options))
+    print(f"Synthetic snapshot, {tickets:,} tickets: csv parse {parse:6.2f} s")
+    print(f"  the least a replay must do {floor:7.2f} s ({floor / parse:4.1f}x csv parse)")
+    print(f"  replay, one process        {one:7.2f} s ({one / parse:4.1f}x csv parse)")
+    cores = os.cpu_count() or 1
+    for jobs in sorted({2, cores} - {1}):
+        many = _timed(lambda: run_replay(replace(options, jobs=jobs)))  # noqa: B023
+        print(
+            f"  replay, --jobs {jobs:<2d}          {many:7.2f} s ({many / parse:4.1f}x csv parse, "
+            f"{one / many:3.1f}x one process; {cores} cores)"
         )
 
 
@@ -310,7 +374,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, help="synthetic tickets (default 1,000,000)")
     parser.add_argument(
         "--only",
-        default="boston,synthetic,naive,db",
+        default="boston,synthetic,limits,naive,db",
         help="comma-separated parts to run (default: all)",
     )
     args = parser.parse_args()
@@ -326,6 +390,8 @@ def main() -> None:
             bench_boston(boston)
         if "synthetic" in parts:
             bench_synthetic(synthetic, workdir)
+        if "limits" in parts:
+            bench_limits(synthetic, workdir)
         if "naive" in parts:
             bench_naive(naive, workdir)
         if "db" in parts:
