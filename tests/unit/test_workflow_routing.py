@@ -151,3 +151,23 @@ def test_unknown_handler_kind(tmp_path: Path) -> None:
 def test_missing_file_is_a_policy_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read"):
         load_routing_policy(tmp_path / "nope.toml")
+
+
+def test_a_tier_without_a_level_of_the_hierarchy_is_named_with_its_line(tmp_path: Path) -> None:
+    """Tiers are checked against the area hierarchy later (when a tree is given): the
+    error still points at the tier's ``level`` line."""
+    from gridgov.grid import LevelSet
+
+    policy = _load(tmp_path)
+    policy.check_levels(LevelSet.parse("city > district > street? > community > grid"))
+    with pytest.raises(PolicyError) as info:
+        policy.check_levels(LevelSet.parse("city > ward > precinct"))
+    problems = {p.field: p for p in info.value.problems}
+    assert set(problems) == {"tiers.small.level", "tiers.major.level"}
+    assert problems["tiers.small.level"].line == POLICY.splitlines().index('level = "grid"') + 1
+    assert problems["tiers.major.level"].line == (
+        POLICY.splitlines().index('level = ["street", "district"]') + 1
+    )
+    assert str(problems["tiers.small.level"]).startswith(
+        f"{tmp_path / 'policy.toml'}:7: tiers.small.level: none of ['grid'] is a level of "
+    )

@@ -90,12 +90,15 @@ class RoutingPolicy:
         handler_kinds: tuple[UnitKind, ...],
         *,
         source: str = "<policy>",
+        lines: Mapping[str, int | None] | None = None,
     ) -> None:
         self.categories = dict(categories)
         self.tiers = dict(tiers)
         self._routes = dict(routes)
         self.handler_kinds = handler_kinds
         self.source = source
+        self._lines = dict(lines or {})
+        """Line of each key in ``source`` (``tiers.NAME.level``), for later checks' errors."""
 
     def route(self, category: str) -> Route:
         """The route of ``category`` (inherited from its parents when not its own)."""
@@ -121,6 +124,7 @@ class RoutingPolicy:
             Problem(
                 self.source,
                 f"none of {list(t.levels)} is a level of {levels.spec()!r}",
+                line=self._lines.get(f"tiers.{t.name}.level"),
                 field=f"tiers.{t.name}.level",
             )
             for t in self.tiers.values()
@@ -164,10 +168,13 @@ def load_routing_policy(
             [where_file[where].problem(key_name(loc), reason) for where, loc, reason in located],
             what=ROUTING_POLICY.what,
         )
-    return _build(catalogue, spec, str(policy_path))
+    lines = {key: policy_file.line_of(key) for key in (f"tiers.{n}.level" for n in spec.tiers)}
+    return _build(catalogue, spec, str(policy_path), lines)
 
 
-def _build(catalogue: CatalogueFile, spec: PolicyFile, source: str) -> RoutingPolicy:
+def _build(
+    catalogue: CatalogueFile, spec: PolicyFile, source: str, lines: Mapping[str, int | None]
+) -> RoutingPolicy:
     cats = {r.code: Category(r.code, r.label_zh, r.label_en, r.parent) for r in catalogue.category}
     tiers = {
         name: Tier(name, t.label_zh, t.label_en, tuple(t.level), tuple(t.departments), t.supervised)
@@ -182,7 +189,7 @@ def _build(catalogue: CatalogueFile, spec: PolicyFile, source: str) -> RoutingPo
         assert tier_name is not None  # check_policy guarantees it
         department = own.department if own else (found.department if found else None)
         routes[code] = Route(category, tiers[tier_name], department)
-    return RoutingPolicy(cats, tiers, routes, tuple(spec.handler_kinds), source=source)
+    return RoutingPolicy(cats, tiers, routes, tuple(spec.handler_kinds), source=source, lines=lines)
 
 
 def _parents(cats: Mapping[str, Category], code: str) -> Iterator[str]:
