@@ -245,3 +245,26 @@ def test_the_sample_people_file_fits_the_hangzhou_sample() -> None:
     assert {"grid_head", "grid_worker", "building_leader", "property_company"} <= roles
     assert all(p.area_code and p.area_code.startswith("HZ-YH-CQ-ZM") for p in loaded.people)
     assert all(p.name for p in loaded.people)
+
+
+def test_a_document_needs_one_people_list_of_tables_with_text_values(
+    tmp_path: Path, directory: Directory
+) -> None:
+    toml = _write(tmp_path, "p.toml", '[[person]]\nid = "li"\n')
+    assert _problems(toml, directory)[0].reason == "expected a table with a 'people' list"
+    extra = _write(
+        tmp_path, "p.json", '{"people": [{"id": "r1", "role": "resident"}], "units": []}'
+    )
+    assert (
+        _problems(extra, directory)[0].reason
+        == "unknown top-level keys ['units'] (expected people)"
+    )
+    not_text = _write(
+        tmp_path,
+        "q.json",
+        '{"people": [\n{"id": "li", "role": ["grid_worker"], "area_code": 7}\n]}',
+    )
+    problems = _problems(not_text, directory)
+    assert _where(problems) == [(2, "role"), (2, "area_code")]
+    assert problems[0].reason == "expected text, got ['grid_worker']"
+    assert "unknown area '7'" in problems[1].reason

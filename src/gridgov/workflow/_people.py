@@ -116,23 +116,30 @@ class _Checker:
     def person(self, record: RawRecord) -> Actor | None:
         """The person of one record, or None when it has problems (all of them reported)."""
         before = len(self._problems)
-        values = {key: self._text(record, key) for key in PEOPLE_COLUMNS}
+        values: dict[str, str | None] = {}
+        unreadable: set[str] = set()  # not text: reported once, not again as empty
+        for key in PEOPLE_COLUMNS:
+            count = len(self._problems)
+            values[key] = self._text(record, key)
+            if len(self._problems) > count:
+                unreadable.add(key)
         person_id, role = values["id"], values["role"]
         label = f"person {person_id!r}: " if person_id else ""
         if person_id is None:
-            self._add(record, "id", "empty id: every person needs one")
+            if "id" not in unreadable:
+                self._add(record, "id", "empty id: every person needs one")
         elif person_id in self._first_line:
             first = self._first_line[person_id]
             where = f"line {first}" if first is not None else "an earlier record"
             self._add(record, "id", f"duplicate id {person_id!r} (first at {where})")
         else:
             self._first_line[person_id] = record.line
-        if role not in self._permissions.roles:
+        if role not in self._permissions.roles and "role" not in unreadable:
             known = ", ".join(self._permissions.roles)
             shown = f"unknown role {role!r}" if role else "empty role"
             self._add(record, "role", f"{label}{shown} (the permission policy has: {known})")
         area_code = self._area(record, label, values["area_code"], values["unit_code"])
-        if role is not None and role in self._permissions.roles:
+        if role is not None and role in self._permissions.roles and not unreadable:
             self._scope(record, label, role, area_code, values["unit_code"])
         if len(self._problems) > before or person_id is None or role is None:
             return None
