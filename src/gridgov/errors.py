@@ -9,6 +9,7 @@ The tree::
     GridGovError
     ├── InvalidInput                 bad input from a file or a caller; lists every problem
     │   ├── AreaFileError            an area hierarchy file (CSV, JSON, TOML)
+    │   ├── PeopleFileError          a people file (CSV, JSON, TOML)
     │   ├── PolicyError              a routing / SLA policy, permission matrix or mapping file
     │   └── InvalidTime              a timestamp that cannot be read
     ├── LookupFailed                 something named does not exist
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidTime",
     "LookupFailed",
     "NoResponsibleUnit",
+    "PeopleFileError",
     "PermissionDenied",
     "PolicyError",
     "Problem",
@@ -119,6 +121,13 @@ class AreaFileError(InvalidInput):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__(problems, what="area hierarchy")
+
+
+class PeopleFileError(InvalidInput):
+    """A people file (who acts on tickets) is not valid."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(problems, what="people file")
 
 
 class PolicyError(InvalidInput):

@@ -314,6 +314,10 @@ class InMemoryStore:
             unit = self._data.units.get(actor_id)
         return actor_from_unit(unit) if unit is not None else None
 
+    def load_people(self) -> list[Actor]:
+        with self._lock:
+            return sorted(self._data.people.values(), key=lambda a: a.id)
+
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         with self._lock:
             if self._data.policies.get(kind, ("",))[0] != fingerprint:

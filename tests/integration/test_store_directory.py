@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridgov.grid import Area, AreaTree, Unit, UnitKind
-from gridgov.store import Store
+from gridgov.store import PeopleImport, Store, import_people
 from gridgov.workflow import Actor, load_routing_policy
 from tests.integration._store_harness import TREE, pg_store, pg_url, store
 
@@ -53,3 +53,33 @@ def test_saving_again_updates_changed_areas_and_keeps_the_rest(store: Store) -> 
     assert loaded.get("LP").name == "罗婆路社区(新)"
     assert loaded.get("ZM").name == "朱庙社区"
     assert len(loaded) == len(TREE)
+
+
+def test_people_are_listed_by_id_with_their_names(store: Store) -> None:
+    store.save_units([Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01")])
+    store.save_people(
+        [Actor("w-li", "grid_worker", "ZM-01", "W1", name="李娜"), Actor("r1", "resident")]
+    )
+    people = store.load_people()
+    assert people == [Actor("r1", "resident"), Actor("w-li", "grid_worker", "ZM-01", "W1")]
+    assert [p.name for p in people] == [None, "李娜"]
+    found = store.find_actor("w-li")
+    assert found is not None
+    assert found.name == "李娜"
+
+
+def test_importing_people_again_counts_what_changed(store: Store) -> None:
+    store.save_units([Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01")])
+    first = [Actor("li", "grid_worker", "ZM-01", "W1"), Actor("r1", "resident")]
+    assert import_people(store, first) == PeopleImport(inserted=2, updated=0, unchanged=0)
+    assert import_people(store, first) == PeopleImport(inserted=0, updated=0, unchanged=2)
+    again = [
+        Actor("li", "grid_head", "ZM", None, name="李娜"),
+        Actor("r1", "resident"),
+        Actor("r2", "resident"),
+    ]
+    assert import_people(store, again) == PeopleImport(inserted=1, updated=1, unchanged=1)
+    stored = {p.id: p for p in store.load_people()}
+    assert stored["li"] == Actor("li", "grid_head", "ZM", None)
+    assert stored["li"].name == "李娜"
+    assert len(stored) == 3

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "areas": "gridgov.cli._areas:areas",
     "db": "gridgov.cli._db:db",
     "demo": "gridgov.cli._demo:demo",
+    "people": "gridgov.cli._people:people",
     "replay": "gridgov.cli._replay:replay",
     "sla": "gridgov.cli._sla:sla",
     "ticket": "gridgov.cli._ticket:ticket",

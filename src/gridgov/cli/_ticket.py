@@ -67,7 +67,8 @@ def ticket() -> None:
     """Tickets (工单) in the database: report, show, list, act.
 
     \b
-    Actors are looked up among the people and units imported with
+    Actors are looked up among the people imported with
+    `gridgov people import FILE --db URL`, then among the units imported with
     `gridgov areas import FILE --db URL` (a unit acts as itself); give --role
     to act as someone who is not stored (a resident, say).
     """

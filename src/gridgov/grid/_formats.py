@@ -1,14 +1,18 @@
-"""Reading the three area file formats into raw records, each with its line.
+"""Reading the three file formats into raw records, each with its line.
 
-CSV (``code,name,level,parent_code,...``, optional leading ``# levels: ...``
-comment), JSON and TOML (``levels``, ``areas`` and ``units`` keys).  Nothing
-here checks the records themselves: that is :mod:`gridgov.grid._records` and
-:mod:`gridgov.grid._checks`.
+Area files: CSV (``code,name,level,parent_code,...``, optional leading
+``# levels: ...`` comment), JSON and TOML (``levels``, ``areas`` and ``units``
+keys).  Other record files (the people file of :mod:`gridgov.workflow`) use
+:func:`read_records`: the same CSV reader with a closed set of columns, and a
+JSON/TOML document holding one list.  Nothing here checks the records
+themselves: that is :mod:`gridgov.grid._records` and :mod:`gridgov.grid._checks`
+(and the people file's own checks).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 import tomllib
@@ -19,7 +23,7 @@ from typing import Any
 from gridgov._toml import syntax_problem
 from gridgov.errors import Problem
 
-__all__ = ["RawFile", "RawRecord", "decode", "read_csv", "read_document"]
+__all__ = ["RawFile", "RawRecord", "decode", "read_csv", "read_document", "read_records"]
 
 _LEVELS_DIRECTIVE = re.compile(r"^#\s*levels\s*:\s*(?P<spec>.*)$", re.IGNORECASE)
 
@@ -63,10 +67,13 @@ def decode(data: bytes, source: str) -> str | Problem:
 # --------------------------------------------------------------------------- CSV
 
 
-def read_csv(text: str, source: str, required: Sequence[str]) -> RawFile:
+def read_csv(
+    text: str, source: str, required: Sequence[str], *, known: Sequence[str] | None = None
+) -> RawFile:
     """Rows of a CSV file with a header; leading ``#`` lines are comments.
 
     A ``# levels: city > district > street? > community`` comment declares the level set.
+    With ``known``, a header column outside it is a problem (area files take any column).
     """
     raw = RawFile()
     lines = text.splitlines(keepends=True)
@@ -89,6 +96,11 @@ def read_csv(text: str, source: str, required: Sequence[str]) -> RawFile:
         reason = f"header must name the columns {', '.join(required)} (each once, none empty)"
         detail = f"; missing {missing}" if missing else f"; repeated {repeated}" if repeated else ""
         raw.problems.append(Problem(source, reason + detail, line=header_line))
+        return raw
+    unknown = [c for c in columns if known is not None and c not in known]
+    if unknown:
+        reason = f"unknown columns {unknown} (expected {', '.join(known or ())})"
+        raw.problems.append(Problem(source, reason, line=header_line))
         return raw
     last_line = reader.line_num
     for index, row in enumerate(reader):
@@ -141,6 +153,51 @@ def read_document(text: str, source: str, fmt: str) -> RawFile:
     return raw
 
 
+def read_records(
+    text: str,
+    source: str,
+    fmt: str,
+    *,
+    key: str,
+    id_key: str,
+    required: Sequence[str],
+    known: Sequence[str],
+) -> RawFile:
+    """The records of a one-list file, in ``raw.areas`` like a CSV file's rows.
+
+    CSV: a header naming every ``required`` column and no column outside ``known``.
+    JSON and TOML: ``{key: [...]}`` (JSON also a bare list); a record's line is
+    that of its ``id_key``; a key outside ``known`` is a problem on that record.
+    """
+    if fmt == "csv":
+        return read_csv(text, source, required, known=known)
+    raw = RawFile()
+    try:
+        document: Any = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
+        return raw
+    except tomllib.TOMLDecodeError as exc:
+        raw.problems.append(syntax_problem(exc, source))
+        return raw
+    if isinstance(document, list):
+        document = {key: document}
+    if not isinstance(document, dict) or key not in document:
+        raw.problems.append(Problem(source, f"expected a table with a {key!r} list", field=key))
+        return raw
+    unknown = sorted(set(document) - {key})
+    if unknown:
+        raw.problems.append(Problem(source, f"unknown top-level keys {unknown} (expected {key})"))
+    raw.areas = _records(document, key, text, source, fmt, raw.problems, id_key=id_key)
+    for record in raw.areas:
+        for name in record.data:
+            if name not in known:
+                where = f"{key}[{record.index}].{name}" if record.line is None else name
+                reason = f"unknown column {name!r} (expected {', '.join(known)})"
+                raw.problems.append(Problem(source, reason, line=record.line, field=where))
+    return raw
+
+
 def _levels_value(value: Any, source: str, problems: list[Problem]) -> str | list[str] | None:
     if value is None or isinstance(value, str):
         return value
@@ -152,41 +209,51 @@ def _levels_value(value: Any, source: str, problems: list[Problem]) -> str | lis
 
 
 def _records(
-    document: dict[str, Any], key: str, text: str, source: str, fmt: str, problems: list[Problem]
+    document: dict[str, Any],
+    key: str,
+    text: str,
+    source: str,
+    fmt: str,
+    problems: list[Problem],
+    *,
+    id_key: str = "code",
 ) -> list[RawRecord]:
     items = document.get(key, [])
     if not isinstance(items, list):
         problems.append(Problem(source, f"'{key}' must be a list of tables", field=key))
         return []
     records: list[RawRecord] = []
-    lines = _CodeLines(text, fmt)
+    lines = _CodeLines(text, fmt, id_key)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             problems.append(Problem(source, "expected a table/object", field=f"{key}[{index}]"))
             continue
-        code = item.get("code")
+        code = item.get(id_key)
         records.append(RawRecord(item, lines.next(code) if isinstance(code, str) else None, index))
     return records
 
 
-_CODE_KEY = {
-    "json": re.compile(r'"code"\s*:\s*"((?:[^"\\]|\\.)*)"'),
-    "toml": re.compile(r"""(?<![\w"'.-])code\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')"""),
-}
+@functools.cache
+def _key_pattern(fmt: str, key: str) -> re.Pattern[str]:
+    """``"key": "value"`` (JSON) or ``key = "value"`` / ``key = 'value'`` (TOML)."""
+    name = re.escape(key)
+    if fmt == "json":
+        return re.compile(rf'"{name}"\s*:\s*"((?:[^"\\]|\\.)*)"')
+    return re.compile(rf"""(?<![\w"'.-]){name}\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""")
 
 
 class _CodeLines:
-    """The lines of ``code = "..."`` keys, handed out in file order.
+    """The lines of ``code = "..."`` keys (or another identifying key), in file order.
 
     tomllib and json give no positions, but records come in file order: each
     record's line is that of the next ``code`` key holding its code.  One pass
     over the text, so a 200,000-area file costs no more than reading it.
     """
 
-    def __init__(self, text: str, fmt: str) -> None:
+    def __init__(self, text: str, fmt: str, key: str = "code") -> None:
         self._found: list[tuple[str, int]] = []
         line, last = 1, 0
-        for match in _CODE_KEY[fmt].finditer(text):
+        for match in _key_pattern(fmt, key).finditer(text):
             line += text.count("\n", last, match.start())
             last = match.start()
             self._found.append((_unescape(*match.groups()), line))

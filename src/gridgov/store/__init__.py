@@ -9,6 +9,8 @@
   ``sqlite:///gridgov.db`` in the working directory.
 - :func:`upgrade_database` / :func:`head_revision` — Alembic migrations shipped
   in the package (``gridgov db upgrade``).
+- :func:`import_areas` / :func:`import_people` — write checked area and people
+  files (``gridgov areas import``, ``gridgov people import``).
 - :class:`ChainBreak` — what ``gridgov db verify`` reports for a ticket whose
   event hash chain does not verify.
 
@@ -17,7 +19,7 @@ converted explicitly in ``_mapping``.
 """
 
 from gridgov.store._audit import ChainBreak, event_hash, verify_chain
-from gridgov.store._import import import_areas
+from gridgov.store._import import PeopleImport, import_areas, import_people
 from gridgov.store._migrate import current_revision, head_revision
 from gridgov.store._migrate import upgrade as upgrade_database
 from gridgov.store._ports import (
@@ -41,6 +43,7 @@ __all__ = [
     "ClockRecord",
     "ClockRepository",
     "LoadResult",
+    "PeopleImport",
     "SqlStore",
     "SqlUnitOfWork",
     "Store",
@@ -54,6 +57,7 @@ __all__ = [
     "event_hash",
     "head_revision",
     "import_areas",
+    "import_people",
     "redact",
     "resolve_url",
     "upgrade_database",

@@ -1,11 +1,16 @@
-"""``gridgov areas import FILE --db URL``: write a checked hierarchy into a database."""
+"""Writing checked files into a store: ``gridgov areas import`` and ``gridgov people import``."""
 
 from __future__ import annotations
 
-from gridgov.grid import AreaFile
-from gridgov.store._sql import SqlStore
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["import_areas"]
+from gridgov.grid import AreaFile
+from gridgov.store._ports import Store
+from gridgov.store._sql import SqlStore
+from gridgov.workflow import Actor
+
+__all__ = ["PeopleImport", "import_areas", "import_people"]
 
 
 def import_areas(url: str | None, loaded: AreaFile) -> int:
@@ -20,3 +25,30 @@ def import_areas(url: str | None, loaded: AreaFile) -> int:
         return store.save_directory(loaded.directory)
     finally:
         store.close()
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleImport:
+    """What :func:`import_people` did: people new to the store, changed, and as stored."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def import_people(store: Store, people: Sequence[Actor]) -> PeopleImport:
+    """Insert or update ``people`` (checked by :func:`~gridgov.workflow.load_people`).
+
+    Importing the same people again changes nothing; people stored and absent
+    from ``people`` are kept: their events name them.
+    """
+    stored = {p.id: _fields(p) for p in store.load_people()}
+    inserted = sum(p.id not in stored for p in people)
+    unchanged = sum(stored.get(p.id) == _fields(p) for p in people)
+    store.save_people(people)
+    return PeopleImport(inserted, len(people) - inserted - unchanged, unchanged)
+
+
+def _fields(person: Actor) -> tuple[str | None, ...]:
+    # Actor equality leaves the name out; a new name is still an update.
+    return (person.role, person.area_code, person.unit_code, person.name)

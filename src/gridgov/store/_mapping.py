@@ -232,7 +232,7 @@ def category_from_row(row: Row) -> tuple[Category, str | None]:
 def actor_to_row(actor: Actor) -> dict[str, Any]:
     return {
         "id": actor.id,
-        "name": actor.id,
+        "name": actor.name or actor.id,
         "role": actor.role,
         "unit_code": actor.unit_code,
         "area_code": actor.area_code,
@@ -240,9 +240,11 @@ def actor_to_row(actor: Actor) -> dict[str, Any]:
 
 
 def actor_from_row(row: Row) -> Actor:
-    return Actor(row["id"], row["role"], row["area_code"], row["unit_code"])
+    # ``name`` is NOT NULL: a person saved without one holds their id there.
+    name = row["name"] if row["name"] != row["id"] else None
+    return Actor(row["id"], row["role"], row["area_code"], row["unit_code"], name=name)
 
 
 def actor_from_unit(unit: Unit) -> Actor:
     """A unit acting as itself: its kind is the role, its area the home area."""
-    return Actor(unit.code, unit.kind.value, unit.area_code, unit.code)
+    return Actor(unit.code, unit.kind.value, unit.area_code, unit.code, name=unit.name)

@@ -243,6 +243,10 @@ class Store(Protocol):
         """A stored person, else a stored unit acting as itself, else None."""
         ...
 
+    def load_people(self) -> list[Actor]:
+        """Every stored person (not the units), by id."""
+        ...
+
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once."""
         ...

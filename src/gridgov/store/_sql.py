@@ -228,6 +228,12 @@ class SqlStore:
             )
         return actor_from_unit(unit_from_row(unit)) if unit is not None else None
 
+    def load_people(self) -> list[Actor]:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            rows = uow.connection.execute(select(people_table)).mappings().all()
+        # Sorted here: PostgreSQL's collation may order ids unlike Python does.
+        return sorted((actor_from_row(row) for row in rows), key=lambda a: a.id)
+
     def _upsert(self, table: Table, key: str, rows: list[dict[str, Any]]) -> int:
         with self.unit_of_work() as uow, driver_errors(self.url):
             _upsert(uow.connection, table, key, rows)

@@ -6,7 +6,10 @@ The loop is declared once in :data:`DEFINITION`.  Two things are compiled from i
   events (``TABLE.next_state(state, trigger, payload)``);
 - the shared ``transitions`` machine behind the object API (:class:`TicketLoop`).
 
-A :class:`Ticket` is the fold of its :class:`TicketEvent` history.
+A :class:`Ticket` is the fold of its :class:`TicketEvent` history.  Who may fire
+what is :class:`PermissionPolicy`; the people who act (:class:`Actor`) are read
+from CSV, JSON or TOML files by :func:`load_people`, checked against the area
+hierarchy, its units and the policy.
 """
 
 from gridgov.workflow._definition import (
@@ -21,6 +24,13 @@ from gridgov.workflow._definition import (
 from gridgov.workflow._events import TicketEvent
 from gridgov.workflow._loop import ESCALATION_CAUSES, TicketLoop
 from gridgov.workflow._names import StateName, TriggerName, check_state, check_trigger
+from gridgov.workflow._people import (
+    PEOPLE_COLUMNS,
+    PeopleFile,
+    dump_people,
+    load_people,
+    parse_people,
+)
 from gridgov.workflow._permissions import (
     DEFAULT_PERMISSIONS,
     Actor,
@@ -47,6 +57,7 @@ __all__ = [
     "ESCALATION_CAUSES",
     "GUARDS",
     "NEW",
+    "PEOPLE_COLUMNS",
     "SAME",
     "SATISFIED_VERDICTS",
     "TABLE",
@@ -56,6 +67,7 @@ __all__ = [
     "AreaScope",
     "Category",
     "Guard",
+    "PeopleFile",
     "PermissionPolicy",
     "RoleGrant",
     "Route",
@@ -73,9 +85,12 @@ __all__ = [
     "TriggerName",
     "check_state",
     "check_trigger",
+    "dump_people",
+    "load_people",
     "load_permissions",
     "load_routing_policy",
     "mermaid_diagram",
+    "parse_people",
     "permissions_markdown",
     "states_markdown",
     "triggers_markdown",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Final, Protocol
@@ -45,12 +45,17 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Someone acting on a ticket: an id, a role, a home area and (optionally) a unit."""
+    """Someone acting on a ticket: an id, a role, a home area and (optionally) a unit.
+
+    ``name`` is for people reading lists (张伟); it takes no part in permissions
+    or in comparing actors.
+    """
 
     id: str
     role: str
     area_code: str | None = None
     unit_code: str | None = None
+    name: str | None = field(default=None, compare=False)
 
 
 class AreaScope(Protocol):
