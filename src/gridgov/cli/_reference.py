@@ -21,37 +21,38 @@ a usage error.
 """
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
+def _walk(
+    command: click.Command, path: list[str], chain: list[click.Command]
+) -> list[tuple[list[str], list[click.Command]]]:
+    """Every command under ``command``: its name path and the commands along it."""
+    found = [(path, chain)]
     if isinstance(command, click.Group):
         ctx = click.Context(command, info_name=path[-1])
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
             if sub is not None and not sub.hidden:
-                found.extend(_walk(sub, [*path, name]))
+                found.extend(_walk(sub, [*path, name], [*chain, sub]))
     return found
 
 
-def _help(path: list[str], command: click.Command) -> str:
-    # The root's settings (-h as well as --help) reach every subcommand, as when run.
+def _help(path: list[str], chain: list[click.Command]) -> str:
+    """``--help`` of the last command of ``chain``, under its real parents (as when run:
+    the usage line names the groups, and the root's ``-h`` reaches every subcommand)."""
     parent: click.Context | None = None
-    for depth, name in enumerate(path[:-1]):
+    for depth, (name, group) in enumerate(zip(path, chain, strict=True)):
         settings = main.context_settings if depth == 0 else {}
-        parent = click.Context(
-            main if depth == 0 else command, info_name=name, parent=parent, **settings
-        )
-    settings = main.context_settings if parent is None else {}
-    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100, **settings)
-    ctx.max_content_width = 100
-    return command.get_help(ctx)
+        parent = click.Context(group, info_name=name, parent=parent, **settings)
+    assert parent is not None
+    parent.terminal_width = parent.max_content_width = 100
+    return chain[-1].get_help(parent)
 
 
 def cli_reference() -> str:
     """The whole reference page as Markdown."""
     parts = [_HEADER]
-    for path, command in _walk(main, ["gridgov"]):
+    for path, chain in _walk(main, ["gridgov"], [main]):
         heading = "#" * min(len(path) + 1, 4)
-        parts.append(f"{heading} `{' '.join(path)}`\n\n```text\n{_help(path, command)}\n```\n")
+        parts.append(f"{heading} `{' '.join(path)}`\n\n```text\n{_help(path, chain)}\n```\n")
     return "\n".join(parts)
 
 
