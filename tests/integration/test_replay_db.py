@@ -383,3 +383,15 @@ def test_a_replayed_open_ticket_is_next_due_at_its_warning_as_the_live_engine_sa
         ("R1", "breach", 1.0, due),
     ]
     assert engine.advance_to(due + timedelta(days=1)) == []
+
+
+def test_a_running_clock_under_a_policy_the_writer_lacks_is_named() -> None:
+    from gridgov.errors import StoreError
+
+    policy = parse_policy(WARNED)
+    ticket = SourceTicket(
+        "R2", 2, area="ZM-01", category="noise", events=[SourceEvent("report", T0, 2)]
+    )
+    replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
+    with pytest.raises(StoreError, match=f"'R2': its 'handling' clock .* '{policy.fingerprint}'"):
+        ticket_load(replay.replay(ticket), [])

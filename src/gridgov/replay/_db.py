@@ -88,8 +88,9 @@ def _next_due(
     policy = next((p for p in policies if p.fingerprint == running.policy_fingerprint), None)
     if policy is None:
         raise StoreError(
-            f"ticket {ticket.id!r}: its {running.clock!r} clock was computed under policy "
-            f"{running.policy_fingerprint[:12]}…, which was not given to the database writer"
+            f"ticket {ticket.id!r}: its {running.clock!r} clock ran under the SLA policy "
+            f"with fingerprint {running.policy_fingerprint!r}, which the database writer "
+            "was not given"
         )
     at = outcome.accepted[-1].at
     return TicketClocks.restored(policy, ticket, clocks, at=at).next_due
