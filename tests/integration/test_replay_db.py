@@ -352,6 +352,7 @@ stop = "mark_handled"
 calendar = "office"
 due = "8h"
 warn_at = [0.5]
+pause_in = ["suspended"]
 """
 
 
@@ -395,3 +396,24 @@ def test_a_running_clock_under_a_policy_the_writer_lacks_is_named() -> None:
     replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
     with pytest.raises(StoreError, match=f"'R2': its 'handling' clock .* '{policy.fingerprint}'"):
         ticket_load(replay.replay(ticket), [])
+
+
+def test_a_replayed_ticket_whose_clock_is_paused_is_not_due_as_the_live_engine_says() -> None:
+    policy = parse_policy(WARNED)
+    steps = [("report", 0), ("accept", 6), ("dispatch", 12), ("sign_for", 20), ("suspend", 60)]
+    ticket = SourceTicket(
+        "R3",
+        2,
+        area="ZM-01",
+        category="noise",
+        events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
+    )  # fmt: skip
+    replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
+    outcome = replay.replay(ticket)
+    assert outcome.final_state == "suspended"
+    load = ticket_load(outcome, [policy])
+    live = SlaEngine(policy)
+    for event in load.events:
+        live.record(event)
+    assert [c.status for c in load.clocks] == ["paused"]
+    assert load.next_due_at is live.next_due("R3") is None  # nothing runs while suspended

@@ -80,17 +80,18 @@ def _next_due(
     clocks: Sequence[ClockRecord],
     policies: Sequence[SlaPolicy],
 ) -> datetime | None:
-    """When a live ``advance_to`` must look at the ticket; None once every cycle ended
-    (a closed, rejected or merged ticket's clocks were cancelled or stopped)."""
-    running = next((c for c in outcome.cycles if c.is_open), None)
-    if running is None:
+    """When a live ``advance_to`` must look at the ticket: None without an open cycle
+    (a closed, rejected or merged ticket's clocks were stopped or cancelled) or while
+    every open one is paused."""
+    still_open = next((c for c in outcome.cycles if c.is_open), None)
+    if still_open is None:
         return None
-    policy = next((p for p in policies if p.fingerprint == running.policy_fingerprint), None)
+    fingerprint = still_open.policy_fingerprint
+    policy = next((p for p in policies if p.fingerprint == fingerprint), None)
     if policy is None:
         raise StoreError(
-            f"ticket {ticket.id!r}: its {running.clock!r} clock ran under the SLA policy "
-            f"with fingerprint {running.policy_fingerprint!r}, which the database writer "
-            "was not given"
+            f"ticket {ticket.id!r}: its {still_open.clock!r} clock ran under the SLA policy "
+            f"with fingerprint {fingerprint!r}, which the database writer was not given"
         )
     at = outcome.accepted[-1].at
     return TicketClocks.restored(policy, ticket, clocks, at=at).next_due
