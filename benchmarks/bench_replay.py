@@ -14,8 +14,8 @@
 4. ``--db`` on 20,000 synthetic tickets (500 with ``--smoke``), on a SQLite file and on
    PostgreSQL (``$GRIDGOV_TEST_POSTGRES_URL``, a scratch schema; skipped when unset):
    replay writing through the store (its bulk path, ``Store.load_tickets``) vs. raw
-   ``executemany`` of the very rows it wrote; "the writing alone" is replay+db minus
-   replay without ``--db``.
+   ``executemany`` of the very rows it wrote (tickets, events, clock cycles); "the
+   writing alone" is replay+db minus replay without ``--db``.
 
     python benchmarks/bench_replay.py            # full: several minutes
     python benchmarks/bench_replay.py --smoke    # seconds
@@ -317,29 +317,31 @@ def _scratch_postgres() -> tuple[str, Callable[[], None]] | None:
     return url.render_as_string(hide_password=False), drop
 
 
-def _db_once(url: str, path: Path) -> tuple[float, float, int, int]:
-    """(replay with --db seconds, raw executemany seconds, tickets, events)."""
+def _db_once(url: str, path: Path) -> tuple[float, float, int, int, int]:
+    """(replay with --db seconds, raw executemany seconds, tickets, events, clock cycles)."""
     from gridgov.store import SqlStore
-    from gridgov.store._schema import ticket_events, tickets
+    from gridgov.store._schema import sla_clocks, ticket_events, tickets
 
     store = SqlStore(url)
     store.upgrade()
     options = _synthetic_options(path, "events")
     replay = _timed(lambda: run_replay(replace(options, db=url)))
+    tables = (tickets, ticket_events, sla_clocks)
     with store.engine.begin() as conn:
-        ticket_rows = [dict(r) for r in conn.execute(select(tickets)).mappings()]
-        event_rows = [dict(r) for r in conn.execute(select(ticket_events)).mappings()]
-        conn.execute(ticket_events.delete())
-        conn.execute(tickets.delete())
+        rows = [[dict(r) for r in conn.execute(select(t)).mappings()] for t in tables]
+        for table in reversed(tables):
+            conn.execute(table.delete())
 
     def raw() -> None:
         with store.engine.begin() as conn:
-            conn.execute(insert(tickets), ticket_rows)
-            conn.execute(insert(ticket_events), event_rows)
+            for table, table_rows in zip(tables, rows, strict=True):
+                if table_rows:
+                    conn.execute(insert(table), table_rows)
 
     seconds = _timed(raw)
     store.close()
-    return replay, seconds, len(ticket_rows), len(event_rows)
+    n_tickets, n_events, n_clocks = (len(table_rows) for table_rows in rows)
+    return replay, seconds, n_tickets, n_events, n_clocks
 
 
 def bench_db(tickets: int, workdir: Path) -> None:
@@ -354,14 +356,14 @@ def bench_db(tickets: int, workdir: Path) -> None:
     print(f"--db, {tickets:,} tickets as an event log (replay alone: {plain:.2f} s)")
     for name, url, cleanup in targets:
         try:
-            replay, raw, n_tickets, n_events = _db_once(url, path)
+            replay, raw, n_tickets, n_events, n_clocks = _db_once(url, path)
         finally:
             cleanup()
         writing = replay - plain  # what --db adds to the replay
         print(
             f"  {name:12s} replay+db {replay:7.2f} s ({n_tickets / replay:7,.0f} tickets/s, "
-            f"{n_events / replay:7,.0f} events/s) | raw executemany {raw:6.2f} s "
-            f"({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw "
+            f"{n_events / replay:7,.0f} events/s, {n_clocks:,} clock cycles) | raw executemany "
+            f"{raw:6.2f} s ({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw "
             f"| the writing alone {writing:6.2f} s, {writing / raw:4.1f}x raw"
         )
     if postgres is None:

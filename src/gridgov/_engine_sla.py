@@ -4,9 +4,10 @@ and pure, the store keeps one row per clock cycle."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from gridgov._engine_views import ClockView, cycle_status
+from gridgov._engine_views import ClockView
 from gridgov.sla import SlaEngine, SlaEvent, SlaPolicy
 from gridgov.store import ClockRecord, UnitOfWork
 from gridgov.workflow import Ticket, TicketEvent
@@ -30,8 +31,15 @@ class TicketClocks:
         cls, policy: SlaPolicy, uow: UnitOfWork, ticket: Ticket, *, at: datetime
     ) -> TicketClocks:
         """The ticket's clocks as stored (recomputed if the policy or calendar changed)."""
+        return cls.restored(policy, ticket, uow.clocks.for_ticket(ticket.id), at=at)
+
+    @classmethod
+    def restored(
+        cls, policy: SlaPolicy, ticket: Ticket, records: Sequence[ClockRecord], *, at: datetime
+    ) -> TicketClocks:
+        """The ticket's clocks from its ``records`` (what :meth:`load` reads; replay's
+        ``--db`` asks it for the ``next_due`` of the cycles it is about to store)."""
         clocks = cls(policy, ticket)
-        records = uow.clocks.for_ticket(ticket.id)
         if records:
             snapshot = {
                 "ticket_id": ticket.id,
@@ -86,20 +94,6 @@ class TicketClocks:
         if not self.loaded:
             return
         for cycle in self._sla.cycles(self._ticket.id):
-            data = cycle.to_dict()
-            if self._stored.get((cycle.clock, cycle.number)) == data:
-                continue
-            uow.clocks.put(
-                ClockRecord(
-                    ticket_id=self._ticket.id,
-                    clock=cycle.clock,
-                    cycle=cycle.number,
-                    status=cycle_status(cycle),
-                    breached=cycle.breached,
-                    started_at=cycle.started_at,
-                    due_at=cycle.due,
-                    fingerprint=cycle.policy_fingerprint,
-                    stopped_at=cycle.stopped_at,
-                    data=data,
-                )
-            )
+            record = ClockRecord.from_cycle(self._ticket.id, cycle)
+            if self._stored.get((record.clock, record.cycle)) != record.data:
+                uow.clocks.put(record)

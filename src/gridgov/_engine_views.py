@@ -32,19 +32,12 @@ class ClockView(BaseModel):
         return cls(
             clock=cycle.clock,
             cycle=cycle.number,
-            status=cycle_status(cycle),
+            status=cycle.status,
             breached=cycle.breached,
             started_at=cycle.started_at,
             due_at=cycle.due,
             stopped_at=cycle.stopped_at,
         )
-
-
-def cycle_status(cycle: ClockCycle) -> str:
-    """``running``/``paused`` while open, else how it ended."""
-    if cycle.outcome is not None:
-        return cycle.outcome.value
-    return "paused" if cycle.paused_since is not None else "running"
 
 
 class TicketView(BaseModel):

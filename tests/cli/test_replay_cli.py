@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,77 @@ def test_db_refuses_jobs() -> None:
     )  # fmt: skip
     assert code == 2
     assert "one process" in err
+
+
+def _running_clocks(url: str) -> list[tuple[str, datetime]]:
+    """(ticket id, due time) of every running clock cycle, earliest due first."""
+    from sqlalchemy import create_engine, select
+
+    from gridgov.store._schema import sla_clocks
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                select(sla_clocks.c.ticket_id, sla_clocks.c.due_at)
+                .where(sla_clocks.c.status == "running")
+                .order_by(sla_clocks.c.due_at, sla_clocks.c.ticket_id)
+            )
+            return [(row.ticket_id, row.due_at) for row in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def test_db_with_a_policy_stores_clocks_that_tick_announces(tmp_path: Path) -> None:
+    from tests._boston import boston_routing_file
+
+    from gridgov.store import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = SqlStore(url)
+    store.upgrade()
+    store.close()
+    replay = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", POLICY, "--db", url, "-q")
+    code, _, err = _run(*replay)
+    assert code == 0, err
+    assert "1,997 tickets written, 0 already there" in err
+    running = _running_clocks(url)
+    assert len(running) > 100  # tickets still open when the sample ends
+    ticket_id, due = running[0]
+    routing = str(boston_routing_file(tmp_path))  # the live loop needs tiers on Boston's levels
+    live = ("--db", url, "--sla-policy", POLICY, "--routing-policy", routing)
+    code, out, err = _run("ticket", "show", ticket_id, *live, "--format", "json")
+    assert code == 0, err
+    shown = json.loads(out)["ticket"]
+    assert [(c["clock"], c["status"], c["breached"]) for c in shown["clocks"]] == [
+        ("handling", "running", False)
+    ]
+    assert datetime.fromisoformat(shown["next_due_at"]) == due + timedelta(microseconds=1)
+    until = (due + timedelta(seconds=1)).isoformat()
+    code, out, err = _run("tick", "--until", until, *live, "--format", "json")
+    assert code == 0, err
+    assert [(r["kind"], r["clock"]) for r in json.loads(out) if r["ticket_id"] == ticket_id] == [
+        ("breach", "handling")
+    ]
+    code, out, _ = _run("tick", "--until", until, *live, "--format", "json")
+    assert json.loads(out) == []  # each breach announced once
+    code, _, err = _run(*replay)
+    assert "0 tickets written, 1,997 already there" in err
+    assert len(_running_clocks(url)) == len(running)  # a re-run adds no clock cycle
+
+
+def test_db_with_the_source_due_times_stores_no_clocks(tmp_path: Path) -> None:
+    from gridgov.store import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = SqlStore(url)
+    store.upgrade()
+    store.close()
+    args = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--db", url, "-q")
+    code, _, err = _run(*args)
+    assert code == 0, err
+    code, out, err = _run("ticket", "list", "--all", "--db", url, "--format", "json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert listed  # the tickets are there ...
+    assert [t["next_due_at"] for t in listed] == [None] * len(listed)  # ... with no clock due

@@ -155,3 +155,26 @@ def test_unknown_clock_name_is_refused() -> None:
 
     with pytest.raises(PolicyError, match="no rule of policy 'test' has a clock 'resolution'"):
         _engine(clock="resolution")
+
+
+def test_clock_cycles_are_kept_only_with_the_events() -> None:
+    closed = _ticket(*LOOP, ("mark_handled", 9), ("close", 9), **DONE)
+    assert _engine().replay(closed).cycles == ()  # the hot path keeps none
+    engine = _engine(keep_events=True)
+    fingerprint = parse_policy(POLICY).fingerprint
+    late = engine.replay(closed).cycles
+    assert [(c.clock, c.number, c.status, c.breached) for c in late] == [
+        ("handling", 1, "breached", True)
+    ]
+    assert late[0].policy_fingerprint == fingerprint
+    assert late[0].due == T0 + timedelta(hours=8)
+    assert late[0].stopped_at == T0 + timedelta(hours=9)
+    still_open = engine.replay(_ticket(*LOOP)).cycles
+    assert [(c.status, c.stopped_at) for c in still_open] == [("running", None)]
+
+
+def test_due_from_source_without_a_policy_runs_no_clock_cycles() -> None:
+    engine = ReplayEngine(ROUTING, due_from_source=True, keep_events=True)
+    outcome = engine.replay(_ticket(*LOOP, ("mark_handled", 2), **DONE))
+    assert outcome.accepted  # the events are kept ...
+    assert outcome.cycles == ()  # ... but no policy, no clock

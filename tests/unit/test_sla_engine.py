@@ -337,3 +337,25 @@ def test_warning_events_are_plain_data(engine: SlaEngine) -> None:
         "fraction": 0.6,
         "actions": [{"action": "notify", "role": "grid_worker", "levels": 1, "note": ""}],
     }
+
+
+def test_a_cycle_status_is_running_or_paused_while_open_else_how_it_ended(
+    engine: SlaEngine,
+) -> None:
+    ticket = Ticket(engine)
+    ticket.report(TUE)
+    assert [c.status for c in engine.cycles("T1")] == ["running", "running"]
+    ticket.to_in_progress(TUE + timedelta(minutes=7))  # signed for 2 minutes late
+    ticket.do("suspend", "suspended", TUE + timedelta(hours=1))
+    assert [(c.clock, c.status) for c in engine.cycles("T1")] == [
+        ("response", "breached"),
+        ("handling", "paused"),
+    ]
+    ticket.do("resume", "in_progress", TUE + timedelta(hours=2))
+    ticket.do("mark_handled", "handled", TUE + timedelta(hours=3), result="fixed")
+    ticket.do("close", "closed", TUE + timedelta(hours=4))
+    assert [(c.clock, c.status) for c in engine.cycles("T1")] == [
+        ("response", "breached"),
+        ("handling", "met"),
+        ("review", "met"),
+    ]

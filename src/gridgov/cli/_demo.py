@@ -95,9 +95,10 @@ def demo(
 ) -> None:
     """Show the Hangzhou sample hierarchy, then replay 2,000 real Boston 311 tickets.
 
-    The samples ship inside the package, and it takes seconds.  The tickets and
-    their events go into the embedded SQLite database ./gridgov.db (or --db URL);
-    running it again adds nothing, since replay --db is resumable.
+    The samples ship inside the package, and it takes seconds.  The tickets, their
+    events and their SLA clock cycles go into the embedded SQLite database
+    ./gridgov.db (or --db URL); running it again adds nothing, since replay --db is
+    resumable.
 
     Each ticket's implied events (report … mark_handled, close) run through the
     ticket loop; its handling clock runs on Boston's business calendar under the

@@ -180,8 +180,8 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     "--db",
     "db_url",
     metavar="URL",
-    help="Also write the replayed tickets and events into this gridgov database "
-    "(resumable: tickets already there are kept).",
+    help="Also write the replayed tickets, events and SLA clock cycles into this gridgov "
+    "database (resumable: tickets already there are kept).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option()

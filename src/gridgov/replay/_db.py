@@ -1,26 +1,33 @@
-"""``--db URL``: the replayed tickets and their accepted events, written into a gridgov store.
+"""``--db URL``: the replayed tickets, their accepted events and their SLA clock
+cycles, written into a gridgov store.
 
 Tickets go in ``batch`` at a time through the store's bulk path,
 :meth:`~gridgov.store.Store.load_tickets`: one transaction and a few executemany
-inserts per batch, with the same ticket rows and event hash chain as the live
-loop's :meth:`~gridgov.store.TicketRepository.record` writes.  A ticket already in
-the database is left as it is: re-running the same input adds nothing, and a run
-that was interrupted continues where it stopped (every committed batch stays).
-The store is imported only when a database is asked for.
+inserts per batch, with the same ticket rows, event hash chain and clock records
+as the live loop's :meth:`~gridgov.store.TicketRepository.record` and
+:class:`~gridgov._engine_sla.TicketClocks` write.  A ticket still open with a
+running clock gets the ``next_due_at`` the live engine computes from those
+records, so ``gridgov tick`` announces its warnings and breach.  A ticket already
+in the database is left as it is: re-running the same input adds nothing, and a
+run that was interrupted continues where it stopped (every committed batch
+stays).  The store is imported only when a database is asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
+from gridgov._engine_sla import TicketClocks
 from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
+from gridgov.sla import SlaPolicy
 from gridgov.store._bulk import collector_paused
-from gridgov.store._ports import TicketLoad
+from gridgov.store._ports import ClockRecord, TicketLoad
 from gridgov.workflow import Ticket, TicketEvent
 
-__all__ = ["DbWriter", "ticket_events"]
+__all__ = ["DbWriter", "ticket_events", "ticket_load"]
 
 SOURCE_ACTOR = "replay"
 SOURCE_ROLE = "system"
@@ -54,18 +61,64 @@ def ticket_events(outcome: TicketOutcome) -> list[TicketEvent]:
     return events
 
 
+def ticket_load(outcome: TicketOutcome, policies: Sequence[SlaPolicy] = ()) -> TicketLoad:
+    """The outcome as one whole ticket for the bulk path: its events, its clock
+    cycles as records, and, while a cycle is still open, its next due moment.
+
+    ``policies`` are those the replay ran (a cycle names its own by fingerprint):
+    the next due moment is the live engine's, from the records themselves.
+    """
+    events = ticket_events(outcome)
+    ticket = Ticket.from_events(events)
+    clocks = [ClockRecord.from_cycle(ticket.id, cycle) for cycle in outcome.cycles]
+    return TicketLoad(ticket, events, _next_due(ticket, outcome, clocks, policies), clocks)
+
+
+def _next_due(
+    ticket: Ticket,
+    outcome: TicketOutcome,
+    clocks: Sequence[ClockRecord],
+    policies: Sequence[SlaPolicy],
+) -> datetime | None:
+    """When a live ``advance_to`` must look at the ticket: None without an open cycle
+    (a closed, rejected or merged ticket's clocks were stopped or cancelled) or while
+    every open one is paused."""
+    still_open = next((c for c in outcome.cycles if c.is_open), None)
+    if still_open is None:
+        return None
+    fingerprint = still_open.policy_fingerprint
+    policy = next((p for p in policies if p.fingerprint == fingerprint), None)
+    if policy is None:
+        raise StoreError(
+            f"ticket {ticket.id!r}: its {still_open.clock!r} clock ran under the SLA policy "
+            f"with fingerprint {fingerprint!r}, which the database writer was not given"
+        )
+    at = outcome.accepted[-1].at
+    return TicketClocks.restored(policy, ticket, clocks, at=at).next_due
+
+
 class DbWriter:
     """Buffers replayed tickets and records them ``batch`` at a time.
 
     ``areas`` (the replay's area tree) is saved when the database has none yet; a
     database holding another hierarchy must already contain every area replayed.
+    ``policies`` are the SLA policies the replay ran, for the next due moment of a
+    ticket whose clock is still running.
     """
 
-    def __init__(self, url: str, areas: Any = None, *, batch: int = 2000) -> None:
+    def __init__(
+        self,
+        url: str,
+        areas: Any = None,
+        *,
+        policies: Sequence[SlaPolicy] = (),
+        batch: int = 2000,
+    ) -> None:
         from gridgov.store import SqlStore
 
         self.store = SqlStore(url)
         self.store.check_schema()
+        self.policies = tuple(policies)
         self.batch = batch
         self.written = self.skipped = 0
         self._pending: list[TicketOutcome] = []
@@ -100,10 +153,7 @@ class DbWriter:
         if not self._pending:
             return
         with collector_paused():
-            loads = []
-            for outcome in self._pending:
-                events = ticket_events(outcome)
-                loads.append(TicketLoad(Ticket.from_events(events), events))
+            loads = [ticket_load(outcome, self.policies) for outcome in self._pending]
             result = self.store.load_tickets(loads)
         self.written += len(result.written)
         self.skipped += len(result.already_there)  # stored by an earlier run: kept as they are

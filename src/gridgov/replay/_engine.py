@@ -62,6 +62,8 @@ class TicketOutcome:
     last_line: int
     accepted: tuple[AcceptedEvent, ...] = ()
     """The accepted moves, kept only when the engine was asked to (``--db``)."""
+    cycles: tuple[ClockCycle, ...] = ()
+    """Every SLA clock cycle the policy ran, kept only with ``accepted`` (``--db``)."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -220,7 +222,7 @@ class ReplayEngine:
             steps.append((trigger, dest, event.at))
         opened_at = ticket.events[0].at
         tier = self.tiers.tier_of(ticket.category)
-        due_at, on_time, handling, breaches = self._clocks(
+        due_at, on_time, handling, breaches, cycles = self._clocks(
             ticket, tier, steps, opened_at, closed_at
         )
         return TicketOutcome(
@@ -247,6 +249,7 @@ class ReplayEngine:
             first_line=ticket.first_line,
             last_line=ticket.last_line,
             accepted=tuple(accepted),
+            cycles=cycles,
         )
 
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:
@@ -263,8 +266,11 @@ class ReplayEngine:
         steps: list[tuple[str, str, datetime]],
         opened_at: datetime,
         closed_at: datetime | None,
-    ) -> tuple[datetime | None, bool | None, timedelta | None, tuple[str, ...]]:
-        """``(due_at, on_time, handling time, breached clocks)``."""
+    ) -> tuple[
+        datetime | None, bool | None, timedelta | None, tuple[str, ...], tuple[ClockCycle, ...]
+    ]:
+        """``(due_at, on_time, handling time, breached clocks, cycles)``; the cycles only
+        when the engine keeps events."""
         cycles: list[ClockCycle] = []
         handling = None if closed_at is None else closed_at - opened_at
         policy = self._policy_at(opened_at)
@@ -284,12 +290,13 @@ class ReplayEngine:
             if cycle.clock == self.clock:
                 mine.append(cycle)
         breaches = tuple(sorted(breached)) if breached else ()
+        kept = tuple(cycles) if self.keep_events else ()
         if self.due_from_source:
             due = ticket.source_due
             on_time = None if closed_at is None else (due is None or closed_at <= due)
-            return due, on_time, handling, breaches
+            return due, on_time, handling, breaches, kept
         if not mine:
-            return None, (None if closed_at is None else True), handling, breaches
+            return None, (None if closed_at is None else True), handling, breaches, kept
         if closed_at is None:
-            return mine[0].due, None, handling, breaches
-        return mine[0].due, self.clock not in breached, handling, breaches
+            return mine[0].due, None, handling, breaches, kept
+        return mine[0].due, self.clock not in breached, handling, breaches, kept

@@ -57,7 +57,8 @@ class ReplayOptions:
     strict: bool = False
     jobs: int = 1
     db: str | None = None
-    """A database URL: the replayed tickets and events are written there (one process only)."""
+    """A database URL: the replayed tickets, events and SLA clock cycles are written there
+    (one process only)."""
     db_batch: int = 2000
     """Tickets per transaction with ``db``: a stopped run keeps every committed batch."""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -136,7 +137,8 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
     if options.db is not None:
         from gridgov.replay._db import DbWriter
 
-        database = DbWriter(options.db, options.areas, batch=options.db_batch)
+        policies = [p.policy for p in options.policies]
+        database = DbWriter(options.db, options.areas, policies=policies, batch=options.db_batch)
     report = ReplayReport()
     try:
         for item in _replay_share(options, 0, 1, progress):

@@ -99,13 +99,20 @@ class ClockCycle:
         self.token = 0
 
     def __repr__(self) -> str:
-        state = self.outcome or ("paused" if self.paused_since else "running")
-        return f"<ClockCycle {self.clock}#{self.number} due {self.due.isoformat()} {state}>"
+        return f"<ClockCycle {self.clock}#{self.number} due {self.due.isoformat()} {self.status}>"
 
     @property
     def is_open(self) -> bool:
         """True until the cycle is stopped or cancelled."""
         return self.outcome is None
+
+    @property
+    def status(self) -> str:
+        """``running`` or ``paused`` while open, else how it ended (``met``, ``breached``,
+        ``cancelled``): what the store and the engine's views show."""
+        if self.outcome is not None:
+            return self.outcome.value
+        return "paused" if self.paused_since is not None else "running"
 
     @property
     def breached(self) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Protocol, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from gridgov.grid import AreaTree, Directory, Unit
+from gridgov.sla import ClockCycle
 from gridgov.store._audit import ChainBreak
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
@@ -88,6 +89,22 @@ class ClockRecord:
     fingerprint: str
     stopped_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_cycle(cls, ticket_id: str, cycle: ClockCycle) -> ClockRecord:
+        """The record of ``cycle`` (the live engine's and replay's ``--db`` alike)."""
+        return cls(
+            ticket_id=ticket_id,
+            clock=cycle.clock,
+            cycle=cycle.number,
+            status=cycle.status,
+            breached=cycle.breached,
+            started_at=cycle.started_at,
+            due_at=cycle.due,
+            fingerprint=cycle.policy_fingerprint,
+            stopped_at=cycle.stopped_at,
+            data=cycle.to_dict(),
+        )
 
 
 @dataclass(frozen=True, slots=True)
