@@ -178,3 +178,34 @@ def test_due_from_source_without_a_policy_runs_no_clock_cycles() -> None:
     outcome = engine.replay(_ticket(*LOOP, ("mark_handled", 2), **DONE))
     assert outcome.accepted  # the events are kept ...
     assert outcome.cycles == ()  # ... but no policy, no clock
+
+
+def test_a_ticket_without_category_gets_the_rule_the_live_engine_gives() -> None:
+    """A source without a category is ``""`` in replay and ``None`` in the live engine;
+    a rule matching every category (``*``) must select neither, in both."""
+    from gridgov.sla import SlaEngine
+    from gridgov.workflow import TicketEvent
+
+    text = POLICY + '\n[[rules]]\nname = "any"\nmatch = { category = ["*"] }\n'
+    text += 'clocks.handling = { due = "2h" }\n'
+    policy = parse_policy(text)
+    engine = ReplayEngine(ROUTING, policies=(PolicyInForce(policy),))
+    uncategorised = engine.replay(_ticket(*LOOP, category=""))
+    categorised = engine.replay(_ticket(*LOOP, category="noise"))
+    assert categorised.due_at == T0 + timedelta(hours=2)
+    assert uncategorised.due_at == T0 + timedelta(hours=8)  # the default rule, not "any"
+    live = SlaEngine(policy)
+    live.record(
+        TicketEvent(
+            ticket_id="T1",
+            seq=1,
+            trigger="report",
+            from_state="new",
+            to_state="reported",
+            actor_id="r",
+            actor_role="resident",
+            at=T0,
+            payload={"category": None, "tier": "grid"},
+        )
+    )
+    assert [c.due for c in live.cycles("T1")] == [uncategorised.due_at]

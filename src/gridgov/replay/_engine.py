@@ -275,7 +275,8 @@ class ReplayEngine:
         handling = None if closed_at is None else closed_at - opened_at
         policy = self._policy_at(opened_at)
         if policy is not None:
-            rule = policy.select_for((ticket.category, tier, None, ticket.channel or None))
+            # A missing value is None, as the live engine has it: a rule's '*' matches no None.
+            rule = policy.select_for((ticket.category or None, tier, None, ticket.channel or None))
             fingerprint = policy.fingerprint
             for plan in rule.clocks:
                 ran = run_clock(plan, steps, policy_fingerprint=fingerprint)
