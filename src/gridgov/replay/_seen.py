@@ -128,16 +128,17 @@ class SeenIds:
     def _spill(self) -> None:
         """Move the ids of the dict to the on-disk index and the filter."""
         db = self._db if self._db is not None else self._open()
-        bits, mask = self._bloom, self._mask
+        bits, mask, recent = self._bloom, self._mask, self._recent
         assert bits is not None
-        for tid in self._recent:
+        for tid in recent:
             h = hash(tid)
             one, two = h & mask, (h >> 32) & mask
             bits[one >> 3] |= 1 << (one & 7)
             bits[two >> 3] |= 1 << (two & 7)
-        with db:  # one transaction; sorted keys fill the B-tree in order
-            db.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
-        self.spilled += len(self._recent)
+        rows = ((tid, recent[tid]) for tid in sorted(recent))  # in order: B-tree pages fill
+        with db:  # one transaction
+            db.executemany("INSERT INTO seen VALUES (?, ?)", rows)
+        self.spilled += len(recent)
         self._recent = {}
 
     def _open(self) -> sqlite3.Connection:
