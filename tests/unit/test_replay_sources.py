@@ -23,6 +23,7 @@ from gridgov.replay import (
     load_mapping,
     read_tickets,
 )
+from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner
 
 BOSTON = ZoneInfo("America/New_York")
 HEADER = [
@@ -452,3 +453,16 @@ def test_a_stream_stopped_by_strict_removes_its_spilled_ids(
         _read(boston, path, tree, strict=True, recent_ids=1, spill_dir=spill)
     assert caught.value.problems[0].line == 5
     assert list(spill.iterdir()) == []
+
+
+def test_area_cache_stops_growing_and_still_cleans_new_values(
+    boston: ReplayMapping, tree: object
+) -> None:
+    cleaner = AreaCleaner(boston.area, tree)  # type: ignore[arg-type]
+    for n in range(AREA_CACHE_LIMIT + 10):  # a file of ever new area values
+        cleaner.clean([f"Ward {n}", ""])
+    assert len(cleaner._cache) == AREA_CACHE_LIMIT
+    assert cleaner.clean(["Ward 5", ""])[0] == "BOS-W05"
+    late = cleaner.clean([f"Ward {AREA_CACHE_LIMIT + 5}", ""])
+    assert (late[0], late[1]) == (None, "bad_value")  # not a ward number
+    assert cleaner.clean(["Ward 7", "709.0"])[0] == "BOS-W07-P09"  # new, not cached, still right

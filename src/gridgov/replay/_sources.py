@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from gridgov.replay._areas import AreaCleaner, AreaIndex, AreaResult
+from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
@@ -150,14 +150,17 @@ class _Reader:
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
         self._areas: dict[tuple[str, ...], AreaResult] = {}
-        """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas)."""
+        """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas);
+        up to :data:`AREA_CACHE_LIMIT` of them."""
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
         cells = self._area_cells(values)
         found = self._areas.get(cells)
         if found is None:
-            found = self._areas[cells] = self.cleaner.clean([cell.strip() for cell in cells])
+            found = self.cleaner.clean([cell.strip() for cell in cells])
+            if len(self._areas) < AREA_CACHE_LIMIT:
+                self._areas[cells] = found
         return found
 
     def reject(
