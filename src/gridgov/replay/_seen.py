@@ -91,8 +91,15 @@ class SeenIds:
     def line_of(self, tid: str) -> int | None:
         """The line recorded for ``tid``, or ``None`` if it was never added."""
         line = self._recent.get(tid)
-        if line is not None or self._db is None or not self._maybe_spilled(tid):
+        if line is not None or self._bloom is None:
             return line
+        # the Bloom filter: two probes from independent bits of one hash (a str caches
+        # its hash, so the dict lookup already paid for it); a clear bit means "never spilled"
+        bits, mask, h = self._bloom, self._mask, hash(tid)
+        one, two = h & mask, (h >> 32) & mask
+        if not (bits[one >> 3] & (1 << (one & 7)) and bits[two >> 3] & (1 << (two & 7))):
+            return None
+        assert self._db is not None
         row = self._db.execute("SELECT line FROM seen WHERE id = ?", (tid,)).fetchone()
         return None if row is None else int(row[0])
 
@@ -117,22 +124,13 @@ class SeenIds:
                 self._dir.cleanup()
                 self._dir = None
 
-    def _maybe_spilled(self, tid: str) -> bool:
-        """False when ``tid`` is surely not on disk; True when it may be."""
-        bits, mask = self._bloom, self._mask
-        assert bits is not None
-        h = hash(tid)  # a str caches its hash: the dict lookup already paid for it
-        one, two = h & mask, (h >> 32) & mask  # two probes from independent bits of one hash
-        return bool(bits[one >> 3] & (1 << (one & 7)) and bits[two >> 3] & (1 << (two & 7)))
-
     def _spill(self) -> None:
         """Move the ids of the dict to the on-disk index and the filter."""
         db = self._db if self._db is not None else self._open()
         bits, mask, recent = self._bloom, self._mask, self._recent
         assert bits is not None
-        for tid in recent:
-            h = hash(tid)
-            one, two = h & mask, (h >> 32) & mask
+        for h in map(hash, recent):
+            one, two = h & mask, (h >> 32) & mask  # the probes of line_of
             bits[one >> 3] |= 1 << (one & 7)
             bits[two >> 3] |= 1 << (two & 7)
         tids = sorted(recent)  # in key order the B-tree fills page by page (2x faster, random ids)
@@ -144,9 +142,9 @@ class SeenIds:
 
     def _open(self) -> sqlite3.Connection:
         self._dir = tempfile.TemporaryDirectory(prefix="gridgov-seen-", dir=self._parent)
-        self._bloom = bytearray(self._bloom_bytes)
         self._db = db = sqlite3.connect(Path(self._dir.name) / "seen.sqlite3")
         db.execute("PRAGMA journal_mode = OFF")  # a scratch index: no rollback, no fsync
         db.execute("PRAGMA synchronous = OFF")
         db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        self._bloom = bytearray(self._bloom_bytes)
         return db
