@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gridgov.errors import GridGovError
 from gridgov.replay._seen import SeenIds
 
 
@@ -105,3 +106,14 @@ def test_answers_as_a_plain_dict_whatever_the_bound(
         for tid in ["A", "B", "AB", "号", "é", "CCC", *model]:
             assert seen.line_of(tid) == model.get(tid)
     assert list(directory.iterdir()) == []
+
+
+def test_a_spill_that_cannot_write_says_where_and_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir"
+    seen = SeenIds(recent=2, directory=missing)
+    seen.add("A", 2)
+    with pytest.raises(GridGovError, match=r"under .*no-such-dir: .*TMPDIR") as caught:
+        seen.add("B", 3)
+    assert isinstance(caught.value.__cause__, FileNotFoundError)
+    seen.close()
+    assert list(tmp_path.iterdir()) == []

@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from gridgov.errors import GridGovError
+
 __all__ = ["BLOOM_BYTES", "RECENT_IDS", "SeenIds"]
 
 RECENT_IDS = 100_000
@@ -132,6 +134,16 @@ class SeenIds:
 
     def _spill(self) -> None:
         """Move the ids of the dict to the on-disk index and the filter."""
+        try:
+            self._write()
+        except (OSError, sqlite3.Error) as exc:
+            where = self._parent or tempfile.gettempdir()
+            raise GridGovError(
+                f"cannot keep finished ticket ids in a temporary index under {where}: {exc} "
+                "(point TMPDIR, or ReplayOptions.spill_dir, at a directory with room)"
+            ) from exc
+
+    def _write(self) -> None:
         db = self._db if self._db is not None else self._open()
         bits, mask, recent = self._bloom, self._mask, self._recent
         assert bits is not None
