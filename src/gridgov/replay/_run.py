@@ -109,30 +109,31 @@ def _replay_share(
     week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
-    tickets = read_tickets(
-        options.mapping,
-        source,
-        areas=options.areas,
-        rejects=rejects,
-        keep=keep,
-        recent_ids=options.recent_ids,
-        spill_dir=options.spill_dir,
-    )
     try:
-        done = 0
-        for done, ticket in enumerate(tickets, start=1):
-            outcome = engine.replay(ticket)
-            keys = [(d, g(outcome)) for d, g in dims]
-            keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
-            keys.append((SERIES, week(outcome)))
-            report.add(outcome, keys)
-            yield outcome
-            if progress is not None and done % 1000 == 0:
-                progress(done, source.bytes_read(), source.bytes_total)
-        if progress is not None:
-            progress(done, source.bytes_total, source.bytes_total)
+        stream = read_tickets(
+            options.mapping,
+            source,
+            areas=options.areas,
+            rejects=rejects,
+            keep=keep,
+            recent_ids=options.recent_ids,
+            spill_dir=options.spill_dir,
+        )
+        # closed at once, not when collected: that removes the reader's temporary index
+        with closing(stream) as tickets:
+            done = 0
+            for done, ticket in enumerate(tickets, start=1):
+                outcome = engine.replay(ticket)
+                keys = [(d, g(outcome)) for d, g in dims]
+                keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
+                keys.append((SERIES, week(outcome)))
+                report.add(outcome, keys)
+                yield outcome
+                if progress is not None and done % 1000 == 0:
+                    progress(done, source.bytes_read(), source.bytes_total)
+            if progress is not None:
+                progress(done, source.bytes_total, source.bytes_total)
     finally:
-        tickets.close()  # now, not when collected: removes the reader's temporary index
         rejects.close()
     report.rejects.update(rejects.counts)
     yield report
