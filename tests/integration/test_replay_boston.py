@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import json
 from pathlib import Path
@@ -96,3 +97,68 @@ def test_strict_stops_at_the_same_row_with_jobs() -> None:
             run_replay(boston_sample_options(strict=True, jobs=jobs))
         messages.add(str(caught.value))
     assert len(messages) == 1
+
+
+def _sample_with_first_row_again(path: Path) -> Path:
+    """The shipped slice, its first ticket repeated as the last row (a duplicate id)."""
+    options = boston_sample_options()
+    with gzip.open(options.input, "rt", newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([*rows, rows[1]])
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_small_id_bound_spills_to_disk_and_changes_no_result(tmp_path: Path, jobs: int) -> None:
+    data = _sample_with_first_row_again(tmp_path / "tickets.csv")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    results = []
+    for recent_ids in (100_000, 50):  # all in memory; spilled every 50 ids
+        rejects = tmp_path / f"rejects{recent_ids}.csv"
+        options = boston_sample_options(
+            input=data, jobs=jobs, rejects_out=rejects, recent_ids=recent_ids, spill_dir=spill
+        )
+        report = run_replay(options).to_dict()
+        results.append((report["overall"], report["rejects"], rejects.read_text(encoding="utf-8")))
+        assert list(spill.iterdir()) == []
+    assert results[0] == results[1]
+    last_line = data.read_text(encoding="utf-8").count("\n")
+    assert f"{last_line},{_first_id(data)},duplicate_id" in results[1][2]
+    assert "already on line 2" in results[1][2]
+
+
+def _first_id(path: Path) -> str:
+    with path.open(newline="", encoding="utf-8") as file:
+        return next(csv.DictReader(file))["CASE_ENQUIRY_ID"]
+
+
+class _Stop(Exception):
+    """Stands for an interrupted run (Ctrl-C in the progress bar) partway through."""
+
+
+def _stop_after_first_thousand(done: int, _read: int, _total: int) -> None:
+    if done >= 1000:
+        raise _Stop
+
+
+def test_an_interrupted_replay_removes_its_spilled_ids_at_once(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    options = boston_sample_options(recent_ids=50, spill_dir=spill)
+    with pytest.raises(_Stop) as caught:
+        run_replay(options, progress=_stop_after_first_thousand)
+    assert list(spill.iterdir()) == []  # while the error, and so the replay's frames, live
+    assert caught.type is _Stop
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_replay_failing_to_write_removes_its_spilled_ids_at_once(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    options = boston_sample_options(recent_ids=5, spill_dir=spill, tickets_out=Path("/dev/full"))
+    with pytest.raises(OSError, match="No space left") as caught:  # a full disk, mid-run
+        run_replay(options)
+    assert list(spill.iterdir()) == []  # while the error, and so the replay's frames, live
+    assert caught.value.errno == errno.ENOSPC

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridgov.replay import ReplayReport, Tally, TicketOutcome
+from gridgov.replay._report import HEAT, SERIES
 
 T0 = datetime(2015, 1, 5, 9, tzinfo=ZoneInfo("America/New_York"))
 
@@ -78,3 +79,19 @@ def test_split_reports_merge_to_the_whole(items: list[TicketOutcome], cut: int) 
         (left if i < cut else right).add(outcome, keys)
     left.merge(right)
     assert left.to_dict() == whole.to_dict()
+
+
+def test_internal_groupings_count_answers_only() -> None:
+    report = ReplayReport()
+    for i, hours in enumerate([2, 30, 50]):
+        outcome = _outcome(i, hours, hours < 24)
+        report.add(outcome, [("category", "noise"), (HEAT, "BOS-W05\tnoise"), (SERIES, "2015-W02")])
+    shown = report.groups["category"]["noise"]
+    assert shown.handling_minutes == {120: 1, 1800: 1, 3000: 1}  # a --by group has medians
+    for hidden in (report.groups[HEAT]["BOS-W05\tnoise"], report.groups[SERIES]["2015-W02"]):
+        assert (hidden.tickets, hidden.on_time, hidden.judged) == (3, 1, 3)
+        assert hidden.handling_minutes == {}
+        assert hidden.states == {}
+    data = report.to_dict()
+    assert data["series"] == [{"key": "2015-W02", "tickets": 3, "on_time_rate": round(1 / 3, 4)}]
+    assert data["heat"]["cells"] == [[{"tickets": 3, "on_time_rate": round(1 / 3, 4)}]]

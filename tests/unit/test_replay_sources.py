@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from gridgov.replay import (
     load_mapping,
     read_tickets,
 )
+from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner
 
 BOSTON = ZoneInfo("America/New_York")
 HEADER = [
@@ -69,7 +71,8 @@ def _read(
     mapping: ReplayMapping, path: Path, areas: object, **kw: object
 ) -> tuple[list[SourceTicket], RejectLog]:
     log = RejectLog(kw.pop("rejects_path", None), strict=bool(kw.pop("strict", False)))  # type: ignore[arg-type]
-    tickets = list(read_tickets(mapping, InputFile(path, mapping.format), areas=areas, rejects=log))  # type: ignore[arg-type]
+    source = InputFile(path, mapping.format)
+    tickets = list(read_tickets(mapping, source, areas=areas, rejects=log, **kw))  # type: ignore[arg-type]
     log.close()
     return tickets, log
 
@@ -378,3 +381,88 @@ def test_dispatch_outside_the_ticket_span_is_out_of_order(tmp_path: Path) -> Non
     assert [e.trigger for e in tickets[0].events][:3] == ["report", "accept", "dispatch"]
     assert tickets[0].events[2].at.minute == 10
     assert dict(log.counts) == {"out_of_order": 2}
+
+
+# --------------------------------------------------------------------------- after a spill to disk
+
+
+def test_duplicate_id_long_after_a_spill_names_the_first_line(
+    boston: ReplayMapping, tree: object, tmp_path: Path
+) -> None:
+    path = _snapshot(tmp_path, *({} for _ in range(9)), {"CASE_ENQUIRY_ID": "3"})
+    rejects, spill = tmp_path / "rejects.csv", tmp_path / "spill"
+    spill.mkdir()
+    tickets, _ = _read(boston, path, tree, rejects_path=rejects, recent_ids=2, spill_dir=spill)
+    assert [t.ticket_id for t in tickets] == [str(n) for n in range(1, 10)]
+    (row,) = list(csv.DictReader(rejects.read_text(encoding="utf-8").splitlines()))
+    assert (row["line"], row["kind"]) == ("11", "duplicate_id")
+    assert row["reason"] == "ticket id '3' already on line 4"
+    assert list(spill.iterdir()) == []
+
+
+def test_event_after_the_end_long_after_a_spill_names_the_line_it_ended_on(
+    tmp_path: Path,
+) -> None:
+    rows = []
+    for case in "CDEFG":  # five cases that end one after another, then a late event of C
+        rows.append((case, "上报", "2024-03-01T09:00:00", "resident", "", ""))
+        rows.append((case, "归档", "2024-03-01T10:00:00", "dispatcher", "", ""))
+    rows.append(("C", "签收", "2024-03-01T12:00:00", "worker", "", ""))
+    path = tmp_path / "log.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([COLUMNS, *rows])
+    rejects, spill = tmp_path / "rejects.csv", tmp_path / "spill"
+    spill.mkdir()
+    tickets, _ = _read(
+        _events_mapping(tmp_path), path, None, rejects_path=rejects, recent_ids=2, spill_dir=spill
+    )
+    assert [t.ticket_id for t in tickets] == list("CDEFG")
+    (row,) = list(csv.DictReader(rejects.read_text(encoding="utf-8").splitlines()))
+    assert (row["line"], row["kind"]) == ("12", "after_end")
+    assert row["reason"] == "case 'C' already ended on line 3"
+    assert list(spill.iterdir()) == []
+
+
+def test_a_stream_closed_early_removes_its_spilled_ids_at_once(
+    boston: ReplayMapping, tree: object, tmp_path: Path
+) -> None:
+    path = _snapshot(tmp_path, {}, {}, {})
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    stream = read_tickets(
+        boston,
+        InputFile(path),
+        areas=tree,  # type: ignore[arg-type]
+        rejects=RejectLog(None),
+        recent_ids=1,
+        spill_dir=spill,
+    )
+    with closing(stream):
+        assert next(stream).ticket_id == "1"
+        assert len(list(spill.iterdir())) == 1  # the first id is already on disk
+    assert list(spill.iterdir()) == []
+
+
+def test_a_stream_stopped_by_strict_removes_its_spilled_ids(
+    boston: ReplayMapping, tree: object, tmp_path: Path
+) -> None:
+    path = _snapshot(tmp_path, {}, {}, {}, {"OPEN_DT": "soon"})
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with pytest.raises(InvalidInput) as caught:
+        _read(boston, path, tree, strict=True, recent_ids=1, spill_dir=spill)
+    assert caught.value.problems[0].line == 5
+    assert list(spill.iterdir()) == []
+
+
+def test_area_cache_stops_growing_and_still_cleans_new_values(
+    boston: ReplayMapping, tree: object
+) -> None:
+    cleaner = AreaCleaner(boston.area, tree)  # type: ignore[arg-type]
+    for n in range(AREA_CACHE_LIMIT + 10):  # a file of ever new area values
+        cleaner.clean([f"Ward {n}", ""])
+    assert len(cleaner._cache) == AREA_CACHE_LIMIT
+    assert cleaner.clean(["Ward 5", ""])[0] == "BOS-W05"
+    late = cleaner.clean([f"Ward {AREA_CACHE_LIMIT + 5}", ""])
+    assert (late[0], late[1]) == (None, "bad_value")  # not a ward number
+    assert cleaner.clean(["Ward 7", "709.0"])[0] == "BOS-W07-P09"  # new, not cached, still right

@@ -3,7 +3,9 @@
 Boston writes ward 5 as ``"Ward 5"``, ``"05"`` or ``"5"`` and precinct 509 as
 ``"509.0"``; the mapping's rules turn them into the tree's codes, and a ticket's
 area is its finest non-empty level.  Results are cached per distinct raw value:
-a city has thousands of areas but a file has millions of rows.
+a city has thousands of areas but a file has millions of rows.  The cache stops
+growing at :data:`AREA_CACHE_LIMIT` distinct values (a file of free-text areas
+would otherwise keep one per row); later new values are cleaned each time.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from typing import Protocol
 from gridgov.replay._mapping import AreaLevelRule, AreaRules
 from gridgov.replay._rejects import RejectKind
 
-__all__ = ["AreaCleaner", "AreaIndex", "AreaResult"]
+__all__ = ["AREA_CACHE_LIMIT", "AreaCleaner", "AreaIndex", "AreaResult"]
 
 AreaResult = tuple[str | None, RejectKind | None, str, str]
 """``(code, None, "", "")`` or ``(None, kind, reason, column)``."""
+
+AREA_CACHE_LIMIT = 1 << 16
+"""Distinct raw area values remembered with their result (a few MB at most)."""
 
 
 class AreaIndex(Protocol):
@@ -60,7 +65,9 @@ class AreaCleaner:
         key = tuple(raw)
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._cache[key] = self._clean(key)
+            hit = self._clean(key)
+            if len(self._cache) < AREA_CACHE_LIMIT:
+                self._cache[key] = hit
         return hit
 
     def _clean(self, raw: tuple[str, ...]) -> AreaResult:

@@ -299,7 +299,12 @@ class ReplayReport:
     rejects: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
-        """Count one ticket overall and under each ``(dimension, key)``."""
+        """Count one ticket overall and under each ``(dimension, key)``.
+
+        An internal grouping (``_series``, ``_heat``) counts the ticket's answers only:
+        its chart and table read ticket counts and on-time rates, and a histogram of
+        handling minutes in each of thousands of cells would grow with the file.
+        """
         contribution = _Contribution.of(outcome)
         self.overall.count(contribution)
         for dimension, key in keys:
@@ -309,7 +314,10 @@ class ReplayReport:
             tally = group.get(key)
             if tally is None:
                 tally = group[key] = Tally()
-            tally.count(contribution)
+            if dimension.startswith("_"):
+                tally.answers[contribution.answers] += 1
+            else:
+                tally.count(contribution)
 
     def merge(self, other: ReplayReport) -> None:
         """Add ``other``'s counts to this report (for ``--jobs``)."""

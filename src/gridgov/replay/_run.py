@@ -13,8 +13,9 @@ import heapq
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
 from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
+from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
 
@@ -61,6 +63,10 @@ class ReplayOptions:
     (one process only)."""
     db_batch: int = 2000
     """Tickets per transaction with ``db``: a stopped run keeps every committed batch."""
+    recent_ids: int = RECENT_IDS
+    """Finished ticket ids kept in memory (per process); older ones go to a temporary index."""
+    spill_dir: Path | None = None
+    """Where that temporary index is made (default: the system's temporary directory)."""
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,7 +86,7 @@ def _area_at_level(areas: AreaLookup | None) -> Callable[[str, str], str]:
 
 def _replay_share(
     options: ReplayOptions, share: int, jobs: int, progress: Progress | None
-) -> Iterator[TicketOutcome | ReplayReport]:
+) -> Generator[TicketOutcome | ReplayReport, None, None]:
     """Replay the tickets of worker ``share``; yield outcomes, then the report last."""
     source = InputFile(options.input, options.mapping.format, delimiter=options.mapping.delimiter)
     rejects_path = options.rejects_out
@@ -105,21 +111,29 @@ def _replay_share(
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
     try:
-        tickets = read_tickets(
-            options.mapping, source, areas=options.areas, rejects=rejects, keep=keep
+        stream = read_tickets(
+            options.mapping,
+            source,
+            areas=options.areas,
+            rejects=rejects,
+            keep=keep,
+            recent_ids=options.recent_ids,
+            spill_dir=options.spill_dir,
         )
-        done = 0
-        for done, ticket in enumerate(tickets, start=1):
-            outcome = engine.replay(ticket)
-            keys = [(d, g(outcome)) for d, g in dims]
-            keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
-            keys.append((SERIES, week(outcome)))
-            report.add(outcome, keys)
-            yield outcome
-            if progress is not None and done % 1000 == 0:
-                progress(done, source.bytes_read(), source.bytes_total)
-        if progress is not None:
-            progress(done, source.bytes_total, source.bytes_total)
+        # closed at once, not when collected: that removes the reader's temporary index
+        with closing(stream) as tickets:
+            done = 0
+            for done, ticket in enumerate(tickets, start=1):
+                outcome = engine.replay(ticket)
+                keys = [(d, g(outcome)) for d, g in dims]
+                keys.append((HEAT, f"{area_dim(outcome)}\t{outcome.category}"))
+                keys.append((SERIES, week(outcome)))
+                report.add(outcome, keys)
+                yield outcome
+                if progress is not None and done % 1000 == 0:
+                    progress(done, source.bytes_read(), source.bytes_total)
+            if progress is not None:
+                progress(done, source.bytes_total, source.bytes_total)
     finally:
         rejects.close()
     report.rejects.update(rejects.counts)
@@ -141,14 +155,15 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
         database = DbWriter(options.db, options.areas, policies=policies, batch=options.db_batch)
     report = ReplayReport()
     try:
-        for item in _replay_share(options, 0, 1, progress):
-            if isinstance(item, ReplayReport):
-                report = item
-                continue
-            if writer is not None:
-                writer.write(item)
-            if database is not None:
-                database.add(item)
+        with closing(_replay_share(options, 0, 1, progress)) as items:
+            for item in items:
+                if isinstance(item, ReplayReport):
+                    report = item
+                    continue
+                if writer is not None:
+                    writer.write(item)
+                if database is not None:
+                    database.add(item)
         if database is not None:
             database.flush()
     finally:
@@ -199,8 +214,11 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
     part = None if options.tickets_out is None else Path(f"{options.tickets_out}.part{share}")
     report: ReplayReport | None = None
     try:
-        with open(os.devnull if part is None else part, "w", encoding="utf-8") as out:
-            for item in _replay_share(options, share, jobs, None):
+        with (
+            open(os.devnull if part is None else part, "w", encoding="utf-8") as out,
+            closing(_replay_share(options, share, jobs, None)) as items,
+        ):
+            for item in items:
                 if isinstance(item, ReplayReport):
                     report = item
                 else:

@@ -6,6 +6,10 @@ events in time order), ready for the engine.  A snapshot row is one ticket
 and ``close`` at the closing time when the status says closed).  An event log
 is grouped by case id; a case leaves memory as soon as it reaches a final
 trigger, so memory grows with the number of *open* tickets, not with the file.
+The ids already finished (to reject a repeated snapshot id, or an event after
+its case ended) are kept in a :class:`~gridgov.replay._seen.SeenIds`: bounded
+memory, the rest in a temporary on-disk index removed when the stream ends or
+is closed.
 Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 """
 
@@ -13,16 +17,18 @@ from __future__ import annotations
 
 import operator
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from gridgov.replay._areas import AreaCleaner, AreaIndex, AreaResult
+from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
+from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import TimeParser, time_parser
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
@@ -126,6 +132,8 @@ class _Reader:
         areas: AreaIndex | None,
         rejects: RejectLog,
         keep: Callable[[str], bool],
+        recent_ids: int = RECENT_IDS,
+        spill_dir: Path | None = None,
     ) -> None:
         self.mapping = mapping
         self.source = source
@@ -135,20 +143,24 @@ class _Reader:
         self.cleaner = AreaCleaner(mapping.area, areas)
         self.rejects = rejects
         self.keep = keep
+        self.recent_ids, self.spill_dir = recent_ids, spill_dir
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
         self._areas: dict[tuple[str, ...], AreaResult] = {}
-        """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas)."""
+        """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas);
+        up to :data:`AREA_CACHE_LIMIT` of them."""
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
         cells = self._area_cells(values)
         found = self._areas.get(cells)
         if found is None:
-            found = self._areas[cells] = self.cleaner.clean([cell.strip() for cell in cells])
+            found = self.cleaner.clean([cell.strip() for cell in cells])
+            if len(self._areas) < AREA_CACHE_LIMIT:
+                self._areas[cells] = found
         return found
 
     def reject(
@@ -217,23 +229,35 @@ def read_tickets(
     areas: AreaIndex | None,
     rejects: RejectLog,
     keep: Callable[[str], bool] = lambda _tid: True,
-) -> Iterator[SourceTicket]:
+    recent_ids: int = RECENT_IDS,
+    spill_dir: Path | None = None,
+) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
     ``keep(ticket_id)`` selects the tickets of one worker under ``--jobs``; rows
     of other tickets are skipped here and handled by their own worker.
+
+    Finished ids beyond the most recent ``recent_ids`` are kept in a temporary
+    index under ``spill_dir`` (default: the system's temporary directory).  It is
+    removed when the stream ends, fails, or is closed: close a stream you stop
+    reading early (``contextlib.closing``) rather than leave it to the garbage
+    collector.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
 
 
-def _snapshot(r: _Reader) -> Iterator[SourceTicket]:
+def _snapshot(r: _Reader) -> Generator[SourceTicket, None, None]:
+    with SeenIds(recent=r.recent_ids, directory=r.spill_dir) as seen:
+        yield from _snapshot_rows(r, seen)
+
+
+def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, None]:
     c, rules = r.cols, r.mapping.snapshot
     closed_values = frozenset(rules.closed_values)
-    seen: dict[str, int] = {}
-    id_at, keep = c.id, r.keep  # hot loop: locals, no calls
+    id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
@@ -245,16 +269,17 @@ def _snapshot(r: _Reader) -> Iterator[SourceTicket]:
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
             continue
-        if tid in seen:
+        first = first_line(tid)
+        if first is not None:
             r.reject(
                 line,
                 RejectKind.DUPLICATE_ID,
-                f"ticket id {tid!r} already on line {seen[tid]}",
+                f"ticket id {tid!r} already on line {first}",
                 tid,
                 r.mapping.columns.id,
             )
             continue
-        seen[tid] = line
+        add(tid, line)
         ticket = _snapshot_ticket(r, values, line, tid, closed_values)
         if ticket is not None:
             yield ticket
@@ -327,13 +352,18 @@ def _snapshot_ticket(
     return ticket
 
 
-def _event_log(r: _Reader) -> Iterator[SourceTicket]:
+def _event_log(r: _Reader) -> Generator[SourceTicket, None, None]:
+    with SeenIds(recent=r.recent_ids, directory=r.spill_dir) as ended:
+        yield from _event_rows(r, ended)
+
+
+def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, None]:
     c, m = r.cols, r.mapping
     activities, ignored = m.activities, frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
-    ended: dict[str, int] = {}
     payload_at = [(key, i) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
+    ended_on, end = ended.line_of, ended.add
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
@@ -358,22 +388,24 @@ def _event_log(r: _Reader) -> Iterator[SourceTicket]:
                 m.columns.activity or "",
             )
             continue
-        if tid in ended:
-            r.reject(
-                line,
-                RejectKind.AFTER_END,
-                f"case {tid!r} already ended on line {ended[tid]}",
-                tid,
-                m.columns.activity or "",
-            )
-            continue
+        ticket = open_tickets.get(tid)
+        if ticket is None:  # an open case has not ended: only the others are looked up
+            ended_line = ended_on(tid)
+            if ended_line is not None:
+                r.reject(
+                    line,
+                    RejectKind.AFTER_END,
+                    f"case {tid!r} already ended on line {ended_line}",
+                    tid,
+                    m.columns.activity or "",
+                )
+                continue
         at = r.time(values, c.at, line, tid)
         if at is None:
             r.reject(line, RejectKind.MISSING_VALUE, "no event time", tid, m.columns.at or "")
             continue
         if at is False:
             continue
-        ticket = open_tickets.get(tid)
         if ticket is None:
             ticket = r.facts(values, line, tid)
             if ticket is None:
@@ -398,6 +430,6 @@ def _event_log(r: _Reader) -> Iterator[SourceTicket]:
         ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
-            ended[tid] = line
+            end(tid, line)
             yield open_tickets.pop(tid)
     yield from sorted(open_tickets.values(), key=lambda t: t.first_line)
