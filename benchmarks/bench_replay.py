@@ -8,6 +8,9 @@
    the same ratios, and peak memory of a replay in a fresh process — for the snapshot
    (one row per ticket) and for the event log (one row per status change, tickets
    interleaved), whose memory is bounded by the tickets open at once.
+   Beside each ``csv`` parse, "the least a replay must do" (:func:`_floor`): split,
+   read the times, decide on time, count once — what no replay in CPython can undercut;
+   and (``limits``) the synthetic snapshot replayed with ``--jobs`` on the machine's cores.
 3. The naive way on 20,000 tickets (500 with ``--smoke``): a ``transitions`` Machine
    per ticket and one ORM flush per event into a SQLite file, vs. replay of the same
    tickets.
