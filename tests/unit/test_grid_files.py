@@ -158,3 +158,17 @@ def test_numeric_codes_in_json_are_read_as_text() -> None:
     text += ' {"code": 330110001, "name": "仓前", "level": "community", "parent_code": 330110}]'
     tree = parse_areas(text, "json").tree
     assert tree.parent("330110001") == tree.get("330110")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("null", "expected a table"), ("{", "not valid JSON")]
+)
+def test_a_null_or_broken_json_document_is_one_clear_problem(text: str, reason: str) -> None:
+    from gridgov.grid._formats import read_document, read_records
+
+    for raw in (
+        read_document(text, "areas.json", "json"),
+        read_records(text, "people.json", "json", key="people", id_key="id", required=("id",)),
+    ):
+        (problem,) = raw.problems
+        assert problem.reason.startswith(reason)

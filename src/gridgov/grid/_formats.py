@@ -119,19 +119,29 @@ def read_csv(
 # --------------------------------------------------------------------------- JSON / TOML
 
 
+_UNREADABLE = object()
+
+
+def _parse(text: str, source: str, fmt: str, raw: RawFile) -> Any:
+    """The JSON or TOML document in ``text``; ``_UNREADABLE`` after adding its syntax
+    error to ``raw`` (a JSON ``null`` is a document, and gets the shape error)."""
+    try:
+        return json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
+    except tomllib.TOMLDecodeError as exc:
+        raw.problems.append(syntax_problem(exc, source))
+    return _UNREADABLE
+
+
 def read_document(text: str, source: str, fmt: str) -> RawFile:
     """A JSON or TOML area document: ``{"levels": ..., "areas": [...], "units": [...]}``.
 
     A JSON document may also be a bare list of areas.
     """
     raw = RawFile()
-    try:
-        document: Any = json.loads(text) if fmt == "json" else tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
-        return raw
-    except tomllib.TOMLDecodeError as exc:
-        raw.problems.append(syntax_problem(exc, source))
+    document = _parse(text, source, fmt, raw)
+    if document is _UNREADABLE:
         return raw
     if isinstance(document, list):
         document = {"areas": document}
@@ -172,13 +182,8 @@ def read_records(
     if fmt == "csv":
         return read_csv(text, source, required, known=known)
     raw = RawFile()
-    try:
-        document: Any = json.loads(text) if fmt == "json" else tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raw.problems.append(Problem(source, f"not valid JSON: {exc.msg}", line=exc.lineno))
-        return raw
-    except tomllib.TOMLDecodeError as exc:
-        raw.problems.append(syntax_problem(exc, source))
+    document = _parse(text, source, fmt, raw)
+    if document is _UNREADABLE:
         return raw
     if isinstance(document, list):
         document = {key: document}
