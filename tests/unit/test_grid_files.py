@@ -168,7 +168,9 @@ def test_a_null_or_broken_json_document_is_one_clear_problem(text: str, reason: 
 
     for raw in (
         read_document(text, "areas.json", "json"),
-        read_records(text, "people.json", "json", key="people", id_key="id", required=("id",)),
+        read_records(
+            text, "people.json", "json", key="people", id_key="id", required=("id",), known=("id",)
+        ),
     ):
         (problem,) = raw.problems
         assert problem.reason.startswith(reason)
