@@ -369,7 +369,7 @@ def test_a_replayed_open_ticket_is_next_due_at_its_warning_as_the_live_engine_sa
         events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
     )  # fmt: skip
     replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
-    load = ticket_load(replay.replay(ticket), [policy])
+    load = ticket_load(replay.replay(ticket))
     live = SlaEngine(policy)  # the same events through the live SLA engine
     for event in load.events:
         live.record(event)
@@ -386,16 +386,26 @@ def test_a_replayed_open_ticket_is_next_due_at_its_warning_as_the_live_engine_sa
     assert engine.advance_to(due + timedelta(days=1)) == []
 
 
-def test_a_running_clock_under_a_policy_the_writer_lacks_is_named() -> None:
-    from gridgov.errors import StoreError
-
-    policy = parse_policy(WARNED)
-    ticket = SourceTicket(
-        "R2", 2, area="ZM-01", category="noise", events=[SourceEvent("report", T0, 2)]
+def test_an_open_ticket_is_continued_under_the_policy_in_force_when_it_opened() -> None:
+    """With two revisions, the outcome carries the one its cycles ran under (only with
+    the events: the no-database path keeps neither), and its next due moment is that
+    policy's deadline."""
+    first, revised = parse_policy(WARNED), parse_policy(WARNED.replace('"8h"', '"2h"'))
+    policies = (PolicyInForce(first), PolicyInForce(revised, since=T0 + timedelta(days=1)))
+    early, late = (
+        SourceTicket(tid, 2, area="ZM-01", category="noise", events=[SourceEvent("report", at, 2)])
+        for tid, at in (("R1", T0), ("R2", T0 + timedelta(days=2)))
     )
-    replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
-    with pytest.raises(StoreError, match=f"'R2': its 'handling' clock .* '{policy.fingerprint}'"):
-        ticket_load(replay.replay(ticket), [])
+    replay = ReplayEngine(RoutingRules(), policies=policies, keep_events=True)
+    assert ReplayEngine(RoutingRules(), policies=policies).replay(early).policy is None
+    for ticket, policy in ((early, first), (late, revised)):
+        outcome = replay.replay(ticket)
+        assert outcome.policy is policy
+        load = ticket_load(outcome)
+        assert {c.fingerprint for c in load.clocks} == {policy.fingerprint}
+        running = outcome.cycles[0]
+        warning = running.moment_of(policy.rules[0].clocks[0], 0.5)
+        assert load.next_due_at == warning
 
 
 def test_a_replayed_ticket_whose_clock_is_paused_is_not_due_as_the_live_engine_says() -> None:
@@ -411,7 +421,7 @@ def test_a_replayed_ticket_whose_clock_is_paused_is_not_due_as_the_live_engine_s
     replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
     outcome = replay.replay(ticket)
     assert outcome.final_state == "suspended"
-    load = ticket_load(outcome, [policy])
+    load = ticket_load(outcome)
     live = SlaEngine(policy)
     for event in load.events:
         live.record(event)

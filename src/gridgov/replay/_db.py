@@ -15,14 +15,12 @@ stays).  The store is imported only when a database is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from gridgov._engine_sla import TicketClocks
 from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
-from gridgov.sla import SlaPolicy
 from gridgov.store._bulk import collector_paused
 from gridgov.store._ports import ClockRecord, TicketLoad
 from gridgov.workflow import Ticket, TicketEvent
@@ -61,40 +59,21 @@ def ticket_events(outcome: TicketOutcome) -> list[TicketEvent]:
     return events
 
 
-def ticket_load(outcome: TicketOutcome, policies: Sequence[SlaPolicy] = ()) -> TicketLoad:
+def ticket_load(outcome: TicketOutcome) -> TicketLoad:
     """The outcome as one whole ticket for the bulk path: its events, its clock
-    cycles as records, and, while a cycle is still open, its next due moment.
-
-    ``policies`` are those the replay ran (a cycle names its own by fingerprint):
-    the next due moment is the live engine's, from the records themselves.
+    cycles as records, and, while a cycle is still open, its next due moment — the
+    live engine's, from the records themselves under the policy they ran.
     """
     events = ticket_events(outcome)
     ticket = Ticket.from_events(events)
     clocks = [ClockRecord.from_cycle(ticket.id, cycle) for cycle in outcome.cycles]
-    return TicketLoad(ticket, events, _next_due(ticket, outcome, clocks, policies), clocks)
-
-
-def _next_due(
-    ticket: Ticket,
-    outcome: TicketOutcome,
-    clocks: Sequence[ClockRecord],
-    policies: Sequence[SlaPolicy],
-) -> datetime | None:
-    """When a live ``advance_to`` must look at the ticket: None without an open cycle
-    (a closed, rejected or merged ticket's clocks were stopped or cancelled) or while
-    every open one is paused."""
-    still_open = next((c for c in outcome.cycles if c.is_open), None)
-    if still_open is None:
-        return None
-    fingerprint = still_open.policy_fingerprint
-    policy = next((p for p in policies if p.fingerprint == fingerprint), None)
-    if policy is None:
-        raise StoreError(
-            f"ticket {ticket.id!r}: its {still_open.clock!r} clock ran under the SLA policy "
-            f"with fingerprint {fingerprint!r}, which the database writer was not given"
-        )
-    at = outcome.accepted[-1].at
-    return TicketClocks.restored(policy, ticket, clocks, at=at).next_due
+    next_due = None
+    # None without an open cycle (a closed, rejected or merged ticket's clocks were
+    # stopped or cancelled), or while every open one is paused.
+    if outcome.policy is not None and any(c.is_open for c in outcome.cycles):
+        at = outcome.accepted[-1].at
+        next_due = TicketClocks.restored(outcome.policy, ticket, clocks, at=at).next_due
+    return TicketLoad(ticket, events, next_due, clocks)
 
 
 class DbWriter:
@@ -102,8 +81,6 @@ class DbWriter:
 
     ``areas`` (the replay's area tree) is saved when the database has none yet; a
     database holding another hierarchy must already contain every area replayed.
-    ``policies`` are the SLA policies the replay ran, for the next due moment of a
-    ticket whose clock is still running.
     """
 
     def __init__(
@@ -111,14 +88,12 @@ class DbWriter:
         url: str,
         areas: Any = None,
         *,
-        policies: Sequence[SlaPolicy] = (),
         batch: int = 2000,
     ) -> None:
         from gridgov.store import SqlStore
 
         self.store = SqlStore(url)
         self.store.check_schema()
-        self.policies = tuple(policies)
         self.batch = batch
         self.written = self.skipped = 0
         self._pending: list[TicketOutcome] = []
@@ -153,7 +128,7 @@ class DbWriter:
         if not self._pending:
             return
         with collector_paused():
-            loads = [ticket_load(outcome, self.policies) for outcome in self._pending]
+            loads = [ticket_load(outcome) for outcome in self._pending]
             result = self.store.load_tickets(loads)
         self.written += len(result.written)
         self.skipped += len(result.already_there)  # stored by an earlier run: kept as they are

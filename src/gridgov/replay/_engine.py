@@ -64,6 +64,9 @@ class TicketOutcome:
     """The accepted moves, kept only when the engine was asked to (``--db``)."""
     cycles: tuple[ClockCycle, ...] = ()
     """Every SLA clock cycle the policy ran, kept only with ``accepted`` (``--db``)."""
+    policy: SlaPolicy | None = None
+    """The SLA policy those cycles ran under (kept with them): a live engine continues
+    an open cycle under it."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -222,8 +225,9 @@ class ReplayEngine:
             steps.append((trigger, dest, event.at))
         opened_at = ticket.events[0].at
         tier = self.tiers.tier_of(ticket.category)
+        policy = self._policy_at(opened_at)
         due_at, on_time, handling, breaches, cycles = self._clocks(
-            ticket, tier, steps, opened_at, closed_at
+            ticket, policy, tier, steps, opened_at, closed_at
         )
         return TicketOutcome(
             ticket_id=ticket.ticket_id,
@@ -250,6 +254,7 @@ class ReplayEngine:
             last_line=ticket.last_line,
             accepted=tuple(accepted),
             cycles=cycles,
+            policy=policy if keep_events else None,
         )
 
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:
@@ -262,6 +267,7 @@ class ReplayEngine:
     def _clocks(
         self,
         ticket: SourceTicket,
+        policy: SlaPolicy | None,
         tier: str,
         steps: list[tuple[str, str, datetime]],
         opened_at: datetime,
@@ -273,7 +279,6 @@ class ReplayEngine:
         when the engine keeps events."""
         cycles: list[ClockCycle] = []
         handling = None if closed_at is None else closed_at - opened_at
-        policy = self._policy_at(opened_at)
         if policy is not None:
             # A missing value is None, as the live engine has it: a rule's '*' matches no None.
             rule = policy.select_for((ticket.category or None, tier, None, ticket.channel or None))

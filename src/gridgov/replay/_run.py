@@ -151,8 +151,7 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
     if options.db is not None:
         from gridgov.replay._db import DbWriter
 
-        policies = [p.policy for p in options.policies]
-        database = DbWriter(options.db, options.areas, policies=policies, batch=options.db_batch)
+        database = DbWriter(options.db, options.areas, batch=options.db_batch)
     report = ReplayReport()
     try:
         with closing(_replay_share(options, 0, 1, progress)) as items:
