@@ -301,7 +301,7 @@ class ReplayReport:
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
 
-        An internal grouping (``_series``, ``_heat``) counts the ticket's answers only:
+        The chart and heat-table groupings (:data:`SERIES`, :data:`HEAT`) count answers only:
         its chart and table read ticket counts and on-time rates, and a histogram of
         handling minutes in each of thousands of cells would grow with the file.
         """
@@ -314,7 +314,7 @@ class ReplayReport:
             tally = group.get(key)
             if tally is None:
                 tally = group[key] = Tally()
-            if dimension.startswith("_"):
+            if dimension in _ANSWERS_ONLY:
                 tally.answers[contribution.answers] += 1
             else:
                 tally.count(contribution)
@@ -362,6 +362,8 @@ SERIES = "_series"
 """The hidden by-week grouping behind the report's chart."""
 HEAT = "_heat"
 """The hidden area × category grouping behind the report's heat table (key ``area\tcategory``)."""
+_ANSWERS_ONLY = frozenset({SERIES, HEAT})
+"""The groupings that count answers only (see :meth:`ReplayReport.add`)."""
 
 
 def _heat(cells: Mapping[str, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
