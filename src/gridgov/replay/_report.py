@@ -301,9 +301,9 @@ class ReplayReport:
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
 
-        The chart and heat-table groupings (:data:`SERIES`, :data:`HEAT`) count answers only:
-        its chart and table read ticket counts and on-time rates, and a histogram of
-        handling minutes in each of thousands of cells would grow with the file.
+        The chart and heat-table groupings (:data:`SERIES`, :data:`HEAT`) count answers
+        only: the chart and the table read ticket counts and on-time rates, and a histogram
+        of handling minutes in each of thousands of cells would grow with the file.
         """
         contribution = _Contribution.of(outcome)
         self.overall.count(contribution)
