@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -15,6 +15,7 @@ from gridgov.grid import (
     Area,
     AreaFile,
     AreaTree,
+    Directory,
     LevelSet,
     Sample,
     UnitKind,
@@ -22,6 +23,9 @@ from gridgov.grid import (
     load_sample,
     write_areas,
 )
+
+if TYPE_CHECKING:
+    from gridgov.store import SqlStore
 
 __all__ = ["areas"]
 
@@ -71,15 +75,23 @@ def _open(
 
     store = SqlStore(db)
     try:
-        directory = store.load_directory()
+        directory = stored_directory(store)
     finally:
         store.close()
+    return AreaFile(redact(store.url), directory.tree, directory)
+
+
+def stored_directory(store: SqlStore) -> Directory:
+    """The database's areas and units, or a usage error saying how to import them."""
+    from gridgov.store import redact
+
+    directory = store.load_directory()
     if directory is None:
         raise click.UsageError(
             f"the database {redact(store.url)} holds no areas: "
             "run `gridgov areas import FILE --db URL` first"
         )
-    return AreaFile(redact(store.url), directory.tree, directory)
+    return directory
 
 
 def _hierarchy_source(func: Callable[..., None]) -> Callable[..., None]:

@@ -7,29 +7,16 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gridgov.cli._areas import stored_directory
 from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
 
 if TYPE_CHECKING:
-    from gridgov.grid import Directory
-    from gridgov.store import SqlStore
+    pass
 
 __all__ = ["people"]
 
 _COLUMNS = ["id", "name", "role", "area_code", "unit_code"]
-
-
-def _stored_directory(store: SqlStore) -> Directory:
-    """The database's areas and units; people can only be placed on them."""
-    from gridgov.store import redact
-
-    directory = store.load_directory()
-    if directory is None:
-        raise click.UsageError(
-            f"the database {redact(store.url)} holds no areas: "
-            "run `gridgov areas import FILE --db URL` first"
-        )
-    return directory
 
 
 @click.group()
@@ -62,7 +49,7 @@ def import_(file: Path, url: str | None) -> None:
 
     store = SqlStore(url)
     try:
-        loaded = load_people(file, _stored_directory(store))
+        loaded = load_people(file, stored_directory(store))
         done = import_people(store, loaded.people)
     finally:
         store.close()
@@ -84,7 +71,7 @@ def list_(area: str | None, role: str | None, url: str | None, fmt: str) -> None
     store = SqlStore(url)
     try:
         found = store.load_people()
-        tree = _stored_directory(store).tree if area is not None else None
+        tree = stored_directory(store).tree if area is not None else None
     finally:
         store.close()
     if tree is not None and area is not None:
