@@ -43,10 +43,11 @@ def import_people(store: Store, people: Sequence[Actor]) -> PeopleImport:
     from ``people`` are kept: their events name them.
     """
     stored = {p.id: _fields(p) for p in store.load_people()}
-    inserted = sum(p.id not in stored for p in people)
-    unchanged = sum(stored.get(p.id) == _fields(p) for p in people)
-    store.save_people(people)
-    return PeopleImport(inserted, len(people) - inserted - unchanged, unchanged)
+    changed = [p for p in people if stored.get(p.id) != _fields(p)]  # new ones included
+    inserted = sum(p.id not in stored for p in changed)
+    if changed:
+        store.save_people(changed)
+    return PeopleImport(inserted, len(changed) - inserted, len(people) - len(changed))
 
 
 def _fields(person: Actor) -> tuple[str | None, ...]:
