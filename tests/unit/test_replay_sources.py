@@ -23,7 +23,7 @@ from gridgov.replay import (
     load_mapping,
     read_tickets,
 )
-from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner
+from gridgov.replay._areas import AREA_CACHE_LIMIT
 
 BOSTON = ZoneInfo("America/New_York")
 HEADER = [
@@ -456,13 +456,25 @@ def test_a_stream_stopped_by_strict_removes_its_spilled_ids(
 
 
 def test_area_cache_stops_growing_and_still_cleans_new_values(
-    boston: ReplayMapping, tree: object
+    boston: ReplayMapping, tree: object, tmp_path: Path
 ) -> None:
-    cleaner = AreaCleaner(boston.area, tree)  # type: ignore[arg-type]
+    from gridgov.replay._sources import _Reader
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    reader = _Reader(boston, InputFile(empty, "csv"), tree, RejectLog(None), lambda _tid: True)  # type: ignore[arg-type]
+    ward, precinct = (reader.cols.names.index(level.column) for level in boston.area.levels)
+    width = len(reader.cols.names)
+
+    def row(ward_text: str, precinct_text: str) -> tuple[str, ...]:
+        cells = [""] * width
+        cells[ward], cells[precinct] = ward_text, precinct_text
+        return tuple(cells)
+
     for n in range(AREA_CACHE_LIMIT + 10):  # a file of ever new area values
-        cleaner.clean([f"Ward {n}", ""])
-    assert len(cleaner._cache) == AREA_CACHE_LIMIT
-    assert cleaner.clean(["Ward 5", ""])[0] == "BOS-W05"
-    late = cleaner.clean([f"Ward {AREA_CACHE_LIMIT + 5}", ""])
+        reader.area(row(f"Ward {n}", ""))
+    assert len(reader._areas) == AREA_CACHE_LIMIT
+    assert reader.area(row("Ward 5", ""))[0] == "BOS-W05"
+    late = reader.area(row(f"Ward {AREA_CACHE_LIMIT + 5}", ""))
     assert (late[0], late[1]) == (None, "bad_value")  # not a ward number
-    assert cleaner.clean(["Ward 7", "709.0"])[0] == "BOS-W07-P09"  # new, not cached, still right
+    assert reader.area(row("Ward 7", "709.0"))[0] == "BOS-W07-P09"  # new, not cached, still right

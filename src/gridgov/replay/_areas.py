@@ -2,10 +2,10 @@
 
 Boston writes ward 5 as ``"Ward 5"``, ``"05"`` or ``"5"`` and precinct 509 as
 ``"509.0"``; the mapping's rules turn them into the tree's codes, and a ticket's
-area is its finest non-empty level.  Results are cached per distinct raw value:
-a city has thousands of areas but a file has millions of rows.  The cache stops
-growing at :data:`AREA_CACHE_LIMIT` distinct values (a file of free-text areas
-would otherwise keep one per row); later new values are cleaned each time.
+area is its finest non-empty level.  The reader remembers the result per distinct
+raw cells (a city has thousands of areas but a file has millions of rows), up to
+:data:`AREA_CACHE_LIMIT` of them (a file of free-text areas would otherwise keep
+one per row); later new values are cleaned each time.
 """
 
 from __future__ import annotations
@@ -58,19 +58,9 @@ class AreaCleaner:
         self.rules = rules
         self.tree = tree
         self._patterns = [re.compile(level.pattern) for level in rules.levels]
-        self._cache: dict[tuple[str, ...], AreaResult] = {}
 
     def clean(self, raw: Sequence[str]) -> AreaResult:
         """``(code, kind, reason, column)``: the area code, or the reject kind, why, and where."""
-        key = tuple(raw)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._clean(key)
-            if len(self._cache) < AREA_CACHE_LIMIT:
-                self._cache[key] = hit
-        return hit
-
-    def _clean(self, raw: tuple[str, ...]) -> AreaResult:
         codes: list[tuple[str, str]] = []  # (code, column), coarse to fine
         for rule, pattern, value in zip(self.rules.levels, self._patterns, raw, strict=True):
             if not value.strip():
