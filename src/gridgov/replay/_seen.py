@@ -36,7 +36,7 @@ RECENT_IDS = 100_000
 """Ids kept in the dict before a spill: about 13 MB (tracemalloc: ~130 bytes an id like
 ``SYN00000001``, key and slot) plus, once spilled, the 8 MiB filter.  Smaller batches
 are no slower (a million ids: 1.6 s in batches of 5,000, 2.0 s of 100,000), so a smaller
-bound would save a few MB; this one keeps files of up to 100,000 tickets (Boston's half
+bound would save a few MB; this one keeps files of fewer than 100,000 tickets (Boston's half
 year: 58,119) entirely in memory, with no filter, no disk and no cost at all."""
 
 BLOOM_BYTES = 1 << 23
