@@ -104,10 +104,10 @@ def _load(
         unit_source, unit_data = unit_file
         unit_raw = _read_raw(unit_data, unit_source, "csv", UNIT_COLUMNS[:4])
         problems.extend(unit_raw.problems)
-        unit_records += [(unit_source, r) for r in unit_raw.areas]  # a CSV's rows
+        unit_records += [(unit_source, r) for r in unit_raw.records]  # a CSV's rows
     level_set = levels or _declared_levels(raw, source, problems) or DEFAULT_LEVELS
-    areas, lines = _areas(raw.areas, source, problems)
-    if not raw.areas and not problems:
+    areas, lines = _areas(raw.records, source, problems)
+    if not raw.records and not problems:
         problems.append(Problem(source, "no areas: the file holds no records"))
     try:  # the tree runs the structure checks once; their problems join the others
         tree: AreaTree | None = AreaTree(areas, level_set, source=source, lines=lines)

@@ -39,14 +39,15 @@ class RawRecord:
 
 @dataclass(slots=True)
 class RawFile:
-    """What a file declared: its level set text, area and unit records, and problems.
+    """What a file declared: its level set text, its records, units, and problems.
 
-    A CSV file's rows land in ``areas`` whether they are areas or units.
+    ``records`` are an area document's areas, or the rows of a CSV file or the list
+    of a one-list document (units, people) whatever they describe.
     """
 
     levels: str | list[str] | None = None
     levels_line: int | None = None
-    areas: list[RawRecord] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
     units: list[RawRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -112,7 +113,7 @@ def read_csv(
             reason = f"row has {len(row)} cells, the header has {len(columns)}"
             raw.problems.append(Problem(source, reason, line=line))
             continue
-        raw.areas.append(RawRecord(dict(zip(columns, row, strict=True)), line, index))
+        raw.records.append(RawRecord(dict(zip(columns, row, strict=True)), line, index))
     return raw
 
 
@@ -156,7 +157,7 @@ def read_document(text: str, source: str, fmt: str) -> RawFile:
     if raw.levels is not None:
         levels_key = r'"levels"\s*:' if fmt == "json" else r"(?m)^\s*levels\s*="
         raw.levels_line = _find_line(text, re.compile(levels_key), 0)[0]
-    raw.areas = _records(document, "areas", text, source, fmt, raw.problems)
+    raw.records = _records(document, "areas", text, source, fmt, raw.problems)
     raw.units = _records(document, "units", text, source, fmt, raw.problems)
     if "areas" not in document:
         raw.problems.append(Problem(source, "no 'areas' list", field="areas"))
@@ -173,7 +174,7 @@ def read_records(
     required: Sequence[str],
     known: Sequence[str],
 ) -> RawFile:
-    """The records of a one-list file, in ``raw.areas`` like a CSV file's rows.
+    """The records of a one-list file, in ``raw.records`` like a CSV file's rows.
 
     CSV: a header naming every ``required`` column and no column outside ``known``.
     JSON and TOML: ``{key: [...]}`` (JSON also a bare list); a record's line is
@@ -193,8 +194,8 @@ def read_records(
     unknown = sorted(set(document) - {key})
     if unknown:
         raw.problems.append(Problem(source, f"unknown top-level keys {unknown} (expected {key})"))
-    raw.areas = _records(document, key, text, source, fmt, raw.problems, id_key=id_key)
-    for record in raw.areas:
+    raw.records = _records(document, key, text, source, fmt, raw.problems, id_key=id_key)
+    for record in raw.records:
         for name in record.data:
             if name not in known:
                 where = f"{key}[{record.index}].{name}" if record.line is None else name

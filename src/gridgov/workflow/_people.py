@@ -87,10 +87,10 @@ def _load(
         text, source, fmt, key="people", id_key="id", required=_REQUIRED, known=PEOPLE_COLUMNS
     )
     problems = raw.problems
-    if not raw.areas and not problems:
+    if not raw.records and not problems:
         problems.append(Problem(source, "no people: the file holds no records"))
     checker = _Checker(source, directory, permissions, problems)
-    people = [p for p in (checker.person(r) for r in raw.areas) if p is not None]
+    people = [p for p in (checker.person(r) for r in raw.records) if p is not None]
     if problems:
         problems.sort(key=lambda p: (p.line is None, p.line or 0))
         raise PeopleFileError(problems)
