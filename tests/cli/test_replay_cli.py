@@ -207,7 +207,7 @@ def _running_clocks(url: str) -> list[tuple[str, datetime]]:
 
 
 def test_db_with_a_policy_stores_clocks_that_tick_announces(tmp_path: Path) -> None:
-    from tests._boston import boston_routing_file
+    from tests._boston import BOSTON_ROUTING
 
     from gridgov.store import SqlStore
 
@@ -222,7 +222,7 @@ def test_db_with_a_policy_stores_clocks_that_tick_announces(tmp_path: Path) -> N
     running = _running_clocks(url)
     assert len(running) > 100  # tickets still open when the sample ends
     ticket_id, due = running[0]
-    routing = str(boston_routing_file(tmp_path))  # the live loop needs tiers on Boston's levels
+    routing = str(BOSTON_ROUTING)  # the live loop needs tiers on Boston's levels
     live = ("--db", url, "--sla-policy", POLICY, "--routing-policy", routing)
     code, out, err = _run("ticket", "show", ticket_id, *live, "--format", "json")
     assert code == 0, err

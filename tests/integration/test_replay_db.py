@@ -34,7 +34,7 @@ from gridgov.store import ClockRecord, SqlStore, Store
 from gridgov.store._mapping import clock_from_row
 from gridgov.store._schema import sla_clocks, ticket_events, tickets
 from gridgov.workflow import load_routing_policy
-from tests._boston import boston_routing_file
+from tests._boston import BOSTON_ROUTING
 from tests.integration._store_harness import T0, TREE, pg_schema_url, pg_store, pg_url, store
 
 __all__ = ["pg_store", "pg_url", "store"]
@@ -288,9 +288,7 @@ def _check_live_engine_picks_up_an_open_ticket(url: str, tmp_path: Path) -> None
         for c in o.cycles
         if c.is_open and c.policy_fingerprint == revised.fingerprint
     )
-    engine = Engine(
-        url=url, sla=revised, routing=load_routing_policy(boston_routing_file(tmp_path))
-    )
+    engine = Engine(url=url, sla=revised, routing=load_routing_policy(BOSTON_ROUTING))
     try:
         view = engine.get(ticket_id)
         assert view.state == "in_progress"

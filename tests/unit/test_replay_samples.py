@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gridgov.errors import PolicyError
 from gridgov.replay import BOSTON_SAMPLE_DIR, boston_policies, load_mapping
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "boston311"
@@ -35,3 +36,26 @@ def test_sample_slice_has_every_column_the_mapping_names() -> None:
     named |= {level.column for level in mapping.area.levels}
     assert named <= set(header)
     assert rows == 2000
+
+
+def test_shipped_boston_routing_is_the_default_on_boston_levels() -> None:
+    """``routing.toml`` is the default routing policy but for its tiers' levels, and
+    it fits the Boston hierarchy (the live engine refuses one that does not)."""
+    from gridgov.grid import load_sample
+    from gridgov.workflow import load_routing_policy
+
+    default = (BOSTON_SAMPLE_DIR.parent / "routing" / "policy.toml").read_text(encoding="utf-8")
+    boston = (BOSTON_SAMPLE_DIR / "routing.toml").read_text(encoding="utf-8")
+    on_boston_levels = {
+        'level = ["grid"]': 'level = ["precinct"]',
+        'level = ["community"]': 'level = ["ward"]',
+        'level = ["street", "district"]': 'level = ["city"]',
+    }
+    for hangzhou_level, boston_level in on_boston_levels.items():
+        default = default.replace(hangzhou_level, boston_level)
+    body = [line for line in boston.splitlines() if not line.startswith("#")]
+    assert body == [line for line in default.splitlines() if not line.startswith("#")]
+    levels = load_sample("boston311").tree.levels
+    load_routing_policy(BOSTON_SAMPLE_DIR / "routing.toml").check_levels(levels)
+    with pytest.raises(PolicyError):
+        load_routing_policy().check_levels(levels)
