@@ -50,6 +50,7 @@ def test_shipped_boston_routing_is_the_default_on_boston_levels() -> None:
         'level = ["grid"]': 'level = ["precinct"]',
         'level = ["community"]': 'level = ["ward"]',
         'level = ["street", "district"]': 'level = ["city"]',
+        'grid_level = "grid"': 'grid_level = "precinct"',
     }
     for hangzhou_level, boston_level in on_boston_levels.items():
         default = default.replace(hangzhou_level, boston_level)

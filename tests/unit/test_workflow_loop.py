@@ -31,7 +31,7 @@ from gridgov.errors import (
     UnknownCategory,
 )
 from gridgov.grid import Area, AreaTree, Directory, LevelSet, Unit, UnitKind
-from gridgov.workflow import Ticket, TicketLoop, Tier
+from gridgov.workflow import Actor, Ticket, TicketLoop, Tier
 
 
 def test_small_issue_runs_the_whole_loop_inside_the_grid() -> None:
@@ -52,10 +52,10 @@ def test_small_issue_runs_the_whole_loop_inside_the_grid() -> None:
     assert ticket.state == "closed"
     assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6, 7]
     assert [e.at for e in events] == [START + timedelta(minutes=10 * i) for i in range(7)]
-    assert events[2].payload["unit"] == "gw-G1"
-    assert events[2].payload["level"] == "grid"
+    assert events[2].payload["unit"] == "mw-M1"  # the micro-grid worker (微网格员) first
+    assert events[2].payload["level"] == "micro_grid"
     assert ticket.tier == "small"
-    assert ticket.handled_level == "grid"
+    assert ticket.handled_level == "micro_grid"
     assert loop.stayed_in_grid(ticket) is True
     assert Ticket.from_events(events) == ticket
 
@@ -102,20 +102,23 @@ def test_dispatch_to_a_unit_that_does_not_cover_the_area_is_refused() -> None:
 def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
-    first = loop.escalate(ticket, WORKER, reason="needs the property company")
-    assert (first.payload["unit"], first.payload["level"]) == ("co-C1", "community")
+    assert ticket.assigned_unit == "mw-M1"
+    first = loop.escalate(ticket, WORKER, reason="needs the grid worker")
+    assert (first.payload["unit"], first.payload["level"]) == ("gw-G1", "grid")
     assert (first.actor_id, first.payload["reason"], first.payload["cause"]) == (
         "gw-G1",
-        "needs the property company",
+        "needs the grid worker",
         "person",
     )
-    assert first.payload["from_unit"] == "gw-G1"
-    second = loop.escalate(ticket, COMMUNITY, reason="beyond the community", cause="sla_breach")
-    assert (second.payload["unit"], second.payload["level"]) == ("so-S", "street")
-    assert ticket.escalation_count == 2
+    assert first.payload["from_unit"] == "mw-M1"
+    second = loop.escalate(ticket, WORKER, reason="needs the property company")
+    assert (second.payload["unit"], second.payload["level"]) == ("co-C1", "community")
+    third = loop.escalate(ticket, COMMUNITY, reason="beyond the community", cause="sla_breach")
+    assert (third.payload["unit"], third.payload["level"]) == ("so-S", "street")
+    assert ticket.escalation_count == 3
     with pytest.raises(NoResponsibleUnit):
         loop.escalate(ticket, STREET, reason="no one above")
-    assert ticket.escalation_count == 2
+    assert ticket.escalation_count == 3
 
 
 def test_escalation_to_a_department_for_linked_handling() -> None:
@@ -131,7 +134,7 @@ def test_returned_ticket_can_be_escalated() -> None:
     loop.return_to_dispatcher(ticket, WORKER, reason="beyond my power")
     assert (ticket.state, ticket.assigned_unit, ticket.return_count) == ("accepted", None, 1)
     event = loop.escalate(ticket, HEAD, reason="returned", cause="returned")
-    assert event.payload["unit"] == "co-C1"
+    assert event.payload["unit"] == "gw-G1"  # one above the tier's handler (the micro-grid worker)
 
 
 def test_unknown_escalation_cause_is_refused() -> None:
@@ -179,11 +182,11 @@ def test_reopen_goes_back_to_the_same_unit_or_one_level_up() -> None:
     ticket = reviewing(loop)
     loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="no change")
     same = loop.reopen(ticket, HEAD, reason="try again")
-    assert (same.payload["unit"], ticket.state, ticket.reopen_count) == ("gw-G1", "dispatched", 1)
+    assert (same.payload["unit"], ticket.state, ticket.reopen_count) == ("mw-M1", "dispatched", 1)
     loop.sign_for(ticket, WORKER)
     loop.mark_handled(ticket, WORKER, result="second try")
     higher = loop.reopen(ticket, COMMUNITY, reason="take it up", higher=True)
-    assert higher.payload["unit"] == "co-C1"
+    assert higher.payload["unit"] == "gw-G1"
     assert (ticket.reopen_count, ticket.escalation_count) == (2, 1)
 
 
@@ -192,7 +195,7 @@ def test_supervision_marks_the_ticket_and_keeps_it_with_the_handler() -> None:
     ticket = in_progress(loop)
     event = loop.supervise(ticket, COMMUNITY, reason="open for three days")
     assert (event.from_state, event.to_state) == ("in_progress", "in_progress")
-    assert (ticket.supervised, ticket.assigned_unit) == (True, "gw-G1")
+    assert (ticket.supervised, ticket.assigned_unit) == (True, "mw-M1")
 
 
 def test_auto_close_when_no_review_comes() -> None:
@@ -263,11 +266,11 @@ def test_escalated_ticket_did_not_stay_in_the_grid() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
     assert loop.stayed_in_grid(ticket) is None
-    loop.escalate(ticket, WORKER, reason="too big")
-    loop.sign_for(ticket, COMMUNITY)
-    loop.mark_handled(ticket, COMMUNITY, result="done")
-    loop.close(ticket, COMMUNITY)
-    assert ticket.handled_level == "community"
+    loop.escalate(ticket, WORKER, reason="too big for the building")
+    loop.sign_for(ticket, WORKER)
+    loop.mark_handled(ticket, WORKER, result="done")
+    loop.close(ticket, WORKER)
+    assert ticket.handled_level == "grid"  # still inside the grid, but escalated to get there
     assert loop.stayed_in_grid(ticket) is False
 
 
@@ -302,3 +305,36 @@ def test_tier_level_picks_the_first_level_the_tree_has() -> None:
     tier = Tier("major", "大事", "major", ("street", "district"))
     assert tier.level_in(LevelSet(["district", "community"])) == "district"
     assert tier.level_in(LevelSet(["district", "street"])) == "street"
+
+
+def test_a_grid_without_a_grid_worker_falls_back_to_its_community_office() -> None:
+    tree = AreaTree(
+        [
+            Area("C", "社区", "community"),
+            Area("G", "网格", "grid", "C"),
+            Area("M", "1幢", "micro_grid", "G"),
+        ]
+    )
+    loop = TicketLoop(
+        directory=Directory(tree, [Unit("co", "社区居委会", UnitKind.COMMUNITY_OFFICE, "C")]),
+        clock=ManualClock(START),
+    )
+    office = Actor("co", UnitKind.COMMUNITY_OFFICE, "C", unit_code="co")
+    ticket, _ = loop.report("T1", Actor("r", "resident", "M"), category="noise", area_code="M")
+    loop.accept(ticket, office)
+    event = loop.dispatch(ticket, office)
+    assert (event.payload["unit"], event.payload["level"]) == ("co", "community")
+    assert event.payload["fallback"] is True
+
+
+def test_a_major_ticket_handled_at_the_street_did_not_stay_in_the_grid() -> None:
+    loop = make_loop()
+    ticket = reported(loop, category="company_dispute", area="G1")
+    assert ticket.tier == "major"
+    loop.accept(ticket, STREET)
+    assert loop.dispatch(ticket, STREET).payload["unit"] == "so-S"
+    loop.sign_for(ticket, STREET)
+    loop.mark_handled(ticket, STREET, result="mediated")
+    loop.close(ticket, STREET)
+    assert (ticket.handled_level, ticket.escalation_count) == ("street", 0)
+    assert loop.stayed_in_grid(ticket) is False

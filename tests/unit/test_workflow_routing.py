@@ -163,7 +163,7 @@ def test_a_tier_without_a_level_of_the_hierarchy_is_named_with_its_line(tmp_path
     with pytest.raises(PolicyError) as info:
         policy.check_levels(LevelSet.parse("city > ward > precinct"))
     problems = {p.field: p for p in info.value.problems}
-    assert set(problems) == {"tiers.small.level", "tiers.major.level"}
+    assert set(problems) == {"tiers.small.level", "tiers.major.level", "grid_level"}
     assert problems["tiers.small.level"].line == POLICY.splitlines().index('level = "grid"') + 1
     assert problems["tiers.major.level"].line == (
         POLICY.splitlines().index('level = ["street", "district"]') + 1

@@ -24,11 +24,13 @@ from gridgov.sla._engine import SlaEngine, SlaTransition
 from gridgov.sla._events import SlaAction, SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule
 from gridgov.sla._policy_file import load_default_policy, load_policy, parse_policy
+from gridgov.sla._run import ClockRun, clock_verdict
 
 __all__ = [
     "CalendarSpec",
     "ClockCycle",
     "ClockPlan",
+    "ClockRun",
     "CycleOutcome",
     "Duration",
     "DurationUnit",
@@ -46,6 +48,7 @@ __all__ = [
     "Weekday",
     "WorkingCalendar",
     "WorkingDayRule",
+    "clock_verdict",
     "load_default_policy",
     "load_policy",
     "parse_policy",

@@ -116,8 +116,17 @@ class ClockCycle:
 
     @property
     def breached(self) -> bool:
-        """True once the breach has been announced or the cycle ended late."""
-        return 1.0 in self.fired or self.outcome is CycleOutcome.BREACHED
+        """True once the breach has been announced, or the cycle ended late: stopped after
+        its due time, or cancelled (the ticket withdrawn, rejected ...) after running
+        longer than its budget.  The same whether or not a timer ticked in between, so a
+        replayed history and a live ticket agree."""
+        if 1.0 in self.fired or self.outcome is CycleOutcome.BREACHED:
+            return True
+        return (
+            self.outcome is CycleOutcome.CANCELLED
+            and self.elapsed is not None
+            and self.elapsed > self.budget
+        )
 
     @property
     def breached_at(self) -> datetime | None:

@@ -22,6 +22,7 @@ from gridgov.errors import InvalidTime, TransitionNotAllowed, UnknownTicket
 from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._events import SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule, TicketAttributes
+from gridgov.sla._run import ClockRun
 from gridgov.workflow import TERMINAL_STATES
 
 __all__ = ["SlaEngine", "SlaTransition"]
@@ -49,18 +50,30 @@ class SlaTransition(Protocol):
 
 
 class _Ticket:
-    """Everything the engine keeps for one ticket."""
+    """Everything the engine keeps for one ticket: its attributes and its clock run."""
 
-    __slots__ = ("attributes", "cycles", "last_at", "open", "rule", "state", "ticket_id")
+    __slots__ = ("attributes", "last_at", "run", "state", "ticket_id")
 
-    def __init__(self, ticket_id: str, attributes: TicketAttributes, rule: SlaRule) -> None:
+    def __init__(
+        self, ticket_id: str, attributes: TicketAttributes, rule: SlaRule, fingerprint: str
+    ) -> None:
         self.ticket_id = ticket_id
         self.attributes = attributes
-        self.rule = rule
+        self.run = ClockRun(rule, policy_fingerprint=fingerprint)
         self.state = "new"
         self.last_at: datetime | None = None
-        self.cycles: list[ClockCycle] = []
-        self.open: dict[str, ClockCycle] = {}
+
+    @property
+    def rule(self) -> SlaRule:
+        return self.run.rule
+
+    @property
+    def cycles(self) -> list[ClockCycle]:
+        return self.run.cycles
+
+    @property
+    def open(self) -> dict[str, ClockCycle]:
+        return self.run.open
 
 
 # (sort key µs, ticket id, clock position, threshold position, token, moment, cycle);
@@ -112,7 +125,8 @@ class SlaEngine:
                     "the SLA engine already has this ticket",
                 )
             attributes = attributes or _attributes_of(transition.payload)
-            ticket = _Ticket(transition.ticket_id, attributes, self._policy.select_for(attributes))
+            rule = self._policy.select_for(attributes)
+            ticket = _Ticket(transition.ticket_id, attributes, rule, self._policy.fingerprint)
             self._tickets[ticket.ticket_id] = ticket
         elif ticket is None:
             raise UnknownTicket(transition.ticket_id)
@@ -132,7 +146,7 @@ class SlaEngine:
             # e.g. CalendarUnknownYear: the ticket's clocks stay as they were before it.
             if transition.trigger == "report":
                 del self._tickets[ticket.ticket_id]
-            ticket.state, ticket.open, count = before
+            ticket.state, ticket.run.open, count = before
             del ticket.cycles[count:]
             for cycle_state in reversed(saved):
                 _restore(cycle_state)
@@ -143,56 +157,18 @@ class SlaEngine:
     def _apply(
         self, ticket: _Ticket, trigger: str, to_state: str, at: datetime, saved: list[_Saved]
     ) -> None:
-        """Stop, start, pause or resume each clock; ``saved`` gets every existing cycle's
-        state before it changes, so a failure half-way can be undone."""
+        """Run the one clock rule (:class:`ClockRun`), then requeue what it changed;
+        ``saved`` gets every existing cycle's state before it changes, so a failure
+        half-way can be undone."""
         ticket.state = to_state
-        for position, plan in enumerate(ticket.rule.clocks):
-            cycle = ticket.open.get(plan.name)
-            if cycle is not None and trigger in plan.stop:
-                saved.append(_save(cycle))
-                self._close(ticket, cycle, plan, at, None)
-                cycle = None
-            if cycle is None and trigger in plan.start and to_state not in _TERMINAL:
-                cycle = self._start(ticket, position, plan, at)
-            if cycle is None:
-                continue
-            if to_state in _TERMINAL:
-                saved.append(_save(cycle))
-                self._close(ticket, cycle, plan, at, CycleOutcome.CANCELLED)
-            elif (to_state in plan.pause_in) != (cycle.paused_since is not None):
-                saved.append(_save(cycle))
-                if cycle.paused_since is None:
-                    cycle.pause(at)
-                else:
-                    cycle.resume(plan, at)
-                self._schedule(ticket, position, plan, cycle)
-
-    def _start(self, ticket: _Ticket, position: int, plan: ClockPlan, at: datetime) -> ClockCycle:
-        number = 1 + sum(1 for c in ticket.cycles if c.clock == plan.name)
-        cycle = ClockCycle(
-            plan.name,
-            number,
-            at,
-            calendar=plan.calendar_name,
-            policy_fingerprint=self._policy.fingerprint,
+        changes = ticket.run.apply(
+            trigger, to_state, at, before_change=lambda c: saved.append(_save(c))
         )
-        cycle.plan_budget(plan)
-        ticket.cycles.append(cycle)
-        ticket.open[plan.name] = cycle
-        self._schedule(ticket, position, plan, cycle)
-        return cycle
-
-    def _close(
-        self,
-        ticket: _Ticket,
-        cycle: ClockCycle,
-        plan: ClockPlan,
-        at: datetime,
-        outcome: CycleOutcome | None,
-    ) -> None:
-        cycle.end(plan, at, outcome)
-        cycle.token = 0  # its heap entries are stale now
-        del ticket.open[cycle.clock]
+        for position, plan, cycle in changes:
+            if cycle.is_open:
+                self._schedule(ticket, position, plan, cycle)
+            else:
+                cycle.token = 0  # its heap entries are stale now
 
     # ----------------------------------------------------------------- time
 
@@ -303,12 +279,13 @@ class SlaEngine:
         if data["ticket_id"] in self._tickets:
             self.forget(data["ticket_id"])  # its pending announcements go with it
         attributes = _attributes_of(data["attributes"])
-        ticket = _Ticket(data["ticket_id"], attributes, self._policy.select_for(attributes))
+        rule = self._policy.select_for(attributes)
+        ticket = _Ticket(data["ticket_id"], attributes, rule, self._policy.fingerprint)
         ticket.state = data["state"]
         last_at = data.get("last_at")
         ticket.last_at = datetime.fromisoformat(last_at) if last_at else None
-        ticket.cycles = [ClockCycle.from_dict(c) for c in data["cycles"]]
-        ticket.open = {c.clock: c for c in ticket.cycles if c.is_open}
+        ticket.run.cycles = [ClockCycle.from_dict(c) for c in data["cycles"]]
+        ticket.run.open = {c.clock: c for c in ticket.cycles if c.is_open}
         self._tickets[ticket.ticket_id] = ticket
         return self._recompute(ticket, _aware(at), only_if_stale=True)
 
@@ -334,7 +311,8 @@ class SlaEngine:
 
     def _recompute(self, ticket: _Ticket, at: datetime, only_if_stale: bool) -> bool:
         rule = self._policy.select_for(ticket.attributes)
-        ticket.rule = rule
+        ticket.run.rule = rule
+        ticket.run.policy_fingerprint = self._policy.fingerprint
         changed = False
         for cycle in list(ticket.open.values()):
             if rule.clock(cycle.clock) is None:

@@ -1,15 +1,17 @@
 """The object API of the ticket loop: every action checks, moves and records.
 
-Each action (1) checks the actor's permission, (2) checks the table allows the
-trigger in the ticket's state, (3) builds the payload (resolving units through
-``gridgov.grid``), (4) runs the trigger through the shared ``transitions`` machine,
-and (5) appends one :class:`~gridgov.workflow.TicketEvent`, timed by the injected
-clock.  A refusal at any step raises and changes nothing.
+Each action (1) checks the actor's permission, then (2) lets the shared
+``transitions`` machine decide the move, once: when the trigger leaves the
+ticket's state it builds the payload (resolving units through the routing rule,
+:class:`~gridgov.workflow.Assigner`), checks the guards on it, and in its
+after-callback records one :class:`~gridgov.workflow.TicketEvent`, timed by the
+injected clock, and folds it into the ticket.  A refusal at any step raises and
+changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from gridgov.clock import Clock
@@ -18,7 +20,7 @@ from gridgov.grid import Directory
 from gridgov.workflow._assign import Assigner
 from gridgov.workflow._definition import VERDICTS
 from gridgov.workflow._events import TicketEvent
-from gridgov.workflow._machine import fire
+from gridgov.workflow._machine import decide
 from gridgov.workflow._permissions import DEFAULT_PERMISSIONS, Actor, PermissionPolicy
 from gridgov.workflow._routing import RoutingPolicy, load_routing_policy
 from gridgov.workflow._states import Trigger
@@ -83,7 +85,6 @@ class TicketLoop:
         route = self.policy.route(category)
         self.tree.get(area_code)
         ticket = Ticket(id=ticket_id, area_code=area_code, reporter_id=reporter_id or actor.id)
-        self._check(ticket, T.REPORT, actor)
         payload = {
             "category": category,
             "tier": route.tier.name,
@@ -93,7 +94,7 @@ class TicketLoop:
             "description": description,
             "reporter_id": ticket.reporter_id,
         }
-        return ticket, self._commit(ticket, T.REPORT, actor, payload)
+        return ticket, self._simple(ticket, T.REPORT, actor, payload)
 
     # ------------------------------------------------------------------ triage and dispatch
 
@@ -120,21 +121,19 @@ class TicketLoop:
         The payload records the linked departments (联动) of the route and the tier, and
         ``supervised`` for tiers that are supervised from the start (大事).
         """
-        self._check(ticket, T.DISPATCH, actor)
-        if unit_code is not None:
-            unit = self._assign.unit(ticket, unit_code)
-        elif department is not None:
-            unit = self._assign.department(ticket, department)
-        else:
-            unit = self._assign.for_tier(ticket)
-        route = self.policy.route(ticket.category or "")
-        linked = dict.fromkeys(d for d in (route.department, *route.tier.departments) if d)
-        payload = {
-            **self._assign.payload(unit),
-            "linked_departments": list(linked),
-            "supervised": route.tier.supervised,
-        }
-        return self._commit(ticket, T.DISPATCH, actor, payload)
+
+        def build() -> dict[str, Any]:
+            wanted = {"unit": unit_code, "department": department}
+            assignment = self._assign.assign(ticket, T.DISPATCH, wanted)
+            route = self.policy.route(ticket.category or "")
+            linked = dict.fromkeys(d for d in (route.department, *route.tier.departments) if d)
+            return {
+                **assignment.payload(),
+                "linked_departments": list(linked),
+                "supervised": route.tier.supervised,
+            }
+
+        return self._commit(ticket, T.DISPATCH, actor, build)
 
     def escalate(
         self,
@@ -152,18 +151,17 @@ class TicketLoop:
         if cause not in ESCALATION_CAUSES:
             raise _invalid("escalate", "cause", f"expected one of {list(ESCALATION_CAUSES)}")
         reason = _required(reason, "escalate", "reason")
-        self._check(ticket, T.ESCALATE, actor)
-        if department is not None:
-            unit = self._assign.department(ticket, department)
-        else:
-            unit = self._assign.one_level_up(ticket)
-        payload = {
-            **self._assign.payload(unit),
-            "reason": reason,
-            "cause": cause,
-            "from_unit": ticket.assigned_unit,
-        }
-        return self._commit(ticket, T.ESCALATE, actor, payload)
+
+        def build() -> dict[str, Any]:
+            assignment = self._assign.assign(ticket, T.ESCALATE, {"department": department})
+            return {
+                **assignment.payload(),
+                "reason": reason,
+                "cause": cause,
+                "from_unit": ticket.assigned_unit,
+            }
+
+        return self._commit(ticket, T.ESCALATE, actor, build)
 
     def merge_into(self, ticket: Ticket, actor: Actor, *, into: str) -> TicketEvent:
         """合并: close this ticket as a duplicate of ticket ``into``."""
@@ -195,7 +193,7 @@ class TicketLoop:
 
     def resume(self, ticket: Ticket, actor: Actor) -> TicketEvent:
         """恢复: back to the state it was suspended from."""
-        return self._simple(ticket, T.RESUME, actor, {"resume_to": ticket.suspended_from})
+        return self._simple(ticket, T.RESUME, actor, ticket.implied(T.RESUME, {}))
 
     def mark_handled(
         self, ticket: Ticket, actor: Actor, *, result: str, photos: Iterable[str] = ()
@@ -227,13 +225,12 @@ class TicketLoop:
     ) -> TicketEvent:
         """重办: back to handling, by the same unit or (``higher``) one level up."""
         reason = _required(reason, "reopen", "reason")
-        self._check(ticket, T.REOPEN, actor)
-        if higher or ticket.assigned_unit is None:
-            unit = self._assign.one_level_up(ticket)
-        else:
-            unit = self.directory.get(ticket.assigned_unit)
-        payload = {**self._assign.payload(unit), "reason": reason, "escalated": higher}
-        return self._commit(ticket, T.REOPEN, actor, payload)
+
+        def build() -> dict[str, Any]:
+            assignment = self._assign.assign(ticket, T.REOPEN, {"higher": higher})
+            return {**assignment.payload(), "reason": reason, "escalated": higher}
+
+        return self._commit(ticket, T.REOPEN, actor, build)
 
     def supervise(self, ticket: Ticket, actor: Actor, *, reason: str) -> TicketEvent:
         """督办: a superior flags the ticket; it stays with its handler."""
@@ -270,39 +267,41 @@ class TicketLoop:
     def _simple(
         self, ticket: Ticket, trigger: Trigger, actor: Actor, payload: Mapping[str, Any]
     ) -> TicketEvent:
-        self._check(ticket, trigger, actor)
-        return self._commit(ticket, trigger, actor, payload)
-
-    def _check(self, ticket: Ticket, trigger: Trigger, actor: Actor) -> None:
-        name = trigger.value
-        self.permissions.check(actor, name, ticket, self.tree)
-        if not TABLE.is_defined(ticket.state, name):
-            raise TransitionNotAllowed(
-                ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
-            )
+        return self._commit(ticket, trigger, actor, lambda: payload)
 
     def _commit(
-        self, ticket: Ticket, trigger: Trigger, actor: Actor, payload: Mapping[str, Any]
+        self,
+        ticket: Ticket,
+        trigger: Trigger,
+        actor: Actor,
+        build: Callable[[], Mapping[str, Any]],
     ) -> TicketEvent:
+        """Check the permission, then let the machine decide the move once; its
+        after-callback records the event and folds it into the ticket."""
         name = trigger.value
-        dest = fire(ticket.state, name, payload)
-        if dest is None:
+        self.permissions.check(actor, name, ticket, self.tree)
+        recorded: list[TicketEvent] = []
+
+        def record(dest: str, payload: Mapping[str, Any]) -> None:
+            event = TicketEvent(
+                ticket_id=ticket.id,
+                seq=ticket.version + 1,
+                trigger=name,
+                from_state=ticket.state,
+                to_state=dest,
+                actor_id=actor.id,
+                actor_role=actor.role,
+                at=self.clock.now(),
+                payload=dict(payload),
+            )
+            ticket._fold(event)
+            recorded.append(event)
+
+        if decide(ticket.state, name, build, record) is None:
             raise TransitionNotAllowed(
                 ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
             )
-        event = TicketEvent(
-            ticket_id=ticket.id,
-            seq=ticket.version + 1,
-            trigger=name,
-            from_state=ticket.state,
-            to_state=dest,
-            actor_id=actor.id,
-            actor_role=actor.role,
-            at=self.clock.now(),
-            payload=dict(payload),
-        )
-        ticket.apply(event)
-        return event
+        return recorded[0]
 
 
 def _required(value: str, action: str, field: str) -> str:

@@ -8,6 +8,7 @@ hierarchy that must finish it.  Policies are TOML files; the package ships a def
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
@@ -53,6 +54,8 @@ class Tier:
 
     ``levels`` are alternatives: the first one the area hierarchy defines is used.
     ``departments`` handle it in linkage (联动); ``supervised`` tiers are 督办 from dispatch.
+    ``handler_kinds`` are the kinds of unit that finish it at or below its level, nearest
+    first (empty: the policy's); above its level the policy's ``handler_kinds`` take over.
     """
 
     name: str
@@ -61,6 +64,7 @@ class Tier:
     levels: tuple[str, ...]
     departments: tuple[str, ...] = ()
     supervised: bool = False
+    handler_kinds: tuple[str, ...] = ()
 
     def level_in(self, levels: LevelSet) -> str:
         """The level of ``levels`` that finishes this tier."""
@@ -80,15 +84,25 @@ class Route:
 
 
 class RoutingPolicy:
-    """Categories, tiers and routes, checked as a whole (see :func:`load_routing_policy`)."""
+    """Categories, tiers and routes, checked as a whole (see :func:`load_routing_policy`).
+
+    ``grid_level`` is the level of the grid (网格): a ticket handled at it or below it,
+    never escalated and not handled jointly, stayed in the grid.  ``patterns`` route
+    categories that are not in the catalogue (a city's own words, read by replay):
+    ``(glob, tier)`` pairs, first match wins, then ``fallback_tier``.
+    """
 
     def __init__(
         self,
         categories: Mapping[str, Category],
         tiers: Mapping[str, Tier],
         routes: Mapping[str, Route],
-        handler_kinds: tuple[UnitKind, ...],
+        handler_kinds: tuple[str, ...],
         *,
+        grid_level: str = "grid",
+        default_tier: str | None = None,
+        patterns: tuple[tuple[str, str], ...] = (),
+        fallback_tier: str | None = None,
         source: str = "<policy>",
         lines: Mapping[str, int | None] | None = None,
     ) -> None:
@@ -96,16 +110,50 @@ class RoutingPolicy:
         self.tiers = dict(tiers)
         self._routes = dict(routes)
         self.handler_kinds = handler_kinds
+        self.grid_level = grid_level
+        self.default_tier = default_tier
+        """The catalogue's tier for categories without a route of their own or a parent's."""
+        self.patterns = patterns
+        self.fallback_tier = fallback_tier
         self.source = source
         self._lines = dict(lines or {})
         """Line of each key in ``source`` (``tiers.NAME.level``), for later checks' errors."""
+        self._matched: dict[str, Route] = {}
+        unknown = [
+            (key, tier)
+            for key, tier in (*patterns, ("default_tier", fallback_tier))
+            if tier is not None and tier not in self.tiers
+        ]
+        if unknown:
+            raise PolicyError.many(
+                [
+                    Problem(
+                        source,
+                        f"unknown tier {t!r}; expected one of {sorted(self.tiers)}",
+                        field=key if key == "default_tier" else f"tiers.{key!r}",
+                    )
+                    for key, t in unknown
+                ],
+                what=ROUTING_POLICY.what,
+            )
 
     def route(self, category: str) -> Route:
-        """The route of ``category`` (inherited from its parents when not its own)."""
-        try:
-            return self._routes[category]
-        except KeyError:
-            raise UnknownCategory(category) from None
+        """The route of ``category``: its own or its parents' (catalogue), else the first
+        pattern it matches, else the fallback tier; :class:`UnknownCategory` if none."""
+        found = self._routes.get(category) or self._matched.get(category)
+        if found is not None:
+            return found
+        tier = next(
+            (t for pattern, t in self.patterns if fnmatch.fnmatchcase(category, pattern)),
+            self.fallback_tier,
+        )
+        if tier is None:
+            raise UnknownCategory(category)
+        route = Route(Category(category, category, category), self.tiers[tier])
+        if len(self._matched) >= _MATCHED_LIMIT:
+            self._matched.clear()  # a source with endless free-text categories: stay bounded
+        self._matched[category] = route
+        return route
 
     def tier_of(self, category: str) -> Tier:
         """The tier of ``category``."""
@@ -118,8 +166,33 @@ class RoutingPolicy:
             yield self.categories[parent]
             parent = self.categories[parent].parent
 
+    def with_patterns(
+        self,
+        patterns: Mapping[str, str],
+        *,
+        fallback_tier: str | None = None,
+        source: str | None = None,
+    ) -> RoutingPolicy:
+        """This policy, also routing the categories ``patterns`` match (``glob -> tier``,
+        consulted before the catalogue) and any other to ``fallback_tier`` (default: the
+        policy's own ``default_tier``).  A replay mapping's ``[routing]`` compiles to this."""
+        compiled = RoutingPolicy(
+            self.categories,
+            self.tiers,
+            {c: r for c, r in self._routes.items() if not _matches_any(c, patterns)},
+            self.handler_kinds,
+            grid_level=self.grid_level,
+            default_tier=self.default_tier,
+            patterns=(*patterns.items(), *self.patterns),
+            fallback_tier=fallback_tier or self.fallback_tier or self.default_tier,
+            source=source or self.source,
+            lines=self._lines,
+        )
+        return compiled
+
     def check_levels(self, levels: LevelSet) -> None:
-        """Fail with a :class:`PolicyError` if a tier has no level in ``levels``."""
+        """Fail with a :class:`PolicyError` if a tier, or the grid level, is not a level of
+        ``levels``."""
         problems = [
             Problem(
                 self.source,
@@ -130,18 +203,41 @@ class RoutingPolicy:
             for t in self.tiers.values()
             if not any(level in levels for level in t.levels)
         ]
+        if self.grid_level not in levels:
+            problems.append(
+                Problem(
+                    self.source,
+                    f"{self.grid_level!r} is not a level of {levels.spec()!r}",
+                    line=self._lines.get("grid_level"),
+                    field="grid_level",
+                )
+            )
         if problems:
             raise PolicyError.many(problems, what=ROUTING_POLICY.what)
 
     def stayed_in_grid(self, ticket: Ticket, levels: LevelSet) -> bool | None:
-        """小事不出网格: finished at or below its tier's level, never escalated?
+        """小事不出网格: the one definition, for the live loop, replay and simulation.
 
-        ``None`` while the ticket is not closed, or was closed without being handled.
+        ``None`` while the ticket is not closed, or when it was closed without being
+        handled (办结), or its handling level is unknown.  ``False`` once it was escalated
+        or handled jointly (大事协同解决 never counts as in the grid).  Otherwise ``True``
+        when the level that handled it is the grid level or below it (a micro-grid).
         """
-        if ticket.state != State.CLOSED or ticket.handled_level is None or ticket.tier is None:
+        if ticket.state != State.CLOSED or ticket.handled_at is None:
             return None
-        target = self.tiers[ticket.tier].level_in(levels)
-        return ticket.escalation_count == 0 and not levels.is_deeper(target, ticket.handled_level)
+        if ticket.escalation_count or ticket.joint:
+            return False
+        level = ticket.handled_level
+        if level is None or level not in levels:
+            return None
+        return not levels.is_deeper(self.grid_level, level)
+
+
+_MATCHED_LIMIT = 65_536
+
+
+def _matches_any(category: str, patterns: Mapping[str, str]) -> bool:
+    return any(fnmatch.fnmatchcase(category, p) for p in patterns)
 
 
 def load_routing_policy(
@@ -168,7 +264,8 @@ def load_routing_policy(
             [where_file[where].problem(key_name(loc), reason) for where, loc, reason in located],
             what=ROUTING_POLICY.what,
         )
-    lines = {key: policy_file.line_of(key) for key in (f"tiers.{n}.level" for n in spec.tiers)}
+    keys = (*(f"tiers.{n}.level" for n in spec.tiers), "grid_level")
+    lines = {key: policy_file.line_of(key) for key in keys}
     return _build(catalogue, spec, str(policy_path), lines)
 
 
@@ -177,7 +274,15 @@ def _build(
 ) -> RoutingPolicy:
     cats = {r.code: Category(r.code, r.label_zh, r.label_en, r.parent) for r in catalogue.category}
     tiers = {
-        name: Tier(name, t.label_zh, t.label_en, tuple(t.level), tuple(t.departments), t.supervised)
+        name: Tier(
+            name,
+            t.label_zh,
+            t.label_en,
+            tuple(t.level),
+            tuple(t.departments),
+            t.supervised,
+            tuple(t.handler_kinds),
+        )
         for name, t in spec.tiers.items()
     }
     routes: dict[str, Route] = {}
@@ -189,7 +294,16 @@ def _build(
         assert tier_name is not None  # check_policy guarantees it
         department = own.department if own else (found.department if found else None)
         routes[code] = Route(category, tiers[tier_name], department)
-    return RoutingPolicy(cats, tiers, routes, tuple(spec.handler_kinds), source=source, lines=lines)
+    return RoutingPolicy(
+        cats,
+        tiers,
+        routes,
+        tuple(spec.handler_kinds),
+        grid_level=spec.grid_level,
+        default_tier=spec.default_tier,
+        source=source,
+        lines=lines,
+    )
 
 
 def _parents(cats: Mapping[str, Category], code: str) -> Iterator[str]:

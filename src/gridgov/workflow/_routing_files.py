@@ -40,6 +40,7 @@ class TierRecord(_Strict):
     level: list[str] = Field(min_length=1)
     departments: list[str] = Field(default_factory=list)
     supervised: StrictBool = False
+    handler_kinds: list[UnitKind] = Field(default_factory=list)
 
     @field_validator("level", mode="before")
     @classmethod
@@ -58,6 +59,7 @@ class PolicyFile(_Strict):
     """``policy.toml``: tiers, routes and who receives dispatched tickets."""
 
     default_tier: str | None = None
+    grid_level: str = "grid"
     handler_kinds: list[UnitKind] = Field(min_length=1)
     tiers: dict[str, TierRecord] = Field(min_length=1)
     routes: dict[str, RouteRecord] = Field(default_factory=dict)

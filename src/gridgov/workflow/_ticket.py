@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gridgov.errors import InvalidInput, Problem
 from gridgov.workflow._events import TicketEvent
-from gridgov.workflow._states import NEW, State, Trigger
+from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
 from gridgov.workflow._table import TABLE
 
-__all__ = ["Ticket"]
+__all__ = ["Move", "Ticket"]
+
+_NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+_TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+_SUSPENDED = State.SUSPENDED.value
+_RESUME = Trigger.RESUME.value
+_UNSEEN = "<unseen>"
+_BARE_MOVES: dict[tuple[str, str], str | None] = {}
+"""``TABLE.next_state(state, trigger)`` without a payload, remembered (replay's hot path)."""
+
+
+class Move(NamedTuple):
+    """One accepted move of one ticket, before it is numbered and stored as a
+    :class:`TicketEvent` (a plain tuple: replay folds millions of them)."""
+
+    trigger: str
+    from_state: str
+    to_state: str
+    at: datetime
+    actor_id: str = ""
+    actor_role: str = ""
+    payload: Mapping[str, Any] = _NO_PAYLOAD
+
+    def event(self, ticket_id: str, seq: int) -> TicketEvent:
+        """The stored event for this move, the ``seq``-th of ``ticket_id``."""
+        return TicketEvent(
+            ticket_id=ticket_id,
+            seq=seq,
+            trigger=self.trigger,
+            from_state=self.from_state,
+            to_state=self.to_state,
+            actor_id=self.actor_id,
+            actor_role=self.actor_role,
+            at=self.at,
+            payload=dict(self.payload),
+        )
 
 
 @dataclass(slots=True)
@@ -19,9 +56,15 @@ class Ticket:
     """The current view of one ticket, rebuilt by folding its events in order.
 
     ``state`` is a plain string (a :class:`~gridgov.workflow.State` value, or ``"new"``
-    before the report).  ``version`` is the number of events folded so far.  The only way
-    to change a ticket is :meth:`apply` with the next event; the object API
-    (:class:`~gridgov.workflow.TicketLoop`) builds those events through the state machine.
+    before the report).  ``version`` is the number of events folded so far.  There is one
+    fold, reached three ways:
+
+    - :meth:`apply` folds a stored event and refuses one the loop's table does not allow
+      (loading a history);
+    - :meth:`fire` decides a move with the table and folds it, recording a refused move in
+      :attr:`nonconformance` instead of raising (replay and simulation);
+    - the object API (:class:`~gridgov.workflow.TicketLoop`) lets the ``transitions``
+      machine decide and folds the event the machine accepted.
     """
 
     id: str
@@ -45,9 +88,17 @@ class Ticket:
     result: str | None = None
     photos: tuple[str, ...] = ()
     review_verdict: str | None = None
+    joint: bool = False
+    """Handled jointly by a lead unit and co-units (大事协同解决, 联动)."""
     reported_at: datetime | None = None
+    handled_at: datetime | None = None
+    """When it was last handled (办结); cleared by a reopen (重办)."""
+    closed_at: datetime | None = None
+    """When it reached a final state (归档, 无效, 撤回, 合并)."""
     updated_at: datetime | None = None
     version: int = 0
+    nonconformance: list[str] = field(default_factory=list)
+    """Moves :meth:`fire` refused, as ``state:trigger`` (a history the loop does not allow)."""
 
     @classmethod
     def from_events(cls, events: Iterable[TicketEvent]) -> Ticket:
@@ -65,18 +116,68 @@ class Ticket:
         """Fold the next event in; refuses one that does not follow from the table."""
         mismatch = self._mismatch(event)
         if mismatch is not None:
-            field, reason = mismatch
+            key, reason = mismatch
             where = f"<events of ticket {self.id}>"
             raise InvalidInput(
-                [Problem(where, f"event #{event.seq}: {reason}", line=event.seq, field=field)],
+                [Problem(where, f"event #{event.seq}: {reason}", line=event.seq, field=key)],
                 what="ticket history",
             )
-        _FOLDS.get(event.trigger, _fold_nothing)(self, event)
-        if event.to_state != State.SUSPENDED:
+        self._fold(event)
+
+    def fire(
+        self,
+        trigger: str,
+        at: datetime,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        actor_id: str = "",
+        actor_role: str = "",
+    ) -> Move | None:
+        """Decide ``trigger`` with the loop's table and fold it; ``None`` when the table
+        refuses it: the move goes to :attr:`nonconformance` and nothing else changes.
+
+        >>> from datetime import datetime, UTC
+        >>> t = Ticket("T1")
+        >>> t.fire("report", datetime(2025, 3, 3, 9, tzinfo=UTC)).to_state
+        'reported'
+        >>> t.fire("close", datetime(2025, 3, 3, 10, tzinfo=UTC)) is None, t.nonconformance
+        (True, ['reported:close'])
+        """
+        state = self.state
+        data = self.implied(trigger, payload)
+        if data:
+            dest = TABLE.next_state(state, trigger, data)
+        else:  # most moves: the answer depends on (state, trigger) alone
+            key = (state, trigger)
+            dest = _BARE_MOVES.get(key, _UNSEEN)
+            if dest is _UNSEEN:
+                dest = _BARE_MOVES[key] = TABLE.next_state(state, trigger, None)
+        if dest is None:
+            self.nonconformance.append(f"{state}:{trigger}")
+            return None
+        move = Move(trigger, state, dest, at, actor_id, actor_role, data or _NO_PAYLOAD)
+        self._fold(move)
+        return move
+
+    def implied(self, trigger: str, payload: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        """``payload`` with what the ticket itself implies: ``resume`` returns to the state
+        the ticket was suspended from unless the payload says otherwise."""
+        data = payload or _NO_PAYLOAD
+        if trigger == _RESUME and self.suspended_from and not data.get("resume_to"):
+            return {**data, "resume_to": self.suspended_from}
+        return data
+
+    def _fold(self, move: Move | TicketEvent) -> None:
+        """The one fold: what an accepted move changes (the move is not checked here)."""
+        _FOLDS.get(move.trigger, _fold_nothing)(self, move)
+        to_state = move.to_state
+        if to_state != _SUSPENDED:
             self.suspended_from = None  # resumed, withdrawn ...: nothing to resume to
-        self.state = event.to_state
-        self.version = event.seq
-        self.updated_at = event.at
+        if to_state in _TERMINAL and self.state not in _TERMINAL:
+            self.closed_at = move.at
+        self.state = to_state
+        self.version += 1
+        self.updated_at = move.at
 
     def _mismatch(self, event: TicketEvent) -> tuple[str, str] | None:
         if event.ticket_id != self.id:
@@ -97,22 +198,25 @@ class Ticket:
         return None
 
 
-def _fold_nothing(ticket: Ticket, event: TicketEvent) -> None:
+_Folded = Move | TicketEvent
+
+
+def _fold_nothing(ticket: Ticket, event: _Folded) -> None:
     """Triggers that change only the state."""
 
 
-def _fold_report(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_report(ticket: Ticket, event: _Folded) -> None:
     p = event.payload
-    ticket.category = p.get("category")
-    ticket.tier = p.get("tier")
-    ticket.area_code = p.get("area_code")
-    ticket.channel = p.get("channel")
-    ticket.priority = p.get("priority")
-    ticket.reporter_id = p.get("reporter_id", event.actor_id)
+    ticket.category = p.get("category", ticket.category)
+    ticket.tier = p.get("tier", ticket.tier)
+    ticket.area_code = p.get("area_code", ticket.area_code)
+    ticket.channel = p.get("channel", ticket.channel)
+    ticket.priority = p.get("priority", ticket.priority)
+    ticket.reporter_id = p.get("reporter_id", ticket.reporter_id or event.actor_id or None)
     ticket.reported_at = event.at
 
 
-def _fold_assignment(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_assignment(ticket: Ticket, event: _Folded) -> None:
     p = event.payload
     ticket.assigned_unit = p.get("unit")
     ticket.assigned_level = p.get("level")
@@ -124,38 +228,40 @@ def _fold_assignment(ticket: Ticket, event: TicketEvent) -> None:
     if event.trigger == Trigger.REOPEN:
         ticket.reopen_count += 1
         ticket.handled_level = None
+        ticket.handled_at = None
         ticket.review_verdict = None
 
 
-def _fold_return(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_return(ticket: Ticket, event: _Folded) -> None:
     ticket.return_count += 1
     ticket.assigned_unit = None
     ticket.assigned_department = None
 
 
-def _fold_suspend(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_suspend(ticket: Ticket, event: _Folded) -> None:
     ticket.suspended_from = event.from_state
 
 
-def _fold_handled(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_handled(ticket: Ticket, event: _Folded) -> None:
     ticket.result = event.payload.get("result")
     ticket.photos = tuple(event.payload.get("photos", ()))
     ticket.handled_level = ticket.assigned_level
+    ticket.handled_at = event.at
 
 
-def _fold_review(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_review(ticket: Ticket, event: _Folded) -> None:
     ticket.review_verdict = event.payload.get("verdict")
 
 
-def _fold_supervise(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_supervise(ticket: Ticket, event: _Folded) -> None:
     ticket.supervised = True
 
 
-def _fold_merge(ticket: Ticket, event: TicketEvent) -> None:
+def _fold_merge(ticket: Ticket, event: _Folded) -> None:
     ticket.merged_into = event.payload.get("into")
 
 
-_FOLDS: dict[str, Callable[[Ticket, TicketEvent], None]] = {
+_FOLDS: dict[str, Callable[[Ticket, _Folded], None]] = {
     Trigger.REPORT: _fold_report,
     Trigger.DISPATCH: _fold_assignment,
     Trigger.ESCALATE: _fold_assignment,
