@@ -147,6 +147,7 @@ def _synthetic_options(path: Path, shape: str) -> ReplayOptions:
         input=path,
         mapping=load_mapping(HERE / f"synthetic_{shape}.toml"),
         areas=load_sample("hangzhou").tree,
+        directory=load_sample("hangzhou").directory,
         policies=(PolicyInForce(load_default_policy()),),
     )
 

@@ -58,7 +58,7 @@ def _counts(url: str) -> tuple[int, int, int]:
 def _outcomes(options: ReplayOptions) -> list[TicketOutcome]:
     """The replayed tickets with their clock cycles, as ``--db`` is given them."""
     engine = ReplayEngine(
-        options.mapping.routing,
+        options.mapping.routing_policy(),
         policies=options.policies,
         due_from_source=options.due_from_source,
         keep_events=True,
@@ -366,7 +366,7 @@ def test_a_replayed_open_ticket_is_next_due_at_its_warning_as_the_live_engine_sa
         category="noise",
         events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
     )  # fmt: skip
-    replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
+    replay = ReplayEngine(RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True)
     load = ticket_load(replay.replay(ticket))
     live = SlaEngine(policy)  # the same events through the live SLA engine
     for event in load.events:
@@ -394,8 +394,8 @@ def test_an_open_ticket_is_continued_under_the_policy_in_force_when_it_opened() 
         SourceTicket(tid, 2, area="ZM-01", category="noise", events=[SourceEvent("report", at, 2)])
         for tid, at in (("R1", T0), ("R2", T0 + timedelta(days=2)))
     )
-    replay = ReplayEngine(RoutingRules(), policies=policies, keep_events=True)
-    assert ReplayEngine(RoutingRules(), policies=policies).replay(early).policy is None
+    replay = ReplayEngine(RoutingRules().compile(), policies=policies, keep_events=True)
+    assert ReplayEngine(RoutingRules().compile(), policies=policies).replay(early).policy is None
     for ticket, policy in ((early, first), (late, revised)):
         outcome = replay.replay(ticket)
         assert outcome.policy is policy
@@ -416,7 +416,7 @@ def test_a_replayed_ticket_whose_clock_is_paused_is_not_due_as_the_live_engine_s
         category="noise",
         events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
     )  # fmt: skip
-    replay = ReplayEngine(RoutingRules(), policies=(PolicyInForce(policy),), keep_events=True)
+    replay = ReplayEngine(RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True)
     outcome = replay.replay(ticket)
     assert outcome.final_state == "suspended"
     load = ticket_load(outcome)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gridgov.grid import Area, AreaTree
 from gridgov.replay import PolicyInForce, ReplayEngine, RoutingRules, SourceEvent, SourceTicket
 from gridgov.sla import parse_policy
 
@@ -29,7 +30,9 @@ stop = "mark_handled"
 calendar = "office"
 due = "8h"
 """
-ROUTING = RoutingRules(tiers={"noise": "grid", "housing": "department"}, default_tier="grid")
+ROUTING = RoutingRules(tiers={"noise": "small", "housing": "complex"}).compile()
+TREE = AreaTree([Area("C", "社区", "community"), Area("A", "网格", "grid", "C")])
+"""Areas without units: replay routes to levels (small → grid, complex → community)."""
 
 
 def _ticket(*steps: tuple[str, float], category: str = "noise", **payloads: Any) -> SourceTicket:
@@ -50,6 +53,7 @@ DONE: dict[str, Any] = {"mark_handled": {"result": "fixed"}}
 
 def _engine(**kw: object) -> ReplayEngine:
     policy = parse_policy(POLICY)
+    kw.setdefault("directory", TREE)
     return ReplayEngine(ROUTING, policies=(PolicyInForce(policy),), **kw)  # type: ignore[arg-type]
 
 
@@ -112,12 +116,19 @@ def test_reopen_and_escalation_are_counted_and_leave_the_grid() -> None:
     assert outcome.conformance == ()
 
 
-def test_department_tier_never_stays_in_the_grid() -> None:
+def test_a_tier_above_the_grid_never_stays_in_the_grid() -> None:
     outcome = _engine().replay(
         _ticket(*LOOP, ("mark_handled", 1), ("close", 1), category="housing", **DONE)
     )
-    assert outcome.tier == "department"
+    assert outcome.tier == "complex"
     assert outcome.stayed_in_grid is False
+
+
+def test_without_an_area_hierarchy_stayed_in_the_grid_is_unknown() -> None:
+    outcome = _engine(directory=None).replay(
+        _ticket(*LOOP, ("mark_handled", 1), ("close", 1), **DONE)
+    )
+    assert (outcome.final_state, outcome.stayed_in_grid) == ("closed", None)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def _ticket(number: int, raw: list[tuple[str, int, dict[str, str]]]) -> SourceTi
 def test_one_engine_for_many_tickets_equals_a_fresh_engine_each(
     histories: list[list[tuple[str, int, dict[str, str]]]],
 ) -> None:
-    routing = RoutingRules(tiers={"illegal_parking": "complex"}, default_tier="small")
+    routing = RoutingRules(tiers={"illegal_parking": "complex"}, default_tier="small").compile()
     policies = (PolicyInForce(load_default_policy()),)
     shared = ReplayEngine(routing, policies=policies)
     for number, raw in enumerate(histories):

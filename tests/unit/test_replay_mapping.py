@@ -42,7 +42,16 @@ def test_minimal_mapping_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert mapping.time_format == "iso"
     assert mapping.timezone == "UTC"
     assert mapping.snapshot.on_open == ["report", "accept", "dispatch", "sign_for"]
-    assert mapping.routing.grid_tiers == ["grid"]
+    assert (mapping.routing.policy, mapping.routing.tiers) == (None, {})
+    assert mapping.routing_policy().grid_level == "grid"  # the shipped policy's
+
+
+def test_grid_tiers_of_old_mappings_get_a_message_that_says_what_replaced_them(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, GOOD + '\n[routing]\ngrid_tiers = ["grid"]\n')
+    with pytest.raises(PolicyError, match="grid_level"):
+        load_mapping(path)
 
 
 def test_unknown_key_is_named_with_its_line(tmp_path: Path) -> None:

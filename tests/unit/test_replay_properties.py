@@ -35,7 +35,7 @@ def _ticket(raw: list[tuple[str, int, dict[str, str]]]) -> SourceTicket:
 def test_every_event_is_either_accepted_or_flagged(
     raw: list[tuple[str, int, dict[str, str]]],
 ) -> None:
-    outcome = ReplayEngine(RoutingRules(), due_from_source=True, keep_events=True).replay(
+    outcome = ReplayEngine(RoutingRules().compile(), due_from_source=True, keep_events=True).replay(
         _ticket(raw)
     )
     assert len(outcome.accepted) + len(outcome.conformance) == len(raw) + 1
@@ -47,7 +47,7 @@ def test_every_event_is_either_accepted_or_flagged(
 def test_accepted_events_fold_into_the_same_ticket(
     raw: list[tuple[str, int, dict[str, str]]],
 ) -> None:
-    outcome = ReplayEngine(RoutingRules(), due_from_source=True, keep_events=True).replay(
+    outcome = ReplayEngine(RoutingRules().compile(), due_from_source=True, keep_events=True).replay(
         _ticket(raw)
     )
     ticket = Ticket.from_events(ticket_events(outcome))  # the loop's own fold accepts them all
@@ -61,7 +61,7 @@ def test_accepted_events_fold_into_the_same_ticket(
 def test_closed_at_is_set_exactly_when_the_ticket_ends(
     raw: list[tuple[str, int, dict[str, str]]],
 ) -> None:
-    outcome = ReplayEngine(RoutingRules(), due_from_source=True).replay(_ticket(raw))
+    outcome = ReplayEngine(RoutingRules().compile(), due_from_source=True).replay(_ticket(raw))
     ended = outcome.final_state in {s.value for s in TERMINAL_STATES}
     assert (outcome.closed_at is not None) == ended
     assert (outcome.on_time is not None) == (outcome.final_state == "closed")

@@ -57,15 +57,16 @@ def _policy(text: str) -> PolicyInForce:
 
 
 def _areas(path: str | None, mapping: ReplayMapping, mapping_path: Path) -> Any:
+    """The area file (tree and units) the replay runs over, or None."""
     from gridgov.grid import SAMPLES, load_areas, load_sample
 
     name = path or mapping.areas
     if name is None:
         return None
     if name in SAMPLES:
-        return load_sample(name).tree  # type: ignore[arg-type]
+        return load_sample(name)  # type: ignore[arg-type]
     file = Path(name) if path else mapping_path.parent / name
-    return load_areas(file).tree
+    return load_areas(file)
 
 
 @contextmanager
@@ -208,10 +209,13 @@ def run(
         raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
     if db_url is not None and jobs > 1:
         raise click.UsageError("--db writes from one process: drop --jobs")
+    area_file = _areas(areas_path, mapping, mapping_path)
     options = ReplayOptions(
         input=input_file,
         mapping=mapping,
-        areas=_areas(areas_path, mapping, mapping_path),
+        areas=area_file.tree if area_file is not None else None,
+        directory=area_file.directory if area_file is not None else None,
+        routing=mapping.routing_policy(),
         policies=tuple(_policy(p) for p in policies),
         due_from_source=due_from_source,
         clock=clock,

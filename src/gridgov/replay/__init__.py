@@ -10,7 +10,7 @@ with file, line and reason; nothing is dropped silently.
 The domain part imports no click or rich: progress is a plain callback.
 """
 
-from gridgov.replay._engine import AcceptedEvent, PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
@@ -38,7 +38,6 @@ __all__ = [
     "BOSTON_SAMPLE_DIR",
     "METRICS",
     "TICKET_COLUMNS",
-    "AcceptedEvent",
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",

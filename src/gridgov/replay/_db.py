@@ -23,7 +23,7 @@ from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
 from gridgov.store._bulk import collector_paused
 from gridgov.store._ports import ClockRecord, TicketLoad
-from gridgov.workflow import Ticket, TicketEvent
+from gridgov.workflow import Move, Ticket, TicketEvent
 
 __all__ = ["DbWriter", "ticket_events", "ticket_load"]
 
@@ -32,40 +32,29 @@ SOURCE_ROLE = "system"
 
 
 def ticket_events(outcome: TicketOutcome) -> list[TicketEvent]:
-    """The outcome's accepted moves as the store's events (``report`` carries the facts)."""
-    events = []
-    for seq, move in enumerate(outcome.accepted, start=1):
-        payload: dict[str, Any] = dict(move.payload)
-        if move.trigger == "report":
-            payload.update(
-                category=outcome.category or None,
-                tier=outcome.tier,
-                area_code=outcome.area,
-                channel=outcome.channel or None,
-            )
-        events.append(
-            TicketEvent(
-                ticket_id=outcome.ticket_id,
-                seq=seq,
-                trigger=move.trigger,
-                from_state=move.from_state,
-                to_state=move.to_state,
-                actor_id=move.actor or SOURCE_ACTOR,
-                actor_role=move.role or SOURCE_ROLE,
-                at=move.at,
-                payload=payload,
-            )
-        )
-    return events
+    """The outcome's accepted moves as the store's events (``report`` carries the facts,
+    as replay folded them)."""
+    return [
+        Move(
+            move.trigger,
+            move.from_state,
+            move.to_state,
+            move.at,
+            move.actor_id or SOURCE_ACTOR,
+            move.actor_role or SOURCE_ROLE,
+            move.payload,
+        ).event(outcome.ticket_id, seq)
+        for seq, move in enumerate(outcome.accepted, start=1)
+    ]
 
 
 def ticket_load(outcome: TicketOutcome) -> TicketLoad:
-    """The outcome as one whole ticket for the bulk path: its events, its clock
-    cycles as records, and, while a cycle is still open, its next due moment — the
-    live engine's, from the records themselves under the policy they ran.
+    """The outcome as one whole ticket for the bulk path: the ticket replay folded, its
+    events, its clock cycles as records, and, while a cycle is still open, its next due
+    moment — the live engine's, from the records themselves under the policy they ran.
     """
     events = ticket_events(outcome)
-    ticket = Ticket.from_events(events)
+    ticket = outcome.ticket if outcome.ticket is not None else Ticket.from_events(events)
     clocks = [ClockRecord.from_cycle(ticket.id, cycle) for cycle in outcome.cycles]
     next_due = None
     # None without an open cycle (a closed, rejected or merged ticket's clocks were

@@ -1,34 +1,33 @@
-"""Replaying one ticket (工单回放): its events through the loop, its clocks, its verdict.
+"""Replaying one ticket (工单回放): its events through the one rule core.
 
-Each event goes through the workflow's compiled :data:`~gridgov.workflow.TABLE`.
-A move the loop does not allow is *flagged*, not forced: the ticket keeps its
-state and the outcome lists ``state:trigger`` under ``conformance``.  The state
-a ticket was suspended from is remembered, so ``resume`` needs no ``resume_to``
-in the source.
+Each event goes through the workflow's :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>`
+(the live loop's fold, decided by the compiled table): a move the loop does not allow
+is *flagged*, not forced — the ticket keeps its state and the outcome lists
+``state:trigger`` under ``conformance``.  A dispatch, escalation or reopen that names
+no unit is routed by the live loop's :class:`~gridgov.workflow.Assigner`; the clocks
+run on :class:`~gridgov.sla.ClockRun`, the SLA engine's own rule; "stayed in the grid"
+is :meth:`RoutingPolicy.stayed_in_grid <gridgov.workflow.RoutingPolicy.stayed_in_grid>`.
+Replay holds no rule of its own.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from gridgov.errors import PolicyError
-from gridgov.replay._clocks import run_clock
-from gridgov.replay._mapping import RoutingRules
+from gridgov.errors import GridGovError, PolicyError
+from gridgov.grid import AreaTree, Directory
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla import ClockCycle, ClockPlan, CycleOutcome, SlaPolicy
-from gridgov.sla._policy_file import SLA_POLICY_FILE
-from gridgov.workflow import NEW, TABLE, TERMINAL_STATES, TransitionTable
+from gridgov.sla import SLA_POLICY_FILE, ClockCycle, ClockPlan, ClockRun, SlaPolicy, clock_verdict
+from gridgov.workflow import Assigner, Move, RoutingPolicy, State, Ticket, Trigger
 
-__all__ = ["AcceptedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
+__all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
-_TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
-_BREACHED = CycleOutcome.BREACHED
-_CLOSED = "closed"
-_UNSEEN = "<unseen>"
+_CLOSED = State.CLOSED.value
+_REPORT = Trigger.REPORT.value
+_ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 
 
 @dataclass(slots=True)
@@ -60,8 +59,10 @@ class TicketOutcome:
     """True when ``due_at`` is the source's own (``--due-from-source``), not the policy's."""
     first_line: int
     last_line: int
-    accepted: tuple[AcceptedEvent, ...] = ()
+    accepted: tuple[Move, ...] = ()
     """The accepted moves, kept only when the engine was asked to (``--db``)."""
+    ticket: Ticket | None = None
+    """The folded ticket, kept with ``accepted`` (``--db`` stores it as it is)."""
     cycles: tuple[ClockCycle, ...] = ()
     """Every SLA clock cycle the policy ran, kept only with ``accepted`` (``--db``)."""
     policy: SlaPolicy | None = None
@@ -72,18 +73,6 @@ class TicketOutcome:
     def order(self) -> tuple[int, int]:
         """Output order: by the line that completed the ticket; open tickets last."""
         return (self.last_line or 1 << 62, self.first_line)
-
-
-class AcceptedEvent(NamedTuple):
-    """One move the loop accepted: what ``--db`` stores as a ticket event."""
-
-    trigger: str
-    from_state: str
-    to_state: str
-    at: datetime
-    actor: str
-    role: str
-    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,49 +107,35 @@ def _working_time(
     return plan.calendar.working_time_between(opened, closed)
 
 
-class _Tiers:
-    """Category → tier from the mapping's ``[routing]`` table (first pattern that matches)."""
-
-    def __init__(self, routing: RoutingRules) -> None:
-        self.routing = routing
-        self._cache: dict[str, str] = {}
-
-    def tier_of(self, category: str) -> str:
-        tier = self._cache.get(category)
-        if tier is None:
-            tier = next(
-                (
-                    t
-                    for pattern, t in self.routing.tiers.items()
-                    if fnmatch.fnmatchcase(category, pattern)
-                ),
-                self.routing.default_tier,
-            )
-            self._cache[category] = tier
-        return tier
-
-
 class ReplayEngine:
     """Replays tickets one at a time; holds no state between tickets.
 
-    ``policies`` give the SLA clocks, each from the time it came into force
-    (``clock`` names the handling clock whose deadline is ``due_at``); with
-    ``due_from_source`` the source's own due time is the deadline instead (a
-    ticket without one is on time when closed, as Boston's 311 counts it).
+    ``routing`` gives tiers, units and "stayed in the grid" (a mapping's ``[routing]``
+    compiles to one: :meth:`RoutingRules.compile <gridgov.replay.RoutingRules.compile>`);
+    ``directory`` is the area hierarchy with its units, if any (without it there are no
+    levels, so ``stayed_in_grid`` is unknown).  ``policies`` give the SLA clocks, each
+    from the time it came into force (``clock`` names the handling clock whose deadline
+    is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
+    instead (a ticket without one is on time when closed, as Boston's 311 counts it).
     """
 
     def __init__(
         self,
-        routing: RoutingRules,
+        routing: RoutingPolicy,
         *,
+        directory: Directory | AreaTree | None = None,
         policies: Sequence[PolicyInForce] = (),
         due_from_source: bool = False,
         clock: str = "handling",
-        table: TransitionTable = TABLE,
         keep_events: bool = False,
     ) -> None:
-        self.tiers = _Tiers(routing)
-        self.in_grid = frozenset(routing.grid_tiers)
+        self.routing = routing
+        if isinstance(directory, AreaTree):
+            directory = Directory(directory)
+        self.assigner = (
+            Assigner(directory, routing, units_required=False) if directory is not None else None
+        )
+        self.levels = directory.tree.levels if directory is not None else None
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
         for period in self.policies:
             names = {plan.name for rule in period.policy.rules for plan in rule.clocks}
@@ -174,88 +149,93 @@ class ReplayEngine:
                 )
         self.due_from_source = due_from_source
         self.clock = clock
-        self.table = table
         self.keep_events = keep_events
-        self._bare_moves: dict[tuple[str, str], str | None] = {}
-        """``table.next_state(state, trigger)`` without a payload, remembered (hot path)."""
 
-    def replay(self, ticket: SourceTicket) -> TicketOutcome:
-        """Run ``ticket``'s events through the loop and its clocks."""
-        state, suspended_from = NEW, ""
-        flags: list[str] = []
-        steps: list[tuple[str, str, datetime]] = []
-        accepted: list[AcceptedEvent] = []
-        reopened = escalations = 0
-        closed_at: datetime | None = None
-        next_state, bare_moves, keep_events = (
-            self.table.next_state,
-            self._bare_moves,
-            self.keep_events,
-        )
-        for event in ticket.events:
-            trigger = event.trigger
-            payload: Mapping[str, Any] | None = event.payload or None
-            if trigger == "resume" and suspended_from and not (payload or {}).get("resume_to"):
-                payload = {**(payload or {}), "resume_to": suspended_from}
-            if payload is None:  # most events: the answer depends on (state, trigger) alone
-                key = (state, trigger)
-                dest = bare_moves.get(key, _UNSEEN)
-                if dest is _UNSEEN:
-                    dest = bare_moves[key] = next_state(state, trigger, None)
-            else:
-                dest = next_state(state, trigger, payload)
-            if dest is None:
-                flags.append(f"{state}:{trigger}")
-                continue
-            if dest == "suspended" and state != "suspended":
-                suspended_from = state
-            if trigger == "reopen":
-                reopened += 1
-            elif trigger == "escalate":
-                escalations += 1
-            if dest in _TERMINAL and state not in _TERMINAL:
-                closed_at = event.at
-            if keep_events:
-                accepted.append(
-                    AcceptedEvent(
-                        trigger, state, dest, event.at, event.actor, event.role, payload or {}
-                    )
-                )
-            state = dest
-            steps.append((trigger, dest, event.at))
-        opened_at = ticket.events[0].at
-        tier = self.tiers.tier_of(ticket.category)
+    def replay(self, source: SourceTicket) -> TicketOutcome:
+        """Run ``source``'s events through the loop and its clocks."""
+        tier = self.routing.tier_of(source.category).name
+        ticket = Ticket(source.ticket_id)
+        report = {
+            "category": source.category or None,
+            "tier": tier,
+            "area_code": source.area or None,
+            "channel": source.channel or None,
+        }
+        opened_at = source.events[0].at
         policy = self._policy_at(opened_at)
-        due_at, on_time, handling, breaches, cycles = self._clocks(
-            ticket, policy, tier, steps, opened_at, closed_at
-        )
+        run: ClockRun | None = None
+        moves: list[Move] = []
+        keep, complete, fire = self.keep_events, self._complete, ticket.fire
+        for event in source.events:
+            trigger = event.trigger
+            payload = event.payload
+            if trigger == _REPORT:
+                payload = {**payload, **report}
+            move = fire(
+                trigger,
+                event.at,
+                payload,
+                actor_id=event.actor,
+                actor_role=event.role,
+                complete=complete if trigger in _ASSIGNING else None,
+            )
+            if move is None:
+                continue
+            if run is None and policy is not None:
+                # A missing value is None, as the live engine has it: '*' matches no None.
+                attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
+                rule = policy.select_for(attributes)
+                run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+            if run is not None:
+                run.apply(trigger, move.to_state, event.at)
+            if keep:
+                moves.append(move)
+        cycles = tuple(run.cycles) if run is not None else ()
+        closed_at = ticket.closed_at
+        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+        stayed = self.routing.stayed_in_grid(ticket, self.levels) if self.levels else None
         return TicketOutcome(
-            ticket_id=ticket.ticket_id,
-            category=ticket.category,
-            area=ticket.area,
+            ticket_id=source.ticket_id,
+            category=source.category,
+            area=source.area,
             tier=tier,
-            channel=ticket.channel,
-            unit=ticket.unit,
+            channel=source.channel,
+            unit=source.unit,
             opened_at=opened_at,
             due_at=due_at,
             closed_at=closed_at,
-            on_time=on_time if state == _CLOSED else None,
-            final_state=state,
-            reopened=reopened,
-            escalations=escalations,
-            stayed_in_grid=(tier in self.in_grid and escalations == 0) if closed_at else None,
-            conformance=tuple(flags),
+            on_time=on_time if ticket.state == _CLOSED else None,
+            final_state=ticket.state,
+            reopened=ticket.reopen_count,
+            escalations=ticket.escalation_count,
+            stayed_in_grid=stayed,
+            conformance=tuple(ticket.nonconformance),
             handling=handling,
-            breaches=breaches,
-            source_due=ticket.source_due,
-            source_on_time=ticket.source_on_time,
+            breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
+            source_due=source.source_due,
+            source_on_time=source.source_on_time,
             due_is_source=self.due_from_source,
-            first_line=ticket.first_line,
-            last_line=ticket.last_line,
-            accepted=tuple(accepted),
-            cycles=cycles,
-            policy=policy if keep_events else None,
+            first_line=source.first_line,
+            last_line=source.last_line,
+            accepted=tuple(moves),
+            ticket=ticket if keep else None,
+            cycles=cycles if keep else (),
+            policy=policy if keep else None,
         )
+
+    def _complete(
+        self, ticket: Ticket, trigger: str, payload: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """An accepted dispatch, escalation or reopen: the source's own unit and level, or
+        what the routing decides (as the live loop's dispatch does without a unit)."""
+        if self.assigner is None or payload.get("level"):
+            return payload
+        try:
+            assignment = self.assigner.assign(ticket, trigger, payload)
+        except GridGovError:
+            ticket.nonconformance.append(f"{ticket.state}:{trigger}:unrouted")
+            return payload
+        return {**payload, **assignment.payload()}
 
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:
         found = None
@@ -264,45 +244,23 @@ class ReplayEngine:
                 found = period.policy
         return found
 
-    def _clocks(
+    def _verdict(
         self,
-        ticket: SourceTicket,
-        policy: SlaPolicy | None,
-        tier: str,
-        steps: list[tuple[str, str, datetime]],
+        source: SourceTicket,
+        run: ClockRun | None,
+        cycles: tuple[ClockCycle, ...],
         opened_at: datetime,
         closed_at: datetime | None,
-    ) -> tuple[
-        datetime | None, bool | None, timedelta | None, tuple[str, ...], tuple[ClockCycle, ...]
-    ]:
-        """``(due_at, on_time, handling time, breached clocks, cycles)``; the cycles only
-        when the engine keeps events."""
-        cycles: list[ClockCycle] = []
+    ) -> tuple[datetime | None, bool | None, timedelta | None]:
+        """``(due_at, on_time, handling time)`` of the ticket."""
         handling = None if closed_at is None else closed_at - opened_at
-        if policy is not None:
-            # A missing value is None, as the live engine has it: a rule's '*' matches no None.
-            rule = policy.select_for((ticket.category or None, tier, None, ticket.channel or None))
-            fingerprint = policy.fingerprint
-            for plan in rule.clocks:
-                ran = run_clock(plan, steps, policy_fingerprint=fingerprint)
-                cycles.extend(ran)
-                if plan.name == self.clock and closed_at is not None and plan.working:
-                    handling = _working_time(plan, ran, opened_at, closed_at)
-        breached: set[str] = set()
-        mine: list[ClockCycle] = []  # the cycles of the clock whose deadline is due_at
-        for cycle in cycles:
-            if cycle.outcome is _BREACHED:
-                breached.add(cycle.clock)
-            if cycle.clock == self.clock:
-                mine.append(cycle)
-        breaches = tuple(sorted(breached)) if breached else ()
-        kept = tuple(cycles) if self.keep_events else ()
+        plan = run.rule.clock(self.clock) if run is not None else None
+        if plan is not None and closed_at is not None and plan.working:
+            mine = [c for c in cycles if c.clock == self.clock]
+            handling = _working_time(plan, mine, opened_at, closed_at)
         if self.due_from_source:
-            due = ticket.source_due
+            due = source.source_due
             on_time = None if closed_at is None else (due is None or closed_at <= due)
-            return due, on_time, handling, breaches, kept
-        if not mine:
-            return None, (None if closed_at is None else True), handling, breaches, kept
-        if closed_at is None:
-            return mine[0].due, None, handling, breaches, kept
-        return mine[0].due, self.clock not in breached, handling, breaches, kept
+            return due, on_time, handling
+        due, met = clock_verdict(cycles, self.clock)
+        return due, (None if closed_at is None else met), handling

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
-from gridgov.workflow import TriggerName
+from gridgov.errors import PolicyError
+from gridgov.workflow import RoutingPolicy, TriggerName, load_routing_policy
 
 __all__ = [
     "MAPPING_FILE",
@@ -132,17 +133,53 @@ class SnapshotRules(_Strict):
 
 
 class RoutingRules(_Strict):
-    """Routing tiers (分级处置): which tier each category belongs to, and which tiers are
-    finished inside the grid (小事不出网格).
+    """Routing (分级处置) for a source: which routing policy, and which tier each of the
+    source's own categories belongs to.
 
-    ``tiers`` maps a category (``*`` and ``?`` wildcards; first match wins) to a
-    tier name; a ticket stayed in the grid when its tier is one of
-    ``grid_tiers`` and it was never escalated.
+    The section compiles into the live engine's :class:`~gridgov.workflow.RoutingPolicy`
+    (:meth:`compile`): ``policy`` (and ``categories``) name its files, relative to the
+    mapping file (default: the shipped policy); ``tiers`` maps a source category
+    (``*`` and ``?`` wildcards; first match wins) to one of that policy's tiers, before
+    its catalogue; any other category takes ``default_tier`` (default: the policy's).
+    "Stayed in the grid" is the policy's: handled at its ``grid_level`` or below,
+    never escalated, not handled jointly.
     """
 
+    policy: str | None = None
+    categories: str | None = None
     tiers: dict[str, str] = {}
-    default_tier: str = "grid"
-    grid_tiers: list[str] = ["grid"]
+    default_tier: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_grid_tiers(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "grid_tiers" in data:
+            raise ValueError(
+                "grid_tiers is gone: whether a ticket stayed in the grid is the routing "
+                "policy's rule (its grid_level); name the policy with routing.policy"
+            )
+        return data
+
+    def compile(self, base: Path | None = None, *, source: str = "<mapping>") -> RoutingPolicy:
+        """The routing policy this section describes; ``base`` is the mapping's folder,
+        ``source`` the mapping file (named by errors about ``routing.tiers``)."""
+
+        def path(name: str | None) -> Path | None:
+            if name is None:
+                return None
+            return Path(name) if base is None or Path(name).is_absolute() else base / name
+
+        policy = load_routing_policy(path(self.policy), path(self.categories))
+        fallback = self.default_tier or policy.default_tier
+        if fallback is None:
+            raise PolicyError(
+                source,
+                f"the routing policy {policy.source} has no default_tier: set one here for "
+                "the source's categories that no pattern names",
+                key="routing.default_tier",
+                what=MAPPING_FILE.what,
+            )
+        return policy.with_patterns(self.tiers, fallback_tier=fallback, source=source)
 
 
 class ReplayMapping(_Strict):
@@ -165,6 +202,18 @@ class ReplayMapping(_Strict):
     ignore_activities: list[str] = []
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file this mapping was read from (``None`` when built in Python)."""
+        return self._path
+
+    def routing_policy(self) -> RoutingPolicy:
+        """The ``[routing]`` section compiled, its files found beside the mapping file."""
+        base = self._path.parent if self._path is not None else None
+        source = str(self._path) if self._path is not None else "<mapping>"
+        return self.routing.compile(base, source=source)
 
     @model_validator(mode="after")
     def _columns_for_kind(self) -> ReplayMapping:
@@ -182,4 +231,6 @@ def load_mapping(path: str | Path) -> ReplayMapping:
 
     Raises :class:`~gridgov.errors.PolicyError` naming every bad key with its line.
     """
-    return read_toml(path, MAPPING_FILE).validate(ReplayMapping)
+    mapping = read_toml(path, MAPPING_FILE).validate(ReplayMapping)
+    mapping._path = Path(path)
+    return mapping

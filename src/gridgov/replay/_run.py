@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gridgov.errors import GridGovError, InvalidInput, Problem
+from gridgov.grid import AreaTree, Directory
 from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import ReplayMapping
@@ -30,6 +31,7 @@ from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
 from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
+from gridgov.workflow import RoutingPolicy
 
 __all__ = ["Progress", "ReplayOptions", "run_replay"]
 
@@ -50,6 +52,10 @@ class ReplayOptions:
     input: Path
     mapping: ReplayMapping
     areas: AreaLookup | None = None
+    directory: Directory | None = None
+    """The hierarchy's units, for routing (default: ``areas`` without units)."""
+    routing: RoutingPolicy | None = None
+    """Tiers, units and stayed-in-grid (default: the mapping's ``[routing]`` compiled)."""
     policies: tuple[PolicyInForce, ...] = ()
     due_from_source: bool = False
     clock: str = "handling"
@@ -93,8 +99,12 @@ def _replay_share(
     if rejects_path is not None and jobs > 1:
         rejects_path = Path(f"{rejects_path}.part{share}")
     rejects = RejectLog(rejects_path, strict=options.strict)
+    directory = options.directory
+    if directory is None and isinstance(options.areas, AreaTree):
+        directory = Directory(options.areas)
     engine = ReplayEngine(
-        options.mapping.routing,
+        options.routing or options.mapping.routing_policy(),
+        directory=directory,
         policies=options.policies,
         due_from_source=options.due_from_source,
         clock=options.clock,

@@ -40,10 +40,12 @@ def boston_sample_options(*, due_from_source: bool = False, **changes: Any) -> R
     """Options replaying the shipped slice: under Boston's policies, or its own due times."""
     from gridgov.grid import load_sample
 
+    areas = load_sample("boston311")
     options = ReplayOptions(
         input=BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz",
         mapping=load_mapping(BOSTON_SAMPLE_DIR / "mapping.toml"),
-        areas=load_sample("boston311").tree,
+        areas=areas.tree,
+        directory=areas.directory,
         policies=() if due_from_source else boston_policies(),
         due_from_source=due_from_source,
     )

@@ -23,10 +23,16 @@ from gridgov.sla._duration import Duration, DurationUnit
 from gridgov.sla._engine import SlaEngine, SlaTransition
 from gridgov.sla._events import SlaAction, SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule
-from gridgov.sla._policy_file import load_default_policy, load_policy, parse_policy
+from gridgov.sla._policy_file import (
+    SLA_POLICY_FILE,
+    load_default_policy,
+    load_policy,
+    parse_policy,
+)
 from gridgov.sla._run import ClockRun, clock_verdict
 
 __all__ = [
+    "SLA_POLICY_FILE",
     "CalendarSpec",
     "ClockCycle",
     "ClockPlan",

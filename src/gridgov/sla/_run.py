@@ -18,7 +18,7 @@ from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.workflow import TERMINAL_STATES
 
-__all__ = ["ClockRun", "Changed", "clock_verdict"]
+__all__ = ["Changed", "ClockRun", "clock_verdict"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 

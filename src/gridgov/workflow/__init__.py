@@ -12,6 +12,7 @@ from CSV, JSON or TOML files by :func:`load_people`, checked against the area
 hierarchy, its units and the policy.
 """
 
+from gridgov.workflow._assign import Assigner, Assignment
 from gridgov.workflow._definition import (
     DEFINITION,
     GUARDS,
@@ -49,7 +50,7 @@ from gridgov.workflow._reference import (
 from gridgov.workflow._routing import Category, Route, RoutingPolicy, Tier, load_routing_policy
 from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
 from gridgov.workflow._table import TABLE, TransitionTable
-from gridgov.workflow._ticket import Ticket
+from gridgov.workflow._ticket import Move, Ticket
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -65,8 +66,11 @@ __all__ = [
     "VERDICTS",
     "Actor",
     "AreaScope",
+    "Assigner",
+    "Assignment",
     "Category",
     "Guard",
+    "Move",
     "PeopleFile",
     "PermissionPolicy",
     "RoleGrant",

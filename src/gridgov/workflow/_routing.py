@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gridgov._toml import TomlKind, key_name, read_toml
 from gridgov.errors import PolicyError, Problem, UnknownCategory, UnknownLevel
-from gridgov.grid import LevelSet, UnitKind
+from gridgov.grid import LevelSet
 from gridgov.workflow._routing_checks import check_policy
 from gridgov.workflow._routing_files import CatalogueFile, PolicyFile
 from gridgov.workflow._states import State

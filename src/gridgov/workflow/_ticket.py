@@ -132,9 +132,14 @@ class Ticket:
         *,
         actor_id: str = "",
         actor_role: str = "",
+        complete: Callable[[Ticket, str, Mapping[str, Any]], Mapping[str, Any]] | None = None,
     ) -> Move | None:
         """Decide ``trigger`` with the loop's table and fold it; ``None`` when the table
         refuses it: the move goes to :attr:`nonconformance` and nothing else changes.
+
+        ``complete(ticket, trigger, payload)`` runs for an accepted move only, before the
+        fold, and returns the payload to record (replay fills in the routing's
+        assignment there, as the live loop's dispatch does).
 
         >>> from datetime import datetime, UTC
         >>> t = Ticket("T1")
@@ -155,6 +160,8 @@ class Ticket:
         if dest is None:
             self.nonconformance.append(f"{state}:{trigger}")
             return None
+        if complete is not None:
+            data = complete(self, trigger, data)
         move = Move(trigger, state, dest, at, actor_id, actor_role, data or _NO_PAYLOAD)
         self._fold(move)
         return move
