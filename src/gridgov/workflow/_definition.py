@@ -98,6 +98,13 @@ class TransitionSpec:
     dest: str
     guards: tuple[str, ...] = ()
     label_zh: str = ""
+    """Only for a variant that needs its own words (回访满意 / 回访不满意); otherwise the
+    trigger's label (:attr:`Trigger.label_zh`, the one set of zh/en labels) is used."""
+
+    @property
+    def label(self) -> str:
+        """The Chinese label of this row: its own, else its trigger's."""
+        return self.label_zh or self.trigger.label_zh
 
     def destination(self, source: str) -> str:
         """The state a ticket in ``source`` ends up in."""
@@ -110,34 +117,24 @@ _ACTIVE = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)
 _OPEN = (*_ACTIVE, S.HANDLED, S.REVIEWING)
 
 DEFINITION: Final[tuple[TransitionSpec, ...]] = (
-    TransitionSpec(T.REPORT, (NEW,), S.REPORTED, label_zh="上报"),
-    TransitionSpec(T.ACCEPT, (S.REPORTED,), S.ACCEPTED, label_zh="受理"),
-    TransitionSpec(T.REJECT, (S.REPORTED, S.ACCEPTED), S.REJECTED, label_zh="无效"),
-    TransitionSpec(T.DISPATCH, (S.ACCEPTED,), S.DISPATCHED, label_zh="派单"),
-    TransitionSpec(T.SIGN_FOR, (S.DISPATCHED,), S.IN_PROGRESS, label_zh="签收"),
-    TransitionSpec(
-        T.RETURN_TO_DISPATCHER, (S.DISPATCHED, S.IN_PROGRESS), S.ACCEPTED, label_zh="退回"
-    ),
-    TransitionSpec(
-        T.SUSPEND, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.SUSPENDED, label_zh="挂起"
-    ),
-    TransitionSpec(T.RESUME, (S.SUSPENDED,), S.ACCEPTED, ("resume_to_accepted",), label_zh="恢复"),
-    TransitionSpec(
-        T.RESUME, (S.SUSPENDED,), S.DISPATCHED, ("resume_to_dispatched",), label_zh="恢复"
-    ),
-    TransitionSpec(
-        T.RESUME, (S.SUSPENDED,), S.IN_PROGRESS, ("resume_to_in_progress",), label_zh="恢复"
-    ),
-    TransitionSpec(T.MARK_HANDLED, (S.IN_PROGRESS,), S.HANDLED, ("has_result",), "办结"),
-    TransitionSpec(T.REQUEST_REVIEW, (S.HANDLED,), S.REVIEWING, label_zh="发起回访"),
+    TransitionSpec(T.REPORT, (NEW,), S.REPORTED),
+    TransitionSpec(T.ACCEPT, (S.REPORTED,), S.ACCEPTED),
+    TransitionSpec(T.REJECT, (S.REPORTED, S.ACCEPTED), S.REJECTED),
+    TransitionSpec(T.DISPATCH, (S.ACCEPTED,), S.DISPATCHED),
+    TransitionSpec(T.SIGN_FOR, (S.DISPATCHED,), S.IN_PROGRESS),
+    TransitionSpec(T.RETURN_TO_DISPATCHER, (S.DISPATCHED, S.IN_PROGRESS), S.ACCEPTED),
+    TransitionSpec(T.SUSPEND, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.SUSPENDED),
+    TransitionSpec(T.RESUME, (S.SUSPENDED,), S.ACCEPTED, ("resume_to_accepted",)),
+    TransitionSpec(T.RESUME, (S.SUSPENDED,), S.DISPATCHED, ("resume_to_dispatched",)),
+    TransitionSpec(T.RESUME, (S.SUSPENDED,), S.IN_PROGRESS, ("resume_to_in_progress",)),
+    TransitionSpec(T.MARK_HANDLED, (S.IN_PROGRESS,), S.HANDLED, ("has_result",)),
+    TransitionSpec(T.REQUEST_REVIEW, (S.HANDLED,), S.REVIEWING),
     TransitionSpec(T.REVIEW, (S.REVIEWING,), S.CLOSED, ("satisfied",), "回访满意"),
     TransitionSpec(T.REVIEW, (S.REVIEWING,), SAME, ("not_satisfied",), "回访不满意"),
-    TransitionSpec(T.REOPEN, (S.HANDLED, S.REVIEWING), S.DISPATCHED, label_zh="重办"),
-    TransitionSpec(
-        T.ESCALATE, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.DISPATCHED, label_zh="升级"
-    ),
-    TransitionSpec(T.SUPERVISE, _OPEN, SAME, label_zh="督办"),
-    TransitionSpec(T.MERGE_INTO, (S.REPORTED, S.ACCEPTED), S.MERGED, ("names_target",), "合并"),
-    TransitionSpec(T.WITHDRAW, _ACTIVE, S.WITHDRAWN, label_zh="撤回"),
-    TransitionSpec(T.CLOSE, (S.HANDLED, S.REVIEWING), S.CLOSED, label_zh="归档"),
+    TransitionSpec(T.REOPEN, (S.HANDLED, S.REVIEWING), S.DISPATCHED),
+    TransitionSpec(T.ESCALATE, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.DISPATCHED),
+    TransitionSpec(T.SUPERVISE, _OPEN, SAME),
+    TransitionSpec(T.MERGE_INTO, (S.REPORTED, S.ACCEPTED), S.MERGED, ("names_target",)),
+    TransitionSpec(T.WITHDRAW, _ACTIVE, S.WITHDRAWN),
+    TransitionSpec(T.CLOSE, (S.HANDLED, S.REVIEWING), S.CLOSED),
 )

@@ -53,7 +53,7 @@ def triggers_markdown() -> str:
         sources = ", ".join(f"`{s}`" for s in spec.sources)
         dest = "(same)" if spec.dest == SAME else f"`{spec.dest}`"
         guards = ", ".join(spec.guards) or ""
-        zh = spec.label_zh or spec.trigger.label_zh
+        zh = spec.label
         rows.append(f"| `{spec.trigger.value}` | {zh} | {sources} | {dest} | {guards} |")
     return "\n".join(rows) + "\n"
 
