@@ -60,6 +60,10 @@ class TicketView(BaseModel):
     escalation_count: int
     reopen_count: int
     supervised: bool
+    stayed_in_grid: bool | None = Field(
+        description="小事不出网格: closed after being handled at the grid level or below, "
+        "never escalated, not handled jointly (None while open or unknown)"
+    )
     result: str | None
     photos: list[str]
     review_verdict: str | None

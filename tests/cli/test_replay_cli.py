@@ -259,3 +259,33 @@ def test_db_with_the_source_due_times_stores_no_clocks(tmp_path: Path) -> None:
     listed = json.loads(out)
     assert listed  # the tickets are there ...
     assert [t["next_due_at"] for t in listed] == [None] * len(listed)  # ... with no clock due
+
+
+def test_stored_replay_lists_the_tier_and_stayed_in_grid_replay_computed(tmp_path: Path) -> None:
+    """One rule core: ``ticket list`` over a ``replay --db`` database shows, for every
+    ticket, the tier and "stayed in the grid" of replay's own ``--tickets-out``."""
+    from gridgov.store import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    store = SqlStore(url)
+    store.upgrade()
+    store.close()
+    out = tmp_path / "t.csv"
+    replay = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", POLICY, "--db", url)
+    code, _, err = _run(*replay, "--tickets-out", str(out), "-q")
+    assert code == 0, err
+    with out.open(encoding="utf-8", newline="") as f:
+        replayed = {r["ticket_id"]: (r["tier"], r["stayed_in_grid"]) for r in csv.DictReader(f)}
+    code, listed_csv, err = _run(
+        "ticket", "list", "--all", "--limit", "100000", "--format", "csv", "--db", url
+    )
+    assert code == 0, err
+    listed = {
+        r["id"]: (r["tier"], r["stayed_in_grid"]) for r in csv.DictReader(io.StringIO(listed_csv))
+    }
+    assert len(listed) == 1997
+    assert set(listed) <= set(replayed)
+    differ = {t: (replayed[t], listed[t]) for t in listed if replayed[t] != listed[t]}
+    assert differ == {}
+    verdicts = {v for _, v in listed.values()}
+    assert {"true", "false", ""} <= verdicts  # both kinds of verdict, and open tickets

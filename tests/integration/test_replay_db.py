@@ -366,7 +366,9 @@ def test_a_replayed_open_ticket_is_next_due_at_its_warning_as_the_live_engine_sa
         category="noise",
         events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
     )  # fmt: skip
-    replay = ReplayEngine(RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True)
+    replay = ReplayEngine(
+        RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True
+    )
     load = ticket_load(replay.replay(ticket))
     live = SlaEngine(policy)  # the same events through the live SLA engine
     for event in load.events:
@@ -416,7 +418,9 @@ def test_a_replayed_ticket_whose_clock_is_paused_is_not_due_as_the_live_engine_s
         category="noise",
         events=[SourceEvent(t, T0 + timedelta(minutes=m), i + 2) for i, (t, m) in enumerate(steps)],
     )  # fmt: skip
-    replay = ReplayEngine(RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True)
+    replay = ReplayEngine(
+        RoutingRules().compile(), policies=(PolicyInForce(policy),), keep_events=True
+    )
     outcome = replay.replay(ticket)
     assert outcome.final_state == "suspended"
     load = ticket_load(outcome)

@@ -19,7 +19,16 @@ __all__ = ["ticket"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_SUMMARY = ["id", "state", "area_code", "category", "tier", "assigned_unit", "next_due_at"]
+_SUMMARY = [
+    "id",
+    "state",
+    "area_code",
+    "category",
+    "tier",
+    "stayed_in_grid",
+    "assigned_unit",
+    "next_due_at",
+]
 _EVENTS = ["seq", "at", "trigger", "from_state", "to_state", "actor_id", "payload"]
 
 

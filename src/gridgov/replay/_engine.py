@@ -194,6 +194,7 @@ class ReplayEngine:
         closed_at = ticket.closed_at
         due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
         stayed = self.routing.stayed_in_grid(ticket, self.levels) if self.levels else None
+        ticket.stayed_in_grid = stayed
         return TicketOutcome(
             ticket_id=source.ticket_id,
             category=source.category,

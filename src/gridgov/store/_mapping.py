@@ -141,7 +141,7 @@ def ticket_to_row(
         "next_due_at": next_due_at,
         "created_at": created_at,
         "updated_at": ticket.updated_at,
-        "data": {},
+        "data": {"stayed_in_grid": ticket.stayed_in_grid},
     }
 
 
@@ -153,6 +153,7 @@ def summary_from_row(row: Row) -> TicketSummary:
         area_code=row["area_code"],
         category=row["category"],
         tier=row["tier"],
+        stayed_in_grid=(row["data"] or {}).get("stayed_in_grid"),
         assigned_unit=row["assigned_unit"],
         version=row["version"],
         next_due_at=row["next_due_at"],

@@ -48,6 +48,8 @@ class TicketSummary(BaseModel):
     area_code: str
     category: str | None
     tier: str | None
+    stayed_in_grid: bool | None = None
+    """小事不出网格, as the routing policy judged it when the ticket was last written."""
     assigned_unit: str | None
     version: int
     next_due_at: AwareDatetime | None

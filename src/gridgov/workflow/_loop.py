@@ -295,6 +295,7 @@ class TicketLoop:
                 payload=dict(payload),
             )
             ticket._fold(event)
+            ticket.stayed_in_grid = self.stayed_in_grid(ticket)
             recorded.append(event)
 
         if decide(ticket.state, name, build, record) is None:

@@ -97,6 +97,11 @@ class Ticket:
     """When it reached a final state (归档, 无效, 撤回, 合并)."""
     updated_at: datetime | None = None
     version: int = 0
+    stayed_in_grid: bool | None = field(default=None, compare=False)
+    """小事不出网格 as the routing policy last judged it
+    (:meth:`RoutingPolicy.stayed_in_grid <gridgov.workflow.RoutingPolicy.stayed_in_grid>`):
+    set by the loop after each move and by replay, stored with the ticket's row; a fold of
+    bare events leaves it ``None`` (it needs the policy and the area levels)."""
     nonconformance: list[str] = field(default_factory=list)
     """Moves :meth:`fire` refused, as ``state:trigger`` (a history the loop does not allow)."""
 
