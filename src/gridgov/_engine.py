@@ -224,11 +224,10 @@ class Engine:
 
     def get(self, ticket_id: str) -> TicketView:
         """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none)."""
-        loop = self.loop
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
-            ticket.stayed_in_grid = loop.stayed_in_grid(ticket)
             summary = uow.tickets.summary(ticket_id)
+            ticket.stayed_in_grid = summary.stayed_in_grid  # as judged when last written
             clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=self.clock.now())
             return TicketView.of(ticket, next_due_at=summary.next_due_at, clocks=clocks.views())
 
