@@ -168,17 +168,15 @@ class ReplayEngine:
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
         for event in source.events:
             trigger = event.trigger
-            payload = event.payload
             if trigger == _REPORT:
-                payload = {**payload, **report}
-            move = fire(
-                trigger,
-                event.at,
-                payload,
-                actor_id=event.actor,
-                actor_role=event.role,
-                complete=complete if trigger in _ASSIGNING else None,
-            )
+                move = fire(trigger, event.at, {**event.payload, **report}, actor_id=event.actor,
+                            actor_role=event.role)  # fmt: skip
+            elif trigger in _ASSIGNING:
+                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
+                            actor_role=event.role, complete=complete)  # fmt: skip
+            else:
+                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
+                            actor_role=event.role)  # fmt: skip
             if move is None:
                 continue
             if run is None and policy is not None:

@@ -53,8 +53,11 @@ class ClockRun:
         live engine saves it, to undo a transition that fails half-way)."""
         changed: list[Changed] = []
         final = to_state in _TERMINAL
+        opened = self.open
         for position, plan in enumerate(self.rule.clocks):
-            cycle = self.open.get(plan.name)
+            cycle = opened.get(plan.name)
+            if cycle is None and trigger not in plan.start:
+                continue  # most moves: this clock neither runs nor starts
             if cycle is not None and trigger in plan.stop:
                 if before_change is not None:
                     before_change(cycle)

@@ -154,7 +154,9 @@ class Ticket:
         (True, ['reported:close'])
         """
         state = self.state
-        data = self.implied(trigger, payload)
+        data = payload or _NO_PAYLOAD
+        if trigger == _RESUME:
+            data = self.implied(trigger, data)
         if data:
             dest = TABLE.next_state(state, trigger, data)
         else:  # most moves: the answer depends on (state, trigger) alone
