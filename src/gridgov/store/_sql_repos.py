@@ -24,7 +24,7 @@ from gridgov.workflow import Ticket, TicketEvent
 
 __all__ = ["SqlClockRepository", "SqlTicketRepository", "check_new_events", "subtree_bounds"]
 
-_UPDATED_COLUMNS = ("state", "is_open", "category", "tier", "assigned_unit", "version")
+_UPDATED_COLUMNS = ("state", "is_open", "category", "tier", "assigned_unit", "version", "data")
 
 
 def check_new_events(ticket: Ticket, new_events: Sequence[TicketEvent], expected: int) -> None:
