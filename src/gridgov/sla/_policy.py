@@ -61,6 +61,22 @@ class SlaRule:
     name: str
     label_zh: str
     clocks: tuple[ClockPlan, ...]
+    indexed: tuple[tuple[int, ClockPlan], ...] = field(init=False, repr=False, compare=False)
+    """The clocks with their positions in :attr:`clocks`."""
+    movers: dict[str, tuple[tuple[int, ClockPlan], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    """By trigger, the clocks it starts or stops (with their positions)."""
+    pausing: frozenset[str] = field(init=False, repr=False, compare=False)
+    """Every state that pauses one of the clocks."""
+
+    def __post_init__(self) -> None:
+        indexed = tuple(enumerate(self.clocks))
+        triggers = {t for plan in self.clocks for t in plan.start | plan.stop}
+        movers = {t: tuple(i for i in indexed if t in i[1].start | i[1].stop) for t in triggers}
+        object.__setattr__(self, "indexed", indexed)
+        object.__setattr__(self, "movers", movers)
+        object.__setattr__(self, "pausing", frozenset().union(*(c.pause_in for c in self.clocks)))
 
     def clock(self, name: str) -> ClockPlan | None:
         """The plan for clock ``name``, or None when this rule has no such clock."""

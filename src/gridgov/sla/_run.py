@@ -51,43 +51,54 @@ class ClockRun:
         """What one accepted transition does to the clocks; returns the cycles it started
         or changed.  ``before_change`` sees each existing cycle before it changes (the
         live engine saves it, to undo a transition that fails half-way)."""
-        changed: list[Changed] = []
+        rule = self.rule
         final = to_state in _TERMINAL
         opened = self.open
-        for position, plan in enumerate(self.rule.clocks):
+        if final or to_state in rule.pausing:
+            plans = rule.indexed
+        else:  # most moves: only the clocks the trigger starts or stops can change
+            plans = rule.movers.get(trigger, ())
+            for running in opened.values():
+                if running.paused_since is not None:  # ... unless leaving a pause resumes one
+                    plans = rule.indexed
+                    break
+        changed: list[Changed] = []
+        for position, plan in plans:
             cycle = opened.get(plan.name)
-            if cycle is None and trigger not in plan.start:
-                continue  # most moves: this clock neither runs nor starts
             if cycle is not None and trigger in plan.stop:
                 if before_change is not None:
                     before_change(cycle)
-                cycle.end(plan, at)
-                del self.open[plan.name]
+                self._end(plan, cycle, at)
                 changed.append((position, plan, cycle))
                 cycle = None
             if cycle is None:
-                if trigger not in plan.start or final:
+                if final or trigger not in plan.start:
                     continue
                 cycle = self._start(plan, at)
                 changed.append((position, plan, cycle))
-            elif before_change is not None and (
-                final or (to_state in plan.pause_in) != (cycle.paused_since is not None)
-            ):
-                before_change(cycle)
+                if to_state in plan.pause_in:
+                    cycle.pause(at)
+                continue
             if final:
-                cycle.end(plan, at, CycleOutcome.CANCELLED)
-                del self.open[plan.name]
-                _note(changed, position, plan, cycle)
+                if before_change is not None:
+                    before_change(cycle)
+                self._end(plan, cycle, at, CycleOutcome.CANCELLED)
+                changed.append((position, plan, cycle))
             elif (to_state in plan.pause_in) != (cycle.paused_since is not None):
+                if before_change is not None:
+                    before_change(cycle)
                 if cycle.paused_since is None:
                     cycle.pause(at)
                 else:
                     cycle.resume(plan, at)
-                _note(changed, position, plan, cycle)
+                changed.append((position, plan, cycle))
         return changed
 
     def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
-        number = 1 + sum(1 for c in self.cycles if c.clock == plan.name)
+        number = 1
+        for earlier in self.cycles:
+            if earlier.clock == plan.name:
+                number += 1
         cycle = ClockCycle(
             plan.name,
             number,
@@ -100,10 +111,11 @@ class ClockRun:
         self.open[plan.name] = cycle
         return cycle
 
-
-def _note(changed: list[Changed], position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
-    if not changed or changed[-1][2] is not cycle:
-        changed.append((position, plan, cycle))
+    def _end(
+        self, plan: ClockPlan, cycle: ClockCycle, at: datetime, outcome: CycleOutcome | None = None
+    ) -> None:
+        cycle.end(plan, at, outcome)
+        del self.open[plan.name]
 
 
 def clock_verdict(cycles: Iterable[ClockCycle], clock: str) -> tuple[datetime | None, bool]:

@@ -12,7 +12,7 @@ without a grid worker falls back to its community office.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gridgov.errors import NoResponsibleUnit, UnknownArea
@@ -39,9 +39,9 @@ class Assignment:
     level: str | None
     department: str | None = None
     fallback: bool = False
+    _payload: dict[str, Any] = field(init=False, repr=False, compare=False)
 
-    def payload(self) -> dict[str, Any]:
-        """What an assignment event records."""
+    def __post_init__(self) -> None:
         data: dict[str, Any] = {
             "unit": self.unit,
             "level": self.level,
@@ -49,7 +49,12 @@ class Assignment:
         }
         if self.fallback:
             data["fallback"] = True
-        return data
+        object.__setattr__(self, "_payload", data)
+
+    def payload(self) -> Mapping[str, Any]:
+        """What an assignment event records (built once: callers copy it into their own
+        payload, as ``{**assignment.payload(), ...}``)."""
+        return self._payload
 
 
 class Assigner:

@@ -183,9 +183,11 @@ class Ticket:
 
     def _fold(self, move: Move | TicketEvent) -> None:
         """The one fold: what an accepted move changes (the move is not checked here)."""
-        _FOLDS.get(move.trigger, _fold_nothing)(self, move)
+        fold = _FOLDS.get(move.trigger)
+        if fold is not None:
+            fold(self, move)
         to_state = move.to_state
-        if to_state != _SUSPENDED:
+        if self.suspended_from is not None and to_state != _SUSPENDED:
             self.suspended_from = None  # resumed, withdrawn ...: nothing to resume to
         if to_state in _TERMINAL and self.state not in _TERMINAL:
             self.closed_at = move.at
@@ -213,10 +215,6 @@ class Ticket:
 
 
 _Folded = Move | TicketEvent
-
-
-def _fold_nothing(ticket: Ticket, event: _Folded) -> None:
-    """Triggers that change only the state."""
 
 
 def _fold_report(ticket: Ticket, event: _Folded) -> None:
