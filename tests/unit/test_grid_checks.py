@@ -178,3 +178,40 @@ def test_lines_are_found_for_escaped_codes_and_for_units() -> None:
 def test_a_row_with_a_multi_line_cell_is_reported_at_its_first_line() -> None:
     text = HEADER + 'YH,"余杭区\n(Yuhang)",moon,\n\nZM,朱庙,community,XX\n'
     assert [p.line for p in problems_of(text)] == [2, 5]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x0c", "\x1c", "\x85"])
+def test_line_numbers_are_the_files_physical_lines(separator: str) -> None:
+    # str.splitlines breaks at these too; the file's own lines end at \n only.
+    text = HEADER + f"YH,余杭{separator}区,district,\nZM,朱庙,community,XX\n"
+    problems = [p for p in problems_of(text) if "unknown parent" in p.reason]
+    assert [p.line for p in problems] == [3]
+
+
+def test_a_nul_byte_in_a_name_is_refused_at_validation() -> None:
+    [problem] = problems_of(HEADER + "YH,余杭区,district,\nZM,朱\x00庙,community,YH\n")
+    assert (problem.line, problem.field) == (3, "name")
+    assert "control character U+0000 at position 2" in problem.reason
+
+
+def test_a_control_character_in_a_code_is_refused() -> None:
+    [problem] = problems_of(HEADER + "Y\x1bH,余杭区,district,\n")
+    assert (problem.line, problem.field) == (2, "code")
+    assert "U+001B" in problem.reason
+
+
+def test_a_slash_in_a_code_is_refused_so_subtree_paths_stay_unambiguous() -> None:
+    # 'C/G' would get the path /D/C/G/, the same as grid G under community C.
+    text = HEADER + "D,区,district,\nC,社区,community,D\nG,网格,grid,C\nC/G,网格2,grid,C\n"
+    [problem] = problems_of(text)
+    assert (problem.line, problem.field) == (5, "code")
+    assert "'/' is not allowed in a code" in problem.reason
+
+
+def test_a_unit_code_with_a_slash_or_a_name_with_nul_is_refused() -> None:
+    from gridgov.grid import Unit
+
+    with pytest.raises(ValueError, match="'/' is not allowed"):
+        Unit("U/1", "网格员", "grid_worker", "G")
+    with pytest.raises(ValueError, match="U\\+0000"):
+        Unit("U1", "网格\x00员", "grid_worker", "G")

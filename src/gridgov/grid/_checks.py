@@ -6,13 +6,14 @@ reported in full (every problem, with its line) and nothing of it is used.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from gridgov.errors import Problem
 from gridgov.grid._area import Area
 from gridgov.grid._levels import LevelSet
 
-__all__ = ["find_problems"]
+__all__ = ["code_problem", "find_problems", "text_problem"]
 
 # (record index, field, reason) -> Problem with the record's line
 _Make = Callable[[int, str, str], Problem]
@@ -39,6 +40,14 @@ def find_problems(
     problems: list[Problem] = []
     first: dict[str, int] = {}
     for i, area in enumerate(areas):
+        for field, value in (("code", area.code), ("parent_code", area.parent_code)):
+            bad = code_problem(value) if value else None
+            if bad:
+                problems.append(problem(i, field, f"area code {value!r}: {bad}"))
+        for field, value in (("name", area.name), ("name_en", area.name_en)):
+            bad = text_problem(value) if value else None
+            if bad:
+                problems.append(problem(i, field, f"area {area.code!r}: {field} {bad}"))
         if not area.code.strip():
             problems.append(problem(i, "code", "empty code: every area needs a stable code"))
         elif area.code in first:
@@ -59,6 +68,24 @@ def find_problems(
             problems.append(problem(i, "parent_code", wrong_parent))
     problems.extend(_cycle_problems(areas, first, problem))
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+def text_problem(value: str, *, allowed: str = "\t\n\r") -> str | None:
+    """Why ``value`` cannot be stored as a name, or None: a control character other than
+    ``allowed`` (NUL, escape, form feed ...) would be refused by PostgreSQL or garble a
+    terminal."""
+    for position, ch in enumerate(value, 1):
+        if ch not in allowed and unicodedata.category(ch) == "Cc":
+            return f"holds the control character U+{ord(ch):04X} at position {position}"
+    return None
+
+
+def code_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid area or unit code, or None.  Codes may hold any
+    printable character except ``/``, which separates the codes in an area's path."""
+    if "/" in value:
+        return "'/' is not allowed in a code (it separates the codes of an area's path)"
+    return text_problem(value, allowed="")
 
 
 def _parent_problem(

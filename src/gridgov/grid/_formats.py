@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import re
 import tomllib
@@ -77,7 +78,9 @@ def read_csv(
     With ``known``, a header column outside it is a problem (area files take any column).
     """
     raw = RawFile()
-    lines = text.splitlines(keepends=True)
+    # The file's physical lines: str.splitlines would also break at U+2028, form feed
+    # and the like, and every later line number would be off.
+    lines = io.StringIO(text, newline="").readlines()
     skipped = 0
     while skipped < len(lines) and lines[skipped].lstrip().startswith("#"):
         match = _LEVELS_DIRECTIVE.match(lines[skipped].strip())

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from gridgov.errors import NoResponsibleUnit, UnknownArea
+from gridgov.grid._checks import code_problem, text_problem
 from gridgov.grid._tree import AreaTree
 
 __all__ = ["DEPARTMENT_LABELS_ZH", "Directory", "Unit", "UnitKind"]
@@ -87,6 +88,12 @@ class Unit:
         object.__setattr__(self, "kind", UnitKind(self.kind))
         if not self.code.strip() or not self.name.strip():
             raise ValueError("a unit needs a non-empty code and name")
+        for field_name, bad in (
+            ("code", code_problem(self.code)),
+            ("name", text_problem(self.name)),
+        ):
+            if bad:
+                raise ValueError(f"unit {self.code!r}: {field_name} {bad}")
         if (self.kind is UnitKind.DEPARTMENT) != bool(self.department):
             raise ValueError(
                 f"unit {self.code!r}: a department code is required for kind 'department' "
