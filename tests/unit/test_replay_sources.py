@@ -122,6 +122,9 @@ def test_boston_area_formats_clean_to_tree_codes(
     ("change", "kind", "field"),
     [
         ({"OPEN_DT": "2015-01-05"}, "bad_time", "OPEN_DT"),
+        ({"OPEN_DT": "01/01/0001 12:00:00 AM"}, "bad_time", "OPEN_DT"),
+        ({"CLOSED_DT": "12/31/9999 11:59:59 PM"}, "bad_time", "CLOSED_DT"),
+        ({"TARGET_DT": "12/31/9999 11:59:59 PM"}, "bad_time", "TARGET_DT"),
         ({"OPEN_DT": ""}, "missing_value", "OPEN_DT"),
         ({"CLOSED_DT": "01/04/2015 09:00:00 AM"}, "close_before_open", "CLOSED_DT"),
         ({"CLOSED_DT": ""}, "missing_value", "CLOSED_DT"),

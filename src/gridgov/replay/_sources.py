@@ -29,7 +29,7 @@ from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._seen import RECENT_IDS, SeenIds
-from gridgov.replay._times import TimeParser, time_parser
+from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
@@ -176,12 +176,20 @@ class _Reader:
         if not text:
             return None
         try:
-            return self.parse(text)
-        except ValueError as exc:
+            moment = self.parse(text)
+        except (ValueError, OverflowError) as exc:
             fmt = self.mapping.time_format
             why = f"cannot read time {text!r} as {fmt}: {exc}"
             self.reject(line, RejectKind.BAD_TIME, why, tid, self.cols.names[index])
             return False
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            why = (
+                f"time {text!r} is out of range: replay reads years {EARLIEST_YEAR} to "
+                f"{LATEST_YEAR} (a placeholder date?)"
+            )
+            self.reject(line, RejectKind.BAD_TIME, why, tid, self.cols.names[index])
+            return False
+        return moment
 
     def facts(self, values: tuple[str, ...], line: int, tid: str) -> SourceTicket | None:
         """The ticket-level facts of a row (area, category, source due and verdict)."""

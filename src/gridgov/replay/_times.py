@@ -25,7 +25,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-__all__ = ["TimeParser", "time_parser"]
+__all__ = ["EARLIEST_YEAR", "LATEST_YEAR", "TimeParser", "time_parser"]
+
+EARLIEST_YEAR = 1900
+"""The first year replay reads: older times are rejected (``bad_time``).  Working
+calendars and time zones need a real year around a deadline; a year like 0001 is a
+placeholder, not a report."""
+LATEST_YEAR = 2199
+"""The last year replay reads (9999-12-31 is a placeholder too)."""
 
 TimeParser = Callable[[str], datetime]
 """Turns one source value into a tz-aware datetime; raises ``ValueError`` if it cannot."""
