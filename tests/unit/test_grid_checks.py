@@ -209,9 +209,9 @@ def test_a_slash_in_a_code_is_refused_so_subtree_paths_stay_unambiguous() -> Non
 
 
 def test_a_unit_code_with_a_slash_or_a_name_with_nul_is_refused() -> None:
-    from gridgov.grid import Unit
+    from gridgov.grid import Unit, UnitKind
 
     with pytest.raises(ValueError, match="'/' is not allowed"):
-        Unit("U/1", "网格员", "grid_worker", "G")
+        Unit("U/1", "网格员", UnitKind.GRID_WORKER, "G")
     with pytest.raises(ValueError, match="U\\+0000"):
-        Unit("U1", "网格\x00员", "grid_worker", "G")
+        Unit("U1", "网格\x00员", UnitKind.GRID_WORKER, "G")
