@@ -20,7 +20,15 @@ from gridgov._engine_sla import TicketClocks
 from gridgov._engine_timers import fire_due
 from gridgov._engine_views import SlaNotice, TicketView
 from gridgov.clock import Clock, SystemClock
-from gridgov.errors import InvalidInput, InvalidTime, PermissionDenied, Problem
+from gridgov.errors import (
+    InvalidInput,
+    InvalidTime,
+    Problem,
+    TicketExists,
+    UnknownActor,
+    UnknownTicket,
+    suggestion,
+)
 from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
 from gridgov.store import SqlStore, Store, TicketFilter, TicketSummary, UnitOfWork
@@ -39,7 +47,7 @@ Notification = TicketEvent | SlaNotice
 """What subscribers receive: an accepted transition, or an SLA warning or breach."""
 Subscriber = Callable[[Notification], None]
 
-_ACTS = frozenset(Trigger) - {Trigger.REPORT}
+_ACTS = frozenset(t.value for t in Trigger) - {Trigger.REPORT.value}
 
 
 class Engine:
@@ -129,7 +137,7 @@ class Engine:
         self.loop  # noqa: B018 - make sure the directory is stored
         found = self.store.find_actor(actor_id)
         if found is None:
-            raise PermissionDenied(actor_id, "act", "-", "no person or unit has this id")
+            raise UnknownActor(actor_id)
         return found
 
     # ------------------------------------------------------------------ changes
@@ -152,6 +160,7 @@ class Engine:
             ticket_id, actor, category=category, area_code=area_code, **details
         )
         with self.store.unit_of_work() as uow:
+            _refuse_existing(uow, ticket_id)
             view, due = self._record(uow, ticket, [event], 0)
             uow.commit()
         self._publish([*due, event])
@@ -168,7 +177,8 @@ class Engine:
                 [
                     Problem(
                         "act",
-                        f"unknown trigger {trigger!r}: expected one of {sorted(_ACTS)}",
+                        f"unknown trigger {trigger!r}{suggestion(trigger, _ACTS)}: "
+                        f"expected one of {', '.join(sorted(_ACTS))}",
                         field="trigger",
                     )
                 ],
@@ -274,3 +284,13 @@ def _check_params(method: Callable[..., Any], given: dict[str, Any], trigger: st
             ],
             what="parameters",
         )
+
+
+def _refuse_existing(uow: UnitOfWork, ticket_id: str) -> None:
+    """:class:`TicketExists` when a ticket with this id is stored (a report that lost a
+    race to another one still gets :class:`ConcurrentUpdate` from the store)."""
+    try:
+        uow.tickets.summary(ticket_id)
+    except UnknownTicket:
+        return
+    raise TicketExists(ticket_id)

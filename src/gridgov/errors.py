@@ -20,7 +20,9 @@ The tree::
     │   └── NoResponsibleUnit
     ├── WorkflowError
     │   ├── TransitionNotAllowed
+    │   ├── TicketExists             a report with the id of a stored ticket
     │   └── PermissionDenied
+    │       └── UnknownActor         no person or unit has this id
     ├── CalendarError
     │   └── CalendarUnknownYear
     └── StoreError                   the database said no (driver errors are chained)
@@ -34,6 +36,7 @@ wrapped in a :class:`StoreError` with ``raise ... from exc``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,13 +57,30 @@ __all__ = [
     "PolicyError",
     "Problem",
     "StoreError",
+    "TicketExists",
     "TransitionNotAllowed",
+    "UnknownActor",
     "UnknownArea",
     "UnknownCategory",
     "UnknownLevel",
     "UnknownTicket",
     "WorkflowError",
+    "suggestion",
 ]
+
+
+_LISTED = 20  # names listed in a message, at most
+
+
+def suggestion(name: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``known`` to a mistyped ``name``,
+    else ``""``.
+
+    >>> suggestion("nosie", ["noise", "repair"])
+    " (did you mean 'noise'?)"
+    """
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class GridGovError(Exception):
@@ -208,9 +228,14 @@ class UnknownLevel(LookupFailed):
 class UnknownCategory(LookupFailed):
     """No category has this code."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, known: Sequence[str] = ()) -> None:
         self.code = code
-        super().__init__(f"unknown category {code!r}")
+        self.known = tuple(known)
+        hint = suggestion(code, self.known)
+        shown = sorted(self.known)[:_LISTED]
+        more = f" and {len(self.known) - len(shown)} more" if len(self.known) > len(shown) else ""
+        listed = f"; known categories: {', '.join(shown)}{more}" if shown else ""
+        super().__init__(f"unknown category {code!r}{hint}{listed}")
 
 
 class UnknownTicket(LookupFailed):
@@ -259,6 +284,28 @@ class PermissionDenied(WorkflowError):
         self.reason = reason
         msg = f"actor {actor_id!r} may not {trigger!r} ticket {ticket_id!r}"
         super().__init__(f"{msg}: {reason}" if reason else msg)
+
+
+class UnknownActor(PermissionDenied):
+    """No stored person or unit has this id, so it may do nothing."""
+
+    def __init__(self, actor_id: str) -> None:
+        self.actor_id = actor_id
+        self.trigger = self.ticket_id = ""
+        self.reason = "no stored person or unit has this id"
+        WorkflowError.__init__(
+            self,
+            f"unknown actor {actor_id!r}: {self.reason} "
+            "(people are loaded with `gridgov people import`)",
+        )
+
+
+class TicketExists(WorkflowError):
+    """A ticket with this id is already stored; a report needs a new id."""
+
+    def __init__(self, ticket_id: str) -> None:
+        self.ticket_id = ticket_id
+        super().__init__(f"ticket {ticket_id!r} already exists: a report needs a new id")
 
 
 # --------------------------------------------------------------------------- calendars

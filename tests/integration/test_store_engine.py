@@ -16,7 +16,9 @@ from gridgov.errors import (
     InvalidTime,
     PermissionDenied,
     StoreError,
+    TicketExists,
     TransitionNotAllowed,
+    UnknownActor,
     UnknownArea,
     UnknownCategory,
     UnknownTicket,
@@ -154,8 +156,43 @@ def test_an_unknown_trigger_is_named_with_the_ones_expected(engine: Engine) -> N
     problem = caught.value.problems[0]
     assert problem.field == "trigger"
     assert problem.reason.startswith("unknown trigger 'fly': expected one of ")
-    assert "'sign_for'" in problem.reason
-    assert "'report'" not in problem.reason
+    expected = problem.reason.removeprefix("unknown trigger 'fly': expected one of ").split(", ")
+    assert "sign_for" in expected
+    assert "report" not in expected
+    assert "Trigger." not in problem.reason  # plain names, not enum reprs
+
+
+def test_a_mistyped_trigger_gets_the_closest_one_suggested(engine: Engine) -> None:
+    ticket = _dispatched(engine)
+    with pytest.raises(
+        InvalidInput, match=r"unknown trigger 'sign_fro' \(did you mean 'sign_for'\?\)"
+    ):
+        engine.act(ticket.id, "sign_fro", actor=WORKER)
+
+
+def test_a_mistyped_category_lists_the_known_ones_and_suggests_one(engine: Engine) -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        engine.report(actor=RESIDENT, category="nosie", area_code="ZM-01-01")
+    message = str(caught.value)
+    assert message.startswith(
+        "unknown category 'nosie' (did you mean 'noise'?); known categories: "
+    )
+    assert "noise" in caught.value.known
+
+
+def test_an_unknown_actor_is_named_as_unknown(engine: Engine) -> None:
+    with pytest.raises(UnknownActor) as caught:
+        engine.actor("nobody")
+    assert str(caught.value).startswith("unknown actor 'nobody': no stored person or unit")
+    assert isinstance(caught.value, PermissionDenied)
+
+
+def test_reporting_an_existing_id_says_it_exists_and_changes_nothing(engine: Engine) -> None:
+    ticket = _dispatched(engine)
+    before = _snapshot(engine)
+    with pytest.raises(TicketExists, match=f"ticket '{ticket.id}' already exists"):
+        engine.report(actor=RESIDENT, category="noise", area_code="ZM-01-01", ticket_id=ticket.id)
+    assert _snapshot(engine) == before
 
 
 def test_an_engine_on_a_wrong_url_fails_with_a_store_error() -> None:

@@ -92,7 +92,8 @@ def test_event_log_needs_activities_that_are_triggers(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert problem.field == "activities.Fix"  # the very key, with its line
     assert problem.line == text.count("\n") + 4
-    assert problem.reason.startswith("unknown trigger 'repair'; expected one of accept, ")
+    assert problem.reason.startswith("unknown trigger 'repair' (did you mean 'report'?); ")
+    assert "expected one of accept, " in problem.reason
 
 
 def test_snapshot_triggers_are_checked_one_by_one(tmp_path: Path) -> None:
@@ -101,7 +102,9 @@ def test_snapshot_triggers_are_checked_one_by_one(tmp_path: Path) -> None:
         load_mapping(path)
     (problem,) = caught.value.problems
     assert problem.field == "snapshot.on_close[1]"
-    assert problem.reason.startswith("unknown trigger 'clsoe'; expected one of ")
+    assert problem.reason.startswith(
+        "unknown trigger 'clsoe' (did you mean 'close'?); expected one of "
+    )
 
 
 def test_snapshot_needs_an_opening_column(tmp_path: Path) -> None:

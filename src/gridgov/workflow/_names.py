@@ -10,7 +10,7 @@ everywhere, listing what is allowed.
 >>> check_trigger("sign_fro")
 Traceback (most recent call last):
 ...
-ValueError: unknown trigger 'sign_fro'; expected one of accept, close, ...
+ValueError: unknown trigger 'sign_fro' (did you mean 'sign_for'?); expected one of accept, ...
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from gridgov.errors import suggestion
 from gridgov.workflow._states import State, Trigger
 
 __all__ = ["StateName", "TriggerName", "check_state", "check_trigger"]
@@ -31,7 +32,8 @@ def check_trigger(name: str) -> str:
     """``name`` when it is a trigger of the loop, else ``ValueError`` listing them."""
     if name not in _TRIGGERS:
         raise ValueError(
-            f"unknown trigger {name!r}; expected one of {', '.join(sorted(_TRIGGERS))}"
+            f"unknown trigger {name!r}{suggestion(name, _TRIGGERS)}; "
+            f"expected one of {', '.join(sorted(_TRIGGERS))}"
         )
     return name
 
@@ -39,7 +41,10 @@ def check_trigger(name: str) -> str:
 def check_state(name: str) -> str:
     """``name`` when it is a state of the loop, else ``ValueError`` listing them."""
     if name not in _STATES:
-        raise ValueError(f"unknown state {name!r}; expected one of {', '.join(sorted(_STATES))}")
+        raise ValueError(
+            f"unknown state {name!r}{suggestion(name, _STATES)}; "
+            f"expected one of {', '.join(sorted(_STATES))}"
+        )
     return name
 
 

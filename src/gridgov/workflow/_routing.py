@@ -148,7 +148,7 @@ class RoutingPolicy:
             self.fallback_tier,
         )
         if tier is None:
-            raise UnknownCategory(category)
+            raise UnknownCategory(category, list(self._routes))
         route = Route(Category(category, category, category), self.tiers[tier])
         if len(self._matched) >= _MATCHED_LIMIT:
             self._matched.clear()  # a source with endless free-text categories: stay bounded
