@@ -11,8 +11,8 @@ from gridgov.errors import GridGovError
 from gridgov.grid import Area, AreaTree, Directory, LevelSet, Unit, load_areas
 
 if TYPE_CHECKING:
-    from gridgov._engine import Engine
-    from gridgov._engine_views import ClockView, SlaNotice, TicketView
+    from gridgov.app._engine import Engine
+    from gridgov.app._views import ClockView, SlaNotice, TicketView
 
 __all__ = [
     "Area",
@@ -34,11 +34,11 @@ def __getattr__(name: str) -> object:
     # The Engine pulls in SQLAlchemy and Alembic: import it on first use only,
     # so `import gridgov` and `gridgov --help` stay light.
     if name == "Engine":
-        from gridgov._engine import Engine
+        from gridgov.app._engine import Engine
 
         return Engine
     if name in {"ClockView", "SlaNotice", "TicketView"}:
-        from gridgov import _engine_views
+        from gridgov.app import _views as _engine_views
 
         return getattr(_engine_views, name)
     raise AttributeError(f"module 'gridgov' has no attribute {name!r}")

@@ -21,7 +21,7 @@ import click
 from gridgov.errors import InvalidTime
 
 if TYPE_CHECKING:
-    from gridgov._engine import Engine
+    from gridgov.app._engine import Engine
 
 __all__ = ["EngineSettings", "db_option", "engine_options", "parse_time"]
 
@@ -81,7 +81,7 @@ class EngineSettings:
             engine.store.close()
 
     def _build(self, at: str | None) -> Engine:
-        from gridgov._engine import Engine
+        from gridgov.app._engine import Engine
         from gridgov.clock import Clock, ManualClock, SystemClock
         from gridgov.sla import load_policy
         from gridgov.workflow import load_routing_policy

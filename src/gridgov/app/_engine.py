@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from gridgov._engine_sla import TicketClocks
-from gridgov._engine_timers import fire_due
-from gridgov._engine_views import SlaNotice, TicketView
+from gridgov.app._clocks import TicketClocks
+from gridgov.app._timers import fire_due
+from gridgov.app._views import SlaNotice, TicketView
 from gridgov.clock import Clock, SystemClock
 from gridgov.errors import InvalidInput, InvalidTime, PermissionDenied, Problem
 from gridgov.grid import AreaTree, Directory
