@@ -1,12 +1,17 @@
-"""The application layer (应用层): the :class:`Engine` that wires the store, the
-area hierarchy, the policies and the clock, with its SLA clocks, timers and views.
+"""The application layer (应用层): the one composition root and the :class:`Engine`.
 
-It imports the domain (grid, workflow, sla) and the store; nothing below it
-imports it.
+:func:`open_engine` (URL or settings → store → Engine) and :func:`open_store`
+(URL → store) are where every entry point — the CLI, ``replay --db``, an
+embedding app — builds its store and Engine.  The Engine wires the store, the
+area hierarchy, the policies and the clock; its SLA clocks, timers and views
+live beside it.  It imports the domain (grid, workflow, sla) and the store;
+nothing in those imports it.
 """
 
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._engine import Engine, Notification, Subscriber
+from gridgov.app._open import open_engine
+from gridgov.app._stores import open_store
 from gridgov.app._views import ClockView, SlaNotice, TicketView
 
 __all__ = [
@@ -17,4 +22,12 @@ __all__ = [
     "Subscriber",
     "TicketClocks",
     "TicketView",
+    "open_engine",
+    "open_store",
 ]
+
+for _name in ("ClockView", "Engine", "SlaNotice", "TicketClocks", "TicketView"):
+    globals()[_name].__module__ = __name__
+for _name in ("open_engine", "open_store"):
+    globals()[_name].__module__ = __name__
+del _name
