@@ -8,6 +8,7 @@ live beside it.  It imports the domain (grid, workflow, sla) and the store;
 nothing in those imports it.
 """
 
+from gridgov._public import publish
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
@@ -26,8 +27,4 @@ __all__ = [
     "open_store",
 ]
 
-for _name in ("ClockView", "Engine", "SlaNotice", "TicketClocks", "TicketView"):
-    globals()[_name].__module__ = __name__
-for _name in ("open_engine", "open_store"):
-    globals()[_name].__module__ = __name__
-del _name
+publish(globals())

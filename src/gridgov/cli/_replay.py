@@ -23,9 +23,10 @@ from gridgov.replay import (
     ReplayMapping,
     ReplayOptions,
     load_mapping,
+    report_rows,
     run_replay,
+    write_report,
 )
-from gridgov.replay._render import report_rows, write_report
 
 __all__ = ["replay"]
 
@@ -283,7 +284,7 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
 
 
 def _check_by(by: Sequence[str]) -> None:
-    from gridgov.replay._report import DIMENSIONS
+    from gridgov.replay import DIMENSIONS
 
     bad = [d for d in by if d not in DIMENSIONS and not d.startswith("area:")]
     if bad:

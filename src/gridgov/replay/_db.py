@@ -21,8 +21,8 @@ from typing import Any
 from gridgov.app import TicketClocks
 from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
-from gridgov.store._bulk import collector_paused
-from gridgov.store._ports import ClockRecord, TicketLoad
+from gridgov.store import ClockRecord, TicketLoad
+from gridgov.store.rows import collector_paused
 from gridgov.workflow import Move, Ticket, TicketEvent
 
 __all__ = ["DbWriter", "ticket_events", "ticket_load"]
