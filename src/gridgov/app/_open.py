@@ -35,25 +35,33 @@ def open_engine(
     directory: Directory | None = None,
     areas: AreaTree | None = None,
     new_ticket_id: Callable[[], str] | None = None,
+    upgrade: bool = False,
 ) -> Engine:
     """The :class:`Engine` over ``store`` (or the database at ``url``).
 
     ``sla_policy`` and ``routing`` are policy objects or the paths of their TOML
     files (``categories``: a category catalogue for the routing file); absent,
     the shipped defaults.  ``directory`` / ``areas`` as :class:`Engine` takes
-    them; absent, the ones stored in the database.  Use it as a context
+    them; absent, the ones stored in the database.  ``upgrade=True`` creates or
+    upgrades the schema of the database at ``url`` first (as ``gridgov db
+    upgrade`` does); it is the one call here that connects.  Use it as a context
     manager (``with open_engine(url) as engine:``) to dispose the connections.
     """
-    if store is not None and url is not None:
-        raise ValueError("give either store= or url=, not both")
+    if store is not None and (url is not None or upgrade):
+        raise ValueError("give either store= or url= (with upgrade=), not both")
     if isinstance(sla_policy, (str, Path)):
         sla_policy = load_policy(sla_policy)
     if isinstance(routing, (str, Path)) or (routing is None and categories is not None):
         routing = load_routing_policy(routing, categories)
     elif categories is not None:
         raise ValueError("categories= goes with a routing policy file, not a RoutingPolicy")
+    if store is None:
+        sql = open_store(url)
+        if upgrade:
+            sql.upgrade()
+        store = sql
     return Engine(
-        store=store if store is not None else open_store(url),
+        store=store,
         areas=areas,
         directory=directory,
         routing=routing,
