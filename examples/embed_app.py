@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gridgov import Area, AreaTree, Directory, Engine, SlaNotice, Unit
+from gridgov import Area, AreaTree, Directory, SlaNotice, Unit, open_engine
+from gridgov.app import Engine
 from gridgov.clock import ManualClock
 from gridgov.grid import UnitKind
-from gridgov.store import SqlStore
 from gridgov.workflow import Actor, TicketEvent
 
 HANGZHOU = ZoneInfo("Asia/Shanghai")
@@ -75,10 +75,16 @@ def build_directory() -> Directory:
 
 def main() -> None:
     Path("civic.db").unlink(missing_ok=True)
-    store = SqlStore("sqlite:///civic.db")
-    store.upgrade()
     clock = ManualClock(datetime(2025, 3, 3, 1, 0, tzinfo=UTC))  # 09:00 in Hangzhou
-    engine = Engine(store=store, directory=build_directory(), clock=clock)
+    # The one builder: URL → store (schema created) → Engine; `with` closes it.
+    with open_engine(
+        "sqlite:///civic.db", upgrade=True, directory=build_directory(), clock=clock
+    ) as engine:
+        run(engine, clock)
+
+
+def run(engine: Engine, clock: ManualClock) -> None:
+    """The app's day: two tickets, one closed, one escalated when its clock runs out."""
     outbox = Outbox()
     engine.subscribe(outbox)
 
@@ -113,9 +119,8 @@ def main() -> None:
 
     for line in outbox.sent:
         print(line)
-    broken = store.verify()
+    broken = engine.store.verify()
     print(f"audit chain: {broken or 'intact'}")
-    store.close()
 
 
 if __name__ == "__main__":

@@ -23,25 +23,29 @@ from typing import Any, Self
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
-from gridgov.store._audit import ChainBreak, verify_chain
-from gridgov.store._bulk import area_of, check_areas, load_rows, unique_loads
-from gridgov.store._mapping import (
-    actor_from_unit,
-    area_path,
-    category_from_row,
-    category_rows,
-    event_to_row,
-    summary_from_row,
-    ticket_to_row,
-)
-from gridgov.store._ports import (
+from gridgov.store import (
+    ChainBreak,
     ClockRecord,
     LoadResult,
     TicketFilter,
     TicketLoad,
     TicketSummary,
+    verify_chain,
 )
-from gridgov.store._sql_repos import check_new_events
+from gridgov.store.rows import (
+    actor_from_unit,
+    area_of,
+    area_path,
+    category_from_row,
+    category_rows,
+    check_areas,
+    check_new_events,
+    event_to_row,
+    load_rows,
+    summary_from_row,
+    ticket_to_row,
+    unique_loads,
+)
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]

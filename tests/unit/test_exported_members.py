@@ -15,6 +15,8 @@ PUBLIC_MODULES = [
     "gridgov.store",
     "gridgov.testing",
     "gridgov.replay",
+    "gridgov.app",
+    "gridgov.store.rows",
 ]
 
 

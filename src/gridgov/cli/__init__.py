@@ -75,5 +75,12 @@ def main() -> None:
     run tickets through the closed loop (report → dispatch → handle → review →
     close) with SLA clocks on working calendars, and replay historical tickets.
 
+    \b
+    --db URL means the same in every command: the URL given, else
+    $GRIDGOV_DATABASE_URL.  Commands that need a database (db, ticket, tick,
+    people, demo) fall back to sqlite:///gridgov.db in the working directory;
+    where a database is optional (areas import/tree/show/export/responsible,
+    replay run) none is read or written unless --db or the variable is given.
+
     Start with `gridgov demo`, then `gridgov COMMAND --help`.
     """

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
 from gridgov.grid import (
     SAMPLES,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["areas"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_COMMANDLINE = click.core.ParameterSource.COMMANDLINE
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -63,17 +65,26 @@ def _open(
     levels: LevelSet | None,
     units: Path | None,
 ) -> AreaFile:
+    if file is not None or sample is not None:
+        # $GRIDGOV_DATABASE_URL names the database; an explicit --file or --sample wins.
+        ctx = click.get_current_context(silent=True)
+        from_env = ctx is not None and ctx.get_parameter_source("url") is not _COMMANDLINE
+        db = None if from_env else db
     if sum(x is not None for x in (file, sample, db)) != 1:
-        raise click.UsageError("give exactly one of --file FILE, --sample NAME or --db URL")
+        raise click.UsageError(
+            "give exactly one of --file FILE, --sample NAME or --db URL "
+            "(or set GRIDGOV_DATABASE_URL)"
+        )
     if file is not None:
         return load_areas(file, levels=levels, units=units)
     if levels is not None or units is not None:
         raise click.UsageError("--levels and --units apply to --file only")
     if sample is not None:
         return load_sample(cast(Sample, sample))
-    from gridgov.store import SqlStore, redact
+    from gridgov.app import open_store
+    from gridgov.store import redact
 
-    store = SqlStore(db)
+    store = open_store(db)
     try:
         directory = stored_directory(store)
     finally:
@@ -102,19 +113,15 @@ def _hierarchy_source(func: Callable[..., None]) -> Callable[..., None]:
         *args: Any,
         file: Path | None,
         sample: str | None,
-        db: str | None,
+        url: str | None,
         levels: LevelSet | None,
         units: Path | None,
         **kwargs: Any,
     ) -> None:
-        func(*args, loaded=_open(file, sample, db, levels, units), **kwargs)
+        func(*args, loaded=_open(file, sample, url, levels, units), **kwargs)
 
     command = _file_options(command)
-    command = click.option(
-        "--db",
-        metavar="URL",
-        help="Read the areas stored in this database (`gridgov areas import FILE --db URL`).",
-    )(command)
+    command = db_option(command, optional=True)
     command = click.option(
         "--sample", type=click.Choice(sorted(SAMPLES)), help="Use a sample shipped with gridgov."
     )(command)
@@ -158,26 +165,27 @@ def validate(file: Path, levels: LevelSet | None, units: Path | None, fmt: str) 
 @areas.command("import")
 @click.argument("file", type=_FILE)
 @_file_options
-@click.option(
-    "--db",
-    metavar="URL",
-    help="Also write the areas, levels and units into this database, in one transaction "
-    "(after `gridgov db upgrade`). Without it, nothing is written anywhere.",
-)
+@db_option(optional=True)
 @format_option()
 def import_(
-    file: Path, levels: LevelSet | None, units: Path | None, db: str | None, fmt: str
+    file: Path, levels: LevelSet | None, units: Path | None, url: str | None, fmt: str
 ) -> None:
     """Load FILE (all or nothing) into an area tree and print what it holds.
 
-    Without --db this checks and loads in memory only; with --db URL the store
-    writes the areas and units into that database.
+    With --db URL (or $GRIDGOV_DATABASE_URL) the areas, levels and units are
+    written into that database in one transaction (after `gridgov db upgrade`);
+    without either, FILE is checked and loaded in memory only.
     """
     loaded = load_areas(file, levels=levels, units=units)
-    if db is not None:
+    if url is not None:
+        from gridgov.app import open_store
         from gridgov.store import import_areas
 
-        import_areas(db, loaded)
+        store = open_store(url)
+        try:
+            import_areas(store, loaded)
+        finally:
+            store.close()
     emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: loaded")
 
 

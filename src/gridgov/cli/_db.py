@@ -24,11 +24,12 @@ def db() -> None:
 
 @db.command()
 @db_option
-def upgrade(url: str | None) -> None:
+def upgrade(url: str) -> None:
     """Create the schema, or upgrade it to this gridgov's revision."""
-    from gridgov.store import SqlStore, redact
+    from gridgov.app import open_store
+    from gridgov.store import redact
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         revision = store.upgrade()
     finally:
@@ -38,11 +39,12 @@ def upgrade(url: str | None) -> None:
 
 @db.command()
 @db_option
-def status(url: str | None) -> None:
+def status(url: str) -> None:
     """Print the schema revision of the database and the one this gridgov expects."""
-    from gridgov.store import SqlStore, current_revision, head_revision, redact
+    from gridgov.app import open_store
+    from gridgov.store import current_revision, head_revision, redact
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         current = current_revision(store.engine)
     finally:
@@ -54,14 +56,14 @@ def status(url: str | None) -> None:
 @db.command()
 @db_option
 @format_option()
-def verify(url: str | None, fmt: str) -> None:
+def verify(url: str, fmt: str) -> None:
     """Check every ticket's event hash chain; list the tickets whose chain breaks.
 
     Exits with 1 when any chain breaks (an edited or deleted event row).
     """
-    from gridgov.store import SqlStore
+    from gridgov.app import open_store
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         breaks = store.verify()
     finally:

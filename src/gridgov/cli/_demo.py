@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 
 from gridgov.cli._areas import _print_tree
+from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
 from gridgov.cli._replay import show_report
 
@@ -69,13 +70,7 @@ def _hangzhou(depth: int) -> None:
     is_flag=True,
     help="Judge on-time against the city's own due times instead of the policy's.",
 )
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="Store the replayed tickets here (migrated to the latest schema first). "
-    "Default: $GRIDGOV_DATABASE_URL, else the SQLite file ./gridgov.db.",
-)
+@db_option
 @click.option("--no-db", is_flag=True, help="Replay in memory only; write no database.")
 @click.option(
     "--depth",
@@ -88,7 +83,7 @@ def _hangzhou(depth: int) -> None:
 def demo(
     by: tuple[str, ...],
     due_from_source: bool,
-    db_url: str | None,
+    url: str,
     no_db: bool,
     depth: int,
     fmt: str,
@@ -111,8 +106,8 @@ def demo(
     if fmt == "table":
         _hangzhou(depth)
     tree = load_sample("boston311").tree
-    url = None if no_db else _migrated(db_url)
-    options = boston_sample_options(due_from_source=due_from_source, by=by, areas=tree, db=url)
+    db = None if no_db else _migrated(url)
+    options = boston_sample_options(due_from_source=due_from_source, by=by, areas=tree, db=db)
     if fmt == "table":
         levels = tree.count_by_level()
         click.echo(
@@ -123,8 +118,8 @@ def demo(
         click.echo(f"Replaying through the ticket loop, judged against {how} …")
     report = run_replay(options).to_dict()
     show_report(report, fmt, title="Boston 311 sample: replay report (回放报告)")
-    if url is not None:
-        _stored(url, report["meta"]["db"])
+    if db is not None:
+        _stored(db, report["meta"]["db"])
     if fmt == "table":
         mapping = BOSTON_SAMPLE_DIR / "mapping.toml"
         click.echo(
@@ -133,17 +128,16 @@ def demo(
         )
 
 
-def _migrated(db_url: str | None) -> str:
+def _migrated(url: str) -> str:
     """The demo's database URL, with its schema created or upgraded."""
-    from gridgov.store import connect, resolve_url, upgrade_database
+    from gridgov.app import open_store
 
-    url = resolve_url(db_url)
-    engine = connect(url)
+    store = open_store(url)
     try:
-        upgrade_database(engine)
+        store.upgrade()
     finally:
-        engine.dispose()
-    return url
+        store.close()
+    return store.url
 
 
 def _stored(url: str, written: dict[str, int]) -> None:

@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import click
 
 from gridgov.errors import InvalidTime
 
 if TYPE_CHECKING:
-    from gridgov._engine import Engine
+    from gridgov.app import Engine
 
 __all__ = ["EngineSettings", "db_option", "engine_options", "parse_time"]
 
@@ -32,15 +32,34 @@ _TIME_FORMAT = "an ISO 8601 time with a UTC offset, e.g. 2025-03-04T09:00+08:00"
 _POLICY_FILE = click.Path(exists=True, dir_okay=False)
 
 
-def db_option(func: F) -> F:
-    """The shared ``--db URL`` option (else ``$GRIDGOV_DATABASE_URL``, else ./gridgov.db)."""
-    return click.option(
+@overload
+def db_option(func: F, *, optional: bool = False) -> F: ...
+@overload
+def db_option(func: None = None, *, optional: bool = False) -> Callable[[F], F]: ...
+def db_option(func: F | None = None, *, optional: bool = False) -> F | Callable[[F], F]:
+    """The one ``--db URL`` option, the same in every command.
+
+    Its value is ``--db``, else ``$GRIDGOV_DATABASE_URL``.  A command that needs a
+    database falls back to ``sqlite:///gridgov.db`` in the working directory; one
+    where a database is ``optional`` (areas import, areas tree/show/..., replay run)
+    gets ``None`` then and writes or reads no database.
+    """
+    from gridgov.store import DEFAULT_URL, URL_ENV
+
+    if optional:
+        help_ = f"Database URL (env {URL_ENV}); without either, no database is used."
+    else:
+        help_ = f"Database URL (env {URL_ENV}; default {DEFAULT_URL}, in the working directory)."
+    option = click.option(
         "--db",
         "url",
         metavar="URL",
-        help="Database URL; default $GRIDGOV_DATABASE_URL, else sqlite:///gridgov.db "
-        "in the working directory.",
-    )(func)
+        envvar=URL_ENV,
+        default=None if optional else DEFAULT_URL,
+        show_envvar=False,
+        help=help_,
+    )
+    return option(func) if func is not None else cast("Callable[[F], F]", option)
 
 
 def _policy_options(func: F) -> F:
@@ -75,23 +94,21 @@ class EngineSettings:
         """The Engine over the database's areas and units with these policies, on the
         wall clock (or stopped at ``at``, the ``--at`` text); its store is closed after."""
         engine = self._build(at)
-        try:
+        with engine:
             yield engine
-        finally:
-            engine.store.close()
 
     def _build(self, at: str | None) -> Engine:
-        from gridgov._engine import Engine
+        from gridgov.app import open_engine
         from gridgov.clock import Clock, ManualClock, SystemClock
-        from gridgov.sla import load_policy
-        from gridgov.workflow import load_routing_policy
 
         clock: Clock = ManualClock(parse_time(at, "--at")) if at is not None else SystemClock()
-        routing = None
-        if self.routing_policy is not None or self.categories is not None:
-            routing = load_routing_policy(self.routing_policy, self.categories)
-        sla = load_policy(self.sla_policy) if self.sla_policy is not None else None
-        return Engine(url=self.url, clock=clock, routing=routing, sla=sla)
+        return open_engine(
+            self.url,
+            clock=clock,
+            sla_policy=self.sla_policy,
+            routing=self.routing_policy,
+            categories=self.categories,
+        )
 
 
 def engine_options(

@@ -37,17 +37,18 @@ def people() -> None:
 @people.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
-def import_(file: Path, url: str | None) -> None:
+def import_(file: Path, url: str) -> None:
     """Check FILE against the database's areas, units and roles, then store its people.
 
     All or nothing: a file with any problem is rejected and every problem is
     listed with its line and field.  Importing again updates the people whose
     role, area, unit or name changed; people absent from FILE are kept.
     """
-    from gridgov.store import SqlStore, import_people
+    from gridgov.app import open_store
+    from gridgov.store import import_people
     from gridgov.workflow import load_people
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         loaded = load_people(file, stored_directory(store))
         done = import_people(store, loaded.people)
@@ -64,11 +65,11 @@ def import_(file: Path, url: str | None) -> None:
 @click.option("--role", help="Only people with this role (grid_worker, grid_head ...).")
 @db_option
 @format_option()
-def list_(area: str | None, role: str | None, url: str | None, fmt: str) -> None:
+def list_(area: str | None, role: str | None, url: str, fmt: str) -> None:
     """The stored people, by id (units, which act as themselves, are not listed)."""
-    from gridgov.store import SqlStore
+    from gridgov.app import open_store
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         found = store.load_people()
         tree = stored_directory(store).tree if area is not None else None

@@ -18,6 +18,14 @@ Generated from the commands' own `--help` by `python -m gridgov.cli._reference`;
 a test fails when this page and the commands drift apart.  Every command exits
 with 0 on success, 1 on a user error (one line on stderr, no traceback) and 2 on
 a usage error.
+
+`--db URL` is one option, the same in every command: the URL given, else
+`$GRIDGOV_DATABASE_URL`.  Commands that need a database (`db`, `ticket`, `tick`,
+`people`, `demo`) fall back to `sqlite:///gridgov.db` in the working directory;
+where a database is optional (`areas import`, `areas tree/show/export/responsible`,
+`replay run`) none is read or written unless `--db` or the variable is given
+(for the `areas` browsing commands an explicit `--file` or `--sample` wins over
+the variable).
 """
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
 from gridgov.errors import InvalidInput, InvalidTime, Problem
 from gridgov.replay import (
@@ -22,9 +23,10 @@ from gridgov.replay import (
     ReplayMapping,
     ReplayOptions,
     load_mapping,
+    report_rows,
     run_replay,
+    write_report,
 )
-from gridgov.replay._render import report_rows, write_report
 
 __all__ = ["replay"]
 
@@ -177,13 +179,7 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     show_default=True,
     help="Worker processes (results equal one process).",
 )
-@click.option(
-    "--db",
-    "db_url",
-    metavar="URL",
-    help="Also write the replayed tickets, events and SLA clock cycles into this gridgov "
-    "database (resumable: tickets already there are kept).",
-)
+@db_option(optional=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option()
 def run(
@@ -199,16 +195,23 @@ def run(
     rejects_out: Path | None,
     strict: bool,
     jobs: int,
-    db_url: str | None,
+    url: str | None,
     quiet: bool,
     fmt: str,
 ) -> None:
-    """Replay INPUT (CSV, .csv.gz, JSON Lines or XES) and print the report."""
+    """Replay INPUT (CSV, .csv.gz, JSON Lines or XES) and print the report.
+
+    With --db URL (or $GRIDGOV_DATABASE_URL) the replayed tickets, events and SLA
+    clock cycles are also written into that database (resumable: tickets already
+    there are kept); without either, nothing is written.
+    """
     mapping = load_mapping(mapping_path)
     if not policies and not due_from_source:
         raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
-    if db_url is not None and jobs > 1:
-        raise click.UsageError("--db writes from one process: drop --jobs")
+    if url is not None and jobs > 1:
+        raise click.UsageError(
+            "--db (or $GRIDGOV_DATABASE_URL) writes from one process: drop --jobs"
+        )
     area_file = _areas(areas_path, mapping, mapping_path)
     options = ReplayOptions(
         input=input_file,
@@ -224,7 +227,7 @@ def run(
         rejects_out=rejects_out,
         strict=strict,
         jobs=jobs,
-        db=db_url,
+        db=url,
     )
     _check_by(by)
     show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
@@ -281,7 +284,7 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
 
 
 def _check_by(by: Sequence[str]) -> None:
-    from gridgov.replay._report import DIMENSIONS
+    from gridgov.replay import DIMENSIONS
 
     bad = [d for d in by if d not in DIMENSIONS and not d.startswith("area:")]
     if bad:

@@ -25,7 +25,7 @@ def workflow() -> None:
 )
 def diagram(output: Path | None) -> None:
     """Print the loop as a Mermaid state diagram (generated from the definition table)."""
-    from gridgov.workflow._reference import mermaid_diagram
+    from gridgov.workflow import mermaid_diagram
 
     text = mermaid_diagram()
     if output is None:

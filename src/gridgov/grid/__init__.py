@@ -32,6 +32,7 @@ from gridgov.grid._files import (
     parse_areas,
     write_areas,
 )
+from gridgov.grid._formats import RawRecord, decode, read_records
 from gridgov.grid._levels import (
     BOSTON_LEVELS,
     DEFAULT_LEVELS,
@@ -60,6 +61,7 @@ __all__ = [
     "Geometry",
     "LevelSet",
     "Point",
+    "RawRecord",
     "Sample",
     "Unit",
     "UnitKind",
@@ -68,11 +70,17 @@ __all__ = [
     "boston_ward_code",
     "clean_precinct",
     "clean_ward",
+    "decode",
     "dump_areas",
     "dump_units",
     "format_of",
     "load_areas",
     "load_sample",
     "parse_areas",
+    "read_records",
     "write_areas",
 ]
+
+from gridgov._public import publish
+
+publish(globals())

@@ -22,7 +22,8 @@ from gridgov.replay._mapping import (
 )
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
-from gridgov.replay._report import METRICS, ReplayReport, Tally
+from gridgov.replay._render import REPORT_COLUMNS, report_rows, write_report
+from gridgov.replay._report import DIMENSIONS, METRICS, ReplayReport, Tally
 from gridgov.replay._run import Progress, ReplayOptions, run_replay
 from gridgov.replay._samples import (
     BOSTON_REVISION,
@@ -36,7 +37,9 @@ from gridgov.replay._tickets_out import TICKET_COLUMNS
 __all__ = [
     "BOSTON_REVISION",
     "BOSTON_SAMPLE_DIR",
+    "DIMENSIONS",
     "METRICS",
+    "REPORT_COLUMNS",
     "TICKET_COLUMNS",
     "AreaLevelRule",
     "AreaRules",
@@ -61,5 +64,11 @@ __all__ = [
     "boston_sample_options",
     "load_mapping",
     "read_tickets",
+    "report_rows",
     "run_replay",
+    "write_report",
 ]
+
+from gridgov._public import publish
+
+publish(globals())

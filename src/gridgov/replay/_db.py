@@ -5,7 +5,7 @@ Tickets go in ``batch`` at a time through the store's bulk path,
 :meth:`~gridgov.store.Store.load_tickets`: one transaction and a few executemany
 inserts per batch, with the same ticket rows, event hash chain and clock records
 as the live loop's :meth:`~gridgov.store.TicketRepository.record` and
-:class:`~gridgov._engine_sla.TicketClocks` write.  A ticket still open with a
+:class:`~gridgov.app.TicketClocks` write.  A ticket still open with a
 running clock gets the ``next_due_at`` the live engine computes from those
 records, so ``gridgov tick`` announces its warnings and breach.  A ticket already
 in the database is left as it is: re-running the same input adds nothing, and a
@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gridgov._engine_sla import TicketClocks
+from gridgov.app import TicketClocks
 from gridgov.errors import StoreError
 from gridgov.replay._engine import TicketOutcome
-from gridgov.store._bulk import collector_paused
-from gridgov.store._ports import ClockRecord, TicketLoad
+from gridgov.store import ClockRecord, TicketLoad
+from gridgov.store.rows import collector_paused
 from gridgov.workflow import Move, Ticket, TicketEvent
 
 __all__ = ["DbWriter", "ticket_events", "ticket_load"]
@@ -79,9 +79,9 @@ class DbWriter:
         *,
         batch: int = 2000,
     ) -> None:
-        from gridgov.store import SqlStore
+        from gridgov.app import open_store
 
-        self.store = SqlStore(url)
+        self.store = open_store(url)
         self.store.check_schema()
         self.batch = batch
         self.written = self.skipped = 0

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from gridgov.replay._engine import TicketOutcome
 
-__all__ = ["HEAT", "METRICS", "SERIES", "ReplayReport", "Tally", "grouper"]
+__all__ = ["DIMENSIONS", "HEAT", "METRICS", "SERIES", "ReplayReport", "Tally", "grouper"]
 
 _DAY = timedelta(hours=24)
 _MINUTE = timedelta(minutes=1)

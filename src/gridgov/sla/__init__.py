@@ -59,3 +59,7 @@ __all__ = [
     "load_policy",
     "parse_policy",
 ]
+
+from gridgov._public import publish
+
+publish(globals())

@@ -63,3 +63,7 @@ __all__ = [
     "upgrade_database",
     "verify_chain",
 ]
+
+from gridgov._public import publish
+
+publish(globals())

@@ -19,6 +19,7 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 def event_hash(event: Mapping[Any, Any], prev_hash: str | None) -> str:
     """SHA-256 (hex) of an event's canonical JSON and the previous hash.
 
+    >>> from datetime import UTC, datetime
     >>> e = dict(ticket_id="T1", seq=1, trigger="report", from_state="new",
     ...          to_state="reported", actor_id="r1", actor_role="resident",
     ...          at=datetime(2025, 1, 1, tzinfo=UTC), payload={})

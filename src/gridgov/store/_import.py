@@ -7,24 +7,19 @@ from dataclasses import dataclass
 
 from gridgov.grid import AreaFile
 from gridgov.store._ports import Store
-from gridgov.store._sql import SqlStore
 from gridgov.workflow import Actor
 
 __all__ = ["PeopleImport", "import_areas", "import_people"]
 
 
-def import_areas(url: str | None, loaded: AreaFile) -> int:
+def import_areas(store: Store, loaded: AreaFile) -> int:
     """Insert or update the file's areas, levels and units, all in one transaction.
 
     The database must be migrated (``gridgov db upgrade``).  Areas already
     stored and absent from the file are kept: tickets may point at them.
     Returns how many areas were written.
     """
-    store = SqlStore(url)
-    try:
-        return store.save_directory(loaded.directory)
-    finally:
-        store.close()
+    return store.save_directory(loaded.directory)
 
 
 @dataclass(frozen=True, slots=True)

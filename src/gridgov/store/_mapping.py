@@ -41,6 +41,7 @@ _EVENT_FIELDS = tuple(name for name in TicketEvent.model_fields if name != "payl
 def area_path(tree: AreaTree, code: str) -> str:
     """The materialised path ``/root/.../code/`` of an area.
 
+    >>> from gridgov.grid import Area, AreaTree
     >>> tree = AreaTree(
     ...     [Area("YH", "余杭区", "district"), Area("ZM", "朱庙社区", "community", "YH")]
     ... )

@@ -99,3 +99,7 @@ __all__ = [
     "states_markdown",
     "triggers_markdown",
 ]
+
+from gridgov._public import publish
+
+publish(globals())

@@ -30,8 +30,7 @@ from typing import Any
 import tomli_w
 
 from gridgov.errors import AreaFileError, PeopleFileError, Problem
-from gridgov.grid import Directory, Format, format_of
-from gridgov.grid._formats import RawRecord, decode, read_records
+from gridgov.grid import Directory, Format, RawRecord, decode, format_of, read_records
 from gridgov.workflow._permissions import DEFAULT_PERMISSIONS, Actor, PermissionPolicy, Scope
 
 __all__ = ["PEOPLE_COLUMNS", "PeopleFile", "dump_people", "load_people", "parse_people"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from gridgov._engine_views import ClockView
+from gridgov.app._views import ClockView
 from gridgov.sla import SlaEngine, SlaEvent, SlaPolicy
 from gridgov.store import ClockRecord, UnitOfWork
 from gridgov.workflow import Ticket, TicketEvent

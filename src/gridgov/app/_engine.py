@@ -14,11 +14,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-from gridgov._engine_sla import TicketClocks
-from gridgov._engine_timers import fire_due
-from gridgov._engine_views import SlaNotice, TicketView
+from gridgov.app._clocks import TicketClocks
+from gridgov.app._stores import open_store
+from gridgov.app._timers import fire_due
+from gridgov.app._views import SlaNotice, TicketView
 from gridgov.clock import Clock, SystemClock
 from gridgov.errors import (
     InvalidInput,
@@ -31,7 +33,7 @@ from gridgov.errors import (
 )
 from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
-from gridgov.store import SqlStore, Store, TicketFilter, TicketSummary, UnitOfWork
+from gridgov.store import Store, TicketFilter, TicketSummary, UnitOfWork
 from gridgov.workflow import (
     Actor,
     RoutingPolicy,
@@ -58,7 +60,8 @@ class Engine:
     :func:`~gridgov.store.resolve_url` says).  ``directory`` is the area
     hierarchy with its units (or give just ``areas``, a tree without units);
     without either, the one stored in the database is used.  Nothing connects
-    until the first call.
+    until the first call.  :func:`gridgov.app.open_engine` builds one from a URL
+    and policy files; ``with`` closes it (:meth:`close`).
     """
 
     def __init__(
@@ -79,7 +82,7 @@ class Engine:
             raise ValueError("give either areas= or directory= (which holds its tree), not both")
         if areas is not None:
             directory = Directory(areas)
-        self.store: Store = store if store is not None else SqlStore(url)
+        self.store: Store = store if store is not None else open_store(url)
         self.clock: Clock = clock or SystemClock()
         self._directory = directory
         self._routing = routing
@@ -88,6 +91,21 @@ class Engine:
         self._loop: TicketLoop | None = None
         self._wiring = threading.Lock()
         self._subscribers: list[Subscriber] = []
+
+    def close(self) -> None:
+        """Close the store (a SQL store disposes its SQLAlchemy engine's connections)."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ wiring
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gridgov._engine_sla import TicketClocks
-from gridgov._engine_views import SlaNotice
+from gridgov.app._clocks import TicketClocks
+from gridgov.app._views import SlaNotice
 from gridgov.clock import ManualClock
 from gridgov.errors import GridGovError, StoreError
 from gridgov.sla import SlaAction, SlaBreached, SlaPolicy, SlaWarning

@@ -1,0 +1,40 @@
+"""What every :class:`~gridgov.store.Store` implementation shares (存储实现的共用件).
+
+:class:`~gridgov.store.SqlStore` and :class:`~gridgov.testing.InMemoryStore` keep
+tickets as the same rows, so they convert, check and load them with the same
+functions: the row ↔ domain mappings (the only ones), the bulk-load checks and
+the hash-chain check on new events.  A third store implementation imports them
+from here; an embedding app does not need them.
+"""
+
+from gridgov.store._bulk import area_of, check_areas, collector_paused, load_rows, unique_loads
+from gridgov.store._mapping import (
+    actor_from_unit,
+    area_path,
+    category_from_row,
+    category_rows,
+    event_to_row,
+    summary_from_row,
+    ticket_to_row,
+)
+from gridgov.store._sql_repos import check_new_events
+
+__all__ = [
+    "actor_from_unit",
+    "area_of",
+    "area_path",
+    "category_from_row",
+    "category_rows",
+    "check_areas",
+    "check_new_events",
+    "collector_paused",
+    "event_to_row",
+    "load_rows",
+    "summary_from_row",
+    "ticket_to_row",
+    "unique_loads",
+]
+
+from gridgov._public import publish
+
+publish(globals())
