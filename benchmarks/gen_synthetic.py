@@ -227,11 +227,11 @@ LOOP_WEIGHTS: dict[str, dict[str, float]] = {
 # gains the joint triggers (dispatch to a lead unit and co-units, each part's sign-for
 # and handled, the lead's final handled), give them weights here and their actors and
 # payload columns (co-units) in _loop_step; nothing else of the walk changes.
-LOOP_LIMITS = {_T.ESCALATE: 1, _T.REOPEN: 2, _T.SUPERVISE: 2, _T.SUSPEND: 2,
+LOOP_LIMITS: dict[str, int] = {_T.ESCALATE: 1, _T.REOPEN: 2, _T.SUPERVISE: 2, _T.SUSPEND: 2,
                _T.RETURN_TO_DISPATCHER: 2}  # fmt: skip
 """At most this many of a trigger per ticket (escalating twice would leave the tree)."""
 _REVIEW_CAP = 2  # unsatisfied 回访 verdicts per ticket
-_LOOP_MINUTES = {
+_LOOP_MINUTES: dict[str, int] = {
     _T.ACCEPT: 10, _T.REJECT: 30, _T.DISPATCH: 20, _T.SIGN_FOR: 40,
     _T.RETURN_TO_DISPATCHER: 120, _T.SUSPEND: 180, _T.RESUME: 2 * 24 * 60,
     _T.REQUEST_REVIEW: 120, _T.REVIEW: 20 * 60, _T.REOPEN: 6 * 60, _T.ESCALATE: 240,
