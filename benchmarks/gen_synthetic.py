@@ -103,6 +103,18 @@ class _Draw:
         self.grids = [a.code for a in tree if a.level == "micro_grid"]
         self.parents = {a.code: a.parent_code or "" for a in tree}
         self.start, self.span = start, span_seconds
+        # The loop shape's micro-grids: those with a street above them.  A complex
+        # ticket's tier level is the street, and where there is none (Xiaoshan's
+        # communities sit under the district) the live loop refuses to dispatch it
+        # (NoResponsibleUnit) while replay accepts the dispatch with no unit.
+        levels = {a.code: a.level for a in tree}
+
+        def ancestors(code: str) -> Iterator[str]:
+            while code:
+                yield levels[code]
+                code = self.parents[code]
+
+        self.routable = [g for g in self.grids if "street" in ancestors(g)]
         self.categories = list(CATEGORIES)
         self.category_weights = [w for w, _ in CATEGORIES.values()]
         self.channels, self.channel_weights = list(CHANNELS), list(CHANNELS.values())
@@ -200,7 +212,7 @@ LOOP_START = datetime(2026, 9, 14, tzinfo=SHANGHAI)
 cross nights, weekends and the holiday."""
 LOOP_SPAN_SECONDS = 49 * 24 * 3600
 LOOP_COLUMNS = (
-    "case_id", "activity", "timestamp", "actor", "role", "category", "grid_code",
+    "case_id", "activity", "timestamp", "actor", "role", "category", "grid_code", "channel",
     "result", "verdict", "reason", "comment", "into",
 )  # fmt: skip
 LOOP_ACTIVITIES = {t.value: t.label_zh for t in Trigger}
@@ -262,7 +274,8 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
     ticket_id = f"LOOP{n:07d}"
     category = rng.choices(draw.categories, draw.category_weights)[0]
     tier = CATEGORIES[category][1]
-    grid = rng.choice(draw.grids)
+    grid = rng.choice(draw.routable)
+    channel = rng.choices(draw.channels, draw.channel_weights)[0]
     at = draw.opened(n, total)
     state, suspended_from = NEW, ""
     counts: dict[str, int] = {}
@@ -315,7 +328,7 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
             suspended_from = state
         actor, role = loop_actor(ticket_id, trigger, grid, draw.parents)
         rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,
-                     role, category, grid, *payload.values()])  # fmt: skip
+                     role, category, grid, channel, *payload.values()])  # fmt: skip
         state = dest
     return rows
 
@@ -326,8 +339,10 @@ def _loop_rows(draw: _Draw, total: int) -> Iterator[list[str]]:
     seq = 0
     for n in range(total):
         rows = _loop_walk(draw, n, total)
-        first = rows[0][2]
-        while pending and pending[0][0] <= first:
+        # this and every later ticket opens on or after this day's midnight
+        day = draw.start + timedelta(seconds=draw.span * n / total)
+        floor = day.replace(hour=0, minute=0, second=0).strftime(TIME_FORMAT)
+        while pending and pending[0][0] < floor:
             yield heapq.heappop(pending)[2]
         for row in rows:
             seq += 1
