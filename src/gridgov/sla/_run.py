@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from gridgov.sla._clock import ClockCycle, CycleOutcome
+from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.workflow import TERMINAL_STATES
 
-__all__ = ["Changed", "ClockRun", "clock_verdict"]
+__all__ = ["Changed", "ClockRun", "clock_verdict", "next_threshold"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 
@@ -86,6 +86,23 @@ class ClockRun:
                 _note(changed, position, plan, cycle)
         return changed
 
+    def announce(self, at: datetime) -> None:
+        """Mark every warning and breach of the open cycles that is due by ``at`` as
+        fired, as the live SLA engine's timers have before a transition at ``at``
+        (:meth:`SlaEngine.record <gridgov.sla.SlaEngine.record>` is ``advance_to(at)``
+        then the transition).  Replay calls it before each :meth:`apply`, so a cycle
+        still open past its due time is breached on both sides."""
+        if not self.open:
+            return
+        limit = to_us(at)
+        for plan in self.rule.clocks:
+            cycle = self.open.get(plan.name)
+            while cycle is not None:
+                found = next_threshold(plan, cycle)
+                if found is None or found[1] > limit:
+                    break
+                cycle.fired.append(plan.thresholds[found[0]])
+
     def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
         number = 1 + sum(1 for c in self.cycles if c.clock == plan.name)
         cycle = ClockCycle(
@@ -99,6 +116,20 @@ class ClockRun:
         self.cycles.append(cycle)
         self.open[plan.name] = cycle
         return cycle
+
+
+def next_threshold(plan: ClockPlan, cycle: ClockCycle) -> tuple[int, int, datetime] | None:
+    """The next threshold to announce as (index, sort key, moment), or None when nothing
+    is pending (all announced, or paused before the next one).  A breach's key is one
+    microsecond after the due moment: it is announced once time is *past* the due time."""
+    last = cycle.fired[-1] if cycle.fired else 0.0
+    for index, fraction in enumerate(plan.thresholds):
+        if fraction > last:
+            moment = cycle.moment_of(plan, fraction)
+            if moment is None:
+                return None
+            return index, to_us(moment) + (fraction == 1.0), moment
+    return None
 
 
 def _note(changed: list[Changed], position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
