@@ -9,12 +9,18 @@ hours for small issues and days for major ones; a few tickets are still open at
 the end, and about one row in a thousand is bad (unknown grid, unreadable time)
 so the rejects path runs too.
 
-Two shapes, each with its mapping file beside this script:
+Three shapes, each with its mapping file beside this script:
 
 - ``--shape snapshot`` (default): one row per ticket, like a 12345 hotline export
   (``synthetic_snapshot.toml``);
 - ``--shape events``: one row per status change, all tickets interleaved in time
-  order, like a process-mining log (``synthetic_events.toml``).
+  order, like a process-mining log (``synthetic_events.toml``);
+- ``--shape loop``: an event log whose tickets walk the whole ticket loop — every
+  trigger of :data:`gridgov.workflow.TABLE` (return, suspend/resume, escalate,
+  supervise, reopen, review verdicts, merge, withdraw, reject ...), chosen with seeded
+  probabilities among the moves the table allows from each state — in the autumn of
+  2026, so the clocks cross nights, weekends and the National Day holiday
+  (``synthetic_loop.toml``; the live-vs-replay proof replays it).
 
     python benchmarks/gen_synthetic.py --tickets 1000000 --out /tmp/synthetic.csv.gz
 """
@@ -34,6 +40,7 @@ from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from gridgov.grid import load_sample
+from gridgov.workflow import NEW, TABLE, State, Trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2024, 1, 1, tzinfo=SHANGHAI)
@@ -88,15 +95,32 @@ class _Ticket(NamedTuple):
 class _Draw:
     """Seeded draws of the ticket's features."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(
+        self, seed: int, *, start: datetime = START, span_seconds: int = YEAR_SECONDS
+    ) -> None:
         self.rng = random.Random(seed)
-        self.grids = [a.code for a in load_sample("hangzhou").tree if a.level == "micro_grid"]
+        tree = load_sample("hangzhou").tree
+        self.grids = [a.code for a in tree if a.level == "micro_grid"]
+        self.parents = {a.code: a.parent_code or "" for a in tree}
+        self.start, self.span = start, span_seconds
+        # The loop shape's micro-grids: those with a street above them.  A complex
+        # ticket's tier level is the street, and where there is none (Xiaoshan's
+        # communities sit under the district) the live loop refuses to dispatch it
+        # (NoResponsibleUnit) while replay accepts the dispatch with no unit.
+        levels = {a.code: a.level for a in tree}
+
+        def ancestors(code: str) -> Iterator[str]:
+            while code:
+                yield levels[code]
+                code = self.parents[code]
+
+        self.routable = [g for g in self.grids if "street" in ancestors(g)]
         self.categories = list(CATEGORIES)
         self.category_weights = [w for w, _ in CATEGORIES.values()]
         self.channels, self.channel_weights = list(CHANNELS), list(CHANNELS.values())
 
     def opened(self, n: int, total: int) -> datetime:
-        day = START + timedelta(seconds=YEAR_SECONDS * n / total)
+        day = self.start + timedelta(seconds=self.span * n / total)
         hour = self.rng.choices(range(24), HOUR_WEIGHTS)[0]
         return day.replace(hour=hour, minute=self.rng.randrange(60), second=self.rng.randrange(60))
 
@@ -111,7 +135,8 @@ class _Draw:
         opened = self.opened(n, total)
         dispatched = opened + timedelta(seconds=int(rng.expovariate(1 / 1200)) + 30)
         closed = dispatched + self.handling(tier)
-        still_open = closed > START + timedelta(seconds=YEAR_SECONDS) or rng.random() < 0.02
+        end = self.start + timedelta(seconds=self.span)
+        still_open = closed > end or rng.random() < 0.02
         grid = rng.choice(self.grids)
         if rng.random() < 0.0005:
             grid = "HZ-NOWHERE"
@@ -179,9 +204,160 @@ def _event_rows(draw: _Draw, total: int) -> Iterator[list[str]]:
         yield heapq.heappop(pending)[2]
 
 
+# ---------------------------------------------------------------------- the whole loop
+
+LOOP_START = datetime(2026, 9, 14, tzinfo=SHANGHAI)
+"""The loop shape's tickets arrive over seven weeks around the National Day holiday
+(2026-10-01 to 10-07, with its make-up working days), so the working-day clocks
+cross nights, weekends and the holiday."""
+LOOP_SPAN_SECONDS = 49 * 24 * 3600
+LOOP_COLUMNS = (
+    "case_id", "activity", "timestamp", "actor", "role", "category", "grid_code", "channel",
+    "result", "verdict", "reason", "comment", "into",
+)  # fmt: skip
+LOOP_ACTIVITIES = {t.value: t.label_zh for t in Trigger}
+"""Activity text of each trigger in the log: its Chinese label (the mapping maps it back)."""
+
+_T = Trigger
+# How likely each move the table allows is, relative to the others allowed from the
+# same state (a trigger missing here is never chosen from that state).
+LOOP_WEIGHTS: dict[str, dict[str, float]] = {
+    NEW: {_T.REPORT: 1},
+    State.REPORTED: {_T.ACCEPT: 85, _T.REJECT: 5, _T.MERGE_INTO: 4, _T.WITHDRAW: 2,
+                     _T.SUPERVISE: 1},
+    State.ACCEPTED: {_T.DISPATCH: 85, _T.REJECT: 3, _T.SUSPEND: 3, _T.ESCALATE: 3,
+                     _T.MERGE_INTO: 2, _T.WITHDRAW: 1, _T.SUPERVISE: 1},
+    State.DISPATCHED: {_T.SIGN_FOR: 80, _T.RETURN_TO_DISPATCHER: 6, _T.SUSPEND: 3,
+                       _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 2},
+    State.IN_PROGRESS: {_T.MARK_HANDLED: 80, _T.RETURN_TO_DISPATCHER: 3, _T.SUSPEND: 5,
+                        _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 4},
+    State.SUSPENDED: {_T.RESUME: 90, _T.WITHDRAW: 5, _T.SUPERVISE: 2},
+    State.HANDLED: {_T.REQUEST_REVIEW: 70, _T.CLOSE: 20, _T.REOPEN: 5, _T.SUPERVISE: 1},
+    State.REVIEWING: {_T.REVIEW: 90, _T.CLOSE: 5, _T.REOPEN: 4, _T.SUPERVISE: 1},
+}  # fmt: skip
+# TODO(joint handling, 主办/协办 — issue 10 item 5, being built on main): when the table
+# gains the joint triggers (dispatch to a lead unit and co-units, each part's sign-for
+# and handled, the lead's final handled), give them weights here and their actors and
+# payload columns (co-units) in _loop_step; nothing else of the walk changes.
+LOOP_LIMITS: dict[str, int] = {_T.ESCALATE: 1, _T.REOPEN: 2, _T.SUPERVISE: 2, _T.SUSPEND: 2,
+               _T.RETURN_TO_DISPATCHER: 2}  # fmt: skip
+"""At most this many of a trigger per ticket (escalating twice would leave the tree)."""
+_REVIEW_CAP = 2  # unsatisfied 回访 verdicts per ticket
+_LOOP_MINUTES: dict[str, int] = {
+    _T.ACCEPT: 10, _T.REJECT: 30, _T.DISPATCH: 20, _T.SIGN_FOR: 40,
+    _T.RETURN_TO_DISPATCHER: 120, _T.SUSPEND: 180, _T.RESUME: 2 * 24 * 60,
+    _T.REQUEST_REVIEW: 120, _T.REVIEW: 20 * 60, _T.REOPEN: 6 * 60, _T.ESCALATE: 240,
+    _T.SUPERVISE: 8 * 60, _T.MERGE_INTO: 25, _T.WITHDRAW: 6 * 60, _T.CLOSE: 90,
+}  # fmt: skip
+"""Median minutes from the previous event to each trigger (办结: the tier's handling time)."""
+_RESIDENT = (_T.REPORT, _T.WITHDRAW, _T.REVIEW)
+_HANDLER = (_T.SIGN_FOR, _T.RETURN_TO_DISPATCHER, _T.SUSPEND, _T.RESUME, _T.MARK_HANDLED)
+
+
+def loop_actor(
+    ticket_id: str, trigger: str, grid_code: str, parents: dict[str, str]
+) -> tuple[str, str]:
+    """``(actor id, role)`` of a loop-shape event: the reporting resident reports,
+    withdraws and reviews; the grid's worker handles; the community office triages,
+    dispatches, reviews the work and closes."""
+    if trigger in _RESIDENT:
+        return f"res-{ticket_id}", "resident"
+    grid = parents.get(grid_code, "")
+    if trigger in _HANDLER:
+        return f"{grid}-worker", "grid_worker"
+    return f"{parents.get(grid, '')}-office", "community_office"
+
+
+def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
+    """One ticket's rows: a walk of TABLE from ``new`` with seeded choices."""
+    rng = draw.rng
+    ticket_id = f"LOOP{n:07d}"
+    category = rng.choices(draw.categories, draw.category_weights)[0]
+    tier = CATEGORIES[category][1]
+    grid = rng.choice(draw.routable)
+    channel = rng.choices(draw.channels, draw.channel_weights)[0]
+    at = draw.opened(n, total)
+    state, suspended_from = NEW, ""
+    counts: dict[str, int] = {}
+    unsatisfied = 0
+    open_at_end = rng.random() < 0.03
+    rows: list[list[str]] = []
+    while state not in {State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN}:
+        if open_at_end and len(rows) >= 2 and rng.random() < 0.25:
+            break  # still open when the export was taken
+        weights = LOOP_WEIGHTS[state]
+        allowed = [
+            t
+            for t in TABLE.triggers_from(state)
+            if weights.get(t, 0) > 0
+            and counts.get(t, 0) < LOOP_LIMITS.get(t, 1 << 30)
+            and (t != _T.ESCALATE or tier == "small")  # above the grid: no unit further up
+        ]
+        trigger = rng.choices(allowed, [weights[t] for t in allowed])[0]
+        payload = {"result": "", "verdict": "", "reason": "", "comment": "", "into": ""}
+        if trigger == _T.MARK_HANDLED:
+            payload["result"] = "已处置"
+            minutes = MEDIAN_HOURS[tier] * 60
+        else:
+            minutes = _LOOP_MINUTES.get(trigger, 0)
+        if trigger == _T.REVIEW:
+            satisfied = unsatisfied >= _REVIEW_CAP or rng.random() < 0.8
+            payload["verdict"] = (
+                rng.choice(["satisfied", "basically_satisfied"]) if satisfied else "not_satisfied"
+            )
+            if not satisfied:
+                unsatisfied += 1
+                payload["comment"] = "问题仍在"
+        if trigger in {_T.REJECT, _T.RETURN_TO_DISPATCHER, _T.SUSPEND, _T.ESCALATE,
+                       _T.SUPERVISE, _T.REOPEN, _T.WITHDRAW}:  # fmt: skip
+            payload["reason"] = LOOP_ACTIVITIES[trigger] + "原因"
+        if trigger == _T.MERGE_INTO:
+            payload["into"] = f"LOOP{max(n - 1 - rng.randrange(50), 0):07d}"
+            if payload["into"] == ticket_id:
+                payload["into"] = f"LOOP{n + 1:07d}"
+        guards = {"resume_to": suspended_from} if trigger == _T.RESUME else payload
+        dest = TABLE.next_state(state, trigger, {k: v for k, v in guards.items() if v})
+        if dest is None:  # pragma: no cover - the walk only picks moves the table allows
+            raise AssertionError(f"{state}:{trigger}")
+        if minutes:
+            at += timedelta(seconds=int(minutes * 60 * math.exp(rng.gauss(0, 0.9))) + 30)
+        else:
+            at += timedelta(seconds=1)
+        counts[trigger] = counts.get(trigger, 0) + 1
+        if trigger == _T.SUSPEND:
+            suspended_from = state
+        actor, role = loop_actor(ticket_id, trigger, grid, draw.parents)
+        rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,
+                     role, category, grid, channel, *payload.values()])  # fmt: skip
+        state = dest
+    return rows
+
+
+def _loop_rows(draw: _Draw, total: int) -> Iterator[list[str]]:
+    """Every ticket's walk, interleaved in time order."""
+    pending: list[tuple[str, int, list[str]]] = []
+    seq = 0
+    for n in range(total):
+        rows = _loop_walk(draw, n, total)
+        # this and every later ticket opens on or after this day's midnight
+        day = draw.start + timedelta(seconds=draw.span * n / total)
+        floor = day.replace(hour=0, minute=0, second=0).strftime(TIME_FORMAT)
+        while pending and pending[0][0] < floor:
+            yield heapq.heappop(pending)[2]
+        for row in rows:
+            seq += 1
+            heapq.heappush(pending, (row[2], seq, row))
+    while pending:
+        yield heapq.heappop(pending)[2]
+
+
 def generate(out: Path, tickets: int, *, shape: str = "snapshot", seed: int = 2024) -> Path:
     """Write ``tickets`` synthetic tickets to ``out`` (gzip when it ends in ``.gz``)."""
-    draw = _Draw(seed)
+    draw = (
+        _Draw(seed, start=LOOP_START, span_seconds=LOOP_SPAN_SECONDS)
+        if shape == "loop"
+        else _Draw(seed)
+    )
     file: IO[str]
     if out.suffix == ".gz":
         file = gzip.open(out, "wt", newline="", encoding="utf-8")  # noqa: SIM115
@@ -192,6 +368,9 @@ def generate(out: Path, tickets: int, *, shape: str = "snapshot", seed: int = 20
         if shape == "snapshot":
             writer.writerow(SNAPSHOT_COLUMNS)
             writer.writerows(_snapshot_rows(draw, tickets))
+        elif shape == "loop":
+            writer.writerow(LOOP_COLUMNS)
+            writer.writerows(_loop_rows(draw, tickets))
         else:
             writer.writerow(EVENT_COLUMNS)
             writer.writerows(_event_rows(draw, tickets))
@@ -202,7 +381,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=Path("synthetic.csv.gz"))
-    parser.add_argument("--shape", choices=("snapshot", "events"), default="snapshot")
+    parser.add_argument("--shape", choices=("snapshot", "events", "loop"), default="snapshot")
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
     path = generate(args.out, args.tickets, shape=args.shape, seed=args.seed)

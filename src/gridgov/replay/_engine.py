@@ -185,6 +185,7 @@ class ReplayEngine:
                 rule = policy.select_for(attributes)
                 run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             if run is not None:
+                run.announce(event.at)  # the warnings and breaches live timers fired by now
                 run.apply(trigger, move.to_state, event.at)
             if keep:
                 moves.append(move)

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from gridgov.sla._clock import ClockCycle, CycleOutcome
+from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.workflow import TERMINAL_STATES
 
-__all__ = ["Changed", "ClockRun", "clock_verdict"]
+__all__ = ["Changed", "ClockRun", "clock_verdict", "next_threshold"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
+
+Threshold = tuple[int, int, datetime]
+"""A threshold still to announce: its index in the plan's ``thresholds``, its sort key
+(µs since the epoch; a breach's is one µs after the due moment) and its moment."""
 
 Changed = tuple[int, ClockPlan, ClockCycle]
 """A cycle a transition started or changed: its plan's position in the rule, the plan,
@@ -30,7 +35,7 @@ the cycle (ended ones have an ``outcome``)."""
 class ClockRun:
     """Every clock cycle of one ticket under one :class:`SlaRule`."""
 
-    __slots__ = ("cycles", "open", "policy_fingerprint", "rule")
+    __slots__ = ("_pending", "cycles", "open", "policy_fingerprint", "rule")
 
     def __init__(self, rule: SlaRule, *, policy_fingerprint: str = "") -> None:
         self.rule = rule
@@ -39,6 +44,8 @@ class ClockRun:
         """Every cycle, open and ended, in the order they started."""
         self.open: dict[str, ClockCycle] = {}
         """The running or paused cycle of each clock, by clock name."""
+        self._pending: dict[str, tuple[ClockCycle, tuple[Any, ...], Threshold | None]] = {}
+        """By clock name: the open cycle, its state then, and its next threshold."""
 
     def apply(
         self,
@@ -94,6 +101,37 @@ class ClockRun:
                 changed.append((position, plan, cycle))
         return changed
 
+    def announce(self, at: datetime) -> None:
+        """Mark every warning and breach of the open cycles that is due by ``at`` as
+        fired, as the live SLA engine's timers have before a transition at ``at``
+        (:meth:`SlaEngine.record <gridgov.sla.SlaEngine.record>` is ``advance_to(at)``
+        then the transition).  Replay calls it before each :meth:`apply`, so a cycle
+        still open past its due time is breached on both sides.
+
+        Each open cycle's next threshold is computed once and kept until the cycle
+        changes (a pause, a resume, a new due time, a threshold fired): most events
+        only compare two integers."""
+        opened = self.open
+        if not opened:
+            return
+        limit = to_us(at)
+        pending = self._pending
+        for plan in self.rule.clocks:
+            cycle = opened.get(plan.name)
+            if cycle is None:
+                continue
+            stamp = (cycle.due, len(cycle.fired), cycle.paused_since, len(cycle.pauses))
+            kept = pending.get(plan.name)
+            if kept is not None and kept[0] is cycle and kept[1] == stamp:
+                found = kept[2]
+            else:
+                found = next_threshold(plan, cycle)
+            while found is not None and found[1] <= limit:
+                cycle.fired.append(plan.thresholds[found[0]])
+                found = next_threshold(plan, cycle)
+                stamp = (cycle.due, len(cycle.fired), cycle.paused_since, len(cycle.pauses))
+            pending[plan.name] = (cycle, stamp, found)
+
     def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
         number = 1
         for earlier in self.cycles:
@@ -116,6 +154,20 @@ class ClockRun:
     ) -> None:
         cycle.end(plan, at, outcome)
         del self.open[plan.name]
+
+
+def next_threshold(plan: ClockPlan, cycle: ClockCycle) -> Threshold | None:
+    """The next threshold to announce as (index, sort key, moment), or None when nothing
+    is pending (all announced, or paused before the next one).  A breach's key is one
+    microsecond after the due moment: it is announced once time is *past* the due time."""
+    last = cycle.fired[-1] if cycle.fired else 0.0
+    for index, fraction in enumerate(plan.thresholds):
+        if fraction > last:
+            moment = cycle.moment_of(plan, fraction)
+            if moment is None:
+                return None
+            return index, to_us(moment) + (fraction == 1.0), moment
+    return None
 
 
 def clock_verdict(cycles: Iterable[ClockCycle], clock: str) -> tuple[datetime | None, bool]:

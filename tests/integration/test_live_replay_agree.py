@@ -1,0 +1,374 @@
+"""Live and replay agree on every ticket (issue 10, "Proof").
+
+The same events go through :class:`~gridgov.replay.ReplayEngine` (history) and through
+the live :class:`~gridgov.Engine` (a :class:`~gridgov.clock.ManualClock` set to each
+event's time, ``Engine.report`` / ``Engine.act`` as the event's actor) on the in-memory
+store, a real SQLite file and real PostgreSQL.  For every ticket the final state, tier,
+stayed_in_grid, each clock cycle's due time and status, on_time, breaches and
+escalations must be equal: no tolerance.
+
+The log is ``benchmarks/gen_synthetic.py --shape loop`` (a walk of the loop's table that
+fires every trigger, over autumn 2026: nights, weekends, National Day).  No timer runs
+on the live side (``advance_to`` is never called): replay has no timers, so the SLA
+actions a breach would fire (escalate, supervise, auto-close) are not part of either.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gridgov import Engine
+from gridgov.clock import ManualClock
+from gridgov.grid import AreaTree, Directory, Unit, UnitKind, load_sample
+from gridgov.replay import (
+    InputFile,
+    PolicyInForce,
+    RejectLog,
+    ReplayEngine,
+    ReplayMapping,
+    SourceTicket,
+    TicketOutcome,
+    boston_sample_options,
+    load_mapping,
+    read_tickets,
+)
+from gridgov.sla import SlaPolicy, clock_verdict, load_default_policy
+from gridgov.store import SqlStore, Store
+from gridgov.testing import InMemoryStore
+from gridgov.workflow import Actor, RoutingPolicy, State, Trigger
+from tests.integration._store_harness import pg_store, pg_url
+
+__all__ = ["pg_store", "pg_url"]
+
+ROOT = Path(__file__).resolve().parents[2]
+LOOP_MAPPING = ROOT / "benchmarks" / "synthetic_loop.toml"
+TICKETS = 5_000
+"""Tickets of the synthetic log, on every store (PostgreSQL included: it keeps up)."""
+CLOCK = "handling"
+
+
+def _generator() -> Any:
+    """benchmarks/gen_synthetic.py (a script, not a package), loaded by its path."""
+    spec = importlib.util.spec_from_file_location(
+        "gen_synthetic", ROOT / "benchmarks" / "gen_synthetic.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_synthetic", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = _generator()
+
+# What each trigger's event carries as the live call's keyword parameters.
+_PARAMS: dict[str, tuple[str, ...]] = {
+    Trigger.REJECT: ("reason",),
+    Trigger.RETURN_TO_DISPATCHER: ("reason",),
+    Trigger.SUSPEND: ("reason",),
+    Trigger.ESCALATE: ("reason",),
+    Trigger.SUPERVISE: ("reason",),
+    Trigger.REOPEN: ("reason",),
+    Trigger.WITHDRAW: ("reason",),
+    Trigger.MARK_HANDLED: ("result",),
+    Trigger.REVIEW: ("verdict", "comment"),
+    Trigger.MERGE_INTO: ("into",),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What both sides must agree on for one ticket."""
+
+    state: str
+    tier: str | None
+    stayed_in_grid: bool | None
+    clocks: tuple[tuple[str, int, datetime, str], ...]
+    """(clock, cycle, due_at, status) of every cycle."""
+    on_time: bool | None
+    breaches: tuple[str, ...]
+    escalations: int
+
+
+def _replayed(outcome: TicketOutcome) -> Outcome:
+    clocks = tuple((c.clock, c.number, c.due, c.status) for c in outcome.cycles)
+    return Outcome(
+        state=outcome.final_state,
+        tier=outcome.tier,
+        stayed_in_grid=outcome.stayed_in_grid,
+        clocks=clocks,
+        on_time=outcome.on_time,
+        breaches=outcome.breaches,
+        escalations=outcome.escalations,
+    )
+
+
+def _live(engine: Engine, ticket_id: str) -> Outcome:
+    view = engine.get(ticket_id)
+    cycles = sorted(view.clocks, key=lambda c: (c.started_at, c.clock, c.cycle))
+    handling = [c for c in view.clocks if c.clock == CLOCK]
+    on_time = None
+    if view.state == State.CLOSED:  # closed (归档) tickets only, as replay judges them
+        on_time = not any(c.breached for c in handling)
+    return Outcome(
+        state=view.state,
+        tier=view.tier,
+        stayed_in_grid=view.stayed_in_grid,
+        clocks=tuple((c.clock, c.cycle, c.due_at, c.status) for c in cycles),
+        on_time=on_time,
+        breaches=tuple(sorted({c.clock for c in view.clocks if c.breached})),
+        escalations=view.escalation_count,
+    )
+
+
+def _sorted_cycles(outcome: Outcome) -> Outcome:
+    clocks = tuple(sorted(outcome.clocks, key=lambda c: (c[2], c[0], c[1])))
+    return Outcome(**{**outcome.__dict__, "clocks": clocks})
+
+
+# ---------------------------------------------------------------------- the log
+
+
+@dataclass(frozen=True)
+class Log:
+    path: Path
+    mapping: ReplayMapping
+    tickets: list[SourceTicket]
+    rows: list[dict[str, str]]
+    """The CSV rows in file order (the live feed reads these, not replay's parse)."""
+
+
+@pytest.fixture(scope="module")
+def loop_log(tmp_path_factory: pytest.TempPathFactory) -> Log:
+    path = GEN.generate(tmp_path_factory.mktemp("loop") / "loop.csv", TICKETS, shape="loop")
+    mapping = load_mapping(LOOP_MAPPING)
+    rejects = RejectLog(None)
+    source = InputFile(path, mapping.format, delimiter=mapping.delimiter)
+    tickets = list(read_tickets(mapping, source, areas=load_sample("hangzhou").tree,
+                                rejects=rejects))  # fmt: skip
+    assert not rejects.counts, rejects.counts
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert tuple(rows[0]) == GEN.LOOP_COLUMNS
+    return Log(path, mapping, tickets, rows)
+
+
+def test_the_log_fires_every_trigger_in_time_order(loop_log: Log) -> None:
+    assert len(loop_log.tickets) == TICKETS
+    fired = Counter(e.trigger for t in loop_log.tickets for e in t.events)
+    assert set(fired) == {t.value for t in Trigger}, sorted(set(Trigger) - set(fired))
+    assert Counter(r["verdict"] for r in loop_log.rows if r["verdict"]).keys() == {
+        "satisfied",
+        "basically_satisfied",
+        "not_satisfied",
+    }
+    moments = [e.at for t in loop_log.tickets for e in t.events]
+    # the clocks must cross the National Day holiday and weekends
+    assert any(m.month == 10 and 1 <= m.day <= 7 for m in moments)
+    assert any(m.weekday() >= 5 for m in moments)
+    assert any(m.hour < 7 or m.hour >= 20 for m in moments)
+
+
+# ---------------------------------------------------------------------- the two sides
+
+
+def _replay_all(
+    tickets: list[SourceTicket], routing: RoutingPolicy, directory: Directory, sla: SlaPolicy
+) -> dict[str, Outcome]:
+    engine = ReplayEngine(
+        routing, directory=directory, policies=[PolicyInForce(sla)], clock=CLOCK,
+        keep_events=True,
+    )  # fmt: skip
+    out = {}
+    for ticket in tickets:
+        outcome = engine.replay(ticket)
+        assert not outcome.conformance, (ticket.ticket_id, outcome.conformance)
+        out[ticket.ticket_id] = _replayed(outcome)
+        due, _ = clock_verdict(outcome.cycles, CLOCK)
+        assert due == outcome.due_at
+    return out
+
+
+def _actor(row: dict[str, str], parents: dict[str, str]) -> Actor:
+    """The event's actor as the live engine needs it: role, home area and unit."""
+    role, micro = row["role"], row["grid_code"]
+    if role == "resident":
+        return Actor(row["actor"], role, micro)
+    grid = parents[micro]
+    if role == "grid_worker":
+        return Actor(row["actor"], role, grid, row["actor"])
+    return Actor(row["actor"], role, parents[grid], row["actor"])
+
+
+def _feed_live(
+    engine: Engine,
+    clock: ManualClock,
+    rows: list[dict[str, str]],
+    mapping: ReplayMapping,
+    parents: dict[str, str],
+) -> dict[str, Outcome]:
+    """Every row through the live engine, in the log's (time) order."""
+    activities = mapping.activities
+    zone = ZoneInfo(mapping.timezone)
+    final = {row["case_id"]: n for n, row in enumerate(rows)}
+    outcomes: dict[str, Outcome] = {}
+    last = None
+    for n, row in enumerate(rows):
+        at = datetime.strptime(row["timestamp"], mapping.time_format).replace(tzinfo=zone)
+        if last is None or at != last:
+            clock.set(at)
+            last = at
+        trigger = activities[row["activity"]]
+        actor = _actor(row, parents)
+        ticket_id = row["case_id"]
+        if trigger == Trigger.REPORT:
+            engine.report(actor=actor, ticket_id=ticket_id, category=row["category"],
+                          area_code=row["grid_code"], channel=row["channel"])  # fmt: skip
+        else:
+            params: dict[str, Any] = {k: row[k] for k in _PARAMS.get(trigger, ()) if row[k]}
+            engine.act(ticket_id, trigger, actor=actor, **params)
+        if final[ticket_id] == n:
+            # read back from the store at the ticket's last event: replay judges a clock
+            # still running then, not at the end of the whole log
+            outcomes[ticket_id] = _live(engine, ticket_id)
+    return outcomes
+
+
+def _differences(replayed: dict[str, Outcome], live: dict[str, Outcome], limit: int = 8) -> str:
+    lines = []
+    fields = Outcome.__dataclass_fields__
+    for ticket_id, want in replayed.items():
+        got = live.get(ticket_id)
+        if got == want:
+            continue
+        if got is None:
+            lines.append(f"{ticket_id}: missing on the live side")
+        else:
+            lines.extend(
+                f"{ticket_id}.{name}: replay {getattr(want, name)!r} != live {getattr(got, name)!r}"
+                for name in fields
+                if getattr(got, name) != getattr(want, name)
+            )
+        if len(lines) >= limit:
+            break
+    bad = sum(1 for t, o in replayed.items() if live.get(t) != o)
+    return f"{bad} of {len(replayed)} tickets differ; first: \n" + "\n".join(lines)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated store (the PostgreSQL one skips without GRIDGOV_TEST_POSTGRES_URL)."""
+    if request.param == "memory":
+        yield InMemoryStore()
+    elif request.param == "sqlite":
+        sqlite = SqlStore(f"sqlite:///{tmp_path / 'gridgov.db'}")
+        sqlite.upgrade()
+        yield sqlite
+        sqlite.close()
+    else:
+        yield request.getfixturevalue("pg_store")  # a fresh schema for this module
+
+
+def test_live_and_replay_agree_on_every_synthetic_ticket(loop_log: Log, empty_store: Store) -> None:
+    sample = load_sample("hangzhou")
+    directory = sample.directory
+    assert directory is not None
+    parents = {a.code: a.parent_code or "" for a in sample.tree}
+    sla = load_default_policy()
+    # Replay routes by the mapping's [routing] (compiled); the live engine by the shipped
+    # policy, as an app would: both must give the same tiers and units.
+    replayed = _replay_all(loop_log.tickets, loop_log.mapping.routing_policy(), directory, sla)
+
+    started = time.perf_counter()
+    clock = ManualClock(min(t.events[0].at for t in loop_log.tickets))
+    engine = Engine(store=empty_store, directory=directory, sla=sla, clock=clock)
+    fed_live = _feed_live(engine, clock, loop_log.rows, loop_log.mapping, parents)
+    live = {ticket_id: _sorted_cycles(o) for ticket_id, o in fed_live.items()}
+    fed = time.perf_counter() - started
+    replayed = {t: _sorted_cycles(o) for t, o in replayed.items()}
+
+    assert replayed == live, _differences(replayed, live)
+    assert len(live) == TICKETS
+    print(f"{TICKETS} tickets, {len(loop_log.rows)} events, live feed {fed:.1f}s")
+
+
+# ---------------------------------------------------------------------- Boston 311
+
+
+def _boston_actor() -> Actor:
+    """The sample has no actor column: Boston's 311 centre acts on every ticket, as a
+    city-wide office (every trigger but withdraw, the whole city in scope)."""
+    return Actor("bos-311", "community_office", "BOS", "bos-311")
+
+
+_BOSTON_KINDS = {"precinct": UnitKind.GRID_WORKER, "ward": UnitKind.COMMUNITY_OFFICE,
+                 "city": UnitKind.STREET_OFFICE}  # fmt: skip
+
+
+def _boston_directory(tree: AreaTree) -> Directory:
+    """The sample's hierarchy with one handler per area at each tier's level: the sample
+    ships none, and the live loop refuses a dispatch no unit can take (replay, which
+    must read every history, records it without a unit)."""
+    units = [
+        Unit(f"{a.code}-{_BOSTON_KINDS[a.level]}", a.name, _BOSTON_KINDS[a.level], a.code)
+        for a in tree
+        if a.level in _BOSTON_KINDS
+    ]
+    return Directory(tree, units)
+
+
+def test_live_and_replay_agree_on_the_boston_sample(empty_store: Store) -> None:
+    options = boston_sample_options()
+    mapping = options.mapping
+    assert isinstance(options.areas, AreaTree)
+    directory = _boston_directory(options.areas)
+    # One SLA table for both sides: the live engine runs one policy at a time.
+    sla = options.policies[-1].policy
+    routing = mapping.routing_policy()
+    rejects = RejectLog(None)
+    source = InputFile(options.input, mapping.format, delimiter=mapping.delimiter)
+    tickets = list(read_tickets(mapping, source, areas=options.areas, rejects=rejects))
+    replay = ReplayEngine(routing, directory=directory, policies=[PolicyInForce(sla)],
+                          clock=CLOCK, keep_events=True)  # fmt: skip
+    outcomes = {t.ticket_id: replay.replay(t) for t in tickets}
+    conforming = [t for t in tickets if not outcomes[t.ticket_id].conformance]
+    replayed = {t.ticket_id: _sorted_cycles(_replayed(outcomes[t.ticket_id])) for t in conforming}
+
+    feed = sorted(
+        ((e.at, n, i, t, e) for n, t in enumerate(conforming) for i, e in enumerate(t.events)),
+        key=lambda item: (item[0], item[1], item[2]),
+    )
+    clock = ManualClock(feed[0][0])
+    engine = Engine(store=empty_store, directory=directory, routing=routing, sla=sla,
+                    clock=clock)  # fmt: skip
+    actor = _boston_actor()
+    last = {t.ticket_id: len(t.events) - 1 for t in conforming}
+    live: dict[str, Outcome] = {}
+    for at, _, index, ticket, event in feed:
+        clock.set(at)
+        if event.trigger == Trigger.REPORT:
+            area = ticket.area or "BOS"  # a row without ward and precinct: the whole city
+            engine.report(actor=actor, ticket_id=ticket.ticket_id, category=ticket.category,
+                          area_code=area, channel=ticket.channel or None)  # fmt: skip
+        else:
+            params = {k: event.payload[k] for k in _PARAMS.get(event.trigger, ())
+                      if event.payload.get(k)}  # fmt: skip
+            engine.act(ticket.ticket_id, event.trigger, actor=actor, **params)
+        if index == last[ticket.ticket_id]:
+            live[ticket.ticket_id] = _sorted_cycles(_live(engine, ticket.ticket_id))
+
+    assert len(conforming) > 1_900, (len(conforming), len(tickets))
+    assert replayed == live, _differences(replayed, live)
