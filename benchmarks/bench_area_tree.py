@@ -20,7 +20,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from gridgov.grid import HANGZHOU_LEVELS, Area, AreaTree
+from gridgov.grid import Area, AreaTree
+from gridgov.samples import HANGZHOU_LEVELS
 
 FULL = (10, 10, 20, 10, 10)
 SMOKE = (2, 2, 3, 2, 2)

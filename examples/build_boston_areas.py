@@ -5,7 +5,7 @@ johnsliao/bostonservicemap, MIT) and writes
 ``src/gridgov/samples/boston311/areas.csv``: one row per ward and precinct seen
 in the data, with the median location of its tickets as a point and the number
 of tickets as ``tickets_2015h1``.  Ward and precinct cells are cleaned with
-:func:`gridgov.grid.boston_area_code` ("Ward 5" / "05" / "509.0"); a precinct
+:func:`gridgov.samples.boston_area_code` ("Ward 5" / "05" / "509.0"); a precinct
 is placed in the ward its number names.  Prints what it could not place.
 
 ``python examples/build_boston_areas.py`` checks that the shipped file is what
@@ -22,15 +22,17 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from gridgov.grid import (
-    BOSTON_CITY_CODE,
-    BOSTON_LEVELS,
     Area,
     AreaTree,
     Point,
+    dump_areas,
+)
+from gridgov.samples import (
+    BOSTON_CITY_CODE,
+    BOSTON_LEVELS,
     boston_area_code,
     clean_precinct,
     clean_ward,
-    dump_areas,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridgov.grid import boston_area_code, clean_precinct, clean_ward
+from gridgov.samples import boston_area_code, clean_precinct, clean_ward
 
 
 @pytest.mark.parametrize("cell", ["Ward 5", "05", "5", " ward 5 ", "5.0"])
@@ -43,3 +43,40 @@ def test_area_code_falls_back_to_ward_then_city() -> None:
     assert boston_area_code("Ward 22", "2213.0") == "BOS-W22-P13"
     assert boston_area_code("Ward 22", "") == "BOS-W22"
     assert boston_area_code("", "") == "BOS"
+
+
+def test_the_sample_mapping_places_every_ticket_where_boston_area_code_does() -> None:
+    """Replay does not use boston_area_code: the sample mapping's area rules
+    (``split = 100``) express it, and place every sample ticket on the same code."""
+    import csv
+    import gzip
+
+    from gridgov.replay import (
+        BOSTON_SAMPLE_DIR,
+        InputFile,
+        RejectLog,
+        load_mapping,
+        read_tickets,
+    )
+
+    mapping = load_mapping(BOSTON_SAMPLE_DIR / "mapping.toml")
+    path = BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        cells = {r["CASE_ENQUIRY_ID"]: (r["ward"], r["precinct"]) for r in csv.DictReader(handle)}
+    stream = read_tickets(mapping, InputFile(path), areas=None, rejects=RejectLog(None))
+    try:
+        placed = {t.ticket_id: t.area for t in stream}
+    finally:
+        stream.close()
+    assert len(placed) > 1900
+    differ = {tid: a for tid, a in placed.items() if boston_area_code(*cells[tid]) != a}
+    assert differ == {}
+
+
+def test_the_old_grid_path_still_works_with_a_warning() -> None:
+    import gridgov.grid
+    import gridgov.samples
+
+    with pytest.warns(DeprecationWarning, match="moved to gridgov.samples.BOSTON_LEVELS"):
+        levels = gridgov.grid.BOSTON_LEVELS
+    assert levels is gridgov.samples.BOSTON_LEVELS

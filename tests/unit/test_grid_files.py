@@ -8,7 +8,6 @@ import pytest
 
 from gridgov.errors import AreaFileError
 from gridgov.grid import (
-    HANGZHOU_LEVELS,
     Area,
     AreaTree,
     BBox,
@@ -23,6 +22,7 @@ from gridgov.grid import (
     parse_areas,
     write_areas,
 )
+from gridgov.samples import HANGZHOU_LEVELS
 
 
 @pytest.fixture

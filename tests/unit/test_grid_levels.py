@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gridgov.errors import UnknownLevel
-from gridgov.grid import BOSTON_LEVELS, DEFAULT_LEVELS, HANGZHOU_LEVELS, LevelSet
+from gridgov.grid import DEFAULT_LEVELS, LevelSet
+from gridgov.samples import BOSTON_LEVELS, HANGZHOU_LEVELS
 
 
 def test_default_levels_are_the_grid_cards() -> None:

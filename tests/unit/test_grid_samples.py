@@ -11,7 +11,8 @@ from types import ModuleType
 import pytest
 
 from gridgov.errors import LookupFailed
-from gridgov.grid import BOSTON_LEVELS, boston_area_code, load_sample
+from gridgov.grid import load_sample
+from gridgov.samples import BOSTON_LEVELS, boston_area_code
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gridgov.errors import UnknownArea, UnknownLevel
-from gridgov.grid import HANGZHOU_LEVELS, Area, AreaTree
+from gridgov.grid import Area, AreaTree
+from gridgov.samples import HANGZHOU_LEVELS
 
 
 @pytest.fixture

@@ -8,20 +8,13 @@
 - :func:`load_areas` / :func:`write_areas` — CSV, JSON and TOML files, all or
   nothing: a file with errors raises one error listing every problem.
 - :func:`load_sample` — the Hangzhou and Boston hierarchies shipped in the
-  package; :func:`boston_area_code` places a Boston 311 row on the latter.
+  package (their levels and Boston's 311 area codes are sample code, in
+  :mod:`gridgov.samples`, not domain constants).
 
 This package imports only the standard library, pydantic and tomli-w.
 """
 
 from gridgov.grid._area import Area, BBox, Geometry, Point
-from gridgov.grid._boston import (
-    BOSTON_CITY_CODE,
-    boston_area_code,
-    boston_precinct_code,
-    boston_ward_code,
-    clean_precinct,
-    clean_ward,
-)
 from gridgov.grid._files import (
     AreaFile,
     Format,
@@ -33,23 +26,14 @@ from gridgov.grid._files import (
     write_areas,
 )
 from gridgov.grid._formats import RawRecord, decode, read_records
-from gridgov.grid._levels import (
-    BOSTON_LEVELS,
-    DEFAULT_LEVELS,
-    HANGZHOU_LEVELS,
-    LEVEL_LABELS_ZH,
-    LevelSet,
-)
+from gridgov.grid._levels import DEFAULT_LEVELS, LEVEL_LABELS_ZH, LevelSet
 from gridgov.grid._samples import SAMPLES, Sample, load_sample
 from gridgov.grid._tree import AreaTree
 from gridgov.grid._units import DEPARTMENT_LABELS_ZH, Directory, Unit, UnitKind
 
 __all__ = [
-    "BOSTON_CITY_CODE",
-    "BOSTON_LEVELS",
     "DEFAULT_LEVELS",
     "DEPARTMENT_LABELS_ZH",
-    "HANGZHOU_LEVELS",
     "LEVEL_LABELS_ZH",
     "SAMPLES",
     "Area",
@@ -65,11 +49,6 @@ __all__ = [
     "Sample",
     "Unit",
     "UnitKind",
-    "boston_area_code",
-    "boston_precinct_code",
-    "boston_ward_code",
-    "clean_precinct",
-    "clean_ward",
     "decode",
     "dump_areas",
     "dump_units",
@@ -84,3 +63,32 @@ __all__ = [
 from gridgov._public import publish
 
 publish(globals())
+
+_MOVED = frozenset(
+    {
+        "BOSTON_CITY_CODE",
+        "BOSTON_LEVELS",
+        "HANGZHOU_LEVELS",
+        "boston_area_code",
+        "boston_precinct_code",
+        "boston_ward_code",
+        "clean_precinct",
+        "clean_ward",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    # Sample data, moved out of the domain in 0.1.0; the old path keeps working
+    # with a warning until the next release.
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        warnings.warn(
+            f"gridgov.grid.{name} moved to gridgov.samples.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module("gridgov.samples"), name)
+    raise AttributeError(f"module 'gridgov.grid' has no attribute {name!r}")

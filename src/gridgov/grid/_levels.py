@@ -15,9 +15,7 @@ from types import MappingProxyType
 from gridgov.errors import UnknownLevel
 
 __all__ = [
-    "BOSTON_LEVELS",
     "DEFAULT_LEVELS",
-    "HANGZHOU_LEVELS",
     "LEVEL_LABELS_ZH",
     "LevelSet",
 ]
@@ -138,9 +136,3 @@ class LevelSet:
 
 #: The grid card's default: 区 → 社区 → 网格 → 微网格.
 DEFAULT_LEVELS = LevelSet(["district", "community", "grid", "micro_grid"])
-
-#: A whole Hangzhou-style city: 市 → 区 → 街道 → 社区 → 网格 → 微网格.
-HANGZHOU_LEVELS = LevelSet(["city", "district", "street", "community", "grid", "micro_grid"])
-
-#: Boston's electoral geography as the 311 data uses it.
-BOSTON_LEVELS = LevelSet(["city", "ward", "precinct"])

@@ -278,6 +278,17 @@ class SqlStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
 
 def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:
     def depth(code: str) -> int:
