@@ -13,19 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
-from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
+from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.workflow import TERMINAL_STATES
 
-__all__ = ["Changed", "ClockRun", "clock_verdict", "next_threshold"]
+__all__ = ["Changed", "ClockRun", "clock_verdict"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
-
-Threshold = tuple[int, int, datetime]
-"""A threshold still to announce: its index in the plan's ``thresholds``, its sort key
-(µs since the epoch; a breach's is one µs after the due moment) and its moment."""
+_BREACH = 1.0  # the last threshold of every clock: its due time
 
 Changed = tuple[int, ClockPlan, ClockCycle]
 """A cycle a transition started or changed: its plan's position in the rule, the plan,
@@ -35,7 +31,7 @@ the cycle (ended ones have an ``outcome``)."""
 class ClockRun:
     """Every clock cycle of one ticket under one :class:`SlaRule`."""
 
-    __slots__ = ("_pending", "cycles", "open", "policy_fingerprint", "rule")
+    __slots__ = ("cycles", "open", "policy_fingerprint", "rule")
 
     def __init__(self, rule: SlaRule, *, policy_fingerprint: str = "") -> None:
         self.rule = rule
@@ -44,8 +40,6 @@ class ClockRun:
         """Every cycle, open and ended, in the order they started."""
         self.open: dict[str, ClockCycle] = {}
         """The running or paused cycle of each clock, by clock name."""
-        self._pending: dict[str, tuple[ClockCycle, tuple[Any, ...], Threshold | None]] = {}
-        """By clock name: the open cycle, its state then, and its next threshold."""
 
     def apply(
         self,
@@ -54,10 +48,17 @@ class ClockRun:
         at: datetime,
         *,
         before_change: Callable[[ClockCycle], None] | None = None,
+        announce: bool = False,
     ) -> list[Changed]:
         """What one accepted transition does to the clocks; returns the cycles it started
         or changed.  ``before_change`` sees each existing cycle before it changes (the
-        live engine saves it, to undo a transition that fails half-way)."""
+        live engine saves it, to undo a transition that fails half-way).
+
+        With ``announce`` (replay, which has no timers), a running cycle that this
+        transition pauses or cancels after its due time first gets its breach marked
+        fired, as the live engine's timer has by then.  A cycle stopped after its due
+        time is breached anyway; one that runs on unchanged is announced as well later:
+        call :meth:`announce` with the last event's time for the cycles still open."""
         rule = self.rule
         final = to_state in _TERMINAL
         opened = self.open
@@ -89,12 +90,16 @@ class ClockRun:
             if final:
                 if before_change is not None:
                     before_change(cycle)
+                if announce:
+                    _announce(cycle, at)
                 self._end(plan, cycle, at, CycleOutcome.CANCELLED)
                 changed.append((position, plan, cycle))
             elif (to_state in plan.pause_in) != (cycle.paused_since is not None):
                 if before_change is not None:
                     before_change(cycle)
                 if cycle.paused_since is None:
+                    if announce:
+                        _announce(cycle, at)
                     cycle.pause(at)
                 else:
                     cycle.resume(plan, at)
@@ -102,35 +107,14 @@ class ClockRun:
         return changed
 
     def announce(self, at: datetime) -> None:
-        """Mark every warning and breach of the open cycles that is due by ``at`` as
-        fired, as the live SLA engine's timers have before a transition at ``at``
+        """Mark the breach of each open cycle running past its due time at ``at`` as
+        fired, as the live SLA engine's timer has by then
         (:meth:`SlaEngine.record <gridgov.sla.SlaEngine.record>` is ``advance_to(at)``
-        then the transition).  Replay calls it before each :meth:`apply`, so a cycle
-        still open past its due time is breached on both sides.
-
-        Each open cycle's next threshold is computed once and kept until the cycle
-        changes (a pause, a resume, a new due time, a threshold fired): most events
-        only compare two integers."""
-        opened = self.open
-        if not opened:
-            return
-        limit = to_us(at)
-        pending = self._pending
-        for plan in self.rule.clocks:
-            cycle = opened.get(plan.name)
-            if cycle is None:
-                continue
-            stamp = (cycle.due, len(cycle.fired), cycle.paused_since, len(cycle.pauses))
-            kept = pending.get(plan.name)
-            if kept is not None and kept[0] is cycle and kept[1] == stamp:
-                found = kept[2]
-            else:
-                found = next_threshold(plan, cycle)
-            while found is not None and found[1] <= limit:
-                cycle.fired.append(plan.thresholds[found[0]])
-                found = next_threshold(plan, cycle)
-                stamp = (cycle.due, len(cycle.fired), cycle.paused_since, len(cycle.pauses))
-            pending[plan.name] = (cycle, stamp, found)
+        then the transition).  Replay calls it at each ticket's last event, so a cycle
+        still open past its due time is breached on both sides.  Warnings are not
+        replayed: they change no verdict (status, breaches, on time)."""
+        for cycle in self.open.values():
+            _announce(cycle, at)
 
     def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
         number = 1
@@ -156,18 +140,10 @@ class ClockRun:
         del self.open[plan.name]
 
 
-def next_threshold(plan: ClockPlan, cycle: ClockCycle) -> Threshold | None:
-    """The next threshold to announce as (index, sort key, moment), or None when nothing
-    is pending (all announced, or paused before the next one).  A breach's key is one
-    microsecond after the due moment: it is announced once time is *past* the due time."""
-    last = cycle.fired[-1] if cycle.fired else 0.0
-    for index, fraction in enumerate(plan.thresholds):
-        if fraction > last:
-            moment = cycle.moment_of(plan, fraction)
-            if moment is None:
-                return None
-            return index, to_us(moment) + (fraction == 1.0), moment
-    return None
+def _announce(cycle: ClockCycle, at: datetime) -> None:
+    """Mark the breach fired when ``at`` is past the due time of the running cycle."""
+    if cycle.paused_since is None and at > cycle.due and _BREACH not in cycle.fired:
+        cycle.fired.append(_BREACH)
 
 
 def clock_verdict(cycles: Iterable[ClockCycle], clock: str) -> tuple[datetime | None, bool]:
