@@ -185,10 +185,11 @@ class ReplayEngine:
                 rule = policy.select_for(attributes)
                 run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             if run is not None:
-                run.announce(event.at)  # the warnings and breaches live timers fired by now
-                run.apply(trigger, move.to_state, event.at)
+                run.apply(trigger, move.to_state, event.at, announce=True)
             if keep:
                 moves.append(move)
+        if run is not None and ticket.updated_at is not None:
+            run.announce(ticket.updated_at)  # what live timers had fired by the last move
         cycles = tuple(run.cycles) if run is not None else ()
         closed_at = ticket.closed_at
         due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)

@@ -23,7 +23,6 @@ from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._events import SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule, TicketAttributes
 from gridgov.sla._run import ClockRun
-from gridgov.sla._run import next_threshold as _next_threshold
 from gridgov.workflow import TERMINAL_STATES
 
 __all__ = ["SlaEngine", "SlaTransition"]
@@ -353,6 +352,20 @@ def _restore(saved: _Saved) -> None:
     c.due, c.budget, c.paused_since, c.outcome = due, budget, paused_since, outcome
     c.stopped_at, c.elapsed, c.token, c.assumed_years = stopped_at, elapsed, token, years
     del c.pauses[pauses:]
+
+
+def _next_threshold(plan: ClockPlan, cycle: ClockCycle) -> tuple[int, int, datetime] | None:
+    """The next threshold to announce as (index, sort key, moment), or None when nothing
+    is pending (all announced, or paused before the next one).  A breach's key is one
+    microsecond after the due moment: it is announced once time is *past* the due time."""
+    last = cycle.fired[-1] if cycle.fired else 0.0
+    for index, fraction in enumerate(plan.thresholds):
+        if fraction > last:
+            moment = cycle.moment_of(plan, fraction)
+            if moment is None:
+                return None
+            return index, to_us(moment) + (fraction == 1.0), moment
+    return None
 
 
 def _attributes_of(values: Mapping[str, Any]) -> TicketAttributes:

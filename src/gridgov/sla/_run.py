@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
+from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.workflow import TERMINAL_STATES
 
-__all__ = ["Changed", "ClockRun", "clock_verdict", "next_threshold"]
+__all__ = ["Changed", "ClockRun", "clock_verdict"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 
@@ -47,10 +47,17 @@ class ClockRun:
         at: datetime,
         *,
         before_change: Callable[[ClockCycle], None] | None = None,
+        announce: bool = False,
     ) -> list[Changed]:
         """What one accepted transition does to the clocks; returns the cycles it started
         or changed.  ``before_change`` sees each existing cycle before it changes (the
-        live engine saves it, to undo a transition that fails half-way)."""
+        live engine saves it, to undo a transition that fails half-way).
+
+        With ``announce`` (replay, which has no timers), a running cycle that this
+        transition pauses or cancels after its due time first gets its breach marked
+        fired, as the live engine's timer has by then.  A cycle that runs on unchanged
+        can be announced later with the same result: call :meth:`announce` with the
+        last event's time for the cycles still open."""
         changed: list[Changed] = []
         final = to_state in _TERMINAL
         opened = self.open
@@ -61,7 +68,7 @@ class ClockRun:
             if cycle is not None and trigger in plan.stop:
                 if before_change is not None:
                     before_change(cycle)
-                cycle.end(plan, at)
+                cycle.end(plan, at)  # after its due time: breached, announced or not
                 del self.open[plan.name]
                 changed.append((position, plan, cycle))
                 cycle = None
@@ -70,10 +77,13 @@ class ClockRun:
                     continue
                 cycle = self._start(plan, at)
                 changed.append((position, plan, cycle))
-            elif before_change is not None and (
+            elif (announce or before_change is not None) and (
                 final or (to_state in plan.pause_in) != (cycle.paused_since is not None)
             ):
-                before_change(cycle)
+                if announce:
+                    _announce(plan, cycle, at)
+                if before_change is not None:
+                    before_change(cycle)
             if final:
                 cycle.end(plan, at, CycleOutcome.CANCELLED)
                 del self.open[plan.name]
@@ -87,21 +97,15 @@ class ClockRun:
         return changed
 
     def announce(self, at: datetime) -> None:
-        """Mark every warning and breach of the open cycles that is due by ``at`` as
-        fired, as the live SLA engine's timers have before a transition at ``at``
+        """Mark the breach of each open cycle running past its due time at ``at`` as
+        fired, as the live SLA engine's timer has by then
         (:meth:`SlaEngine.record <gridgov.sla.SlaEngine.record>` is ``advance_to(at)``
-        then the transition).  Replay calls it before each :meth:`apply`, so a cycle
+        then the transition).  Replay calls it at each ticket's last event, so a cycle
         still open past its due time is breached on both sides."""
-        if not self.open:
-            return
-        limit = to_us(at)
         for plan in self.rule.clocks:
             cycle = self.open.get(plan.name)
-            while cycle is not None:
-                found = next_threshold(plan, cycle)
-                if found is None or found[1] > limit:
-                    break
-                cycle.fired.append(plan.thresholds[found[0]])
+            if cycle is not None:
+                _announce(plan, cycle, at)
 
     def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
         number = 1 + sum(1 for c in self.cycles if c.clock == plan.name)
@@ -118,18 +122,16 @@ class ClockRun:
         return cycle
 
 
-def next_threshold(plan: ClockPlan, cycle: ClockCycle) -> tuple[int, int, datetime] | None:
-    """The next threshold to announce as (index, sort key, moment), or None when nothing
-    is pending (all announced, or paused before the next one).  A breach's key is one
-    microsecond after the due moment: it is announced once time is *past* the due time."""
-    last = cycle.fired[-1] if cycle.fired else 0.0
-    for index, fraction in enumerate(plan.thresholds):
-        if fraction > last:
-            moment = cycle.moment_of(plan, fraction)
-            if moment is None:
-                return None
-            return index, to_us(moment) + (fraction == 1.0), moment
-    return None
+def _announce(plan: ClockPlan, cycle: ClockCycle, at: datetime) -> None:
+    """Mark the breach fired when ``at`` is past the due time of the running cycle, as
+    the live engine's timer has by then (its warnings are not replayed)."""
+    if (
+        cycle.paused_since is None
+        and at > cycle.due
+        and 1.0 in plan.thresholds
+        and 1.0 not in cycle.fired
+    ):
+        cycle.fired.append(1.0)
 
 
 def _note(changed: list[Changed], position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
