@@ -55,7 +55,11 @@ __all__ = ["pg_store", "pg_url"]
 ROOT = Path(__file__).resolve().parents[2]
 LOOP_MAPPING = ROOT / "benchmarks" / "synthetic_loop.toml"
 TICKETS = 5_000
-"""Tickets of the synthetic log, on every store (PostgreSQL included: it keeps up)."""
+"""Tickets of the synthetic log, replayed whole and fed live on memory and SQLite."""
+PG_TICKETS = 2_500
+"""PostgreSQL gets the first half only, for CI time: one transaction per event over the
+network; all 5,000 tickets (34,448 events) agreed there too but took ~4 minutes on
+2 shared cores."""
 CLOCK = "handling"
 
 
@@ -282,7 +286,14 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
         yield request.getfixturevalue("pg_store")  # a fresh schema for this module
 
 
-def test_live_and_replay_agree_on_every_synthetic_ticket(loop_log: Log, empty_store: Store) -> None:
+def test_live_and_replay_agree_on_every_synthetic_ticket(
+    loop_log: Log, empty_store: Store, request: pytest.FixtureRequest
+) -> None:
+    tickets, rows = loop_log.tickets, loop_log.rows
+    if request.node.callspec.params["empty_store"] == "postgres":
+        kept = {f"LOOP{n:07d}" for n in range(PG_TICKETS)}
+        tickets = [t for t in tickets if t.ticket_id in kept]
+        rows = [r for r in rows if r["case_id"] in kept]
     sample = load_sample("hangzhou")
     directory = sample.directory
     assert directory is not None
@@ -290,19 +301,19 @@ def test_live_and_replay_agree_on_every_synthetic_ticket(loop_log: Log, empty_st
     sla = load_default_policy()
     # Replay routes by the mapping's [routing] (compiled); the live engine by the shipped
     # policy, as an app would: both must give the same tiers and units.
-    replayed = _replay_all(loop_log.tickets, loop_log.mapping.routing_policy(), directory, sla)
+    replayed = _replay_all(tickets, loop_log.mapping.routing_policy(), directory, sla)
 
     started = time.perf_counter()
-    clock = ManualClock(min(t.events[0].at for t in loop_log.tickets))
+    clock = ManualClock(min(t.events[0].at for t in tickets))
     engine = Engine(store=empty_store, directory=directory, sla=sla, clock=clock)
-    fed_live = _feed_live(engine, clock, loop_log.rows, loop_log.mapping, parents)
+    fed_live = _feed_live(engine, clock, rows, loop_log.mapping, parents)
     live = {ticket_id: _sorted_cycles(o) for ticket_id, o in fed_live.items()}
     fed = time.perf_counter() - started
     replayed = {t: _sorted_cycles(o) for t, o in replayed.items()}
 
     assert replayed == live, _differences(replayed, live)
-    assert len(live) == TICKETS
-    print(f"{TICKETS} tickets, {len(loop_log.rows)} events, live feed {fed:.1f}s")
+    assert len(live) == len(tickets)
+    print(f"{len(tickets)} tickets, {len(rows)} events, live feed {fed:.1f}s")
 
 
 # ---------------------------------------------------------------------- Boston 311
