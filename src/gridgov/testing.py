@@ -25,6 +25,7 @@ from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._bulk import area_of, check_areas, load_rows, unique_loads
+from gridgov.store._limits import check_fields
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
@@ -80,6 +81,7 @@ class _Tickets:
         return committed + self.staged_events.get(ticket_id, [])
 
     def events(self, ticket_id: str) -> list[TicketEvent]:
+        check_fields(ticket_id=ticket_id)
         rows = self._rows_of(ticket_id)
         if not rows:
             raise UnknownTicket(ticket_id)
@@ -145,6 +147,7 @@ class _Tickets:
         self.staged_rows[ticket_id] = {**current, "next_due_at": next_due_at}
 
     def summary(self, ticket_id: str) -> TicketSummary:
+        check_fields(ticket_id=ticket_id)
         row = self._row(ticket_id)
         if row is None:
             raise UnknownTicket(ticket_id)
@@ -197,6 +200,7 @@ class _Clocks:
         self.staged: dict[_ClockKey, ClockRecord] = {}
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
+        check_fields(ticket_id=ticket_id)
         with self._lock:
             merged = {**self._data.clocks, **self.staged}
         return [c for c in merged.values() if c.ticket_id == ticket_id]

@@ -93,6 +93,9 @@ class SqlUnitOfWork:
                 self._conn.close()
             self._conn = self._tx = None
             self._release()
+        if isinstance(exc, SQLAlchemyError):
+            # A driver error from a repository call inside the unit of work.
+            raise StoreError(f"database {redact(self._url)}: {driver_reason(exc)}") from exc
 
     def _release(self) -> None:
         if self._writer is not None:
