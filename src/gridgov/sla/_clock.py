@@ -129,6 +129,12 @@ class ClockCycle:
         )
 
     @property
+    def provisional(self) -> bool:
+        """True when the due time was computed on a provisional calendar (暂定): a year it
+        spans has no official holiday schedule in the installed data (``assumed_years``)."""
+        return bool(self.assumed_years)
+
+    @property
     def breached_at(self) -> datetime | None:
         """When the cycle went past its due time (超时时刻), if it did."""
         return self.due if self.breached else None
