@@ -119,6 +119,12 @@ class WorkingCalendar:
         """
         return self._assumed_frozen  # rebuilt when a year is assumed: clocks read it per cycle
 
+    @property
+    def official_years(self) -> tuple[int | None, int | None]:
+        """First and last year of the official holiday data (``None``: unbounded); a year
+        outside them is provisional (or refused, as ``unknown_year`` says)."""
+        return self._holidays.first_year, self._holidays.last_year
+
     def knows_year(self, year: int) -> bool:
         """True when the holiday schedule of ``year`` is announced (or not needed)."""
         return self._holidays.knows(year)
