@@ -73,3 +73,44 @@ def test_the_same_year_once_known_is_official() -> None:
     assert calendar.knows_year(2027)
     assert not calendar.is_working_day(date(2027, 10, 1))
     assert calendar.assumed_years == frozenset()
+
+
+def _policy(last_known_year: int) -> str:
+    return (
+        '[policy]\nname = "office"\n'
+        "[calendars.office]\n"
+        'holidays = { provider = "holidays", country = "CN", '
+        f"last_known_year = {last_known_year} }}\n"
+        '[clocks.handling]\nstart = "report"\nstop = "mark_handled"\n'
+        'calendar = "office"\ndue = "3wd"\n'
+    )
+
+
+def test_a_provisional_deadline_is_recomputed_once_the_data_knows_the_year() -> None:
+    from gridgov.sla import SlaEngine, parse_policy
+    from gridgov.workflow import TicketEvent
+
+    before = SlaEngine(parse_policy(_policy(2026)))
+    before.record(
+        TicketEvent(
+            ticket_id="T1",
+            seq=1,
+            trigger="report",
+            from_state="new",
+            to_state="reported",
+            actor_id="r1",
+            actor_role="resident",
+            at=DEC_30,
+            payload={"category": "noise"},
+        )
+    )
+    (cycle,) = before.cycles("T1")
+    assert cycle.provisional
+    assert cycle.assumed_years == (2027,)
+    # The data learns 2027 (as after `pip install -U chinesecalendar`): the calendar's
+    # fingerprint changes, so restoring the stored cycles recomputes them officially.
+    after = SlaEngine(parse_policy(_policy(2027)))
+    assert after.restore(before.snapshot("T1"), at=DEC_30) is True
+    (recomputed,) = after.cycles("T1")
+    assert not recomputed.provisional
+    assert recomputed.due == cycle.due  # same rules-based days here; now official
