@@ -11,7 +11,8 @@ The tree::
     │   ├── AreaFileError            an area hierarchy file (CSV, JSON, TOML)
     │   ├── PeopleFileError          a people file (CSV, JSON, TOML)
     │   ├── PolicyError              a routing / SLA policy, permission matrix or mapping file
-    │   └── InvalidTime              a timestamp that cannot be read
+    │   ├── InvalidTime              a timestamp that cannot be read
+    │   └── InvalidValue             a value no store can hold (too long, a NUL)
     ├── LookupFailed                 something named does not exist
     │   ├── UnknownArea
     │   ├── UnknownLevel
@@ -50,6 +51,7 @@ __all__ = [
     "GridGovError",
     "InvalidInput",
     "InvalidTime",
+    "InvalidValue",
     "LookupFailed",
     "NoResponsibleUnit",
     "PeopleFileError",
@@ -134,6 +136,15 @@ class InvalidInput(GridGovError):
     def report(self) -> str:
         """Every problem, one per line."""
         return "\n".join(str(p) for p in self.problems)
+
+
+class InvalidValue(InvalidInput):
+    """A value cannot be stored: it is too long for its field or holds a forbidden character."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__([Problem("<value>", reason, field=field)], what="value")
 
 
 class AreaFileError(InvalidInput):

@@ -30,6 +30,7 @@ from gridgov.store import (
     TicketFilter,
     TicketLoad,
     TicketSummary,
+    check_fields,
     verify_chain,
 )
 from gridgov.store.rows import (
@@ -84,6 +85,7 @@ class _Tickets:
         return committed + self.staged_events.get(ticket_id, [])
 
     def events(self, ticket_id: str) -> list[TicketEvent]:
+        check_fields(ticket_id=ticket_id)
         rows = self._rows_of(ticket_id)
         if not rows:
             raise UnknownTicket(ticket_id)
@@ -149,6 +151,7 @@ class _Tickets:
         self.staged_rows[ticket_id] = {**current, "next_due_at": next_due_at}
 
     def summary(self, ticket_id: str) -> TicketSummary:
+        check_fields(ticket_id=ticket_id)
         row = self._row(ticket_id)
         if row is None:
             raise UnknownTicket(ticket_id)
@@ -201,6 +204,7 @@ class _Clocks:
         self.staged: dict[_ClockKey, ClockRecord] = {}
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
+        check_fields(ticket_id=ticket_id)
         with self._lock:
             merged = {**self._data.clocks, **self.staged}
         return [c for c in merged.values() if c.ticket_id == ticket_id]

@@ -78,3 +78,13 @@ def test_explain_keeps_an_explicit_offset() -> None:
     assert result.exit_code == 0, result.output
     response = next(r for r in json.loads(result.stdout) if r["clock"] == "response")
     assert response["due_at"] == "2025-03-04T01:05:00+00:00"
+
+
+def test_status_lists_the_official_years_of_each_calendar() -> None:
+    result = CliRunner().invoke(main, ["sla", "status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["calendar"]: r for r in json.loads(result.stdout)}
+    office = rows["cn_office"]
+    assert office["official_years"].startswith("2004-")
+    assert office["other_years"] == "provisional"
+    assert rows["always"]["official_years"] == "all"

@@ -138,7 +138,20 @@ def test_calendar_units_ignore_working_hours(office: WorkingCalendar) -> None:
 # --------------------------------------------------------------------------- unknown years
 
 
-def test_a_deadline_in_an_unknown_year_raises(office: WorkingCalendar) -> None:
+def _raising() -> WorkingCalendar:
+    return WorkingCalendar(
+        CalendarSpec(name="hz", holidays={"provider": "chinese_calendar"}, unknown_year="raise")
+    )
+
+
+def test_a_deadline_in_an_unknown_year_is_provisional_by_default(office: WorkingCalendar) -> None:
+    last = max(y for y in range(2000, 2100) if office.knows_year(y))
+    assert office.add(sh(last, 12, 30, 10, 0), d("10wd")).year == last + 1
+    assert office.assumed_years == frozenset({last + 1})
+
+
+def test_a_deadline_in_an_unknown_year_raises_when_configured() -> None:
+    office = _raising()
     last = max(y for y in range(2000, 2100) if office.knows_year(y))
     with pytest.raises(CalendarUnknownYear) as caught:
         office.add(sh(last, 12, 30, 10, 0), d("10wd"))
@@ -146,7 +159,8 @@ def test_a_deadline_in_an_unknown_year_raises(office: WorkingCalendar) -> None:
     assert caught.value.calendar == "hz"
 
 
-def test_a_start_in_an_unknown_year_raises(office: WorkingCalendar) -> None:
+def test_a_start_in_an_unknown_year_raises_when_configured() -> None:
+    office = _raising()
     with pytest.raises(CalendarUnknownYear, match="no announced holiday schedule for 2099"):
         office.add(sh(2099, 3, 2, 10, 0), d("5m"))
 
@@ -174,6 +188,7 @@ def test_holidays_provider_knows_years_up_to_the_configured_last() -> None:
                 "subdiv": "MA",
                 "last_known_year": 2016,
             },
+            unknown_year="raise",
         )
     )
     assert not cal.is_working_day(date(2015, 4, 20))  # Patriots' Day

@@ -66,6 +66,7 @@ def test_holidays_guesses_an_unannounced_year_so_gridgov_does_not_ask_it() -> No
         CalendarSpec(
             name="cn",
             holidays=HolidaySource(provider="holidays", country="CN", last_known_year=2026),
+            unknown_year="raise",
         )
     )
     with pytest.raises(CalendarUnknownYear) as caught:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -242,7 +243,11 @@ def test_a_transition_before_the_previous_one_is_refused(engine: SlaEngine) -> N
     assert engine.cycles("T1")[0].is_open
 
 
-def test_unknown_year_is_an_error_not_a_guess(engine: SlaEngine) -> None:
+def test_unknown_year_is_an_error_when_the_calendar_says_raise() -> None:
+    source = (files("gridgov") / "samples/sla/default.toml").read_text(encoding="utf-8")
+    marker = 'holidays = { provider = "chinese_calendar" }\n'
+    assert marker in source
+    engine = SlaEngine(parse_policy(source.replace(marker, marker + 'unknown_year = "raise"\n')))
     ticket = Ticket(engine)
     later = datetime(2099, 5, 6, 9, 0, tzinfo=SHANGHAI)
     ticket.report(later)
@@ -262,6 +267,7 @@ def test_a_report_that_cannot_be_timed_leaves_no_ticket_behind() -> None:
     text = (
         '[policy]\nname = "office"\n'
         '[calendars.office]\nholidays = { provider = "chinese_calendar" }\n'
+        'unknown_year = "raise"\n'
         '[clocks.handling]\nstart = "report"\nstop = "mark_handled"\n'
         'calendar = "office"\ndue = "3wd"\n'
     )

@@ -26,6 +26,11 @@ class ClockView(BaseModel):
     started_at: AwareDatetime
     due_at: AwareDatetime
     stopped_at: AwareDatetime | None = None
+    provisional: bool = Field(
+        default=False,
+        description="due time computed on a provisional calendar (a year without official data)",
+    )
+    provisional_years: tuple[int, ...] = ()
 
     @classmethod
     def from_cycle(cls, cycle: ClockCycle) -> ClockView:
@@ -37,6 +42,8 @@ class ClockView(BaseModel):
             started_at=cycle.started_at,
             due_at=cycle.due,
             stopped_at=cycle.stopped_at,
+            provisional=cycle.provisional,
+            provisional_years=cycle.assumed_years,
         )
 
 

@@ -10,7 +10,14 @@ import click
 
 from gridgov.cli._output import emit, format_option
 from gridgov.errors import InvalidTime
-from gridgov.sla import ClockCycle, ClockPlan, SlaPolicy, load_default_policy, load_policy
+from gridgov.sla import (
+    ClockCycle,
+    ClockPlan,
+    SlaPolicy,
+    WorkingCalendar,
+    load_default_policy,
+    load_policy,
+)
 
 __all__ = ["sla"]
 
@@ -64,6 +71,37 @@ def check(policy: Path | None, fmt: str) -> None:
     emit(rows, columns, fmt, title=title)
     if fmt == "table":
         click.echo(f"{loaded.source}: OK, {len(loaded.rules)} rules", err=True)
+
+
+@sla.command()
+@click.argument("policy", type=_FILE, required=False)
+@format_option()
+def status(policy: Path | None, fmt: str) -> None:
+    """Which years each calendar of POLICY knows: official data, else provisional.
+
+    A deadline in a year outside the official range is computed on the provisional
+    calendar (see docs/concepts/working-calendars.md) unless the calendar says
+    ``unknown_year = "raise"``.
+    """
+    loaded = _policy(policy)
+    rows = [_status_row(name, cal) for name, cal in sorted(loaded.calendars.items())]
+    columns = ["calendar", "official_years", "other_years", "holidays"]
+    emit(rows, columns, fmt, title=f"{loaded.name} {loaded.version}")
+
+
+def _status_row(name: str, calendar: object) -> dict[str, object]:
+    if not isinstance(calendar, WorkingCalendar):
+        return {"calendar": name, "official_years": "all", "other_years": "-", "holidays": "-"}
+    first, last = calendar.official_years
+    source = calendar.spec.holidays
+    official = "all" if first is None and last is None else f"{first or ''}-{last or ''}"
+    rule = calendar.spec.unknown_year.value
+    return {
+        "calendar": name,
+        "official_years": official,
+        "other_years": "-" if official == "all" else rule,
+        "holidays": source.provider if source is not None else "none",
+    }
 
 
 @sla.command()

@@ -65,7 +65,15 @@ def _show(view: TicketView, fmt: str) -> None:
     data = view.model_dump(mode="json", exclude={"clocks"})
     rows = [{"field": k, "value": v} for k, v in data.items()]
     rows += [
-        {"field": f"clock {c.clock}#{c.cycle}", "value": f"{c.status}, due {c.due_at.isoformat()}"}
+        {
+            "field": f"clock {c.clock}#{c.cycle}",
+            "value": f"{c.status}, due {c.due_at.isoformat()}"
+            + (
+                f" (provisional: {', '.join(map(str, c.provisional_years))})"
+                if c.provisional
+                else ""
+            ),
+        }
         for c in view.clocks
     ]
     emit(rows, ["field", "value"], fmt, title=f"ticket {view.id}")

@@ -30,6 +30,7 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
+from gridgov.store import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
@@ -107,6 +108,13 @@ _event = tuple.__new__
 """Builds a :class:`SourceEvent` from a full tuple without the keyword machinery (hot path)."""
 
 
+def _printable(text: str) -> str:
+    """``text`` with its forbidden characters spelled out (for the rejects file)."""
+    for char in FORBIDDEN_CHARACTERS:
+        text = text.replace(char, repr(char)[1:-1])
+    return text
+
+
 def _get(values: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else values[index].strip()
 
@@ -149,6 +157,17 @@ class _Reader:
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
+        c = self.cols
+        self._limited = [
+            (name, index)
+            for name, index in (
+                ("ticket_id", c.id),
+                ("category", c.category),
+                ("unit", c.unit),
+                ("actor_id", c.actor),
+            )
+            if index is not None
+        ]
         self._areas: dict[tuple[str, ...], AreaResult] = {}
         """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas);
         up to :data:`AREA_CACHE_LIMIT` of them."""
@@ -162,6 +181,24 @@ class _Reader:
             if len(self._areas) < AREA_CACHE_LIMIT:
                 self._areas[cells] = found
         return found
+
+    def unstorable(self, values: tuple[str, ...], line: int, tid: str) -> bool:
+        """Reject a row with a value no store can hold (a NUL, a value over its column's
+        length): checked here, at read time, so every backend gets the same rows."""
+        joined = "".join(values)
+        for char in FORBIDDEN_CHARACTERS:
+            if char in joined:
+                at = next(i for i, v in enumerate(values) if char in v)
+                why = field_problem(self.cols.names[at], values[at]) or ""
+                self.reject(line, RejectKind.BAD_VALUE, why, _printable(tid), self.cols.names[at])
+                return True
+        for name, index in self._limited:
+            value = values[index].strip()
+            if len(value) > FIELD_LIMITS[name]:
+                why = f"column {self.cols.names[index]!r}: {field_problem(name, value)}"
+                self.reject(line, RejectKind.BAD_VALUE, why, tid, self.cols.names[index])
+                return True
+        return False
 
     def reject(
         self, line: int, kind: RejectKind, reason: str, tid: str = "", col: str = ""
@@ -277,6 +314,8 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
             continue
+        if r.unstorable(values, line, tid):
+            continue
         first = first_line(tid)
         if first is not None:
             r.reject(
@@ -382,6 +421,8 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             continue
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no case id", col=m.columns.id)
+            continue
+        if r.unstorable(values, line, tid):
             continue
         activity = "" if activity_at is None else values[activity_at].strip()
         if activity in ignored:

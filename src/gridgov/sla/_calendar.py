@@ -44,7 +44,12 @@ from gridgov.sla._calendar_table import (
     to_us,
 )
 from gridgov.sla._duration import Duration, DurationUnit
-from gridgov.sla._holidays import HolidayProvider, YearDays, holiday_provider
+from gridgov.sla._holidays import (
+    HolidayProvider,
+    YearDays,
+    holiday_provider,
+    provisional_year_days,
+)
 
 __all__ = ["WorkingCalendar"]
 
@@ -108,10 +113,17 @@ class WorkingCalendar:
     def assumed_years(self) -> frozenset[int]:
         """Years computed on the plain workweek because their schedule is unknown.
 
-        Always empty unless the spec sets ``unknown_year = "assume_workweek"``; a caller
-        that records deadlines should record these with them.
+        Provisional years (``unknown_year = "provisional"``, the default) and assumed ones
+        (``"assume_workweek"``); empty with ``"raise"``.  A caller that records deadlines
+        should record these with them.
         """
         return self._assumed_frozen  # rebuilt when a year is assumed: clocks read it per cycle
+
+    @property
+    def official_years(self) -> tuple[int | None, int | None]:
+        """First and last year of the official holiday data (``None``: unbounded); a year
+        outside them is provisional (or refused, as ``unknown_year`` says)."""
+        return self._holidays.first_year, self._holidays.last_year
 
     def knows_year(self, year: int) -> bool:
         """True when the holiday schedule of ``year`` is announced (or not needed)."""
@@ -325,6 +337,11 @@ class WorkingCalendar:
             raise CalendarUnknownYear(self.name, year)
         self._assumed.add(year)
         self._assumed_frozen = frozenset(self._assumed)
+        if self.spec.unknown_year is UnknownYearRule.PROVISIONAL:
+            source = self.spec.holidays
+            if source is None:
+                return YearDays(frozenset(), frozenset())
+            return provisional_year_days(source.country, source.subdiv, year)
         return YearDays(frozenset(), frozenset())
 
 

@@ -70,8 +70,13 @@ class WorkingDayRule(StrEnum):
 class UnknownYearRule(StrEnum):
     """What to do in a year whose holiday schedule is not announced yet."""
 
+    PROVISIONAL = "provisional"
+    """The default: compute on a provisional calendar and report the year as provisional
+    (a deadline never refuses an action).  The provisional calendar is the ``holidays``
+    package's rules-based data for the country where it has the year, else the workweek
+    with the fixed-date holidays (China: 1 January, 1 May, 1–3 October)."""
     RAISE = "raise"
-    """Raise :class:`~gridgov.errors.CalendarUnknownYear` (the default: never guess)."""
+    """Raise :class:`~gridgov.errors.CalendarUnknownYear` (never guess)."""
     ASSUME_WORKWEEK = "assume_workweek"
     """Use the plain workweek without holidays, and report the year as assumed."""
 
@@ -190,7 +195,7 @@ class CalendarSpec(BaseModel):
     holidays: HolidaySource | None = None
     overrides: dict[date, tuple[Period, ...]] = Field(default_factory=dict)
     working_day_rule: WorkingDayRule = WorkingDayRule.KEEP_TIME_OF_DAY
-    unknown_year: UnknownYearRule = UnknownYearRule.RAISE
+    unknown_year: UnknownYearRule = UnknownYearRule.PROVISIONAL
 
     @field_validator("working_hours")
     @classmethod

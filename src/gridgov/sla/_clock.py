@@ -129,6 +129,12 @@ class ClockCycle:
         )
 
     @property
+    def provisional(self) -> bool:
+        """True when the due time was computed on a provisional calendar (暂定): a year it
+        spans has no official holiday schedule in the installed data (``assumed_years``)."""
+        return bool(self.assumed_years)
+
+    @property
     def breached_at(self) -> datetime | None:
         """When the cycle went past its due time (超时时刻), if it did."""
         return self.due if self.breached else None
@@ -151,10 +157,11 @@ class ClockCycle:
         self._note_assumed_years(plan)
 
     def _note_assumed_years(self, plan: ClockPlan) -> None:
+        """The years the due time spans that the calendar computed provisionally; empty
+        again once a recomputation finds them all official."""
         assumed = plan.calendar.assumed_years
-        if assumed:
-            spanned = range(self.started_at.astimezone(self.due.tzinfo).year, self.due.year + 1)
-            self.assumed_years = tuple(sorted(y for y in assumed if y in spanned))
+        spanned = range(self.started_at.astimezone(self.due.tzinfo).year, self.due.year + 1)
+        self.assumed_years = tuple(sorted(y for y in assumed if y in spanned))
 
     def used(self, plan: ClockPlan, until: datetime) -> timedelta:
         """Running time used from the start up to ``until``."""

@@ -24,7 +24,12 @@ import holidays as holidays_lib
 
 from gridgov.sla._calendar_spec import HolidaySource
 
-__all__ = ["HolidayProvider", "YearDays", "holiday_provider"]
+__all__ = ["HolidayProvider", "YearDays", "holiday_provider", "provisional_year_days"]
+
+FIXED_DATE_HOLIDAYS: dict[str, tuple[tuple[int, int], ...]] = {
+    "CN": ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3)),
+}
+"""The holidays on a fixed calendar date, by country: the last-resort provisional days off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +119,25 @@ def _holidays_year(country: str, subdiv: str | None, year: int) -> YearDays:
     weekend_workdays: set[date] = getattr(table, "weekend_workdays", set())
     makeup = frozenset(day for day in weekend_workdays if day.year == year)
     return YearDays(off, makeup)
+
+
+@cache
+def provisional_year_days(country: str, subdiv: str | None, year: int) -> YearDays:
+    """The days off of a year whose official schedule is not in the installed data.
+
+    The ``holidays`` package's rules-based data where it has the year (it knows no
+    make-up days of an unannounced year), else the fixed-date holidays of the country.
+
+    >>> days = provisional_year_days("CN", None, 2027)
+    >>> date(2027, 10, 1) in days.days_off, days.makeup_days
+    (True, frozenset())
+    """
+    try:
+        table = holidays_lib.country_holidays(country, subdiv=subdiv, years=year)
+        off = frozenset(day for day in table if day.year == year)
+    except NotImplementedError:
+        off = frozenset()
+    if not off:
+        fixed = FIXED_DATE_HOLIDAYS.get(country, ((1, 1),))
+        off = frozenset(date(year, month, day) for month, day in fixed)
+    return YearDays(off, frozenset())

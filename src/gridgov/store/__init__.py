@@ -11,6 +11,9 @@
   in the package (``gridgov db upgrade``).
 - :func:`import_areas` / :func:`import_people` — write checked area and people
   files (``gridgov areas import``, ``gridgov people import``).
+- :data:`FIELD_LIMITS` / :func:`field_problem` / :func:`check_fields` — what a stored
+  text field may hold (lengths from the schema, no NUL), the same on every backend;
+  replay checks rows with them at read time.
 - :class:`ChainBreak` — what ``gridgov db verify`` reports for a ticket whose
   event hash chain does not verify.
 
@@ -20,6 +23,7 @@ converted explicitly in ``_mapping``.
 
 from gridgov.store._audit import ChainBreak, event_hash, verify_chain
 from gridgov.store._import import PeopleImport, import_areas, import_people
+from gridgov.store._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, check_fields, field_problem
 from gridgov.store._migrate import current_revision, head_revision
 from gridgov.store._migrate import upgrade as upgrade_database
 from gridgov.store._ports import (
@@ -38,6 +42,8 @@ from gridgov.store._url import DEFAULT_URL, URL_ENV, connect, redact, resolve_ur
 
 __all__ = [
     "DEFAULT_URL",
+    "FIELD_LIMITS",
+    "FORBIDDEN_CHARACTERS",
     "URL_ENV",
     "ChainBreak",
     "ClockRecord",
@@ -52,9 +58,11 @@ __all__ = [
     "TicketRepository",
     "TicketSummary",
     "UnitOfWork",
+    "check_fields",
     "connect",
     "current_revision",
     "event_hash",
+    "field_problem",
     "head_revision",
     "import_areas",
     "import_people",

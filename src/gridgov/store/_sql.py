@@ -10,7 +10,8 @@ from itertools import groupby
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridgov.errors import GridGovError, StoreError
@@ -92,6 +93,9 @@ class SqlUnitOfWork:
                 self._conn.close()
             self._conn = self._tx = None
             self._release()
+        if isinstance(exc, SQLAlchemyError):
+            # A driver error from a repository call inside the unit of work.
+            raise StoreError(f"database {redact(self._url)}: {driver_reason(exc)}") from exc
 
     def _release(self) -> None:
         if self._writer is not None:
@@ -298,13 +302,26 @@ def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:
     return sorted(found, key=lambda code: (depth(code), code))
 
 
+def _insert_new(conn: Connection, table: Table, *keys: str) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO NOTHING`` in the connection's dialect.
+
+    Reference data (areas, units, categories, policies) is stored by every engine that
+    starts; engines starting together must not fail on each other's rows.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
 def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
-    """Insert the new rows in one batch and update only the ones that changed."""
+    """Insert the new rows in one batch and update only the ones that changed.
+
+    Idempotent under concurrency: a row another transaction inserted meanwhile is
+    skipped, not a duplicate-key error."""
     column = table.c[key]
     existing = {row[key]: dict(row) for row in conn.execute(select(table)).mappings()}
     new = [r for r in rows if r[key] not in existing]
     if new:
-        conn.execute(insert(table), new)
+        conn.execute(_insert_new(conn, table, key), new)
     for row in rows:
         stored = existing.get(row[key])
         if stored is not None and any(stored.get(k) != v for k, v in row.items()):
@@ -329,7 +346,7 @@ def _record_policy(conn: Connection, kind: str, name: str, fingerprint: str, bod
         policies.delete().where(policies.c.kind == kind, policies.c.fingerprint == fingerprint)
     )
     conn.execute(
-        insert(policies).values(
+        _insert_new(conn, policies, "kind", "fingerprint").values(
             kind=kind,
             name=name,
             fingerprint=fingerprint,

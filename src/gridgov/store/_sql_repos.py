@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
+from gridgov.store._limits import check_fields
 from gridgov.store._mapping import (
     clock_from_row,
     clock_to_row,
@@ -38,6 +39,14 @@ def check_new_events(ticket: Ticket, new_events: Sequence[TicketEvent], expected
         )
     if any(e.ticket_id != ticket.id for e in new_events):
         raise ValueError(f"ticket {ticket.id!r}: an event belongs to another ticket")
+    check_fields(
+        ticket_id=ticket.id,
+        area_code=ticket.area_code,
+        category=ticket.category,
+        unit=ticket.assigned_unit,
+    )
+    for event in new_events:
+        check_fields(actor_id=event.actor_id)
 
 
 def subtree_bounds(path: str) -> tuple[str, str]:
@@ -56,6 +65,7 @@ class SqlTicketRepository:
         self._conn = connection
 
     def events(self, ticket_id: str) -> list[TicketEvent]:
+        check_fields(ticket_id=ticket_id)
         rows = self._conn.execute(
             select(ticket_events)
             .where(ticket_events.c.ticket_id == ticket_id)
@@ -153,6 +163,7 @@ class SqlTicketRepository:
         ).scalar_one_or_none()
 
     def summary(self, ticket_id: str) -> TicketSummary:
+        check_fields(ticket_id=ticket_id)
         row = (
             self._conn.execute(select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
         )
@@ -205,6 +216,7 @@ class SqlClockRepository:
         self._conn = connection
 
     def for_ticket(self, ticket_id: str) -> list[ClockRecord]:
+        check_fields(ticket_id=ticket_id)
         rows = self._conn.execute(
             select(sla_clocks).where(sla_clocks.c.ticket_id == ticket_id).order_by(sla_clocks.c.id)
         ).mappings()
