@@ -160,6 +160,9 @@ class ClockCycle:
         """The years the due time spans that the calendar computed provisionally; empty
         again once a recomputation finds them all official."""
         assumed = plan.calendar.assumed_years
+        if not assumed:  # most calendars, most of the time: nothing to span
+            self.assumed_years = ()
+            return
         spanned = range(self.started_at.astimezone(self.due.tzinfo).year, self.due.year + 1)
         self.assumed_years = tuple(sorted(y for y in assumed if y in spanned))
 
