@@ -337,10 +337,8 @@ class WorkingCalendar:
             raise CalendarUnknownYear(self.name, year)
         self._assumed.add(year)
         self._assumed_frozen = frozenset(self._assumed)
-        if self.spec.unknown_year is UnknownYearRule.PROVISIONAL:
-            source = self.spec.holidays
-            if source is None:
-                return YearDays(frozenset(), frozenset())
+        source = self.spec.holidays
+        if self.spec.unknown_year is UnknownYearRule.PROVISIONAL and source is not None:
             return provisional_year_days(source.country, source.subdiv, year)
         return YearDays(frozenset(), frozenset())
 

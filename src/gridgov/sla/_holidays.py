@@ -133,8 +133,7 @@ def provisional_year_days(country: str, subdiv: str | None, year: int) -> YearDa
     (True, frozenset())
     """
     try:
-        table = holidays_lib.country_holidays(country, subdiv=subdiv, years=year)
-        off = frozenset(day for day in table if day.year == year)
+        off = _holidays_year(country, subdiv, year).days_off
     except NotImplementedError:
         off = frozenset()
     if not off:
