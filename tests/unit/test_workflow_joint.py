@@ -56,7 +56,7 @@ def _tier_policy(**changes: object) -> RoutingPolicy:
     policy = load_routing_policy()
     tier = policy.tiers["complex"]
     fields = {name: getattr(tier, name) for name in Tier.__dataclass_fields__}
-    changed = Tier(**{**fields, **changes})  # type: ignore[arg-type]
+    changed = Tier(**{**fields, **changes})
     routes = {c: policy.route(c) for c in policy.categories}
     routes = {
         c: type(r)(r.category, changed if r.tier.name == "complex" else r.tier, r.department)
