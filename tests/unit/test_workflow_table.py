@@ -45,8 +45,10 @@ def test_table_and_machine_agree_on_every_pair(state: str, trigger: str) -> None
 payload_values = st.one_of(st.none(), st.text(max_size=5), st.sampled_from(TABLE.states))
 payload_strategy = st.dictionaries(
     st.sampled_from(
-        ["verdict", "result", "into", "resume_to", "reason", "unit", "part_state"]
-        + ["open_parts", "lead_may_finish", "early_reason"]
+        [
+            *("verdict", "result", "into", "resume_to", "reason", "unit", "part_state"),
+            *("open_parts", "lead_may_finish", "early_reason"),
+        ]
     ),
     st.one_of(
         payload_values,
