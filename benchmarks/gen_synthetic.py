@@ -104,10 +104,11 @@ class _Draw:
         self.grids = [a.code for a in tree if a.level == "micro_grid"]
         self.parents = {a.code: a.parent_code or "" for a in tree}
         self.start, self.span = start, span_seconds
-        # The loop shape's micro-grids: those with a street above them.  A complex
-        # ticket's tier level is the street, and where there is none (Xiaoshan's
-        # communities sit under the district) the live loop refuses to dispatch it
-        # (NoResponsibleUnit) while replay accepts the dispatch with no unit.
+        # The loop shape's micro-grids: those with a street above them.  Where there is
+        # none (Xiaoshan's communities sit under the district) a major ticket has no
+        # handler (the sample has no district office): the live loop refuses its
+        # dispatch (NoResponsibleUnit) and replay flags it ``unrouted``, so the walk,
+        # which feeds the live engine too, stays where every move can be made.
         levels = {a.code: a.level for a in tree}
 
         def ancestors(code: str) -> Iterator[str]:

@@ -148,8 +148,13 @@ class ReplayEngine:
         self.routing = routing
         if isinstance(directory, AreaTree):
             directory = Directory(directory)
+        # With units, replay routes as strictly as the live loop: a move no unit can
+        # take is flagged ``unrouted`` (the live loop refuses it with NoResponsibleUnit);
+        # a hierarchy of areas only routes to levels.
         self.assigner = (
-            Assigner(directory, routing, units_required=False) if directory is not None else None
+            Assigner(directory, routing, units_required=len(directory) > 0)
+            if directory is not None
+            else None
         )
         self.levels = directory.tree.levels if directory is not None else None
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))

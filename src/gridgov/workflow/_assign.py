@@ -22,7 +22,7 @@ from typing import Any
 
 from gridgov.errors import InvalidInput, NoResponsibleUnit, Problem, UnknownArea
 from gridgov.grid import AreaTree, Directory, Unit
-from gridgov.workflow._routing import RoutingPolicy
+from gridgov.workflow._routing import RoutingPolicy, Tier
 from gridgov.workflow._states import Trigger
 from gridgov.workflow._ticket import Ticket
 
@@ -164,11 +164,22 @@ class Assigner:
         key = (area, tier.name)
         found = self._for_tier.get(key)
         if found is None:
-            found = self._route(area, tier.level_in(self.tree.levels), tier.handler_kinds)
+            found = self._route(area, self._tier_level(area, tier), tier.handler_kinds)
             if len(self._for_tier) >= _CACHE_LIMIT:
                 self._for_tier.clear()
             self._for_tier[key] = found
         return found
+
+    def _tier_level(self, area: str, tier: Tier) -> str:
+        """The level that finishes ``tier`` for a ticket in ``area``: the first of the
+        tier's levels on the area's own path (an optional 街道 level may be missing
+        there: Xiaoshan's communities sit under the district), else the first the
+        hierarchy defines."""
+        on_path = {a.level for a in self.tree.path(area)}
+        for level in tier.levels:
+            if level in on_path:
+                return level
+        return tier.level_in(self.tree.levels)
 
     def _route(self, area: str, target: str, tier_kinds: tuple[str, ...]) -> Assignment:
         levels = self.tree.levels
