@@ -34,17 +34,8 @@ class ClockView(BaseModel):
 
     @classmethod
     def from_cycle(cls, cycle: ClockCycle) -> ClockView:
-        return cls(
-            clock=cycle.clock,
-            cycle=cycle.number,
-            status=cycle.status,
-            breached=cycle.breached,
-            started_at=cycle.started_at,
-            due_at=cycle.due,
-            stopped_at=cycle.stopped_at,
-            provisional=cycle.provisional,
-            provisional_years=cycle.assumed_years,
-        )
+        """The view of ``cycle``: its :meth:`~gridgov.sla.ClockCycle.summary`."""
+        return cls(**cycle.summary())
 
 
 class PartView(BaseModel):
