@@ -137,6 +137,11 @@ class Staffing(_Strict):
             raise ValueError("units: a headcount is a whole number >= 0")
         return self
 
+    def with_headcount(self, kind: str, count: int) -> Staffing:
+        """The same staffing with ``count`` people in every unit of ``kind`` (a sweep's
+        step)."""
+        return Staffing.model_validate({**self.model_dump(), kind: count})
+
     def headcount(self, code: str, kind: str) -> int:
         """The staff of unit ``code`` of ``kind``."""
         if code in self.units:
