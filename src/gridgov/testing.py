@@ -10,6 +10,14 @@ the same queries — without a database, so an embedding app's tests stay fast::
     engine = Engine(store=InMemoryStore(), areas=tree, ...)
 
 It is thread-safe; a unit of work applies its changes atomically on ``commit()``.
+
+For tests of stay-in-grid rules, :func:`simulate` runs a scenario (a file read with
+:func:`load_scenario`, or a :class:`~gridgov.simulate.Scenario` built in Python)::
+
+    from gridgov.testing import load_scenario, simulate
+
+    result = simulate(load_scenario("hangzhou.toml"), days=30, seed=7)
+    assert result.stay_in_grid_rate(tier="small") >= 0.9
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from typing import Any, Self
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
+from gridgov.simulate import Scenario, load_scenario, simulate
 from gridgov.store import (
     ChainBreak,
     ClockRecord,
@@ -49,7 +58,7 @@ from gridgov.store.rows import (
 )
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "Scenario", "load_scenario", "simulate"]
 
 _ClockKey = tuple[str, str, int]
 _FAR = datetime.max.replace(tzinfo=UTC)

@@ -112,3 +112,12 @@ def test_a_scenario_shape_error_names_the_key_and_line(tmp_path: Path) -> None:
     found = {(p.field, p.line) for p in info.value.problems}
     assert ("scenario.start", 3) in found  # no time zone
     assert ("arrivals[0].per_day", 7) in found
+
+
+def test_a_test_reads_like_the_rule_it_checks() -> None:
+    from gridgov.testing import load_scenario as load
+    from gridgov.testing import simulate as run
+
+    result = run(load(HANGZHOU), days=30, seed=7)
+    assert result.stay_in_grid_rate(tier="small") >= 0.9
+    assert result.on_time_rate() > 0.5

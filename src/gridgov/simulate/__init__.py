@@ -23,7 +23,7 @@ the same seed gives the same result however they are run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from functools import lru_cache
 from pathlib import Path
@@ -100,9 +100,11 @@ def simulate(
     replications: int = 1,
     warmup_days: float = 0,
     executor: Executor | None = None,
+    on_replication: Callable[[Replication], None] | None = None,
 ) -> SimulationResult:
     """Run ``replications`` independent replications of ``days`` each (the first
-    ``warmup_days`` simulated but not counted), on ``executor`` if given.
+    ``warmup_days`` simulated but not counted), on ``executor`` if given;
+    ``on_replication`` hears of each as it ends, in order (a progress bar).
 
     Deterministic: replication ``i`` draws from the random stream ``"{seed}/{i}"``.
     """
@@ -112,11 +114,17 @@ def simulate(
         raise ValueError("replications must be at least 1")
     text = scenario.model_dump_json()
     args = [(text, scenario.base_dir, days, seed, i, warmup_days) for i in range(replications)]
-    if executor is None:
-        runs: Sequence[Replication] = [replicate(*a) for a in args]
-    else:
-        runs = list(executor.map(replicate, *zip(*args, strict=True)))
-    return SimulationResult(scenario.scenario.name, days - warmup_days, seed, list(runs))
+    done = (
+        (replicate(*a) for a in args)
+        if executor is None
+        else executor.map(replicate, *zip(*args, strict=True))
+    )
+    runs: list[Replication] = []
+    for run in done:
+        runs.append(run)
+        if on_replication is not None:
+            on_replication(run)
+    return SimulationResult(scenario.scenario.name, days - warmup_days, seed, runs)
 
 
 publish(globals())

@@ -23,7 +23,10 @@ _T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
 @dataclass(frozen=True)
 class Estimate:
     """A figure across replications: its mean and the 95% confidence interval's
-    half-width (``None`` with one replication, or when no replication could judge it)."""
+    half-width (``None`` with one replication, or when no replication could judge it).
+
+    It compares with a number by its mean (``estimate >= 0.9``); :meth:`covers`,
+    :attr:`low` and :attr:`high` ask about the interval."""
 
     mean: float | None
     half_width: float | None
@@ -43,6 +46,24 @@ class Estimate:
         """Whether ``value`` lies in the interval."""
         low, high = self.low, self.high
         return low is not None and high is not None and low <= value <= high
+
+    def __float__(self) -> float:
+        """The mean (what ``result.stay_in_grid_rate(tier="small") >= 0.9`` compares)."""
+        if self.mean is None:
+            raise ValueError("no replication could judge this figure: it has no mean")
+        return self.mean
+
+    def __ge__(self, other: float) -> bool:
+        return float(self) >= other
+
+    def __gt__(self, other: float) -> bool:
+        return float(self) > other
+
+    def __le__(self, other: float) -> bool:
+        return float(self) <= other
+
+    def __lt__(self, other: float) -> bool:
+        return float(self) < other
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,11 +172,11 @@ class SimulationResult:
         }
         tiers = sorted({t for r in self.replications for t in r.stay_judged})
         for tier in tiers:
-            found[f"stay_in_grid_rate[{tier}]"] = self.stay_in_grid_rate(tier)
+            found[f"stay_in_grid_rate.{tier}"] = self.stay_in_grid_rate(tier)
         kinds = sorted({k for r in self.replications for k in r.units})
         for kind in kinds:
-            found[f"mean_wait_h[{kind}]"] = self.mean_wait_h(kind)
-            found[f"utilisation[{kind}]"] = self.utilisation(kind)
+            found[f"mean_wait_h.{kind}"] = self.mean_wait_h(kind)
+            found[f"utilisation.{kind}"] = self.utilisation(kind)
         return found
 
     def to_dict(self) -> dict[str, Any]:
