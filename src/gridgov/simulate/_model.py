@@ -190,7 +190,9 @@ class _Simulation:
         self.levels = world.tree.levels
         self.clock = scenario.scenario.clock
         self.units: dict[str, _Unit] = {}
-        self._heap: list[tuple[datetime, int, Callable[[datetime], None]]] = []
+        self._heap: list[tuple[int, int, datetime, Callable[[datetime], None]]] = []
+        """(microseconds since the epoch, sequence, moment, action): integer keys, as an
+        aware datetime compares slowly across time zones."""
         self._seq = 0
         self._numbers = 0
         self.live: dict[str, _Sim] = {}
@@ -201,15 +203,17 @@ class _Simulation:
 
     def at(self, moment: datetime, action: Callable[[datetime], None]) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (moment, self._seq, action))
+        key = round(moment.timestamp() * 1_000_000)
+        heapq.heappush(self._heap, (key, self._seq, moment, action))
 
     def run(self) -> Replication:
         for index, stream in enumerate(self.scenario.arrivals):
             self._next_arrival(index, stream, self.start)
         self.at(self.counted_from, self._start_counting)
-        heap, end = self._heap, self.end
+        heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
+        pop = heapq.heappop
         while heap and heap[0][0] <= end:
-            moment, _, action = heapq.heappop(heap)
+            _, _, moment, action = pop(heap)
             action(moment)
         self._finish()
         return self.result
