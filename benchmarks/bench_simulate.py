@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,8 @@ def heap_mm1(customers: int, lam: float = 0.9, mu: float = 1.0, seed: int = 1) -
     """Mean wait of an M/M/1 queue on a plain heap of (time, seq, kind)."""
     rng = random.Random(seed)
     heap: list[tuple[float, int, int]] = [(rng.expovariate(lam), 0, 0)]
-    seq, busy, queue, waited, served, arrived = 1, False, [], 0.0, 0, 0
-    from collections import deque
-
-    waiting: deque[float] = deque(queue)
+    seq, busy, waited, served, arrived = 1, False, 0.0, 0, 0
+    waiting: deque[float] = deque()
     while served < customers:
         now, _, kind = heapq.heappop(heap)
         if kind == 0:  # arrival

@@ -82,14 +82,21 @@ def _world_of(scenario_json: str, base_dir: str) -> tuple[Scenario, World]:
 
 
 def replicate(
-    scenario_json: str, base_dir: str, days: float, seed: int, index: int, warmup_days: float
+    scenario_json: str,
+    base_dir: str,
+    days: float,
+    seed: int,
+    index: int,
+    warmup_days: float,
+    keep: bool = False,
 ) -> Replication:
     """Replication ``index`` of a scenario given as JSON (what an executor's worker runs:
     plain, picklable arguments)."""
     scenario, world = _world_of(scenario_json, base_dir)
     return run_replication(
-        world, scenario, days=days, seed=f"{seed}/{index}", index=index, warmup_days=warmup_days
-    )
+        world, scenario, days=days, seed=f"{seed}/{index}", index=index,
+        warmup_days=warmup_days, keep=keep,
+    )  # fmt: skip
 
 
 def simulate(
@@ -101,10 +108,13 @@ def simulate(
     warmup_days: float = 0,
     executor: Executor | None = None,
     on_replication: Callable[[Replication], None] | None = None,
+    keep_tickets: bool = False,
 ) -> SimulationResult:
     """Run ``replications`` independent replications of ``days`` each (the first
     ``warmup_days`` simulated but not counted), on ``executor`` if given;
-    ``on_replication`` hears of each as it ends, in order (a progress bar).
+    ``on_replication`` hears of each as it ends, in order (a progress bar); with
+    ``keep_tickets`` each replication keeps its counted tickets as the run left them
+    (:attr:`Replication.kept`: for tests, and traces compared with their replay).
 
     Deterministic: replication ``i`` draws from the random stream ``"{seed}/{i}"``.
     """
@@ -113,7 +123,10 @@ def simulate(
     if replications < 1:
         raise ValueError("replications must be at least 1")
     text = scenario.model_dump_json()
-    args = [(text, scenario.base_dir, days, seed, i, warmup_days) for i in range(replications)]
+    args = [
+        (text, scenario.base_dir, days, seed, i, warmup_days, keep_tickets)
+        for i in range(replications)
+    ]
     done = (
         (replicate(*a) for a in args)
         if executor is None

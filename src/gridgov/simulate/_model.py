@@ -23,12 +23,12 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridgov.errors import GridGovError
 from gridgov.grid import AreaTree, Directory
 from gridgov.simulate._scenario import ArrivalStream, Scenario
-from gridgov.sla import CalendarPort, ClockRun, SlaPolicy, clock_verdict
+from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, clock_verdict
 from gridgov.workflow import (
     PART_TRIGGERS,
     Assigner,
@@ -40,7 +40,7 @@ from gridgov.workflow import (
     parts_of,
 )
 
-__all__ = ["Replication", "World", "run_replication"]
+__all__ = ["Replication", "SimulatedTicket", "TracedTicket", "World", "run_replication"]
 
 T = Trigger
 _ASSIGNING = frozenset({T.DISPATCH.value, T.ESCALATE.value, T.REOPEN.value})
@@ -48,6 +48,28 @@ _PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
+
+
+class TracedTicket(NamedTuple):
+    """One ticket of a trace: when it was opened, what and where, and how long its
+    handling took in the history (signed for → handled; ``None``: never handled)."""
+
+    at: datetime
+    ticket_id: str
+    category: str
+    area: str
+    channel: str
+    tier: str
+    work: timedelta | None
+
+
+class SimulatedTicket(NamedTuple):
+    """One ticket as the simulation left it (kept when asked: tests, traces)."""
+
+    ticket: Ticket
+    cycles: tuple[ClockCycle, ...]
+    stayed_in_grid: bool | None
+    on_time: bool | None
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,8 @@ class World:
     stream_areas: tuple[tuple[str, ...], ...]
     calendars: Mapping[str, CalendarPort]
     """Unit kind → the calendar its staff work on (a kind not named works every hour)."""
+    traced: tuple[TracedTicket, ...] = ()
+    """A trace's tickets, in time order."""
 
 
 @dataclass(slots=True)
@@ -83,6 +107,7 @@ class _Sim:
     ticket: Ticket
     run: ClockRun | None
     counted: bool
+    traced: TracedTicket | None = None
     lead_done: bool = False
     job: _Job | None = None
     watching: int = 0
@@ -158,9 +183,12 @@ class Replication:
     units: dict[str, UnitStats] = field(default_factory=dict)
     events: int = 0
     """Moves fired (every ticket, counted or not)."""
+    kept: list[SimulatedTicket] | None = field(default=None, repr=False, compare=False)
+    """Every ticket as the run left it, when the run was asked to keep them."""
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(vars(self))
+        del data["kept"]
         data["units"] = {k: dict(vars(v)) for k, v in sorted(self.units.items())}
         return data
 
@@ -177,6 +205,7 @@ class _Simulation:
         seed: str,
         index: int,
         warmup_days: float,
+        keep: bool = False,
     ) -> None:
         self.world = world
         self.scenario = scenario
@@ -185,8 +214,11 @@ class _Simulation:
         self.start: datetime = scenario.scenario.start
         self.end = self.start + timedelta(days=days)
         self.counted_from = self.start + timedelta(days=warmup_days)
-        self.result = Replication(index=index, seed=seed)
-        self.assigner = Assigner(world.directory, world.routing)
+        self.result = Replication(index=index, seed=seed, kept=[] if keep else None)
+        # Without units (a city's areas only), tickets go to levels, as replay routes them.
+        self.assigner = Assigner(
+            world.directory, world.routing, units_required=len(world.directory) > 0
+        )
         self.levels = world.tree.levels
         self.clock = scenario.scenario.clock
         self.units: dict[str, _Unit] = {}
@@ -209,6 +241,7 @@ class _Simulation:
     def run(self) -> Replication:
         for index, stream in enumerate(self.scenario.arrivals):
             self._next_arrival(index, stream, self.start)
+        self._next_traced(0)
         self.at(self.counted_from, self._start_counting)
         heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
         pop = heapq.heappop
@@ -243,19 +276,43 @@ class _Simulation:
         areas = self.world.stream_areas[index]
         area = areas[self.rng.randrange(len(areas))]
         self._numbers += 1
-        ticket = Ticket(f"S{self._numbers:08d}")
+        facts = (stream.category, area, stream.channel, stream.priority)
+        self._open(f"S{self._numbers:08d}", facts, at, None)
+
+    def _next_traced(self, index: int) -> None:
+        """The trace's next ticket in the run's span, when it opened."""
+        traced = self.world.traced
+        while index < len(traced) and traced[index].at < self.start:
+            index += 1
+        if index < len(traced) and traced[index].at <= self.end:
+            self.at(traced[index].at, lambda at: self._arrive_traced(index, at))
+
+    def _arrive_traced(self, index: int, at: datetime) -> None:
+        self._next_traced(index + 1)
+        t = self.world.traced[index]
+        self._open(t.ticket_id, (t.category, t.area, t.channel, None), at, t)
+
+    def _open(
+        self,
+        ticket_id: str,
+        facts: tuple[str, str, str, str | None],
+        at: datetime,
+        traced: TracedTicket | None,
+    ) -> None:
+        """上报: a new ticket (category, area, channel, priority), its clocks, its triage."""
+        category, area, channel, priority = facts
+        ticket = Ticket(ticket_id)
         counted = at >= self.counted_from
-        sim = _Sim(ticket, None, counted)
+        sim = _Sim(ticket, None, counted, traced)
         self.live[ticket.id] = sim
-        tier = self.world.routing.tier_of(stream.category).name
         report = {
-            "category": stream.category,
-            "tier": tier,
+            "category": category,
+            "tier": self.world.routing.tier_of(category).name,
             "area_code": area,
-            "channel": stream.channel,
-            "priority": stream.priority,
+            "channel": channel or None,
+            "priority": priority,
         }
-        self._fire(sim, T.REPORT, at, report)
+        self._fire(sim, T.REPORT, at, {k: v for k, v in report.items() if v is not None})
         policy = self.world.sla
         if policy is not None:
             attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
@@ -306,7 +363,7 @@ class _Simulation:
         if move is None:
             self._unrouted(sim)
             return
-        unit = self._unit(sim.ticket.assigned_unit)
+        unit = self._unit_of(sim)
         limit = self.rules.escalate_queue_over
         if limit and unit.waiting > limit and sim.ticket.escalation_count == 0:
             try:
@@ -314,7 +371,7 @@ class _Simulation:
             except GridGovError:
                 escalated = None  # nobody above: it stays in the queue it has
             if escalated is not None:
-                unit = self._unit(sim.ticket.assigned_unit)
+                unit = self._unit_of(sim)
         self._dispatched(sim, unit, at)
 
     def _departments_of(self, sim: _Sim) -> list[str]:
@@ -345,14 +402,23 @@ class _Simulation:
 
     # ------------------------------------------------------------------ queues and staff
 
-    def _unit(self, code: str | None) -> _Unit:
-        assert code is not None, "the routing assigns a unit (units are required)"
+    def _unit_of(self, sim: _Sim) -> _Unit:
+        """The unit the ticket is assigned to; in a hierarchy without units, the level
+        it is at (of its area), staffed like a unit of that name."""
+        ticket = sim.ticket
+        if ticket.assigned_unit is not None:
+            return self._unit(ticket.assigned_unit)
+        level = ticket.assigned_level or ""
+        at = self.world.tree.nearest_at_level(ticket.area_code or "", level)
+        return self._unit(f"{level}:{at.code if at else ticket.area_code}", kind=level)
+
+    def _unit(self, code: str, kind: str | None = None) -> _Unit:
         unit = self.units.get(code)
         if unit is None:
-            found = self.world.directory.get(code)
+            kind = kind or str(self.world.directory.get(code).kind)
             staffing = self.scenario.staffing
-            servers = math.inf if staffing.unlimited else staffing.headcount(code, found.kind)
-            unit = _Unit(code, str(found.kind), servers, self.world.calendars.get(str(found.kind)))
+            servers = math.inf if staffing.unlimited else staffing.headcount(code, kind)
+            unit = _Unit(code, kind, servers, self.world.calendars.get(kind))
             self.units[code] = unit
         return unit
 
@@ -392,14 +458,18 @@ class _Simulation:
         else:
             self._fire(sim, T.SIGN_FOR, at)
         work = self._work(sim)
-        finish = unit.calendar.add_working_time(at, work) if unit.calendar else at + work
-        self.at(finish, lambda t: self._done(unit, job, taken, t))
+        if work is not None:  # None: a traced ticket its history never handled
+            finish = unit.calendar.add_working_time(at, work) if unit.calendar else at + work
+            self.at(finish, lambda t: self._done(unit, job, taken, t))
         if self._counting(taken):
             stats = self._kind(unit)
             stats.jobs += 1
             stats.wait_h += (taken - job.queued_at) / _HOUR
 
-    def _work(self, sim: _Sim) -> timedelta:
+    def _work(self, sim: _Sim) -> timedelta | None:
+        trace = self.scenario.trace
+        if sim.traced is not None and trace is not None and trace.handling == "trace":
+            return sim.traced.work
         service = self.scenario.service_of(sim.ticket.tier or "")
         if service is None:
             return timedelta(0)
@@ -452,15 +522,22 @@ class _Simulation:
     def _handled(self, sim: _Sim, at: datetime) -> None:
         sim.lead_done = False
         self._fire(sim, T.MARK_HANDLED, at, {"result": "已处置"})
-        review_at = at + timedelta(minutes=self.rules.review_minutes)
-        self.at(review_at, lambda t: self._review(sim, t))
+        after = at + timedelta(minutes=self.rules.review_minutes)
+        self.at(
+            after, lambda t: self._review(sim, t) if self.rules.review else self._archive(sim, t)
+        )
+
+    def _archive(self, sim: _Sim, at: datetime) -> None:
+        """归档 without a review (a city that does not call back)."""
+        self._fire(sim, T.CLOSE, at, {"reason": "办结归档"})
+        self._closed(sim, at)
 
     def _review(self, sim: _Sim, at: datetime) -> None:
         self._fire(sim, T.REQUEST_REVIEW, at)
         if self.rng.random() < self.rules.not_satisfied:
             self._fire(sim, T.REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
             self._fire(sim, T.REOPEN, at, {"reason": "回访不满意"})
-            self._dispatched(sim, self._unit(sim.ticket.assigned_unit), at)
+            self._dispatched(sim, self._unit_of(sim), at)
             return
         self._fire(sim, T.REVIEW, at, {"verdict": "satisfied"})
         self._closed(sim, at)
@@ -510,7 +587,7 @@ class _Simulation:
                 return  # nobody above
             if move is not None:
                 job.cancelled = True
-                self._enqueue(_Job(sim, str(sim.ticket.assigned_unit), False, at, cycle.due), at)
+                self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, cycle.due), at)
 
     # ------------------------------------------------------------------ figures
 
@@ -533,6 +610,17 @@ class _Simulation:
 
     def _count(self, sim: _Sim, *, closed: bool) -> None:
         result, ticket = self.result, sim.ticket
+        if result.kept is not None:
+            cycles_kept = tuple(sim.run.cycles) if sim.run is not None else ()
+            verdict = clock_verdict(cycles_kept, self.clock)[1] if sim.run is not None else None
+            result.kept.append(
+                SimulatedTicket(
+                    ticket,
+                    cycles_kept,
+                    self.world.routing.stayed_in_grid(ticket, self.levels),
+                    verdict if closed and ticket.state == State.CLOSED else None,
+                )
+            )
         tier = ticket.tier or ""
         if ticket.escalation_count:
             result.escalated += 1
@@ -581,10 +669,18 @@ class _Simulation:
 
 
 def run_replication(
-    world: World, scenario: Scenario, *, days: float, seed: str, index: int, warmup_days: float = 0
+    world: World,
+    scenario: Scenario,
+    *,
+    days: float,
+    seed: str,
+    index: int,
+    warmup_days: float = 0,
+    keep: bool = False,
 ) -> Replication:
     """One replication of ``scenario`` over ``days`` (the first ``warmup_days`` simulated
-    but not counted), with the random stream ``seed``."""
+    but not counted), with the random stream ``seed``; with ``keep``, every counted
+    ticket as the run left it (:attr:`Replication.kept`)."""
     return _Simulation(
-        world, scenario, days=days, seed=seed, index=index, warmup_days=warmup_days
+        world, scenario, days=days, seed=seed, index=index, warmup_days=warmup_days, keep=keep
     ).run()

@@ -41,6 +41,7 @@ __all__ = [
     "ScenarioHeader",
     "ServiceTime",
     "Staffing",
+    "TraceSpec",
 ]
 
 SIMULATION_SCENARIO = TomlKind("simulation scenario")
@@ -150,6 +151,18 @@ class Staffing(_Strict):
         return int(by_kind.get(kind, self.default))
 
 
+class TraceSpec(_Strict):
+    """``[trace]``: arrivals read from a history file through a replay mapping — each
+    ticket's opening time, category, area and channel, as replay reads them."""
+
+    file: str
+    mapping: str
+    handling: Literal["trace", "service"] = "trace"
+    """``trace``: each ticket's work takes its historical time (signed for → handled),
+    and a ticket the history never handled is never finished; ``service``: the
+    scenario's work times."""
+
+
 class Rules(_Strict):
     """``[rules]``: the delays around handling and the rules that move tickets."""
 
@@ -161,7 +174,9 @@ class Rules(_Strict):
     sign_for_minutes: float = Field(default=0, ge=0)
     """A staff member free to sign for (签收): travel or sign-for delay before the work."""
     review_minutes: float = Field(default=120, ge=0)
-    """Handled (办结) to the reporter's review (回访)."""
+    """Handled (办结) to the reporter's review (回访), or to the archiving (归档)."""
+    review: bool = True
+    """Ask the reporter (回访) after handling; without, a handled ticket is archived."""
     not_satisfied: float = Field(default=0.0, ge=0, lt=1)
     """Share of reviews that are not satisfied: the ticket is reopened (重办)."""
     escalate_queue_over: int = Field(default=0, ge=0)
@@ -182,13 +197,21 @@ class Scenario(_Strict):
     """A whole scenario: build it in Python or read it with :func:`load_scenario`."""
 
     scenario: ScenarioHeader
-    arrivals: tuple[ArrivalStream, ...] = Field(min_length=1)
-    service: dict[str, ServiceTime] = Field(min_length=1)
+    arrivals: tuple[ArrivalStream, ...] = ()
+    trace: TraceSpec | None = None
+    """Arrivals from a history instead of (or as well as) ``arrivals``."""
+    service: dict[str, ServiceTime] = Field(default_factory=dict)
     """Work time per tier; a tier without its own takes ``default`` if given."""
     staffing: Staffing = Staffing()
     rules: Rules = Rules()
     base_dir: str = Field(default=".", exclude=True)
     """Where relative file names in the scenario are read from."""
+
+    @model_validator(mode="after")
+    def _some_arrivals(self) -> Self:
+        if not self.arrivals and self.trace is None:
+            raise ValueError("give [[arrivals]] or a [trace]: nothing would arrive")
+        return self
 
     def path(self, name: str) -> Path:
         """A file the scenario names, relative to :attr:`base_dir`."""

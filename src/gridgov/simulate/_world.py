@@ -3,13 +3,15 @@ staff calendars, checked together (every problem names the scenario key)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gridgov._toml import TomlDocument
 from gridgov.errors import GridGovError, PolicyError, Problem
 from gridgov.grid import SAMPLES, AreaFile, UnitKind, load_areas, load_sample
-from gridgov.simulate._model import World
+from gridgov.simulate._model import TracedTicket, World
 from gridgov.simulate._scenario import SIMULATION_SCENARIO, Scenario
 from gridgov.sla import CalendarPort, SlaPolicy, load_default_policy, load_policy
-from gridgov.workflow import load_routing_policy
+from gridgov.workflow import RoutingPolicy, load_routing_policy
 
 __all__ = ["build_world"]
 
@@ -21,10 +23,14 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
     problem with its key (and, given the scenario's ``document``, its line)."""
     header = scenario.scenario
     areas = _areas(scenario)
-    routing = load_routing_policy(
-        scenario.path(header.routing) if header.routing else None,
-        scenario.path(header.categories) if header.categories else None,
-    )
+    traced: tuple[TracedTicket, ...] = ()
+    if scenario.trace is not None:  # the history's tickets, routed as replay routes them
+        routing, traced = _trace(scenario, areas)
+    else:
+        routing = load_routing_policy(
+            scenario.path(header.routing) if header.routing else None,
+            scenario.path(header.categories) if header.categories else None,
+        )
     routing.check_levels(areas.tree.levels)
     sla = _sla(scenario)
     problems: list[tuple[str, str]] = []
@@ -75,9 +81,39 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
         names = {plan.name for rule in sla.rules for plan in rule.clocks}
         if header.clock not in names:
             problems.append(("scenario.clock", f"the SLA policy has no clock {header.clock!r}"))
+    if scenario.trace is not None and scenario.trace.handling == "service":
+        problems.extend(
+            ("service", f"traced tickets of tier {tier!r} arrive: give its work time")
+            for tier in sorted({t.tier for t in traced})
+            if scenario.service_of(tier) is None
+        )
     if problems:
         raise _error(problems, document)
-    return World(areas.tree, areas.directory, routing, sla, tuple(stream_areas), calendars)
+    return World(areas.tree, areas.directory, routing, sla, tuple(stream_areas), calendars, traced)
+
+
+def _trace(scenario: Scenario, areas: AreaFile) -> tuple[RoutingPolicy, tuple[TracedTicket, ...]]:
+    """The trace's tickets in time order, and the mapping's routing (replay's readers:
+    the same cleaning, the same rejects)."""
+    from gridgov.replay import InputFile, RejectLog, load_mapping, read_tickets
+
+    assert scenario.trace is not None
+    mapping = load_mapping(scenario.path(scenario.trace.mapping))
+    routing = mapping.routing_policy()
+    source = InputFile(scenario.path(scenario.trace.file), mapping.format,
+                       delimiter=mapping.delimiter)  # fmt: skip
+    found: list[TracedTicket] = []
+    for ticket in read_tickets(mapping, source, areas=areas.tree, rejects=RejectLog(None)):
+        times: dict[str, datetime] = {}
+        for event in ticket.events:
+            times.setdefault(event.trigger, event.at)
+        signed, handled = times.get("sign_for"), times.get("mark_handled")
+        work = handled - signed if signed is not None and handled is not None else None
+        tier = routing.tier_of(ticket.category).name
+        facts = (ticket.ticket_id, ticket.category, ticket.area, ticket.channel, tier)
+        found.append(TracedTicket(ticket.events[0].at, *facts, work))
+    found.sort(key=lambda t: (t.at, t.ticket_id))
+    return routing, tuple(found)
 
 
 def _areas(scenario: Scenario) -> AreaFile:
