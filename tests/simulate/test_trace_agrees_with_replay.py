@@ -38,7 +38,7 @@ def _replayed() -> dict[str, Outcome]:
         policies=[PolicyInForce(load_policy(POLICY))], keep_events=True,
     )  # fmt: skip
     source = InputFile(SAMPLE, mapping.format, delimiter=mapping.delimiter)
-    found = {}
+    found: dict[str, Outcome] = {}
     for ticket in read_tickets(mapping, source, areas=areas.tree, rejects=RejectLog(None)):
         o = engine.replay(ticket)
         clocks = tuple((c.clock, c.number, c.due, c.status) for c in o.cycles)
