@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import csv
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
-from typing import IO, NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 __all__ = ["CELL_LIMIT", "MAX_RECORD_LINES", "BadByte", "CsvRow", "CsvRows", "find_bad_utf8"]
 
@@ -51,8 +51,8 @@ class CsvRow(NamedTuple):
     """Empty for a readable record; else the reason (``cells`` is then empty)."""
 
 
-class _TooManyLines(Exception):
-    """A record ran past ``max_lines`` lines (raised through the csv reader)."""
+_row = tuple.__new__
+"""Builds a :class:`CsvRow` without the keyword machinery (one per line of a file)."""
 
 
 class CsvRows:
@@ -88,70 +88,67 @@ class CsvRows:
         return self._next - self._first
 
     def _feed(self) -> Iterator[str]:
-        record, pending, limit = self._record, self._pending, self._max
+        record, pending = self._record, self._pending
+        append = record.append
         while pending:
             line = pending.popleft()
-            record.append(line)
-            if len(record) > limit:
-                raise _TooManyLines
+            append(line)
             yield line
         for line in self._source:
-            record.append(line)
-            if len(record) > limit:
-                raise _TooManyLines
+            append(line)  # the record's lines, to read again if it is refused
             yield line
         self._eof = True  # only a record inside a quoted cell asks past the last line
 
     def __iter__(self) -> Iterator[CsvRow]:
-        while True:
-            refused = yield from self._read()
-            if refused is None:
-                return
-            # Read the record's other lines again as rows of their own.
-            self._pending.extendleft(reversed(self._record[1:]))
-            self._record.clear()
-            self._eof = False
-            yield refused
-
-    def _read(self) -> Generator[CsvRow, None, CsvRow | None]:
-        """Yield records until the end (return ``None``) or a refused one (return it)."""
-        reader = csv.reader(self._feed(), delimiter=self._delimiter)
         record = self._record
         while True:
+            reader = csv.reader(self._feed(), delimiter=self._delimiter)
             line = self._next
-            record.clear()
             try:
-                cells = next(reader)
-            except StopIteration:
-                return None
-            except _TooManyLines:
-                return self._refuse(
-                    line,
-                    f"a quoted cell opened on line {line} is still open after {self._max} "
-                    "lines: an unbalanced quote?",
-                )
+                for cells in reader:
+                    span = len(record)
+                    if span == 1 and not self._eof:  # nearly every record: one whole line
+                        record.clear()
+                        self._next = line = line + 1
+                        if cells:
+                            yield _row(CsvRow, (line - 1, line - 1, cells, ""))
+                        else:
+                            self.blank_lines += 1
+                        continue
+                    last = line + span - 1
+                    why = self._open_at_end(line) or self._too_long(line)
+                    why = why or self._swallowed(cells, line, last)
+                    if why:
+                        break
+                    record.clear()
+                    self._next = line = last + 1
+                    yield _row(CsvRow, (line - span, last, cells, ""))
+                else:
+                    return
             except csv.Error as exc:
-                return self._refuse(line, _csv_reason(exc))
-            if self._eof:
-                return self._refuse(
-                    line,
-                    f"a quoted cell opened on line {line} is never closed (the file ends "
-                    "inside it): an unbalanced quote?",
-                )
-            span = len(record)
-            last = line + span - 1
-            if span > 1 and self.width is not None:
-                why = self._swallowed(cells, line, last)
-                if why:
-                    return self._refuse(line, why)
-            self._next = last + 1
-            if not cells:
-                self.blank_lines += 1
-                continue
-            yield CsvRow(line, last, cells)
+                why = self._too_long(line) or _csv_reason(exc)
+            yield self._refuse(line, why)
+
+    def _open_at_end(self, line: int) -> str:
+        if not self._eof:
+            return ""
+        return (
+            f"a quoted cell opened on line {line} is never closed (the file ends inside it): "
+            "an unbalanced quote?"
+        )
+
+    def _too_long(self, line: int) -> str:
+        if len(self._record) <= self._max:
+            return ""
+        return (
+            f"a quoted cell opened on line {line} is still open after {self._max} lines: "
+            "an unbalanced quote?"
+        )
 
     def _swallowed(self, cells: list[str], line: int, last: int) -> str:
         """Why a record over several lines looks like rows swallowed by a stray quote."""
+        if self.width is None:
+            return ""
         if len(cells) != self.width:
             return (
                 f"the row runs over lines {line}-{last} and has {len(cells)} cells, "
@@ -170,10 +167,15 @@ class CsvRows:
         return ""
 
     def _refuse(self, line: int, reason: str) -> CsvRow:
-        self._next = line + 1
-        if len(self._record) > 1:
+        """Refuse the record opened on ``line``; read its other lines again as rows."""
+        record = self._record
+        if len(record) > 1:
             reason += f" (line {line} refused; reading resumes at line {line + 1})"
-        return CsvRow(line, line, [], reason)
+        self._pending.extendleft(reversed(record[1:]))
+        record.clear()
+        self._eof = False
+        self._next = line + 1
+        return _row(CsvRow, (line, line, [], reason))
 
 
 def _csv_reason(exc: csv.Error) -> str:
@@ -200,7 +202,7 @@ class BadByte(NamedTuple):
         )
 
 
-def find_bad_utf8(stream: IO[bytes]) -> BadByte | None:
+def find_bad_utf8(stream: Iterable[bytes]) -> BadByte | None:
     """The first byte of ``stream`` that is not UTF-8, by physical line; ``None`` if all are.
 
     Lines break at ``\\r\\n``, ``\\n`` and a lone ``\\r``, as the CSV reader counts

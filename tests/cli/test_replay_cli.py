@@ -289,3 +289,13 @@ def test_stored_replay_lists_the_tier_and_stayed_in_grid_replay_computed(tmp_pat
     assert differ == {}
     verdicts = {v for _, v in listed.values()}
     assert {"true", "false", ""} <= verdicts  # both kinds of verdict, and open tickets
+
+
+def test_run_says_where_every_line_of_the_input_went(tmp_path: Path) -> None:
+    code, _, err = _run("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source")
+    assert code == 0, err
+    assert (
+        "read 2,001 lines: 1 header, 2,000 rows (1,997 replayed, 0 ignored, 3 rejected), "
+        "0 blank, 0 inside quoted cells over several lines"
+    ) in err
+    assert "do not add up" not in err

@@ -116,6 +116,27 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     click.echo(f"{total:,} rows rejected ({kinds}); {where}", err=True)
 
 
+def _print_input(counts: dict[str, Any]) -> None:
+    """Where every line went: rows replayed, ignored and rejected add up to the file."""
+    rows = (
+        f"{counts['rows']:,} rows ({counts['rows_replayed']:,} replayed, "
+        f"{counts['rows_ignored']:,} ignored, {counts['rows_rejected']:,} rejected)"
+    )
+    if "lines" in counts:
+        rows = (
+            f"{counts['lines']:,} lines: {counts['header_lines']:,} header, {rows}, "
+            f"{counts['blank_lines']:,} blank, {counts['continuation_lines']:,} inside "
+            "quoted cells over several lines"
+        )
+    click.echo(f"read {rows}", err=True)
+    if not counts["accounted"]:
+        click.echo(
+            "warning: these counts do not add up: rows were lost (a gridgov bug; please "
+            "report it with the file)",
+            err=True,
+        )
+
+
 @replay.command("run")
 @click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -236,6 +257,7 @@ def run(
     if report_out is not None:
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
+    _print_input(report["input"])
     if "db" in report["meta"]:
         db = report["meta"]["db"]
         click.echo(
@@ -277,6 +299,7 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
     ]
     overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
     overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
+    overall += [{"figure": f"input {k}", "value": v} for k, v in report.get("input", {}).items()]
     emit(overall, ["figure", "value"], "table", title=title)
     for dimension, groups in report["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]

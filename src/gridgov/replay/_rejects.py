@@ -16,7 +16,7 @@ from typing import IO
 
 from gridgov.errors import InvalidInput, Problem
 
-__all__ = ["Reject", "RejectKind", "RejectLog"]
+__all__ = ["Reject", "RejectKind", "RejectLog", "RowCounts"]
 
 
 class RejectKind(StrEnum):
@@ -51,6 +51,21 @@ class Reject:
         return Problem(self.source, self.reason, line=self.line, field=self.field or None)
 
 
+@dataclass(slots=True)
+class RowCounts:
+    """The rows a reader met (for its worker under ``--jobs``), and what became of them.
+
+    Each is counted where it goes: into a ticket it yields (``replayed``: a snapshot
+    ticket's row, an event log ticket's events), ignored (an activity in
+    ``ignore_activities``) or rejected (:attr:`RejectLog.rows`).  The three add up to
+    ``rows`` unless a row was lost.
+    """
+
+    rows: int = 0
+    replayed: int = 0
+    ignored: int = 0
+
+
 REJECT_COLUMNS = ("source", "line", "ticket_id", "kind", "field", "reason")
 
 
@@ -60,6 +75,9 @@ class RejectLog:
     def __init__(self, path: str | Path | None = None, *, strict: bool = False) -> None:
         self.strict = strict
         self.counts: Counter[str] = Counter()
+        self.rows = 0
+        """How many rows were rejected (a row with two faults has two rejects, one row)."""
+        self._last: tuple[str, int] | None = None
         self._file: IO[str] | None = None
         self._writer: csv.DictWriter[str] | None = None
         if path is not None:
@@ -72,6 +90,10 @@ class RejectLog:
         if self.strict:
             raise InvalidInput([reject.as_problem()], what="input (--strict)")
         self.counts[reject.kind.value] += 1
+        where = (reject.source, reject.line)
+        if where != self._last:  # a row's rejects come together, as it is read
+            self.rows += 1
+            self._last = where
         if self._writer is not None:
             self._writer.writerow(
                 {

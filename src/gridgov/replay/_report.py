@@ -297,6 +297,8 @@ class ReplayReport:
     overall: Tally = field(default_factory=Tally)
     groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
     rejects: Counter[str] = field(default_factory=Counter)
+    input: Counter[str] = field(default_factory=Counter)
+    """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
@@ -323,6 +325,7 @@ class ReplayReport:
         """Add ``other``'s counts to this report (for ``--jobs``)."""
         self.overall = self.overall + other.overall
         self.rejects.update(other.rejects)
+        self.input.update(other.input)
         for dimension, groups in other.groups.items():
             mine = self.groups.setdefault(dimension, {})
             for key, tally in groups.items():
@@ -340,6 +343,7 @@ class ReplayReport:
             "overall": self.overall.metrics(),
             "states": dict(sorted(self.overall.states.items())),
             "rejects": {"total": sum(self.rejects.values()), **dict(sorted(self.rejects.items()))},
+            "input": input_summary(self.input),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
                 dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
@@ -356,6 +360,28 @@ class ReplayReport:
             ],
             "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+
+def input_summary(counts: Mapping[str, int]) -> dict[str, Any]:
+    """Where every row and line of the input went; ``accounted`` says they add up.
+
+    Each row (record) was replayed, ignored by the mapping, or rejected; each physical
+    line is the header's, a blank one, a row's first line, or a later line of a row
+    whose quoted cell spans lines.  A stray quote cannot hide rows: ``accounted`` is
+    false if ``rows_replayed + rows_ignored + rows_rejected`` (each counted where the
+    row went) is not ``rows``, or the lines do not add up to ``lines``.
+    """
+    rows = counts["rows"]
+    summary: dict[str, Any] = {}
+    lines_add_up = True
+    if "lines" in counts:  # CSV and JSON Lines (XES is read by element)
+        parts = ("header_lines", "blank_lines", "continuation_lines")
+        summary = {"lines": counts["lines"], **{k: counts[k] for k in parts}}
+        lines_add_up = counts["lines"] == rows + sum(counts[k] for k in parts)
+    fates = ("rows_replayed", "rows_ignored", "rows_rejected")
+    summary.update(rows=rows, **{k: counts[k] for k in fates})
+    summary["accounted"] = lines_add_up and rows == sum(counts[k] for k in fates)
+    return summary
 
 
 SERIES = "_series"

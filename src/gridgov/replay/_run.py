@@ -26,7 +26,7 @@ from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
-from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
+from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
 from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
 from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
@@ -120,6 +120,7 @@ def _replay_share(
     week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
+    counts = RowCounts()
     try:
         stream = read_tickets(
             options.mapping,
@@ -129,6 +130,7 @@ def _replay_share(
             keep=keep,
             recent_ids=options.recent_ids,
             spill_dir=options.spill_dir,
+            counts=counts,
         )
         # closed at once, not when collected: that removes the reader's temporary index
         with closing(stream) as tickets:
@@ -147,6 +149,15 @@ def _replay_share(
     finally:
         rejects.close()
     report.rejects.update(rejects.counts)
+    report.input.update(
+        rows=counts.rows,
+        rows_replayed=counts.replayed,
+        rows_ignored=counts.ignored,
+        rows_rejected=rejects.rows,
+    )
+    if jobs == 1 or partition_of("", jobs) == share:  # the worker of unreadable rows counts
+        # the file's own lines
+        report.input.update(source.line_counts())
     yield report
 
 
