@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from gridgov.replay import (
     Progress,
     ReplayMapping,
     ReplayOptions,
+    check_report_path,
     load_mapping,
     report_rows,
     run_replay,
@@ -105,6 +108,25 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
             bar.update(task, completed=read, total=total, description=text)
 
         yield update
+
+
+@contextmanager
+def _unwind_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the replay as Ctrl-C does: unwinding, so its temporary files (the
+    ``gridgov-seen-*`` index of finished ids, --jobs part files) are removed.  By default
+    SIGTERM ends the process at once, with no clean-up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a signal handler
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
@@ -251,8 +273,10 @@ def run(
         db=url,
     )
     _check_by(by)
+    if report_out is not None:
+        check_report_path(report_out)  # before the run, not after it
     show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
-    with _progress_bar(show_bar) as progress:
+    with _progress_bar(show_bar) as progress, _unwind_on_sigterm():
         report = run_replay(options, progress=progress).to_dict()
     if report_out is not None:
         write_report(report, report_out)

@@ -7,6 +7,7 @@ rejects file.  With ``strict`` the first reject stops the replay.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections import Counter
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
-from gridgov.errors import InvalidInput, Problem
+from gridgov.errors import InvalidInput, OutputFileError, Problem
+from gridgov.replay._outputs import writing
 
 __all__ = ["Reject", "RejectKind", "RejectLog", "RowCounts"]
 
@@ -66,6 +68,8 @@ class RowCounts:
     ignored: int = 0
 
 
+_OPTION = "--rejects-out"
+
 REJECT_COLUMNS = ("source", "line", "ticket_id", "kind", "field", "reason")
 
 
@@ -80,10 +84,12 @@ class RejectLog:
         self._last: tuple[str, int] | None = None
         self._file: IO[str] | None = None
         self._writer: csv.DictWriter[str] | None = None
+        self._path = path
         if path is not None:
-            self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
-            self._writer.writeheader()
+            with writing(path, option=_OPTION):
+                self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
+                self._writer.writeheader()
 
     def add(self, reject: Reject) -> None:
         """Record one reject; raise :class:`InvalidInput` at once in strict mode."""
@@ -95,16 +101,24 @@ class RejectLog:
             self.rows += 1
             self._last = where
         if self._writer is not None:
-            self._writer.writerow(
-                {
-                    "source": reject.source,
-                    "line": reject.line,
-                    "ticket_id": reject.ticket_id,
-                    "kind": reject.kind.value,
-                    "field": reject.field,
-                    "reason": reject.reason,
-                }
-            )
+            row = {
+                "source": reject.source,
+                "line": reject.line,
+                "ticket_id": reject.ticket_id,
+                "kind": reject.kind.value,
+                "field": reject.field,
+                "reason": reject.reason,
+            }
+            try:
+                self._writer.writerow(row)
+            except OSError as exc:
+                self._writer = None
+                file, self._file = self._file, None
+                with contextlib.suppress(OSError):  # the rest cannot be flushed either
+                    if file is not None:
+                        file.close()
+                reason = exc.strerror or str(exc)
+                raise OutputFileError(str(self._path), reason, option=_OPTION) from exc
 
     @property
     def total(self) -> int:
@@ -112,7 +126,8 @@ class RejectLog:
         return sum(self.counts.values())
 
     def close(self) -> None:
-        """Flush and close the rejects file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Flush and close the rejects file (safe to call twice)."""
+        file, self._file = self._file, None
+        if file is not None:
+            with writing(str(self._path), option=_OPTION):
+                file.close()  # closes the file even when the flush fails
