@@ -159,6 +159,17 @@ def _print_input(counts: dict[str, Any]) -> None:
         )
 
 
+def _print_provisional(by_clock: dict[str, int]) -> None:
+    if by_clock:
+        clocks = ", ".join(f"{clock} {n:,}" for clock, n in by_clock.items())
+        click.echo(
+            f"provisional due times (tickets by clock: {clocks}): a year without an official "
+            "holiday schedule was computed on a provisional calendar; replay again once the "
+            "calendar data knows it (`gridgov sla status` lists the years it knows)",
+            err=True,
+        )
+
+
 @replay.command("run")
 @click.argument("input_file", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -282,6 +293,7 @@ def run(
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
     _print_input(report["input"])
+    _print_provisional(report["provisional"])
     if "db" in report["meta"]:
         db = report["meta"]["db"]
         click.echo(
@@ -324,6 +336,9 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
     overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
     overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
     overall += [{"figure": f"input {k}", "value": v} for k, v in report.get("input", {}).items()]
+    overall += [
+        {"figure": f"provisional {k}", "value": v} for k, v in report.get("provisional", {}).items()
+    ]
     emit(overall, ["figure", "value"], "table", title=title)
     for dimension, groups in report["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]

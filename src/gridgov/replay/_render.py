@@ -178,6 +178,8 @@ def html_report(report: Mapping[str, Any]) -> str:
         _table([report["rejects"]], list(report["rejects"])),
         "<h2>Every row accounted for (输入核对)</h2>",
         _table([report.get("input", {})], list(report.get("input", {}))),
+        "<h2>Provisional due times, tickets by clock (暂定时限)</h2>",
+        _table([report.get("provisional", {})], list(report.get("provisional", {}))),
         "<h2>On-time rate by week (按时率)</h2>",
         _chart(report.get("series", [])),
         "<h2>On-time rate, area × category (热力表)</h2>",

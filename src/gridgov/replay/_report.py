@@ -298,6 +298,9 @@ class ReplayReport:
     groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
     rejects: Counter[str] = field(default_factory=Counter)
     input: Counter[str] = field(default_factory=Counter)
+    provisional: Counter[str] = field(default_factory=Counter)
+    """Tickets with a due time on a provisional calendar (a year without official holiday
+    data), by clock."""
     """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
@@ -309,6 +312,8 @@ class ReplayReport:
         """
         contribution = _Contribution.of(outcome)
         self.overall.count(contribution)
+        if outcome.provisional:
+            self.provisional.update(outcome.provisional)
         for dimension, key in keys:
             group = self.groups.get(dimension)
             if group is None:
@@ -326,6 +331,7 @@ class ReplayReport:
         self.overall = self.overall + other.overall
         self.rejects.update(other.rejects)
         self.input.update(other.input)
+        self.provisional.update(other.provisional)
         for dimension, groups in other.groups.items():
             mine = self.groups.setdefault(dimension, {})
             for key, tally in groups.items():
@@ -344,6 +350,7 @@ class ReplayReport:
             "states": dict(sorted(self.overall.states.items())),
             "rejects": {"total": sum(self.rejects.values()), **dict(sorted(self.rejects.items()))},
             "input": input_summary(self.input),
+            "provisional": dict(sorted(self.provisional.items())),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
                 dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
