@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.test_replay_sources import GOOD_ROW, HEADER, _events_mapping, _log_csv
 
 from gridgov.errors import InvalidInput
@@ -183,3 +186,34 @@ def test_an_event_log_counts_its_ignored_rows(tmp_path: Path) -> None:
     assert counts["rows_rejected"] == 3
     assert counts["rows_replayed"] == 7
     assert counts["accounted"] is True
+
+
+_MUTATIONS = st.sampled_from(
+    [
+        lambda line: line,
+        lambda line: line.replace("Abandoned Bicycle", '"Abandoned Bicycle'),  # stray quote
+        lambda line: line.replace("Abandoned Bicycle", 'Abandoned Bicycle"'),  # inside a cell
+        lambda line: line.replace("Abandoned Bicycle", '"Abandoned\nBicycle"'),  # 2 lines
+        lambda line: line.replace("Abandoned Bicycle", '"Abandoned\r\n\nBicycle'),  # stray
+        lambda line: line.replace("BTDT", "BTDT,"),  # ragged
+        lambda line: "\n",  # blank
+        lambda line: line.replace("Ward 5", "Ward \x00 5"),  # NUL
+        lambda line: line.replace("\n", ""),  # joined with the next line
+        lambda line: '"' + line,
+        lambda line: line.replace("\n", "\r"),  # a lone carriage return
+    ]
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_MUTATIONS, min_size=1, max_size=25))
+def test_every_line_of_a_mangled_file_is_accounted_for(
+    tmp_path: Path, mutations: list[Callable[[str], str]]
+) -> None:
+    lines = _lines(len(mutations))
+    body = [mutate(line) for mutate, line in zip(mutations, lines[1:], strict=True)]
+    path = _write(tmp_path, [lines[0], *body])
+    physical = len(io.StringIO(path.read_text(encoding="utf-8"), newline="").readlines())
+    counts = _replay(path)  # raises nothing: every fault is a reject
+    assert counts["accounted"] is True
+    assert counts["lines"] == physical
