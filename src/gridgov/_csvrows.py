@@ -60,7 +60,8 @@ class CsvRows:
 
     ``first_line`` is the number of the first line given.  Set :attr:`width` (the
     header's cell count) once the header is read, so a record that spans lines with
-    the wrong number of cells is refused as a stray quote rather than swallowing rows.
+    the wrong number of cells, or over lines that are rows of their own, is refused as
+    a stray quote rather than swallowing rows.
     """
 
     def __init__(
