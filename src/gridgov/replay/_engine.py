@@ -21,13 +21,25 @@ from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._sources import SourceTicket
 from gridgov.sla import SLA_POLICY_FILE, ClockCycle, ClockPlan, ClockRun, SlaPolicy, clock_verdict
-from gridgov.workflow import Assigner, Move, RoutingPolicy, State, Ticket, Trigger
+from gridgov.workflow import (
+    PART_TRIGGERS,
+    Assigner,
+    Move,
+    Part,
+    RoutingPolicy,
+    State,
+    Ticket,
+    Trigger,
+    parts_of,
+)
 
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _REPORT = Trigger.REPORT.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
+_PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+"""Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
 
 
 @dataclass(slots=True)
@@ -71,6 +83,10 @@ class TicketOutcome:
     policy: SlaPolicy | None = None
     """The SLA policy those cycles ran under (kept with them): a live engine continues
     an open cycle under it."""
+    joint: bool = False
+    """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
+    parts: tuple[Part, ...] = ()
+    """The co-units' parts of its last joint dispatch, with the time each took."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -188,7 +204,8 @@ class ReplayEngine:
                 rule = policy.select_for(attributes)
                 run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             if run is not None:
-                run.apply(trigger, move.to_state, event.at, announce=True)
+                parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
+                run.apply(trigger, move.to_state, event.at, announce=True, parts=parts)
             if keep:
                 moves.append(move)
         if run is not None and ticket.updated_at is not None:
@@ -214,6 +231,8 @@ class ReplayEngine:
             escalations=ticket.escalation_count,
             stayed_in_grid=stayed,
             conformance=tuple(ticket.nonconformance),
+            joint=ticket.joint,
+            parts=ticket.parts,
             handling=handling,
             breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
             provisional=tuple(sorted({c.clock for c in cycles if c.assumed_years})),

@@ -16,6 +16,7 @@ Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 from __future__ import annotations
 
 import operator
+import re
 import zlib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,17 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+
+
+LIST_FIELDS = frozenset({"co_units", "photos"})
+"""Payload fields that hold a list: a joint dispatch's co-units (协办), a result's photos.
+In a source cell the items are separated by ``;`` (or ``,``, ``、``)."""
+_SEPARATORS = re.compile(r"[;,、]")
+
+
+def split_list(cell: str) -> list[str]:
+    """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
+    return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -422,7 +434,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     c, m = r.cols, r.mapping
     activities, ignored = m.activities, frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
-    payload_at = [(key, i) for key, i in c.payload.items() if i is not None]
+    payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     ended_on, end = ended.line_of, ended.add
     met = ignored_rows = replayed = 0
@@ -489,10 +501,10 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 m.columns.at or "",
             )
             continue
-        payload = {}
-        for key, i in payload_at:
+        payload: dict[str, Any] = {}
+        for key, i, listed in payload_at:
             if value := values[i].strip():
-                payload[key] = value
+                payload[key] = split_list(value) if listed else value
         actor, role = _get(values, c.actor), _get(values, c.role)
         ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
         if trigger in FINAL_TRIGGERS:
