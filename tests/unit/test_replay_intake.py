@@ -217,3 +217,18 @@ def test_every_line_of_a_mangled_file_is_accounted_for(
     counts = _replay(path)  # raises nothing: every fault is a reject
     assert counts["accounted"] is True
     assert counts["lines"] == physical
+
+
+def test_a_second_pass_over_a_file_counts_its_lines_afresh(tmp_path: Path) -> None:
+    lines = _lines(3)
+    lines.insert(2, "\n")
+    lines[3] = lines[3].replace("Abandoned Bicycle", '"Abandoned\nBicycle"')  # 2 lines
+    source = InputFile(_write(tmp_path, lines))
+    for _ in range(2):
+        assert len(list(source.records(["CASE_ENQUIRY_ID"]))) == 3
+        assert source.line_counts() == {
+            "lines": 6,
+            "header_lines": 1,
+            "blank_lines": 1,
+            "continuation_lines": 1,
+        }

@@ -73,6 +73,8 @@ class InputFile:
         Afterwards :attr:`lines` counts the file's physical lines: the header's, each
         record's (a quoted cell may span lines), and the blank ones in :attr:`blank_lines`.
         """
+        self.lines, self.header_lines, self.blank_lines = None, 0, 0
+        self.continuation_lines = 0  # counted afresh by each pass over the file
         text = self._open_text()
         try:
             if self.format == "csv":
