@@ -33,6 +33,7 @@ from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.simulate import Scenario, load_scenario, simulate
 from gridgov.store import (
+    OPEN_STATUSES,
     ChainBreak,
     ClockRecord,
     LoadResult,
@@ -220,6 +221,13 @@ class _Clocks:
 
     def put(self, clock: ClockRecord) -> None:
         self.staged[(clock.ticket_id, clock.clock, clock.cycle)] = clock
+
+    def open_provisional(self) -> list[ClockRecord]:
+        with self._lock:
+            merged = {**self._data.clocks, **self.staged}
+        return [
+            c for c in merged.values() if c.status in OPEN_STATUSES and c.data.get("assumed_years")
+        ]
 
 
 class InMemoryUnitOfWork:

@@ -339,3 +339,13 @@ def test_a_replayed_joint_ticket_shows_its_parts_in_files_reports_and_the_databa
     parts = json.loads(shown)["ticket"]["parts"]
     assert {p["unit"] for p in parts} == set(units)
     assert all(p["state"] == "handled" for p in parts)
+
+
+def test_run_says_where_every_line_of_the_input_went(tmp_path: Path) -> None:
+    code, _, err = _run("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source")
+    assert code == 0, err
+    assert (
+        "read 2,001 lines: 1 header, 2,000 rows (1,997 replayed, 0 ignored, 3 rejected), "
+        "0 blank, 0 inside quoted cells over several lines"
+    ) in err
+    assert "do not add up" not in err

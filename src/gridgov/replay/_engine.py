@@ -77,6 +77,9 @@ class TicketOutcome:
     """The folded ticket, kept with ``accepted`` (``--db`` stores it as it is)."""
     cycles: tuple[ClockCycle, ...] = ()
     """Every SLA clock cycle the policy ran, kept only with ``accepted`` (``--db``)."""
+    provisional: tuple[str, ...] = ()
+    """The clocks with a cycle whose due time is on a provisional calendar (a year the
+    holiday data does not know)."""
     policy: SlaPolicy | None = None
     """The SLA policy those cycles ran under (kept with them): a live engine continues
     an open cycle under it."""
@@ -237,6 +240,7 @@ class ReplayEngine:
             parts=ticket.parts,
             handling=handling,
             breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
+            provisional=tuple(sorted({c.clock for c in cycles if c.assumed_years})),
             source_due=source.source_due,
             source_on_time=source.source_on_time,
             due_is_source=self.due_from_source,

@@ -313,6 +313,11 @@ class ReplayReport:
     overall: Tally = field(default_factory=Tally)
     groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
     rejects: Counter[str] = field(default_factory=Counter)
+    input: Counter[str] = field(default_factory=Counter)
+    provisional: Counter[str] = field(default_factory=Counter)
+    """Tickets with a due time on a provisional calendar (a year without official holiday
+    data), by clock."""
+    """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
@@ -323,6 +328,8 @@ class ReplayReport:
         """
         contribution = _Contribution.of(outcome)
         self.overall.count(contribution)
+        if outcome.provisional:
+            self.provisional.update(outcome.provisional)
         for dimension, key in keys:
             group = self.groups.get(dimension)
             if group is None:
@@ -339,6 +346,8 @@ class ReplayReport:
         """Add ``other``'s counts to this report (for ``--jobs``)."""
         self.overall = self.overall + other.overall
         self.rejects.update(other.rejects)
+        self.input.update(other.input)
+        self.provisional.update(other.provisional)
         for dimension, groups in other.groups.items():
             mine = self.groups.setdefault(dimension, {})
             for key, tally in groups.items():
@@ -356,6 +365,8 @@ class ReplayReport:
             "overall": self.overall.metrics(),
             "states": dict(sorted(self.overall.states.items())),
             "rejects": {"total": sum(self.rejects.values()), **dict(sorted(self.rejects.items()))},
+            "input": input_summary(self.input),
+            "provisional": dict(sorted(self.provisional.items())),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
                 dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
@@ -372,6 +383,28 @@ class ReplayReport:
             ],
             "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+
+def input_summary(counts: Mapping[str, int]) -> dict[str, Any]:
+    """Where every row and line of the input went; ``accounted`` says they add up.
+
+    Each row (record) was replayed, ignored by the mapping, or rejected; each physical
+    line is the header's, a blank one, a row's first line, or a later line of a row
+    whose quoted cell spans lines.  A stray quote cannot hide rows: ``accounted`` is
+    false if ``rows_replayed + rows_ignored + rows_rejected`` (each counted where the
+    row went) is not ``rows``, or the lines do not add up to ``lines``.
+    """
+    rows = counts["rows"]
+    summary: dict[str, Any] = {}
+    lines_add_up = True
+    if "lines" in counts:  # CSV and JSON Lines (XES is read by element)
+        parts = ("header_lines", "blank_lines", "continuation_lines")
+        summary = {"lines": counts["lines"], **{k: counts[k] for k in parts}}
+        lines_add_up = counts["lines"] == rows + sum(counts[k] for k in parts)
+    fates = ("rows_replayed", "rows_ignored", "rows_rejected")
+    summary.update(rows=rows, **{k: counts[k] for k in fates})
+    summary["accounted"] = lines_add_up and rows == sum(counts[k] for k in fates)
+    return summary
 
 
 SERIES = "_series"

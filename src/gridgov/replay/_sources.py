@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
-from gridgov.replay._rejects import Reject, RejectKind, RejectLog
+from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
 from gridgov.store import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
@@ -154,7 +154,9 @@ class _Reader:
         keep: Callable[[str], bool],
         recent_ids: int = RECENT_IDS,
         spill_dir: Path | None = None,
+        counts: RowCounts | None = None,
     ) -> None:
+        self.counts = RowCounts() if counts is None else counts
         self.mapping = mapping
         self.source = source
         self.name = str(source.path)
@@ -288,6 +290,7 @@ def read_tickets(
     keep: Callable[[str], bool] = lambda _tid: True,
     recent_ids: int = RECENT_IDS,
     spill_dir: Path | None = None,
+    counts: RowCounts | None = None,
 ) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
@@ -299,8 +302,11 @@ def read_tickets(
     removed when the stream ends, fails, or is closed: close a stream you stop
     reading early (``contextlib.closing``) rather than leave it to the garbage
     collector.
+
+    ``counts`` receives the rows met (those ``keep`` selects) and those ignored: with
+    ``rejects.rows`` they account for every row the stream read.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
@@ -315,14 +321,17 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
     c, rules = r.cols, r.mapping.snapshot
     closed_values = frozenset(rules.closed_values)
     id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
+    met = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
+                met += 1
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
         tid = "" if id_at is None else values[id_at].strip()
         if not keep(tid):
             continue
+        met += 1
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
             continue
@@ -341,7 +350,10 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
         add(tid, line)
         ticket = _snapshot_ticket(r, values, line, tid, closed_values)
         if ticket is not None:
+            replayed += 1
             yield ticket
+    r.counts.rows += met
+    r.counts.replayed += replayed
 
 
 def _snapshot_ticket(
@@ -354,8 +366,10 @@ def _snapshot_ticket(
     if opened is None or opened is False:
         return None
     closed = r.time(values, c.closed_at, line, tid)
+    if closed is False:
+        return None
     dispatched = r.time(values, c.dispatched_at, line, tid)
-    if closed is False or dispatched is False:
+    if dispatched is False:  # one reject a row: a row's first fault is named
         return None
     status = _get(values, c.status)
     is_closed = status in closed_values if c.status is not None else closed is not None
@@ -423,14 +437,17 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     ended_on, end = ended.line_of, ended.add
+    met = ignored_rows = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
+                met += 1
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
         tid = "" if id_at is None else values[id_at].strip()
         if not keep(tid):
             continue
+        met += 1
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no case id", col=m.columns.id)
             continue
@@ -438,6 +455,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             continue
         activity = "" if activity_at is None else values[activity_at].strip()
         if activity in ignored:
+            ignored_rows += 1
             continue
         trigger = activities.get(activity)
         if trigger is None:
@@ -492,5 +510,9 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
             end(tid, line)
+            replayed += len(ticket.events)
             yield open_tickets.pop(tid)
+    r.counts.rows += met
+    r.counts.ignored += ignored_rows
+    r.counts.replayed += replayed + sum(len(t.events) for t in open_tickets.values())
     yield from sorted(open_tickets.values(), key=lambda t: t.first_line)

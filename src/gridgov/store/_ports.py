@@ -25,6 +25,7 @@ from gridgov.store._audit import ChainBreak
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = [
+    "OPEN_STATUSES",
     "ClockRecord",
     "ClockRepository",
     "LoadResult",
@@ -70,6 +71,10 @@ class TicketFilter:
     open_only: bool = True
     due_by: datetime | None = None
     limit: int = 100
+
+
+OPEN_STATUSES = ("running", "paused")
+"""The statuses of a clock cycle still open (:attr:`ClockRecord.status`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +194,11 @@ class ClockRepository(Protocol):
 
     def put(self, clock: ClockRecord) -> None:
         """Insert or replace the cycle (``ticket_id``, ``clock``, ``cycle``)."""
+        ...
+
+    def open_provisional(self) -> list[ClockRecord]:
+        """Every open cycle (running or paused) whose due time was computed on a
+        provisional calendar (its data's ``assumed_years`` is not empty)."""
         ...
 
 
