@@ -98,23 +98,54 @@ class ClockRun:
                     cycle.pause(at)
                 continue
             if final:
-                if before_change is not None:
-                    before_change(cycle)
-                if announce:
-                    _announce(cycle, at)
-                self._end(plan, cycle, at, CycleOutcome.CANCELLED)
-                changed.append((position, plan, cycle))
+                self._cancel(position, plan, cycle, at, changed, before_change, announce)
             elif (to_state in plan.pause_in) != (cycle.paused_since is not None):
-                if before_change is not None:
-                    before_change(cycle)
-                if cycle.paused_since is None:
-                    if announce:
-                        _announce(cycle, at)
-                    cycle.pause(at)
-                else:
-                    cycle.resume(plan, at)
-                changed.append((position, plan, cycle))
+                self._follow_pause(
+                    to_state, position, plan, cycle, at, changed, before_change, announce
+                )
         return changed
+
+    def _cancel(
+        self,
+        position: int,
+        plan: ClockPlan,
+        cycle: ClockCycle,
+        at: datetime,
+        changed: list[Changed],
+        before_change: Callable[[ClockCycle], None] | None,
+        announce: bool,
+    ) -> None:
+        """End ``cycle`` cancelled (the ticket is over, or its part was replaced)."""
+        if before_change is not None:
+            before_change(cycle)
+        if announce:
+            _announce(cycle, at)
+        self._end(plan, cycle, at, CycleOutcome.CANCELLED)
+        changed.append((position, plan, cycle))
+
+    @staticmethod
+    def _follow_pause(
+        to_state: str,
+        position: int,
+        plan: ClockPlan,
+        cycle: ClockCycle,
+        at: datetime,
+        changed: list[Changed],
+        before_change: Callable[[ClockCycle], None] | None,
+        announce: bool,
+    ) -> None:
+        """Pause ``cycle`` on entering a ``pause_in`` state, resume it on leaving one."""
+        if (to_state in plan.pause_in) == (cycle.paused_since is not None):
+            return
+        if before_change is not None:
+            before_change(cycle)
+        if cycle.paused_since is None:
+            if announce:
+                _announce(cycle, at)
+            cycle.pause(at)
+        else:
+            cycle.resume(plan, at)
+        changed.append((position, plan, cycle))
 
     def announce(self, at: datetime) -> None:
         """Mark the breach of each open cycle running past its due time at ``at`` as
@@ -152,12 +183,7 @@ class ClockRun:
             mine = [c for c in mine if c.is_open]
         if to_state in _TERMINAL or (parts is not None and not own_move):
             for cycle in mine:  # the ticket is over, or its parts were given afresh
-                if before_change is not None:
-                    before_change(cycle)
-                if announce:
-                    _announce(cycle, at)
-                self._end(plan, cycle, at, CycleOutcome.CANCELLED)
-                changed.append((position, plan, cycle))
+                self._cancel(position, plan, cycle, at, changed, before_change, announce)
             if to_state in _TERMINAL:
                 return
             mine = []
@@ -169,16 +195,9 @@ class ClockRun:
                     if to_state in plan.pause_in:
                         cycle.pause(at)
         for cycle in mine:
-            if (to_state in plan.pause_in) != (cycle.paused_since is not None):
-                if before_change is not None:
-                    before_change(cycle)
-                if cycle.paused_since is None:
-                    if announce:
-                        _announce(cycle, at)
-                    cycle.pause(at)
-                else:
-                    cycle.resume(plan, at)
-                changed.append((position, plan, cycle))
+            self._follow_pause(
+                to_state, position, plan, cycle, at, changed, before_change, announce
+            )
 
     def _start(self, plan: ClockPlan, at: datetime, clock: str | None = None) -> ClockCycle:
         name = clock or plan.name
