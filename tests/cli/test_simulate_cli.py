@@ -70,3 +70,49 @@ def test_check_says_a_scenario_is_valid_or_names_its_problems(tmp_path: Path) ->
     code, _, err = _run("simulate", "check", str(bad))
     assert code == 1
     assert f"{bad}:10: staffing.wizard: not a unit kind" in err
+
+
+def test_sweep_prints_the_frontier_at_each_headcount() -> None:
+    code, out, err = _run(
+        "simulate", "sweep", SCENARIO, "--vary", "staffing.micro_grid_worker=1..2",
+        "--days", "6", "--replications", "2", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["staffing.micro_grid_worker"] for r in rows] == [1.0, 2.0]
+    assert all(0 <= r["stay_in_grid_rate.small"] <= 1 for r in rows)
+
+
+def test_sweep_refuses_what_it_cannot_vary() -> None:
+    code, _, err = _run("simulate", "sweep", SCENARIO, "--vary", "weather.rain=1..2")
+    assert code == 2
+    assert "cannot vary 'weather.rain'" in err
+    code, _, err = _run("simulate", "sweep", SCENARIO, "--vary", "staffing.grid_worker=5..1")
+    assert code == 2
+    assert "expected LOW..HIGH" in err
+
+
+def test_compare_says_which_changes_are_beyond_the_noise(tmp_path: Path) -> None:
+    reports = []
+    for scale in ("1", "5"):
+        scenario = tmp_path / f"s{scale}.toml"
+        text = Path(SCENARIO).read_text(encoding="utf-8")
+        scenario.write_text(
+            text.replace("per_day = 6.0", f"per_day = {6 * int(scale)}.0"),
+            encoding="utf-8",
+        )
+        out = tmp_path / f"r{scale}.json"
+        code, _, err = _run(
+            "simulate", "run", str(scenario), "--days", "20", "--replications", "3", "-q",
+            "--report-out", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+        reports.append(str(out))
+    code, out, err = _run("simulate", "compare", *reports, "--format", "json")
+    assert code == 0, err
+    rows = {r["figure"]: r for r in json.loads(out)}
+    assert rows["tickets"]["beyond_noise"] is True
+    assert rows["tickets"]["change"] > 0
+    code, _, err = _run("simulate", "compare", reports[0], SCENARIO)
+    assert code == 1
+    assert "not a report of gridgov simulate run" in err

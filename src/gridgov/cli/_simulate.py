@@ -130,3 +130,126 @@ def _write_report(path: Path, text: str) -> None:
             [Problem(str(path), f"cannot write: {exc.strerror}", field="--report-out")],
             what="report file",
         ) from exc
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _values(text: str) -> list[float]:
+    """``1..5`` (whole steps), ``1,2,4`` or ``0.8..1.4:0.2`` (a step)."""
+    try:
+        if ".." in text:
+            low, _, rest = text.partition("..")
+            high, _, step = rest.partition(":")
+            a, b, d = float(low), float(high), float(step or 1)
+            if d <= 0 or b < a:
+                raise ValueError
+            count = round((b - a) / d)
+            return [round(a + i * d, 10) for i in range(count + 1)]
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: expected LOW..HIGH, LOW..HIGH:STEP or a,b,c", param_hint="--vary"
+        ) from None
+
+
+@simulate.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vary", required=True, metavar="KEY=VALUES",
+              help="What to vary: staffing.KIND=1..5, staffing.units.CODE=1..3, "
+                   "arrivals.scale=0.8..1.4:0.2, rules.NAME=a,b,c.")  # fmt: skip
+@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=90.0,
+              show_default=True, help="Simulated days of each replication.")  # fmt: skip
+@click.option("--warmup", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Days simulated first and not counted.")  # fmt: skip
+@click.option("--seed", type=int, default=1, show_default=True, help="The random seed.")
+@click.option("--replications", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Replications at each point.")  # fmt: skip
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local processes to run the replications on.")  # fmt: skip
+@click.option("--tier", default="small", show_default=True,
+              help="The tier whose stay-in-grid rate is shown.")  # fmt: skip
+@format_option()
+def sweep(
+    scenario: Path,
+    vary: str,
+    days: float,
+    warmup: float,
+    seed: int,
+    replications: int,
+    jobs: int,
+    tier: str,
+    fmt: str,
+) -> None:
+    """The frontier: stay-in-grid and on-time rates at each value of one setting."""
+    from gridgov.simulate import load_scenario
+    from gridgov.simulate import sweep as run_sweep
+
+    key, sep, text = vary.partition("=")
+    if not sep or not key:
+        raise click.BadParameter(f"{vary!r}: expected KEY=VALUES", param_hint="--vary")
+    values = _values(text)
+    loaded = load_scenario(scenario)
+    executor: Executor | None = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        points = run_sweep(
+            loaded, key, values, days=days, seed=seed, replications=replications,
+            warmup_days=warmup, executor=executor,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--vary") from exc
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    rows = []
+    for value, result in points:
+        stay, total, on_time = (
+            result.stay_in_grid_rate(tier=tier),
+            result.stay_in_grid_rate(),
+            result.on_time_rate(),
+        )
+        rows.append({
+            key: value,
+            f"stay_in_grid_rate.{tier}": _r(stay.mean), "ci95": _r(stay.half_width),
+            "stay_in_grid_rate": _r(total.mean), "on_time_rate": _r(on_time.mean),
+            "on_time_ci95": _r(on_time.half_width),
+        })  # fmt: skip
+    columns = [key, f"stay_in_grid_rate.{tier}", "ci95", "stay_in_grid_rate", "on_time_rate",
+               "on_time_ci95"]  # fmt: skip
+    emit(rows, columns, fmt, title=f"{loaded.scenario.name}: {vary}")
+
+
+@simulate.command()
+@click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option()
+def compare(before: Path, after: Path, fmt: str) -> None:
+    """Two JSON reports of ``simulate run``, figure by figure: the change, and whether
+    the two 95% intervals overlap (if not, the change is beyond the noise)."""
+    import json
+
+    def figures(path: Path) -> dict[str, dict[str, float | None]]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found = data["figures"]
+            assert isinstance(found, dict)
+            return found
+        except (ValueError, KeyError, TypeError, AssertionError):
+            raise InvalidInput(
+                [Problem(str(path), "not a report of gridgov simulate run (--report-out .json)")],
+                what="simulation report",
+            ) from None
+
+    a, b = figures(before), figures(after)
+    rows = []
+    for name in [*a, *(n for n in b if n not in a)]:
+        x, y = a.get(name, {}), b.get(name, {})
+        mx, my = x.get("mean"), y.get("mean")
+        hx, hy = x.get("ci95") or 0.0, y.get("ci95") or 0.0
+        change = None if mx is None or my is None else round(my - mx, 6)
+        apart = None if change is None else abs(change) > hx + hy
+        rows.append({"figure": name, "before": mx, "after": my, "change": change,
+                     "beyond_noise": apart})  # fmt: skip
+    emit(rows, ["figure", "before", "after", "change", "beyond_noise"], fmt,
+         title=f"{before.name} → {after.name}")  # fmt: skip

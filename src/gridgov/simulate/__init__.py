@@ -23,7 +23,7 @@ the same seed gives the same result however they are run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +61,8 @@ __all__ = [
     "load_scenario",
     "replicate",
     "simulate",
+    "sweep",
+    "varied",
 ]
 
 
@@ -138,6 +140,54 @@ def simulate(
         if on_replication is not None:
             on_replication(run)
     return SimulationResult(scenario.scenario.name, days - warmup_days, seed, runs)
+
+
+def varied(scenario: Scenario, key: str, value: float) -> Scenario:
+    """``scenario`` with one setting changed: ``staffing.KIND`` (a headcount),
+    ``staffing.units.CODE``, ``arrivals.scale`` (every rate times ``value``) or
+    ``rules.NAME``.  What a sweep steps through."""
+    head, _, rest = key.partition(".")
+    if head == "staffing" and rest.startswith("units."):
+        code = rest.removeprefix("units.")
+        units = {**scenario.staffing.units, code: int(value)}
+        staffing = scenario.staffing.model_validate(
+            {**scenario.staffing.model_dump(), "units": units}
+        )
+        return scenario.model_copy(update={"staffing": staffing})
+    if head == "staffing" and rest:
+        return scenario.model_copy(
+            update={"staffing": scenario.staffing.with_headcount(rest, int(value))}
+        )
+    if key == "arrivals.scale":
+        return scenario.scaled(value)
+    if head == "rules" and rest in Rules.model_fields:
+        rules = Rules.model_validate({**scenario.rules.model_dump(), rest: value})
+        return scenario.model_copy(update={"rules": rules})
+    raise ValueError(
+        f"cannot vary {key!r}: expected staffing.KIND, staffing.units.CODE, arrivals.scale "
+        f"or rules.NAME ({', '.join(Rules.model_fields)})"
+    )
+
+
+def sweep(
+    scenario: Scenario,
+    key: str,
+    values: Sequence[float],
+    *,
+    days: float,
+    seed: int = 1,
+    replications: int = 1,
+    warmup_days: float = 0,
+    executor: Executor | None = None,
+) -> list[tuple[float, SimulationResult]]:
+    """One simulation per value of ``key`` (see :func:`varied`), each with the same seed,
+    so the points differ by the setting, not by luck (common random numbers)."""
+    points = [(value, varied(scenario, key, value)) for value in values]
+    return [
+        (value, simulate(point, days=days, seed=seed, replications=replications,
+                         warmup_days=warmup_days, executor=executor))
+        for value, point in points
+    ]  # fmt: skip
 
 
 publish(globals())
