@@ -101,16 +101,16 @@ def test_compare_says_which_changes_are_beyond_the_noise(tmp_path: Path) -> None
             text.replace("per_day = 6.0", f"per_day = {6 * int(scale)}.0"),
             encoding="utf-8",
         )
-        out = tmp_path / f"r{scale}.json"
+        report = tmp_path / f"r{scale}.json"
         code, _, err = _run(
             "simulate", "run", str(scenario), "--days", "20", "--replications", "3", "-q",
-            "--report-out", str(out),
+            "--report-out", str(report),
         )  # fmt: skip
         assert code == 0, err
-        reports.append(str(out))
-    code, out, err = _run("simulate", "compare", *reports, "--format", "json")
+        reports.append(str(report))
+    code, printed, err = _run("simulate", "compare", *reports, "--format", "json")
     assert code == 0, err
-    rows = {r["figure"]: r for r in json.loads(out)}
+    rows = {r["figure"]: r for r in json.loads(printed)}
     assert rows["tickets"]["beyond_noise"] is True
     assert rows["tickets"]["change"] > 0
     code, _, err = _run("simulate", "compare", reports[0], SCENARIO)

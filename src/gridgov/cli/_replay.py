@@ -63,15 +63,12 @@ def _policy(text: str) -> PolicyInForce:
 
 def _areas(path: str | None, mapping: ReplayMapping, mapping_path: Path) -> Any:
     """The area file (tree and units) the replay runs over, or None."""
-    from gridgov.grid import SAMPLES, load_areas, load_sample
+    from gridgov.grid import load_named_areas
 
     name = path or mapping.areas
     if name is None:
         return None
-    if name in SAMPLES:
-        return load_sample(name)  # type: ignore[arg-type]
-    file = Path(name) if path else mapping_path.parent / name
-    return load_areas(file)
+    return load_named_areas(name, base="." if path else mapping_path.parent)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from gridgov._toml import TomlDocument
 from gridgov.errors import GridGovError, PolicyError, Problem
-from gridgov.grid import SAMPLES, AreaFile, UnitKind, load_areas, load_sample
+from gridgov.grid import AreaFile, UnitKind, load_named_areas
 from gridgov.simulate._model import TracedTicket, World
 from gridgov.simulate._scenario import SIMULATION_SCENARIO, Scenario
 from gridgov.sla import CalendarPort, SlaPolicy, load_default_policy, load_policy
@@ -118,10 +118,7 @@ def _trace(scenario: Scenario, areas: AreaFile) -> tuple[RoutingPolicy, tuple[Tr
 
 def _areas(scenario: Scenario) -> AreaFile:
     header = scenario.scenario
-    if header.areas in SAMPLES:
-        return load_sample(header.areas)  # type: ignore[arg-type]
-    units = scenario.path(header.units) if header.units else None
-    return load_areas(scenario.path(header.areas), units=units)
+    return load_named_areas(header.areas, base=scenario.base_dir, units=header.units)
 
 
 def _sla(scenario: Scenario) -> SlaPolicy | None:
