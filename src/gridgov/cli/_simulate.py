@@ -253,3 +253,60 @@ def compare(before: Path, after: Path, fmt: str) -> None:
                      "beyond_noise": apart})  # fmt: skip
     emit(rows, ["figure", "before", "after", "change", "beyond_noise"], fmt,
          title=f"{before.name} → {after.name}")  # fmt: skip
+
+
+@simulate.command()
+@click.argument("history", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The replay mapping that reads HISTORY (its areas, routing).")  # fmt: skip
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The scenario file to write (.toml).")  # fmt: skip
+@click.option("--sla-policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The SLA policy the scenario runs (default: the shipped one).")  # fmt: skip
+@click.option("--min-tickets", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Smaller category × channel streams fold into larger ones.")  # fmt: skip
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Every arrival rate times this (next year).")  # fmt: skip
+@click.option("--shift", "shifts", multiple=True, metavar="CATEGORY=FACTOR",
+              help="One category's rate times FACTOR (repeatable).")  # fmt: skip
+def fit(
+    history: Path,
+    mapping_path: Path,
+    out: Path,
+    sla_policy: Path | None,
+    min_tickets: int,
+    scale: float,
+    shifts: tuple[str, ...],
+) -> None:
+    """Fit a scenario from HISTORY: arrival rates per category × channel × area × hour of
+    the week, work times per tier (log-normal), unlimited staff to set."""
+    from gridgov.simulate import fit_scenario, write_scenario
+
+    if out.suffix.lower() != ".toml" or not out.parent.is_dir():
+        raise InvalidInput(
+            [Problem(str(out), "expected a .toml file in an existing folder", field="--out")],
+            what="scenario file",
+        )
+    scenario, summary = fit_scenario(
+        history, mapping_path, out_dir=out.parent, sla=sla_policy, min_tickets=min_tickets
+    )
+    if scale != 1.0:
+        scenario = scenario.scaled(scale)
+    for shift in shifts:
+        category, sep, factor = shift.rpartition("=")
+        try:
+            scenario = scenario.shifted(category, float(factor))
+        except ValueError as exc:
+            reason = str(exc) if sep and category else "expected CATEGORY=FACTOR"
+            raise click.BadParameter(f"{shift!r}: {reason}", param_hint="--shift") from None
+    comment = (
+        f"Fitted by `gridgov simulate fit {history.name} --mapping {mapping_path.name}`"
+        f"{f' --scale {scale:g}' if scale != 1.0 else ''}.\n"
+        "Staff are unlimited: set [staffing] headcounts to ask staffing questions.\n"
+        + "\n".join(summary.lines())
+    )
+    write_scenario(scenario, out, comment=comment)
+    for line in summary.lines():
+        click.echo(line, err=True)
+    click.echo(f"wrote {out}")

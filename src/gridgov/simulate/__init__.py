@@ -30,6 +30,7 @@ from pathlib import Path
 
 from gridgov._public import publish
 from gridgov._toml import read_toml
+from gridgov.simulate._fit import FitSummary, fit_scenario, write_scenario
 from gridgov.simulate._model import Replication, UnitStats, World, run_replication
 from gridgov.simulate._report import Estimate, SimulationResult, erlang_c_wait
 from gridgov.simulate._scenario import (
@@ -47,6 +48,7 @@ __all__ = [
     "SIMULATION_SCENARIO",
     "ArrivalStream",
     "Estimate",
+    "FitSummary",
     "Replication",
     "Rules",
     "Scenario",
@@ -58,11 +60,13 @@ __all__ = [
     "World",
     "build_world",
     "erlang_c_wait",
+    "fit_scenario",
     "load_scenario",
     "replicate",
     "simulate",
     "sweep",
     "varied",
+    "write_scenario",
 ]
 
 

@@ -16,6 +16,7 @@ deadline being watched is one entry, so memory stays flat however many days are 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import random
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from gridgov.errors import GridGovError
 from gridgov.grid import AreaTree, Directory
@@ -86,6 +88,8 @@ class World:
     """Unit kind → the calendar its staff work on (a kind not named works every hour)."""
     traced: tuple[TracedTicket, ...] = ()
     """A trace's tickets, in time order."""
+    stream_weights: tuple[tuple[float, ...], ...] = ()
+    """Per stream, the cumulative weights of its areas (empty: uniform)."""
 
 
 @dataclass(slots=True)
@@ -214,6 +218,8 @@ class _Simulation:
         self.start: datetime = scenario.scenario.start
         self.end = self.start + timedelta(days=days)
         self.counted_from = self.start + timedelta(days=warmup_days)
+        zone = scenario.scenario.timezone
+        self.zone = ZoneInfo(zone) if zone else None
         self.result = Replication(index=index, seed=seed, kept=[] if keep else None)
         # Without units (a city's areas only), tickets go to levels, as replay routes them.
         self.assigner = Assigner(
@@ -263,18 +269,25 @@ class _Simulation:
         peak = max(hours) if hours else 1.0
         mean = sum(hours) / len(hours) if hours else 1.0
         rate_per_h = stream.per_day / 24 * peak / mean
-        moment = after
+        zone, moment = self.zone, after
         while True:
             moment += timedelta(hours=self.rng.expovariate(rate_per_h))
-            if hours is None or self.rng.random() * peak <= hours[moment.hour]:
+            if hours is None:
+                break
+            local = moment.astimezone(zone) if zone is not None else moment
+            if self.rng.random() * peak <= stream.hour_weight(local.weekday(), local.hour):
                 break
         if moment <= self.end:
             self.at(moment, lambda at: self._arrive(index, stream, at))
 
     def _arrive(self, index: int, stream: ArrivalStream, at: datetime) -> None:
         self._next_arrival(index, stream, at)
-        areas = self.world.stream_areas[index]
-        area = areas[self.rng.randrange(len(areas))]
+        areas, cumulative = self.world.stream_areas[index], self.world.stream_weights[index]
+        if cumulative:
+            pick = bisect.bisect_right(cumulative, self.rng.random() * cumulative[-1])
+            area = areas[min(pick, len(areas) - 1)]
+        else:
+            area = areas[self.rng.randrange(len(areas))]
         self._numbers += 1
         facts = (stream.category, area, stream.channel, stream.priority)
         self._open(f"S{self._numbers:08d}", facts, at, None)

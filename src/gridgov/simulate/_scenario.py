@@ -48,6 +48,7 @@ SIMULATION_SCENARIO = TomlKind("simulation scenario")
 """How errors name a scenario file."""
 
 HOURS_OF_DAY = 24
+HOURS_OF_WEEK = 7 * 24
 
 
 class _Strict(BaseModel):
@@ -72,6 +73,12 @@ class ScenarioHeader(_Strict):
     """An SLA policy file (default: the shipped one); ``"none"`` runs no clocks."""
     clock: str = "handling"
     """The clock whose verdict is "on time"."""
+    timezone: str | None = None
+    """The IANA zone whose local hours the arrivals' ``hours`` follow (default: the
+    fixed offset of ``start``)."""
+    mapping: str | None = None
+    """A replay mapping whose ``[routing]`` routes the tickets (a city's own categories,
+    as replay routes them); otherwise ``routing`` and ``categories``."""
 
 
 class ArrivalStream(_Strict):
@@ -87,18 +94,34 @@ class ArrivalStream(_Strict):
     channel: str = "app"
     """``app``, ``phone``, ``wechat_group`` ... or ``patrol`` (巡查发现, 早巡夜访)."""
     hours: tuple[float, ...] | None = Field(default=None)
-    """24 relative weights of the hours of the day (local time of ``scenario.start``);
-    default: flat."""
+    """Relative weights of the local hours: 24 (hours of the day) or 168 (hours of the
+    week, Monday 00-01 first); default: flat."""
+    area_weights: dict[str, float] | None = None
+    """Relative weights of the areas the tickets arise in (any area, by code), instead
+    of ``areas``: what ``simulate fit`` writes."""
     priority: str = "normal"
 
     @model_validator(mode="after")
     def _day_of_hours(self) -> Self:
         if self.hours is not None:
-            if len(self.hours) != HOURS_OF_DAY:
-                raise ValueError(f"hours needs {HOURS_OF_DAY} weights, got {len(self.hours)}")
+            if len(self.hours) not in (HOURS_OF_DAY, HOURS_OF_WEEK):
+                raise ValueError(
+                    f"hours needs {HOURS_OF_DAY} or {HOURS_OF_WEEK} weights, got {len(self.hours)}"
+                )
             if any(w < 0 for w in self.hours) or not any(self.hours):
                 raise ValueError("hours are weights: none negative, not all zero")
+        if self.area_weights is not None and (
+            any(w < 0 for w in self.area_weights.values()) or not any(self.area_weights.values())
+        ):
+            raise ValueError("area_weights are weights: none negative, not all zero")
         return self
+
+    def hour_weight(self, weekday: int, hour: int) -> float:
+        """The weight of a local hour (``weekday`` 0 = Monday)."""
+        hours = self.hours
+        if hours is None:
+            return 1.0
+        return hours[hour] if len(hours) == HOURS_OF_DAY else hours[weekday * 24 + hour]
 
     def matches(self, code: str) -> bool:
         """Whether tickets of this stream arise in area ``code``."""
@@ -221,6 +244,16 @@ class Scenario(_Strict):
     def service_of(self, tier: str) -> ServiceTime | None:
         """The work time of ``tier``, else ``service.default``, else ``None``."""
         return self.service.get(tier) or self.service.get("default")
+
+    def shifted(self, category: str, factor: float) -> Scenario:
+        """The same scenario with the arrival rate of one category times ``factor``."""
+        streams = tuple(
+            s.model_copy(update={"per_day": s.per_day * factor}) if s.category == category else s
+            for s in self.arrivals
+        )
+        if streams == self.arrivals:
+            raise ValueError(f"no arrival stream of category {category!r}")
+        return self.model_copy(update={"arrivals": streams})
 
     def scaled(self, factor: float) -> Scenario:
         """The same scenario with every arrival rate times ``factor`` (next year's load)."""

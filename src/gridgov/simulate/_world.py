@@ -3,7 +3,9 @@ staff calendars, checked together (every problem names the scenario key)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridgov._toml import TomlDocument
 from gridgov.errors import GridGovError, PolicyError, Problem
@@ -26,6 +28,10 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
     traced: tuple[TracedTicket, ...] = ()
     if scenario.trace is not None:  # the history's tickets, routed as replay routes them
         routing, traced = _trace(scenario, areas)
+    elif header.mapping:  # a city's own categories, routed as replay routes them
+        from gridgov.replay import load_mapping
+
+        routing = load_mapping(scenario.path(header.mapping)).routing_policy()
     else:
         routing = load_routing_policy(
             scenario.path(header.routing) if header.routing else None,
@@ -36,13 +42,25 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
     problems: list[tuple[str, str]] = []
     leaves = [a.code for a in areas.tree if not areas.tree.children(a.code)]
     stream_areas: list[tuple[str, ...]] = []
+    stream_weights: list[tuple[float, ...]] = []
     tiers_used: set[str] = set()
     for index, stream in enumerate(scenario.arrivals):
         where = f"arrivals[{index}]"
-        matching = tuple(code for code in leaves if stream.matches(code))
-        if not matching:
-            problems.append((f"{where}.areas", f"no leaf area matches {list(stream.areas)}"))
-        stream_areas.append(matching)
+        if stream.area_weights is not None:
+            unknown = sorted(code for code in stream.area_weights if code not in areas.tree)
+            if unknown:
+                problems.append((f"{where}.area_weights", f"unknown areas {unknown[:5]}"))
+            codes = tuple(c for c in stream.area_weights if c in areas.tree)
+            stream_areas.append(codes)
+            stream_weights.append(
+                tuple(itertools.accumulate(stream.area_weights[c] for c in codes))
+            )
+        else:
+            matching = tuple(code for code in leaves if stream.matches(code))
+            if not matching:
+                problems.append((f"{where}.areas", f"no leaf area matches {list(stream.areas)}"))
+            stream_areas.append(matching)
+            stream_weights.append(())
         try:
             tiers_used.add(routing.tier_of(stream.category).name)
         except GridGovError as exc:
@@ -57,11 +75,18 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
         for tier in sorted(t for t in tiers_used if scenario.service_of(t) is None)
     )
     staffing = scenario.staffing
-    kinds = ", ".join(sorted(_KINDS))
+    # Without units, tickets wait at levels (Boston's precincts, wards ...): staffed by level.
+    allowed = _KINDS | (set(areas.tree.levels.names) if len(areas.directory) == 0 else set())
+    kinds = ", ".join(sorted(allowed))
     problems.extend(
         (f"staffing.{kind}", f"not a unit kind ({kinds})")
-        for kind in sorted({*(staffing.model_extra or {}), *staffing.calendars} - _KINDS)
+        for kind in sorted({*(staffing.model_extra or {}), *staffing.calendars} - allowed)
     )
+    if header.timezone:
+        try:
+            ZoneInfo(header.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(("scenario.timezone", f"unknown time zone {header.timezone!r}"))
     problems.extend(
         (f"staffing.units.{code}", "no such unit in the hierarchy")
         for code in sorted(staffing.units)
@@ -89,7 +114,10 @@ def build_world(scenario: Scenario, document: TomlDocument | None = None) -> Wor
         )
     if problems:
         raise _error(problems, document)
-    return World(areas.tree, areas.directory, routing, sla, tuple(stream_areas), calendars, traced)
+    return World(
+        areas.tree, areas.directory, routing, sla, tuple(stream_areas), calendars, traced,
+        tuple(stream_weights),
+    )  # fmt: skip
 
 
 def _trace(scenario: Scenario, areas: AreaFile) -> tuple[RoutingPolicy, tuple[TracedTicket, ...]]:
