@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gridgov._html import line_chart, page, percent, table
 from gridgov.replay._outputs import REPORT_SUFFIXES, check_output, writing
 from gridgov.replay._report import METRICS
 
@@ -76,69 +77,24 @@ def write_report(report: Mapping[str, Any], path: str | Path) -> None:
 
 # --------------------------------------------------------------------------- HTML
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-h1{font-size:22px}h2{font-size:17px;margin-top:1.6em}.muted{color:#777}
-"""
-
-
-def _pct(value: object) -> str:
-    return "" if not isinstance(value, int | float) else f"{value:.1%}"
-
 
 def _fmt(name: str, value: object) -> str:
     if value is None:
         return ""
     if name.endswith("_rate") or name in ("source_agreement", "due_reproduced"):
-        return _pct(value)
+        return percent(value)
     return html.escape(str(_flat(value)))
 
 
 def _table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_fmt(c, row.get(c))}</td>" for c in columns) + "</tr>"
-        for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return table(rows, columns, _fmt)
 
 
-def _chart(series: Sequence[Mapping[str, Any]], width: int = 720, height: int = 220) -> str:
+def _chart(series: Sequence[Mapping[str, Any]]) -> str:
     points = [(s["key"], s["on_time_rate"]) for s in series if s["on_time_rate"] is not None]
     if len(points) < 2:
         return '<p class="muted">Not enough weeks for a chart.</p>'
-    pad = 40
-    step = (width - 2 * pad) / (len(points) - 1)
-
-    def y(rate: float) -> float:
-        return height - pad - rate * (height - 2 * pad)
-
-    line = " ".join(f"{pad + i * step:.1f},{y(rate):.1f}" for i, (_, rate) in enumerate(points))
-    grid = "".join(
-        f'<line x1="{pad}" x2="{width - pad}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#ddd"/>'
-        f'<text x="4" y="{y(r) + 4:.1f}" font-size="11">{r:.0%}</text>'
-        for r in (0.0, 0.25, 0.5, 0.75, 1.0)
-    )
-    labels = "".join(
-        f'<text x="{pad + i * step:.1f}" y="{height - 12}" font-size="10" '
-        f'text-anchor="middle">{html.escape(key)}</text>'
-        for i, (key, _) in enumerate(points)
-        if i % max(1, len(points) // 8) == 0
-    )
-    dots = "".join(
-        f'<circle cx="{pad + i * step:.1f}" cy="{y(rate):.1f}" r="2.5" fill="#1f77b4">'
-        f"<title>{html.escape(key)}: {rate:.1%}</title></circle>"
-        for i, (key, rate) in enumerate(points)
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="on-time rate by week">{grid}'
-        f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{line}"/>'
-        f"{dots}{labels}</svg>"
-    )
+    return line_chart(points, label="on-time rate by week")
 
 
 def _heat_colour(rate: float | None) -> str:
@@ -156,7 +112,7 @@ def _heat(heat: Mapping[str, Any]) -> str:
     for area, cells in zip(heat["areas"], heat["cells"], strict=True):
         tds = "".join(
             f'<td style="background:{_heat_colour(c["on_time_rate"])}" '
-            f'title="{c["tickets"]} tickets">{_pct(c["on_time_rate"])}</td>'
+            f'title="{c["tickets"]} tickets">{percent(c["on_time_rate"])}</td>'
             for c in cells
         )
         rows.append(f"<tr><th>{html.escape(area)}</th>{tds}</tr>")
@@ -188,9 +144,4 @@ def html_report(report: Mapping[str, Any]) -> str:
     for dimension, groups in report["groups"].items():
         parts.append(f"<h2>By {html.escape(dimension)}</h2>")
         parts.append(_table(groups, ["key", *METRICS]))
-    body = "\n".join(parts)
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    return page(title, parts)
