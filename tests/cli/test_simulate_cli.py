@@ -50,11 +50,11 @@ def test_two_jobs_write_the_same_report_as_one(tmp_path: Path) -> None:
 def test_a_report_file_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
     code, _, err = _run("simulate", "run", SCENARIO, "--report-out", str(tmp_path / "r.xlsx"))
     assert code == 1
-    assert "unknown report format" in err
+    assert "'.xlsx' is not a format written here: expected .json, .csv, .html or .htm" in err
     missing = tmp_path / "nowhere" / "r.json"
     code, _, err = _run("simulate", "run", SCENARIO, "--report-out", str(missing))
     assert code == 1
-    assert "does not exist" in err
+    assert "there is no folder" in err
 
 
 def test_check_says_a_scenario_is_valid_or_names_its_problems(tmp_path: Path) -> None:
@@ -116,3 +116,18 @@ def test_compare_says_which_changes_are_beyond_the_noise(tmp_path: Path) -> None
     code, _, err = _run("simulate", "compare", reports[0], SCENARIO)
     assert code == 1
     assert "not a report of gridgov simulate run" in err
+
+
+def test_an_html_report_is_one_offline_page_with_the_queues_by_day(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, _, err = _run(
+        "simulate", "run", SCENARIO, "--days", "6", "--replications", "2", "-q",
+        "--report-out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") == 2  # waiting tickets and mean wait, day by day
+    assert "stay_in_grid_rate.small" in page
+    assert "<script" not in page
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")

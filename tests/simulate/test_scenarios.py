@@ -121,3 +121,12 @@ def test_a_test_reads_like_the_rule_it_checks() -> None:
     result = run(load(HANGZHOU), days=30, seed=7)
     assert result.stay_in_grid_rate(tier="small") >= 0.9
     assert result.on_time_rate() > 0.5
+
+
+def test_the_queues_are_reported_day_by_day(hangzhou: Scenario) -> None:
+    result = simulate(hangzhou, days=10, warmup_days=2, seed=4, replications=2)
+    series = result.series()
+    assert len(series) == 8
+    assert series[0]["day"] == "2026-03-04"
+    arrived = sum(d["arrived"] for r in result.replications for d in r.daily)
+    assert arrived == sum(r.tickets for r in result.replications)

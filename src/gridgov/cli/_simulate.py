@@ -15,7 +15,7 @@ from gridgov.errors import InvalidInput, Problem
 
 __all__ = ["simulate"]
 
-_REPORT_FORMATS = (".json", ".csv")
+_REPORT_FORMATS = (".json", ".csv", ".html", ".htm")
 
 
 @click.group()
@@ -46,7 +46,7 @@ def check(scenario: Path) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Local processes to run the replications on (same result as 1).")  # fmt: skip
 @click.option("--report-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report: .json (all, per replication) or .csv (figures).")  # fmt: skip
+              help="Write the report: .json (all), .csv (figures) or .html (a page).")  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @format_option()
 def run(
@@ -93,25 +93,25 @@ def run(
             executor.shutdown()
     rows = [{"figure": name, **estimate.to_dict()} for name, estimate in result.figures().items()]
     if report_out is not None:
-        _write_report(report_out, result.to_json() if report_out.suffix == ".json" else _csv(rows))
+        suffix = report_out.suffix.lower()
+        if suffix == ".json":
+            text = result.to_json()
+        elif suffix == ".csv":
+            text = _csv(rows)
+        else:
+            from gridgov.simulate._render import html_report
+
+            text = html_report(result)
+        _write_report(report_out, text)
     emit(rows, ["figure", "mean", "ci95", "n"], fmt,
          title=f"{result.scenario}: {replications} × {days:g} days")  # fmt: skip
 
 
 def _check_report_path(path: Path) -> None:
     """Refuse a report file that cannot be written before anything runs."""
-    if path.suffix.lower() not in _REPORT_FORMATS:
-        raise InvalidInput(
-            [Problem(str(path), f"unknown report format: expected {', '.join(_REPORT_FORMATS)}",
-                     field="--report-out")],
-            what="report file",
-        )  # fmt: skip
-    if not path.parent.is_dir():
-        raise InvalidInput(
-            [Problem(str(path), f"folder {str(path.parent)!r} does not exist",
-                     field="--report-out")],
-            what="report file",
-        )  # fmt: skip
+    from gridgov._outputs import check_output
+
+    check_output(path, _REPORT_FORMATS, option="--report-out")
 
 
 def _csv(rows: list[dict[str, object]]) -> str:
@@ -123,13 +123,10 @@ def _csv(rows: list[dict[str, object]]) -> str:
 
 
 def _write_report(path: Path, text: str) -> None:
-    try:
+    from gridgov._outputs import writing
+
+    with writing(path, option="--report-out"):
         path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(
-            [Problem(str(path), f"cannot write: {exc.strerror}", field="--report-out")],
-            what="report file",
-        ) from exc
 
 
 def _r(value: float | None) -> float | None:

@@ -187,6 +187,9 @@ class Replication:
     units: dict[str, UnitStats] = field(default_factory=dict)
     events: int = 0
     """Moves fired (every ticket, counted or not)."""
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    """Day by day (counted days): tickets arrived and closed, tickets waiting in queues at
+    the day's end, and the hours waited by the jobs staff took that day."""
     kept: list[SimulatedTicket] | None = field(default=None, repr=False, compare=False)
     """Every ticket as the run left it, when the run was asked to keep them."""
 
@@ -233,6 +236,7 @@ class _Simulation:
         aware datetime compares slowly across time zones."""
         self._seq = 0
         self._numbers = 0
+        self._today: dict[str, float] = {"arrived": 0, "closed": 0, "taken": 0, "wait_h": 0.0}
         self.live: dict[str, _Sim] = {}
         """Tickets not closed yet (closed ones are counted and forgotten)."""
         self._deadline_first = self.rules.discipline == "deadline"
@@ -249,6 +253,7 @@ class _Simulation:
             self._next_arrival(index, stream, self.start)
         self._next_traced(0)
         self.at(self.counted_from, self._start_counting)
+        self.at(self.counted_from + _DAY, self._end_of_day)
         heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
         pop = heapq.heappop
         while heap and heap[0][0] <= end:
@@ -256,6 +261,22 @@ class _Simulation:
             action(moment)
         self._finish()
         return self.result
+
+    def _end_of_day(self, moment: datetime) -> None:
+        today = self._today
+        self.result.daily.append(
+            {
+                "day": (moment - _DAY).date().isoformat(),
+                "arrived": today["arrived"],
+                "closed": today["closed"],
+                "waiting": sum(u.waiting for u in self.units.values()),
+                "taken": today["taken"],
+                "wait_h": round(today["wait_h"], 6),
+            }
+        )
+        self._today = {"arrived": 0, "closed": 0, "taken": 0, "wait_h": 0.0}
+        if moment + _DAY <= self.end:
+            self.at(moment + _DAY, self._end_of_day)
 
     def _start_counting(self, moment: datetime) -> None:
         for unit in self.units.values():
@@ -333,6 +354,7 @@ class _Simulation:
             sim.run.apply(T.REPORT, ticket.state, at)
         if counted:
             self.result.tickets += 1
+            self._today["arrived"] += 1
         self.at(at + timedelta(minutes=self.rules.triage_minutes), lambda t: self._triage(sim, t))
 
     # ------------------------------------------------------------------ moves
@@ -476,8 +498,11 @@ class _Simulation:
             self.at(finish, lambda t: self._done(unit, job, taken, t))
         if self._counting(taken):
             stats = self._kind(unit)
+            waited = (taken - job.queued_at) / _HOUR
             stats.jobs += 1
-            stats.wait_h += (taken - job.queued_at) / _HOUR
+            stats.wait_h += waited
+            self._today["taken"] += 1
+            self._today["wait_h"] += waited
 
     def _work(self, sim: _Sim) -> timedelta | None:
         trace = self.scenario.trace
@@ -560,6 +585,7 @@ class _Simulation:
         if sim.run is not None:
             sim.run.announce(at)
         if sim.counted:
+            self._today["closed"] += 1
             self._count(sim, closed=True)
 
     # ------------------------------------------------------------------ deadlines

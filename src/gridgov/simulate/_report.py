@@ -179,6 +179,25 @@ class SimulationResult:
             found[f"utilisation.{kind}"] = self.utilisation(kind)
         return found
 
+    def series(self) -> list[dict[str, Any]]:
+        """Day by day, the mean over the replications: tickets waiting in queues at the
+        day's end, the mean wait of the jobs taken that day, arrivals and closures."""
+        days = min((len(r.daily) for r in self.replications), default=0)
+        out = []
+        for index in range(days):
+            rows = [r.daily[index] for r in self.replications]
+            taken = sum(r["taken"] for r in rows)
+            out.append(
+                {
+                    "day": rows[0]["day"],
+                    "waiting": statistics.fmean(r["waiting"] for r in rows),
+                    "mean_wait_h": sum(r["wait_h"] for r in rows) / taken if taken else None,
+                    "arrived": statistics.fmean(r["arrived"] for r in rows),
+                    "closed": statistics.fmean(r["closed"] for r in rows),
+                }
+            )
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The whole result as JSON-able data (sorted keys: the same seed gives the same
         bytes)."""
@@ -187,6 +206,7 @@ class SimulationResult:
             "days": self.days,
             "seed": self.seed,
             "figures": {name: e.to_dict() for name, e in self.figures().items()},
+            "series": self.series(),
             "replications": [r.to_dict() for r in self.replications],
         }
 
