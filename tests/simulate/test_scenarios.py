@@ -130,3 +130,16 @@ def test_the_queues_are_reported_day_by_day(hangzhou: Scenario) -> None:
     assert series[0]["day"] == "2026-03-04"
     arrived = sum(d["arrived"] for r in result.replications for d in r.daily)
     assert arrived == sum(r.tickets for r in result.replications)
+
+
+def test_escalating_at_the_first_warning_takes_waiting_tickets_out_of_the_grid(
+    hangzhou: Scenario,
+) -> None:
+    scarce = hangzhou.staffing.with_headcount("micro_grid_worker", 0)  # nobody to take them
+    base = hangzhou.model_copy(update={"staffing": scarce})
+    rules = base.rules.model_copy(update={"escalate_on_warning": True})
+    warned = base.model_copy(update={"rules": rules})
+    before = simulate(base, days=10, seed=2, replications=2)
+    after = simulate(warned, days=10, seed=2, replications=2)
+    assert after.escalation_rate() > before.escalation_rate()
+    assert after.closed_rate() > before.closed_rate()  # the community picks them up

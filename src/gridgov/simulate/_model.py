@@ -591,14 +591,30 @@ class _Simulation:
     # ------------------------------------------------------------------ deadlines
 
     def _watch(self, sim: _Sim) -> None:
-        """Look at the handling clock when it falls due, as the live engine's timer does."""
+        """Look at the handling clock when it warns and when it falls due, as the live
+        engine's timer does."""
         if sim.run is None:
             return
         cycle = sim.run.open.get(self.clock)
         if cycle is None or cycle.number == sim.watching:
             return
-        sim.watching = cycle.number
-        self.at(cycle.due + _US, lambda t: self._due(sim, cycle.number, t))
+        number = sim.watching = cycle.number
+        self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+        located = sim.run.rule.plan_of(cycle.clock)
+        if self.rules.escalate_on_warning and located is not None:
+            plan = located[1]
+            warning = plan.thresholds[0] if len(plan.thresholds) > 1 else None
+            moment = cycle.moment_of(plan, warning) if warning is not None else None
+            if moment is not None:
+                self.at(moment, lambda t: self._warned(sim, number, t))
+
+    def _warned(self, sim: _Sim, number: int, at: datetime) -> None:
+        """预警: a ticket still waiting for its unit when its handling clock warns goes
+        one level up (``escalate_on_warning``)."""
+        assert sim.run is not None
+        cycle = sim.run.open.get(self.clock)
+        if cycle is not None and cycle.number == number:
+            self._escalate_waiting(sim, at, "预警升级", "person", cycle.due)
 
     def _due(self, sim: _Sim, number: int, at: datetime) -> None:
         assert sim.run is not None
@@ -613,20 +629,23 @@ class _Simulation:
             self._fire(sim, T.SUPERVISE, at, {"reason": "超时督办"})
             if sim.counted:
                 self.result.supervised += 1
+        if self.rules.escalate_on_breach:
+            self._escalate_waiting(sim, at, "超时", "sla_breach", cycle.due)
+
+    def _escalate_waiting(
+        self, sim: _Sim, at: datetime, reason: str, cause: str, deadline: datetime
+    ) -> None:
+        """A ticket not yet signed for goes one level up and waits there instead."""
         job = sim.job
-        if (
-            self.rules.escalate_on_breach
-            and job is not None
-            and sim.ticket.state == State.DISPATCHED
-            and not job.cancelled
-        ):
-            try:
-                move = self._fire(sim, T.ESCALATE, at, {"reason": "超时", "cause": "sla_breach"})
-            except GridGovError:
-                return  # nobody above
-            if move is not None:
-                job.cancelled = True
-                self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, cycle.due), at)
+        if job is None or job.cancelled or sim.ticket.state != State.DISPATCHED:
+            return
+        try:
+            move = self._fire(sim, T.ESCALATE, at, {"reason": reason, "cause": cause})
+        except GridGovError:
+            return  # nobody above
+        if move is not None:
+            job.cancelled = True
+            self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, deadline), at)
 
     # ------------------------------------------------------------------ figures
 

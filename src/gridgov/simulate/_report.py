@@ -53,17 +53,17 @@ class Estimate:
             raise ValueError("no replication could judge this figure: it has no mean")
         return self.mean
 
-    def __ge__(self, other: float) -> bool:
-        return float(self) >= other
+    def __ge__(self, other: float | Estimate) -> bool:
+        return float(self) >= float(other)
 
-    def __gt__(self, other: float) -> bool:
-        return float(self) > other
+    def __gt__(self, other: float | Estimate) -> bool:
+        return float(self) > float(other)
 
-    def __le__(self, other: float) -> bool:
-        return float(self) <= other
+    def __le__(self, other: float | Estimate) -> bool:
+        return float(self) <= float(other)
 
-    def __lt__(self, other: float) -> bool:
-        return float(self) < other
+    def __lt__(self, other: float | Estimate) -> bool:
+        return float(self) < float(other)
 
     def to_dict(self) -> dict[str, Any]:
         return {

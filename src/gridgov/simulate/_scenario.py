@@ -210,6 +210,9 @@ class Rules(_Strict):
     escalate_on_breach: bool = False
     """Escalate one level up when the handling clock breaches (a ticket not yet signed
     for)."""
+    escalate_on_warning: bool = False
+    """Escalate one level up at the handling clock's first warning (预警) when the ticket
+    is still not signed for."""
     joint_share: float = Field(default=0.0, ge=0, le=1)
     """Of the tickets above the grid, the share dispatched jointly with the tier's
     departments as co-units (大事协同解决); a ``joint`` tier of the routing policy is
