@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -16,6 +18,7 @@ from gridgov.errors import InvalidInput, Problem
 __all__ = ["simulate"]
 
 _REPORT_FORMATS = (".json", ".csv", ".html", ".htm")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -34,17 +37,34 @@ def check(scenario: Path) -> None:
                f"({len(loaded.arrivals)} arrival streams)")  # fmt: skip
 
 
+def _run_options(replications: int) -> Callable[[F], F]:
+    """The options every simulating command shares: how long, from which seed, how many
+    replications, on how many processes."""
+
+    def decorate(func: F) -> F:
+        for option in reversed([
+            click.option("--days", type=click.FloatRange(min=0, min_open=True), default=90.0,
+                         show_default=True, help="Simulated days of each replication."),
+            click.option("--warmup", type=click.FloatRange(min=0), default=0.0,
+                         show_default=True,
+                         help="Days simulated first and not counted (an empty city fills up)."),
+            click.option("--seed", type=int, default=1, show_default=True,
+                         help="The random seed."),
+            click.option("--replications", type=click.IntRange(min=1), default=replications,
+                         show_default=True,
+                         help="Independent replications (a confidence interval needs 2)."),
+            click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                         help="Local processes to run the replications on (same result)."),
+        ]):  # fmt: skip
+            func = option(func)
+        return func
+
+    return decorate
+
+
 @simulate.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=90.0,
-              show_default=True, help="Simulated days of each replication.")  # fmt: skip
-@click.option("--warmup", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Days simulated first and not counted (an empty city fills up).")  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True, help="The random seed.")
-@click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Independent replications (a confidence interval needs 2).")  # fmt: skip
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Local processes to run the replications on (same result as 1).")  # fmt: skip
+@_run_options(replications=10)
 @click.option("--report-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report: .json (all), .csv (figures) or .html (a page).")  # fmt: skip
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -156,15 +176,7 @@ def _values(text: str) -> list[float]:
 @click.option("--vary", required=True, metavar="KEY=VALUES",
               help="What to vary: staffing.KIND=1..5, staffing.units.CODE=1..3, "
                    "arrivals.scale=0.8..1.4:0.2, rules.NAME=a,b,c.")  # fmt: skip
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=90.0,
-              show_default=True, help="Simulated days of each replication.")  # fmt: skip
-@click.option("--warmup", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Days simulated first and not counted.")  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True, help="The random seed.")
-@click.option("--replications", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Replications at each point.")  # fmt: skip
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Local processes to run the replications on.")  # fmt: skip
+@_run_options(replications=5)
 @click.option("--tier", default="small", show_default=True,
               help="The tier whose stay-in-grid rate is shown.")  # fmt: skip
 @format_option()
