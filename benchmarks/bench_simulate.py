@@ -80,7 +80,7 @@ def simpy_mm1(customers: int, lam: float = 0.9, mu: float = 1.0, seed: int = 1) 
     """The same queue as SimPy processes; ``None`` when SimPy is not installed."""
     if importlib.util.find_spec("simpy") is None:
         return None
-    import simpy
+    simpy = importlib.import_module("simpy")  # optional: not a gridgov dependency
 
     rng = random.Random(seed)
     env = simpy.Environment()
