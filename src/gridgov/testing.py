@@ -331,6 +331,11 @@ class InMemoryStore:
             if self._data.policies.get(kind, ("",))[0] != fingerprint:
                 self._data.policies[kind] = (fingerprint, name, body)
 
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        with self._lock:
+            found = self._data.policies.get(kind)
+        return None if found is None else (found[1], found[2])
+
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
         loads, repeats = unique_loads(batch)
         with self._lock:

@@ -267,7 +267,12 @@ class Store(Protocol):
         ...
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
-        """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once."""
+        """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once;
+        it becomes the latest of its kind."""
+        ...
+
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        """The name and body of the latest policy of ``kind`` recorded, or None."""
         ...
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:

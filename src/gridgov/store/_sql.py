@@ -175,6 +175,16 @@ class SqlStore:
             _record_policy(uow.connection, kind, name, fingerprint, body)
             uow.commit()
 
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            row = uow.connection.execute(
+                select(policies.c.name, policies.c.body)
+                .where(policies.c.kind == kind)
+                .order_by(policies.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (row.name, row.body)
+
     def load_area_tree(self) -> AreaTree | None:
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
