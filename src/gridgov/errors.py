@@ -29,6 +29,8 @@ The tree::
     └── StoreError                   the database said no (driver errors are chained)
         ├── ConcurrentUpdate
         ├── DatabaseNotMigrated
+        ├── NoDatabase               a SQLite file that does not exist (none is created)
+        ├── HierarchyConflict        the database holds another area hierarchy
         └── AuditChainBroken
 
 Driver errors (SQLAlchemy, psycopg, sqlite3) never escape the store: they are
@@ -49,10 +51,12 @@ __all__ = [
     "ConcurrentUpdate",
     "DatabaseNotMigrated",
     "GridGovError",
+    "HierarchyConflict",
     "InvalidInput",
     "InvalidTime",
     "InvalidValue",
     "LookupFailed",
+    "NoDatabase",
     "NoResponsibleUnit",
     "PeopleFileError",
     "PermissionDenied",
@@ -368,6 +372,32 @@ class DatabaseNotMigrated(StoreError):
         super().__init__(
             f"database {url} is at schema revision {current or 'none'}, expected {head}: "
             "run `gridgov db upgrade`"
+        )
+
+
+class NoDatabase(StoreError):
+    """There is no database at this URL (only commands that load data create one)."""
+
+    def __init__(self, url: str, path: str) -> None:
+        self.url = url
+        self.path = path
+        super().__init__(
+            f"no database at {url}: the file {path} does not exist (nothing was created); "
+            "give --db the URL of an existing database, or create one with "
+            "`gridgov db upgrade --db URL`, `gridgov areas import FILE --db URL`, "
+            "`gridgov replay run ... --db URL` or `gridgov demo --db URL`"
+        )
+
+
+class HierarchyConflict(StoreError):
+    """The database holds another area hierarchy; replace it only when asked."""
+
+    def __init__(self, url: str, stored: str, given: str, hint: str) -> None:
+        self.url = url
+        self.stored = stored
+        self.given = given
+        super().__init__(
+            f"database {url} holds another area hierarchy ({stored}), not {given}: {hint}"
         )
 
 

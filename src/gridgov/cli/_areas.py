@@ -173,8 +173,9 @@ def import_(
     """Load FILE (all or nothing) into an area tree and print what it holds.
 
     With --db URL (or $GRIDGOV_DATABASE_URL) the areas, levels and units are
-    written into that database in one transaction (after `gridgov db upgrade`);
-    without either, FILE is checked and loaded in memory only.
+    written into that database in one transaction; a new database gets its schema
+    first (one whose schema is behind needs `gridgov db upgrade`).  Without either,
+    FILE is checked and loaded in memory only.
     """
     loaded = load_areas(file, levels=levels, units=units)
     if url is not None:
@@ -183,6 +184,7 @@ def import_(
 
         store = open_store(url)
         try:
+            store.create_if_new()
             import_areas(store, loaded)
         finally:
             store.close()

@@ -130,14 +130,11 @@ def demo(
 
 
 def _migrated(url: str) -> str:
-    """The demo's database URL, with its schema created or upgraded."""
+    """The demo's database URL, its schema created if the database is new."""
     from gridgov.app import open_store
 
-    store = open_store(url)
-    try:
-        store.upgrade()
-    finally:
-        store.close()
+    with open_store(url) as store:
+        store.create_if_new()
     return store.url
 
 

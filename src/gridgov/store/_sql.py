@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridgov.errors import GridGovError, StoreError
+from gridgov.errors import GridGovError, NoDatabase, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._bulk import collector_paused, sql_load
@@ -29,13 +29,13 @@ from gridgov.store._mapping import (
     unit_from_row,
     unit_to_row,
 )
-from gridgov.store._migrate import require_current, upgrade
+from gridgov.store._migrate import current_revision, require_current, upgrade
 from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
-from gridgov.store._url import connect, driver_reason, redact
+from gridgov.store._url import connect, driver_reason, missing_file, redact
 from gridgov.workflow import Actor, Category, RoutingPolicy
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -144,9 +144,32 @@ class SqlStore:
         self._checked = True
         return revision
 
+    def create_if_new(self) -> None:
+        """Create the schema of a new database (a SQLite file that does not exist
+        yet, or a database without gridgov's schema); refuse one whose schema is
+        behind with :class:`DatabaseNotMigrated` (only :meth:`upgrade` migrates)."""
+        if self._checked:
+            return
+        if missing_file(self.engine) is None:
+            with driver_errors(self.url):
+                current = current_revision(self.engine)
+            if current is not None:
+                self.check_schema()
+                return
+        self.upgrade()
+
+    def require_exists(self) -> None:
+        """Raise :class:`NoDatabase` for a SQLite file that does not exist, before
+        anything connects (connecting would create the file)."""
+        path = missing_file(self.engine)
+        if path is not None:
+            raise NoDatabase(redact(self.url), str(path))
+
     def check_schema(self) -> None:
-        """Raise :class:`DatabaseNotMigrated` unless the schema is at head (checked once)."""
+        """Raise :class:`NoDatabase` for a missing SQLite file and
+        :class:`DatabaseNotMigrated` unless the schema is at head (checked once)."""
         if not self._checked:
+            self.require_exists()
             with driver_errors(self.url):
                 require_current(self.engine)
             self._checked = True
