@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
+from gridgov.errors import ConcurrentUpdate, HierarchyConflict, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store import (
     ChainBreak,
@@ -43,6 +43,8 @@ from gridgov.store.rows import (
     check_new_events,
     event_to_row,
     load_rows,
+    merged_hierarchy,
+    replace_blockers,
     summary_from_row,
     ticket_to_row,
     unique_loads,
@@ -270,17 +272,33 @@ class InMemoryStore:
         return InMemoryUnitOfWork(self._data, self._lock)
 
     def save_areas(self, tree: AreaTree) -> int:
-        with self._lock:
-            self._data.paths.update({a.code: area_path(tree, a.code) for a in tree})
-            self._data.tree = tree
-        return len(tree)
+        return self.save_directory(Directory(tree))
 
     def load_area_tree(self) -> AreaTree | None:
         return self._data.tree
 
-    def save_directory(self, directory: Directory) -> int:
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
         with self._lock:
-            self.save_areas(directory.tree)
+            data = self._data
+            if replace:
+                ticket_areas = (row["area_code"] for row in data.tickets.values())
+                people = ((p.id, p.area_code, p.unit_code) for p in data.people.values())
+                blockers = replace_blockers(directory, ticket_areas, people)
+                if blockers:
+                    raise HierarchyConflict(
+                        "<memory>",
+                        "the stored hierarchy",
+                        "a replacement",
+                        f"it cannot be replaced: {'; '.join(blockers)}",
+                    )
+                tree = directory.tree
+                data.paths, data.units = {}, {}
+            else:
+                stored = list(data.tree) if data.tree is not None else []
+                spec = data.tree.levels.spec() if data.tree is not None else None
+                tree = merged_hierarchy("<memory>", stored, spec, directory.tree)
+            data.paths.update({a.code: area_path(tree, a.code) for a in tree})
+            data.tree = tree
             self.save_units(directory)
         return len(directory.tree)
 

@@ -166,9 +166,19 @@ def validate(file: Path, levels: LevelSet | None, units: Path | None, fmt: str) 
 @click.argument("file", type=_FILE)
 @_file_options
 @db_option(optional=True)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the database's hierarchy with FILE's (refused while tickets are stored).",
+)
 @format_option()
 def import_(
-    file: Path, levels: LevelSet | None, units: Path | None, url: str | None, fmt: str
+    file: Path,
+    levels: LevelSet | None,
+    units: Path | None,
+    url: str | None,
+    replace: bool,
+    fmt: str,
 ) -> None:
     """Load FILE (all or nothing) into an area tree and print what it holds.
 
@@ -176,7 +186,15 @@ def import_(
     written into that database in one transaction; a new database gets its schema
     first (one whose schema is behind needs `gridgov db upgrade`).  Without either,
     FILE is checked and loaded in memory only.
+
+    FILE's areas are merged into the stored hierarchy (areas it lacks are kept:
+    tickets may point at them).  A database holding another hierarchy — the two
+    do not make one tree under FILE's levels — is refused and left as it was;
+    --replace replaces its areas and units with FILE's, unless it holds tickets
+    or people FILE's hierarchy has no place for.
     """
+    if replace and url is None:
+        raise click.UsageError("--replace replaces a database's hierarchy: give --db URL")
     loaded = load_areas(file, levels=levels, units=units)
     if url is not None:
         from gridgov.app import open_store
@@ -185,7 +203,7 @@ def import_(
         store = open_store(url)
         try:
             store.create_if_new()
-            import_areas(store, loaded)
+            import_areas(store, loaded, replace=replace)
         finally:
             store.close()
     emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: loaded")

@@ -234,8 +234,14 @@ class Store(Protocol):
         """The stored hierarchy, or None when no areas were imported."""
         ...
 
-    def save_directory(self, directory: Directory) -> int:
-        """Its areas, levels and units in one transaction; returns how many areas."""
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
+        """Its areas, levels and units in one transaction; returns how many areas.
+
+        They are merged into the stored hierarchy; when the database holds another
+        one (the two make no hierarchy under the directory's levels), nothing is
+        written and :class:`~gridgov.errors.HierarchyConflict` says so.
+        ``replace=True`` replaces the stored areas and units instead, unless
+        tickets are stored or a stored person's area or unit would go."""
         ...
 
     def save_units(self, units: Iterable[Unit]) -> int:

@@ -14,10 +14,11 @@ from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridgov.errors import GridGovError, NoDatabase, StoreError
+from gridgov.errors import GridGovError, HierarchyConflict, NoDatabase, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._bulk import collector_paused, sql_load
+from gridgov.store._hierarchy import merged_hierarchy, replace_blockers
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -181,17 +182,44 @@ class SqlStore:
     def save_areas(self, tree: AreaTree) -> int:
         return self.save_directory(Directory(tree))
 
-    def save_directory(self, directory: Directory) -> int:
-        """Areas, levels and units in one transaction (all or nothing); returns the areas."""
-        tree = directory.tree
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
+        """Areas, levels and units in one transaction (all or nothing); returns the areas.
+
+        Merged into the stored hierarchy, or :class:`HierarchyConflict` when the
+        database holds another one; ``replace=True`` removes the stored areas and
+        units the directory lacks instead (refused while tickets are stored)."""
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
+            stored = [area_from_row(row) for row in conn.execute(select(areas)).mappings()]
+            if replace:
+                self._refuse_replace(conn, directory)
+                tree = directory.tree
+            else:
+                tree = merged_hierarchy(redact(self.url), stored, _levels(conn), directory.tree)
             _upsert(conn, areas, "code", [area_to_row(area, tree) for area in tree])
             _upsert(conn, units_table, "code", [unit_to_row(u) for u in directory])
+            if replace:
+                _delete_others(conn, directory)
             spec = tree.levels.spec()
             _record_policy(conn, "levels", spec, _sha256(spec), spec)
             uow.commit()
-        return len(tree)
+        return len(directory.tree)
+
+    def _refuse_replace(self, conn: Connection, directory: Directory) -> None:
+        ticket_areas = conn.execute(select(tickets.c.area_code).distinct()).scalars()
+        people = conn.execute(
+            select(people_table.c.id, people_table.c.area_code, people_table.c.unit_code)
+        )
+        blockers = replace_blockers(
+            directory, ticket_areas, [(p.id, p.area_code, p.unit_code) for p in people]
+        )
+        if blockers:
+            raise HierarchyConflict(
+                redact(self.url),
+                "the stored hierarchy",
+                "a replacement",
+                f"it cannot be replaced: {'; '.join(blockers)}",
+            )
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         with self.unit_of_work() as uow, driver_errors(self.url):
@@ -211,12 +239,7 @@ class SqlStore:
     def load_area_tree(self) -> AreaTree | None:
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
-            spec = conn.execute(
-                select(policies.c.body)
-                .where(policies.c.kind == "levels")
-                .order_by(policies.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+            spec = _levels(conn)
             rows = conn.execute(select(areas).order_by(areas.c.depth, areas.c.code)).mappings()
             found = [area_from_row(row) for row in rows]
         if not found:
@@ -359,6 +382,29 @@ def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]
         stored = existing.get(row[key])
         if stored is not None and any(stored.get(k) != v for k, v in row.items()):
             conn.execute(update(table).where(column == row[key]).values(row))
+
+
+def _levels(conn: Connection) -> str | None:
+    """The stored level set (the latest recorded)."""
+    spec: str | None = conn.execute(
+        select(policies.c.body)
+        .where(policies.c.kind == "levels")
+        .order_by(policies.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return spec
+
+
+def _delete_others(conn: Connection, directory: Directory) -> None:
+    """Delete the units and areas ``directory`` lacks (deepest areas first)."""
+    units = {unit.code for unit in directory}
+    stale_units = [c for c in conn.execute(select(units_table.c.code)).scalars() if c not in units]
+    by_depth = select(areas.c.code).order_by(areas.c.depth.desc(), areas.c.code)
+    stale = [c for c in conn.execute(by_depth).scalars() if c not in directory.tree]
+    for table, codes in ((units_table, stale_units), (areas, stale)):
+        for start in range(0, len(codes), 500):
+            chunk = codes[start : start + 500]
+            conn.execute(table.delete().where(table.c.code.in_(chunk)))
 
 
 def _sha256(text: str) -> str:
