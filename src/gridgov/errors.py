@@ -22,6 +22,7 @@ The tree::
     ├── WorkflowError
     │   ├── TransitionNotAllowed
     │   ├── TicketExists             a report with the id of a stored ticket
+    │   ├── MergeRefused             merge_into a missing, closed or merged ticket
     │   └── PermissionDenied
     │       └── UnknownActor         no person or unit has this id
     ├── CalendarError
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidTime",
     "InvalidValue",
     "LookupFailed",
+    "MergeRefused",
     "NoDatabase",
     "NoResponsibleUnit",
     "PeopleFileError",
@@ -313,6 +315,16 @@ class UnknownActor(PermissionDenied):
             f"unknown actor {actor_id!r}: {self.reason} "
             "(people are loaded with `gridgov people import`)",
         )
+
+
+class MergeRefused(WorkflowError):
+    """A ticket can only be merged into another open ticket."""
+
+    def __init__(self, ticket_id: str, into: str, reason: str) -> None:
+        self.ticket_id = ticket_id
+        self.into = into
+        self.reason = reason
+        super().__init__(f"ticket {ticket_id!r} cannot be merged into {into!r}: {reason}")
 
 
 class TicketExists(WorkflowError):

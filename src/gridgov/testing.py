@@ -159,6 +159,16 @@ class _Tickets:
             raise UnknownTicket(ticket_id)
         return summary_from_row(row)
 
+    def merged_into(self, ticket_id: str) -> list[str]:
+        check_fields(ticket_id=ticket_id)
+        with self._lock:
+            rows = {**self._data.tickets, **self.staged_rows}
+        return sorted(
+            r["id"]
+            for r in rows.values()
+            if r["state"] == "merged" and (r["data"] or {}).get("merged_into") == ticket_id
+        )
+
     def find(self, where: TicketFilter) -> list[TicketSummary]:
         with self._lock:
             rows = {**self._data.tickets, **self.staged_rows}

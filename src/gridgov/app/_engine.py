@@ -19,6 +19,7 @@ from typing import Any, Self
 
 from gridgov.app._built_with import built_with
 from gridgov.app._clocks import TicketClocks
+from gridgov.app._merge import hold_merge_target
 from gridgov.app._stores import open_store
 from gridgov.app._timers import fire_due
 from gridgov.app._views import SlaNotice, TicketView
@@ -213,6 +214,8 @@ class Engine:
             ticket = uow.tickets.get(ticket_id)
             expected = ticket.version
             event = method(ticket, actor, **params)  # the loop judges stayed_in_grid too
+            if trigger == Trigger.MERGE_INTO:
+                hold_merge_target(uow, ticket_id, event.payload["into"])
             view, due = self._record(uow, ticket, [event], expected)
             uow.commit()
         self._publish([*due, event])
@@ -264,6 +267,12 @@ class Engine:
             ticket.stayed_in_grid = summary.stayed_in_grid  # as judged when last written
             clocks = TicketClocks.load(policy, uow, ticket, at=self.clock.now())
             return TicketView.of(ticket, next_due_at=summary.next_due_at, clocks=clocks.views())
+
+    def duplicates(self, ticket_id: str) -> list[str]:
+        """The ids of the tickets merged into this one (合并), sorted."""
+        with self.store.unit_of_work() as uow:
+            uow.tickets.summary(ticket_id)  # UnknownTicket if there is none
+            return uow.tickets.merged_into(ticket_id)
 
     def history(self, ticket_id: str) -> list[TicketEvent]:
         """Every event of the ticket, oldest first."""

@@ -173,6 +173,10 @@ class TicketRepository(Protocol):
         """Tickets matching ``where``, most urgent (earliest due) first."""
         ...
 
+    def merged_into(self, ticket_id: str) -> list[str]:
+        """The ids of the tickets merged into this one (合并), sorted."""
+        ...
+
     def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
         """Up to ``limit`` tickets with ``next_due_at <= moment``, earliest first, locked
         for this unit of work; tickets another worker holds are skipped (``SKIP LOCKED``)."""
