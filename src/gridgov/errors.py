@@ -404,13 +404,10 @@ class NoDatabase(StoreError):
 class HierarchyConflict(StoreError):
     """The database holds another area hierarchy; replace it only when asked."""
 
-    def __init__(self, url: str, stored: str, given: str, hint: str) -> None:
+    def __init__(self, url: str, reason: str) -> None:
         self.url = url
-        self.stored = stored
-        self.given = given
-        super().__init__(
-            f"database {url} holds another area hierarchy ({stored}), not {given}: {hint}"
-        )
+        self.reason = reason
+        super().__init__(f"database {url} {reason}")
 
 
 class AuditChainBroken(StoreError):

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from gridgov.errors import ConcurrentUpdate, HierarchyConflict, UnknownArea, UnknownTicket
+from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.store import (
     ChainBreak,
@@ -44,7 +44,7 @@ from gridgov.store.rows import (
     event_to_row,
     load_rows,
     merged_hierarchy,
-    replace_blockers,
+    refuse_replace,
     summary_from_row,
     ticket_to_row,
     unique_loads,
@@ -293,14 +293,7 @@ class InMemoryStore:
             if replace:
                 ticket_areas = (row["area_code"] for row in data.tickets.values())
                 people = ((p.id, p.area_code, p.unit_code) for p in data.people.values())
-                blockers = replace_blockers(directory, ticket_areas, people)
-                if blockers:
-                    raise HierarchyConflict(
-                        "<memory>",
-                        "the stored hierarchy",
-                        "a replacement",
-                        f"it cannot be replaced: {'; '.join(blockers)}",
-                    )
+                refuse_replace("<memory>", directory, ticket_areas, people)
                 tree = directory.tree
                 data.paths, data.units = {}, {}
             else:

@@ -46,7 +46,7 @@ def test_replace_refuses_a_database_holding_tickets() -> None:
     assert run("demo", "--depth", "0", "--db", DB)[0] == 0
     code, output = run("areas", "import", str(HANGZHOU), "--db", DB, "--replace")
     assert code == 1
-    assert "it cannot be replaced: it holds tickets" in output
+    assert "cannot replace its area hierarchy: it holds tickets" in output
     assert run("tick", "--db", DB, "--until", "2015-01-02T00:00Z")[0] == 0
 
 

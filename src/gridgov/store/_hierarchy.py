@@ -7,7 +7,7 @@ when the result is still one hierarchy under those levels; a file of another
 hierarchy (Hangzhou's districts into a database of Boston's wards) would leave
 areas on levels the database no longer knows, and every later command failed
 on them.  :func:`merged_hierarchy` is the check every store runs first;
-:func:`replace_blockers` the one for replacing the stored hierarchy.
+:func:`refuse_replace` the one for replacing the stored hierarchy.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from gridgov.errors import AreaFileError, HierarchyConflict
 from gridgov.grid import Area, AreaTree, Directory
 
-__all__ = ["merged_hierarchy", "replace_blockers"]
+__all__ = ["merged_hierarchy", "refuse_replace"]
 
 _REPLACE = (
     "import it into another database, or replace the stored one "
@@ -38,21 +38,34 @@ def merged_hierarchy(
     try:
         return AreaTree([*given, *kept], given.levels)
     except AreaFileError as exc:
+        stored_one = _describe(stored, stored_levels)
+        given_one = _describe(list(given), given.levels.spec())
         raise HierarchyConflict(
             url,
-            _describe(stored, stored_levels),
-            f"the one given ({_describe(list(given), given.levels.spec())})",
+            f"holds another area hierarchy ({stored_one}), not the one given ({given_one}): "
             f"{exc.problems[0].reason}; {_REPLACE}",
         ) from None
 
 
-def replace_blockers(
+def refuse_replace(
+    url: str,
+    directory: Directory,
+    ticket_areas: Iterable[str],
+    people: Iterable[tuple[str, str | None, str | None]],
+) -> None:
+    """:class:`HierarchyConflict` unless ``directory`` may replace the stored hierarchy:
+    no ticket is stored (it keeps its area and its path), and every stored person
+    (id, area, unit) keeps their area and unit."""
+    blockers = _blockers(directory, ticket_areas, people)
+    if blockers:
+        raise HierarchyConflict(url, f"cannot replace its area hierarchy: {'; '.join(blockers)}")
+
+
+def _blockers(
     directory: Directory,
     ticket_areas: Iterable[str],
     people: Iterable[tuple[str, str | None, str | None]],
 ) -> list[str]:
-    """Why the stored hierarchy cannot be replaced by ``directory``: stored tickets
-    (they keep their area and its path), or people whose area or unit it lacks."""
     tree = directory.tree
     units = {unit.code for unit in directory}
     reasons = []

@@ -14,11 +14,11 @@ from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridgov.errors import GridGovError, HierarchyConflict, NoDatabase, StoreError
+from gridgov.errors import GridGovError, NoDatabase, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._bulk import collector_paused, sql_load
-from gridgov.store._hierarchy import merged_hierarchy, replace_blockers
+from gridgov.store._hierarchy import merged_hierarchy, refuse_replace
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -190,11 +190,12 @@ class SqlStore:
         units the directory lacks instead (refused while tickets are stored)."""
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
-            stored = [area_from_row(row) for row in conn.execute(select(areas)).mappings()]
             if replace:
                 self._refuse_replace(conn, directory)
                 tree = directory.tree
             else:
+                rows = conn.execute(select(areas)).mappings()
+                stored = [area_from_row(row) for row in rows]
                 tree = merged_hierarchy(redact(self.url), stored, _levels(conn), directory.tree)
             _upsert(conn, areas, "code", [area_to_row(area, tree) for area in tree])
             _upsert(conn, units_table, "code", [unit_to_row(u) for u in directory])
@@ -210,16 +211,8 @@ class SqlStore:
         people = conn.execute(
             select(people_table.c.id, people_table.c.area_code, people_table.c.unit_code)
         )
-        blockers = replace_blockers(
-            directory, ticket_areas, [(p.id, p.area_code, p.unit_code) for p in people]
-        )
-        if blockers:
-            raise HierarchyConflict(
-                redact(self.url),
-                "the stored hierarchy",
-                "a replacement",
-                f"it cannot be replaced: {'; '.join(blockers)}",
-            )
+        stored = [(p.id, p.area_code, p.unit_code) for p in people]
+        refuse_replace(redact(self.url), directory, ticket_areas, stored)
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         with self.unit_of_work() as uow, driver_errors(self.url):

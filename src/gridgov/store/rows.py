@@ -8,7 +8,7 @@ from here; an embedding app does not need them.
 """
 
 from gridgov.store._bulk import area_of, check_areas, collector_paused, load_rows, unique_loads
-from gridgov.store._hierarchy import merged_hierarchy, replace_blockers
+from gridgov.store._hierarchy import merged_hierarchy, refuse_replace
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
@@ -32,7 +32,7 @@ __all__ = [
     "event_to_row",
     "load_rows",
     "merged_hierarchy",
-    "replace_blockers",
+    "refuse_replace",
     "summary_from_row",
     "ticket_to_row",
     "unique_loads",
