@@ -27,12 +27,13 @@ The tree::
     │       └── UnknownActor         no person or unit has this id
     ├── CalendarError
     │   └── CalendarUnknownYear
-    └── StoreError                   the database said no (driver errors are chained)
-        ├── ConcurrentUpdate
-        ├── DatabaseNotMigrated
-        ├── NoDatabase               a SQLite file that does not exist (none is created)
-        ├── HierarchyConflict        the database holds another area hierarchy
-        └── AuditChainBroken
+    ├── StoreError                   the database said no (driver errors are chained)
+    │   ├── ConcurrentUpdate
+    │   ├── DatabaseNotMigrated
+    │   ├── NoDatabase               a SQLite file that does not exist (none is created)
+    │   ├── HierarchyConflict        the database holds another area hierarchy
+    │   └── AuditChainBroken
+    └── OutputFileError              a file gridgov was asked to write cannot be written
 
 Driver errors (SQLAlchemy, psycopg, sqlite3) never escape the store: they are
 wrapped in a :class:`StoreError` with ``raise ... from exc``.
@@ -60,6 +61,7 @@ __all__ = [
     "MergeRefused",
     "NoDatabase",
     "NoResponsibleUnit",
+    "OutputFileError",
     "PeopleFileError",
     "PermissionDenied",
     "PolicyError",
@@ -418,3 +420,22 @@ class AuditChainBroken(StoreError):
         self.sequence = sequence
         self.reason = reason
         super().__init__(f"ticket {ticket_id!r}: event #{sequence}: {reason}")
+
+
+# --------------------------------------------------------------------------- output
+
+
+class OutputFileError(GridGovError):
+    """An output file cannot be written."""
+
+    def __init__(self, path: str, reason: str, *, option: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.option = option
+        """The option that named the file (``--report-out``), when there is one."""
+        where = f"{option} {path}" if option else path
+        super().__init__(f"cannot write {where}: {reason}")
+
+    def __reduce__(self) -> tuple[type[OutputFileError], tuple[str, str], dict[str, object]]:
+        # from a --jobs worker process to the parent, with the option
+        return type(self), (self.path, self.reason), self.__dict__

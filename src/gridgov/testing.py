@@ -10,6 +10,14 @@ the same queries — without a database, so an embedding app's tests stay fast::
     engine = Engine(store=InMemoryStore(), areas=tree, ...)
 
 It is thread-safe; a unit of work applies its changes atomically on ``commit()``.
+
+For tests of stay-in-grid rules, :func:`simulate` runs a scenario (a file read with
+:func:`load_scenario`, or a :class:`~gridgov.simulate.Scenario` built in Python)::
+
+    from gridgov.testing import load_scenario, simulate
+
+    result = simulate(load_scenario("hangzhou.toml"), days=30, seed=7)
+    assert result.stay_in_grid_rate(tier="small") >= 0.9
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from typing import Any, Self
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
 from gridgov.grid import AreaTree, Directory, Unit
+from gridgov.simulate import Scenario, load_scenario, simulate
 from gridgov.store import (
+    OPEN_STATUSES,
     ChainBreak,
     ClockRecord,
     LoadResult,
@@ -51,7 +61,7 @@ from gridgov.store.rows import (
 )
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "Scenario", "load_scenario", "simulate"]
 
 _ClockKey = tuple[str, str, int]
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -223,6 +233,13 @@ class _Clocks:
 
     def put(self, clock: ClockRecord) -> None:
         self.staged[(clock.ticket_id, clock.clock, clock.cycle)] = clock
+
+    def open_provisional(self) -> list[ClockRecord]:
+        with self._lock:
+            merged = {**self._data.clocks, **self.staged}
+        return [
+            c for c in merged.values() if c.status in OPEN_STATUSES and c.data.get("assumed_years")
+        ]
 
 
 class InMemoryUnitOfWork:

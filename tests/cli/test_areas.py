@@ -171,3 +171,13 @@ def test_levels_and_units_options_need_a_file(runner: CliRunner) -> None:
     result = runner.invoke(main, ["areas", "tree", "--sample", "hangzhou", "--levels", "a > b"])
     assert result.exit_code == 2
     assert "--levels and --units apply to --file only" in result.stderr
+
+
+def test_validate_a_cell_over_the_csv_limit_names_its_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bad = tmp_path / "big.csv"
+    bad.write_text(HEADER + "YH," + "x" * 131_073 + ",district,\n", "utf-8")
+    result = runner.invoke(main, ["areas", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:2: a cell is longer than 131,072 characters" in result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.errors import InvalidInput
+from gridgov.errors import InvalidInput, OutputFileError
 from gridgov.replay import boston_sample_options, run_replay
 
 
@@ -70,7 +70,7 @@ def test_tickets_out_csv_has_the_promised_columns(tmp_path: Path) -> None:
         rows = list(csv.DictReader(file))
     assert {
         "ticket_id", "category", "area", "opened_at", "due_at", "closed_at", "on_time",
-        "final_state", "reopened", "escalations", "stayed_in_grid", "conformance",
+        "final_state", "reopened", "escalations", "stayed_in_grid", "joint", "parts", "conformance",
     } <= set(rows[0])  # fmt: skip
     closed = [r for r in rows if r["closed_at"]]
     still_open = [r for r in rows if not r["closed_at"]]
@@ -157,8 +157,11 @@ def test_an_interrupted_replay_removes_its_spilled_ids_at_once(tmp_path: Path) -
 def test_a_replay_failing_to_write_removes_its_spilled_ids_at_once(tmp_path: Path) -> None:
     spill = tmp_path / "spill"
     spill.mkdir()
-    options = boston_sample_options(recent_ids=5, spill_dir=spill, tickets_out=Path("/dev/full"))
-    with pytest.raises(OSError, match="No space left") as caught:  # a full disk, mid-run
+    full = tmp_path / "full.csv"  # --tickets-out writes .csv or JSON Lines: by its suffix
+    full.symlink_to("/dev/full")
+    options = boston_sample_options(recent_ids=5, spill_dir=spill, tickets_out=full)
+    with pytest.raises(OutputFileError, match="No space left") as caught:  # a full disk, mid-run
         run_replay(options)
     assert list(spill.iterdir()) == []  # while the error, and so the replay's frames, live
-    assert caught.value.errno == errno.ENOSPC
+    assert isinstance(caught.value.__cause__, OSError)
+    assert caught.value.__cause__.errno == errno.ENOSPC

@@ -38,6 +38,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "return_to_dispatcher": {"reason": "退回"},
     "suspend": {"reason": "挂起"},
     "mark_handled": {"result": "已处理"},
+    "handle_part": {"result": "协办已处理"},  # refused: these tickets are not joint
     "review": {"verdict": "not_satisfied", "comment": "没修好"},
     "reopen": {"reason": "重办"},
     "escalate": {"reason": "升级"},

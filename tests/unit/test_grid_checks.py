@@ -215,3 +215,28 @@ def test_a_unit_code_with_a_slash_or_a_name_with_nul_is_refused() -> None:
         Unit("U/1", "网格员", UnitKind.GRID_WORKER, "G")
     with pytest.raises(ValueError, match="U\\+0000"):
         Unit("U1", "网格\x00员", UnitKind.GRID_WORKER, "G")
+
+
+def test_wrong_encoding_gives_the_byte_offset_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(HEADER.encode() + b"YH,yu,district,\nZM,z\xb0m,community,YH\n")
+    with pytest.raises(AreaFileError) as info:
+        load_areas(path)
+    [problem] = info.value.problems
+    assert problem.line == 3
+    assert "byte 0xb0 at byte 5 of line 3 (offset 48 in the file)" in problem.reason
+
+
+def test_a_stray_quote_is_a_problem_on_its_line_and_the_rows_after_it_are_read() -> None:
+    text = HEADER + 'YH,"余杭区,district,\nZM,朱庙,community,YH\nG1,网格,grid,XX\n'
+    problems = problems_of(text)
+    assert problems[0].line == 2
+    assert "quoted cell opened on line 2 is never closed" in problems[0].reason
+    # the rows the quote would have swallowed were read: G1's unknown parent is reported
+    assert (4, "parent_code") in where(problems)
+
+
+def test_a_cell_over_the_csv_limit_is_a_problem_on_its_line() -> None:
+    problems = problems_of(HEADER + "YH,余杭区,district,\nZM," + "朱" * 140_000 + ",community,YH\n")
+    assert problems[0].line == 3
+    assert "longer than 131,072 characters" in problems[0].reason

@@ -268,3 +268,30 @@ def test_a_document_needs_one_people_list_of_tables_with_text_values(
     assert _where(problems) == [(2, "role"), (2, "area_code")]
     assert problems[0].reason == "expected text, got ['grid_worker']"
     assert "unknown area '7'" in problems[1].reason
+
+
+def test_a_stray_quote_is_a_problem_on_its_line_and_later_rows_are_checked(
+    tmp_path: Path, directory: Directory
+) -> None:
+    text = HEADER + 'li,grid_worker,ZM-01,W1,"李娜\nwang,grid_worker,ZM-01,W1,王\nx,nobody,,,\n'
+    problems = _problems(_write(tmp_path, "p.csv", text), directory)
+    assert problems[0].line == 2
+    assert "never closed" in problems[0].reason
+    assert [p.line for p in problems[1:]] == [4]  # wang (line 3) is fine; x is checked
+
+
+def test_a_cell_over_the_csv_limit_is_a_problem_not_a_crash(
+    tmp_path: Path, directory: Directory
+) -> None:
+    text = HEADER + "li,grid_worker,ZM-01,W1," + "娜" * 140_000 + "\n"
+    problems = _problems(_write(tmp_path, "p.csv", text), directory)
+    assert _where(problems) == [(2, None)]
+    assert "longer than 131,072 characters" in problems[0].reason
+
+
+def test_a_bad_byte_is_named_by_line_and_offset(tmp_path: Path, directory: Directory) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(HEADER.encode() + b"li,grid_worker,ZM-01,W1,\xff\n")
+    problems = _problems(path, directory)
+    assert _where(problems) == [(2, None)]
+    assert "byte 0xff at byte 25 of line 2 (offset 57 in the file)" in problems[0].reason

@@ -21,7 +21,7 @@ from gridgov.app._built_with import built_with
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._merge import hold_merge_target
 from gridgov.app._stores import open_store
-from gridgov.app._timers import fire_due
+from gridgov.app._timers import fire_due, recompute_provisional
 from gridgov.app._views import SlaNotice, TicketView
 from gridgov.clock import Clock, SystemClock
 from gridgov.errors import (
@@ -243,10 +243,15 @@ class Engine:
     def advance_to(self, moment: datetime | None = None) -> list[SlaNotice]:
         """Fire every warning and breach due by ``moment`` (default: now), earliest
         first, each with its actions (escalate, supervise, close) in its own
-        transaction.  Safe to run from several processes at once on PostgreSQL."""
+        transaction.  Safe to run from several processes at once on PostgreSQL.
+
+        First, clocks computed on a provisional calendar (a year without official
+        holiday data) are recomputed if the calendar's data has changed since, so
+        their warnings and breaches fire at the official times."""
         moment = self.clock.now() if moment is None else moment
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise InvalidTime(moment.isoformat(), "a time-zone-aware datetime")
+        recompute_provisional(self.store, self.sla_policy, moment)  # new calendar data?
         fired: list[SlaNotice] = []
         while True:
             step = fire_due(self.store, self.loop, self.sla_policy, moment)

@@ -15,12 +15,12 @@ from datetime import datetime
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._views import SlaNotice
 from gridgov.clock import ManualClock
-from gridgov.errors import GridGovError, StoreError
+from gridgov.errors import ConcurrentUpdate, GridGovError, StoreError
 from gridgov.sla import SlaAction, SlaBreached, SlaPolicy, SlaWarning
-from gridgov.store import Store
+from gridgov.store import ClockRecord, Store
 from gridgov.workflow import Actor, Ticket, TicketEvent, TicketLoop
 
-__all__ = ["SYSTEM_ACTOR", "fire_due"]
+__all__ = ["SYSTEM_ACTOR", "fire_due", "recompute_provisional"]
 
 SYSTEM_ACTOR = Actor("gridgov-sla", "system")
 """Who fires the policy's actions (role ``system``: close, escalate, supervise)."""
@@ -68,6 +68,41 @@ def fire_due(
         clocks.save(uow)
         uow.commit()
     return notices, events
+
+
+def recompute_provisional(store: Store, policy: SlaPolicy, moment: datetime) -> list[str]:
+    """Recompute the open clocks computed on a provisional calendar whose calendar data
+    changed since (``pip install -U chinesecalendar`` now knows the year), and move each
+    ticket's timer to the new due times; returns the ids of those tickets.
+
+    A clock whose calendar data did not change is left alone, so this costs one query
+    when there is nothing to do.  A ticket changed by someone at the same moment is
+    skipped: its clocks are recomputed when it is next loaded.
+    """
+    with store.unit_of_work() as uow:
+        stale = sorted(
+            {r.ticket_id for r in uow.clocks.open_provisional() if _calendar_changed(policy, r)}
+        )
+    done: list[str] = []
+    for ticket_id in stale:
+        try:
+            with store.unit_of_work() as uow:
+                ticket = uow.tickets.get(ticket_id)
+                clocks = TicketClocks.load(policy, uow, ticket, at=moment)
+                clocks.save(uow)
+                uow.tickets.reschedule(
+                    ticket_id, expected_version=ticket.version, next_due_at=clocks.next_due
+                )
+                uow.commit()
+        except ConcurrentUpdate:
+            continue
+        done.append(ticket_id)
+    return done
+
+
+def _calendar_changed(policy: SlaPolicy, record: ClockRecord) -> bool:
+    calendar = policy.calendars.get(str(record.data.get("calendar", "")))
+    return calendar is not None and record.data.get("calendar_fingerprint") != calendar.fingerprint
 
 
 def _loop_at(loop: TicketLoop, moment: datetime) -> TicketLoop:

@@ -26,6 +26,7 @@ _COMMANDS: dict[str, str] = {
     "demo": "gridgov.cli._demo:demo",
     "people": "gridgov.cli._people:people",
     "replay": "gridgov.cli._replay:replay",
+    "simulate": "gridgov.cli._simulate:simulate",
     "sla": "gridgov.cli._sla:sla",
     "ticket": "gridgov.cli._ticket:ticket",
     "tick": "gridgov.cli._tick:tick",

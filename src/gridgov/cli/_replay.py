@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from gridgov.replay import (
     Progress,
     ReplayMapping,
     ReplayOptions,
+    check_report_path,
     load_mapping,
     report_rows,
     run_replay,
@@ -60,15 +63,12 @@ def _policy(text: str) -> PolicyInForce:
 
 def _areas(path: str | None, mapping: ReplayMapping, mapping_path: Path) -> Any:
     """The area file (tree and units) the replay runs over, or None."""
-    from gridgov.grid import SAMPLES, load_areas, load_sample
+    from gridgov.grid import load_named_areas
 
     name = path or mapping.areas
     if name is None:
         return None
-    if name in SAMPLES:
-        return load_sample(name)  # type: ignore[arg-type]
-    file = Path(name) if path else mapping_path.parent / name
-    return load_areas(file)
+    return load_named_areas(name, base="." if path else mapping_path.parent)
 
 
 @contextmanager
@@ -107,6 +107,25 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
         yield update
 
 
+@contextmanager
+def _unwind_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the replay as Ctrl-C does: unwinding, so its temporary files (the
+    ``gridgov-seen-*`` index of finished ids, --jobs part files) are removed.  By default
+    SIGTERM ends the process at once, with no clean-up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a signal handler
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     total = counts.get("total", 0)
     if not total:
@@ -114,6 +133,38 @@ def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     kinds = ", ".join(f"{n:,} {k}" for k, n in counts.items() if k != "total")
     where = f"listed in {rejects_out}" if rejects_out else "list them with --rejects-out FILE"
     click.echo(f"{total:,} rows rejected ({kinds}); {where}", err=True)
+
+
+def _print_input(counts: dict[str, Any]) -> None:
+    """Where every line went: rows replayed, ignored and rejected add up to the file."""
+    rows = (
+        f"{counts['rows']:,} rows ({counts['rows_replayed']:,} replayed, "
+        f"{counts['rows_ignored']:,} ignored, {counts['rows_rejected']:,} rejected)"
+    )
+    if "lines" in counts:
+        rows = (
+            f"{counts['lines']:,} lines: {counts['header_lines']:,} header, {rows}, "
+            f"{counts['blank_lines']:,} blank, {counts['continuation_lines']:,} inside "
+            "quoted cells over several lines"
+        )
+    click.echo(f"read {rows}", err=True)
+    if not counts["accounted"]:
+        click.echo(
+            "warning: these counts do not add up: rows were lost (a gridgov bug; please "
+            "report it with the file)",
+            err=True,
+        )
+
+
+def _print_provisional(by_clock: dict[str, int]) -> None:
+    if by_clock:
+        clocks = ", ".join(f"{clock} {n:,}" for clock, n in by_clock.items())
+        click.echo(
+            f"provisional due times (tickets by clock: {clocks}): a year without an official "
+            "holiday schedule was computed on a provisional calendar; replay again once the "
+            "calendar data knows it (`gridgov sla status` lists the years it knows)",
+            err=True,
+        )
 
 
 @replay.command("run")
@@ -230,12 +281,16 @@ def run(
         db=url,
     )
     _check_by(by)
+    if report_out is not None:
+        check_report_path(report_out)  # before the run, not after it
     show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
-    with _progress_bar(show_bar) as progress:
+    with _progress_bar(show_bar) as progress, _unwind_on_sigterm():
         report = run_replay(options, progress=progress).to_dict()
     if report_out is not None:
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
+    _print_input(report["input"])
+    _print_provisional(report["provisional"])
     if "db" in report["meta"]:
         db = report["meta"]["db"]
         click.echo(
@@ -277,6 +332,10 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
     ]
     overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
     overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
+    overall += [{"figure": f"input {k}", "value": v} for k, v in report.get("input", {}).items()]
+    overall += [
+        {"figure": f"provisional {k}", "value": v} for k, v in report.get("provisional", {}).items()
+    ]
     emit(overall, ["figure", "value"], "table", title=title)
     for dimension, groups in report["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]

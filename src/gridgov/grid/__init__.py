@@ -27,7 +27,7 @@ from gridgov.grid._files import (
 )
 from gridgov.grid._formats import RawRecord, decode, read_records
 from gridgov.grid._levels import DEFAULT_LEVELS, LEVEL_LABELS_ZH, LevelSet
-from gridgov.grid._samples import SAMPLES, Sample, load_sample
+from gridgov.grid._samples import SAMPLES, Sample, load_named_areas, load_sample
 from gridgov.grid._tree import AreaTree
 from gridgov.grid._units import DEPARTMENT_LABELS_ZH, Directory, Unit, UnitKind
 
@@ -54,6 +54,7 @@ __all__ = [
     "dump_units",
     "format_of",
     "load_areas",
+    "load_named_areas",
     "load_sample",
     "parse_areas",
     "read_records",

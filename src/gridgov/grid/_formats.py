@@ -11,7 +11,6 @@ themselves: that is :mod:`gridgov.grid._records` and :mod:`gridgov.grid._checks`
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
@@ -21,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gridgov._csvrows import CsvRows, find_bad_utf8
 from gridgov._toml import syntax_problem
 from gridgov.errors import Problem
 
@@ -54,16 +54,18 @@ class RawFile:
 
 
 def decode(data: bytes, source: str) -> str | Problem:
-    """UTF-8 text (a BOM is allowed), or a problem naming the line of the first bad byte."""
+    """UTF-8 text (a BOM is allowed), or a problem naming the line and byte offset of the
+    first bad byte."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    except UnicodeDecodeError:
+        bad = find_bad_utf8(io.BytesIO(data))
+        assert bad is not None  # the bytes did not decode: one of them is not UTF-8
         reason = (
-            f"wrong encoding: byte 0x{data[exc.start]:02x} is not UTF-8 "
+            f"wrong encoding: {bad.describe()} "
             "(save the file as UTF-8; GBK/GB18030 exports must be converted first)"
         )
-        return Problem(source, reason, line=line)
+        return Problem(source, reason, line=bad.line)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -87,13 +89,18 @@ def read_csv(
         if match:
             raw.levels, raw.levels_line = match["spec"].strip(), skipped + 1
         skipped += 1
-    reader = csv.reader(lines[skipped:])
-    header = next(reader, None)
-    header_line = skipped + 1
-    if header is None:
-        raw.problems.append(Problem(source, "empty file: expected a header line", line=header_line))
+    table = CsvRows(lines[skipped:], first_line=skipped + 1)
+    rows = iter(table)
+    first = next(rows, None)
+    if first is None:
+        line = skipped + 1
+        raw.problems.append(Problem(source, "empty file: expected a header line", line=line))
         return raw
-    columns = [c.strip().lower() for c in header]
+    if first.problem:
+        raw.problems.append(Problem(source, f"header: {first.problem}", line=first.line))
+        return raw
+    header_line = first.line
+    columns = [c.strip().lower() for c in first.cells]
     missing = [c for c in required if c not in columns]
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if missing or repeated or "" in columns:
@@ -106,17 +113,19 @@ def read_csv(
         reason = f"unknown columns {unknown} (expected {', '.join(known or ())})"
         raw.problems.append(Problem(source, reason, line=header_line))
         return raw
-    last_line = reader.line_num
-    for index, row in enumerate(reader):
+    table.width = len(columns)  # a row over lines with other cells is a stray quote
+    for index, row in enumerate(rows):
         # A quoted cell may span lines: a row's line is the first one it occupies.
-        line, last_line = skipped + last_line + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
+        if row.problem:
+            raw.problems.append(Problem(source, row.problem, line=row.line))
             continue
-        if len(row) != len(columns):
-            reason = f"row has {len(row)} cells, the header has {len(columns)}"
-            raw.problems.append(Problem(source, reason, line=line))
+        if not any(cell.strip() for cell in row.cells):
             continue
-        raw.records.append(RawRecord(dict(zip(columns, row, strict=True)), line, index))
+        if len(row.cells) != len(columns):
+            reason = f"row has {len(row.cells)} cells, the header has {len(columns)}"
+            raw.problems.append(Problem(source, reason, line=row.line))
+            continue
+        raw.records.append(RawRecord(dict(zip(columns, row.cells, strict=True)), row.line, index))
     return raw
 
 

@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 from gridgov.errors import LookupFailed
 from gridgov.grid._files import AreaFile, load_areas
 
-__all__ = ["SAMPLES", "Sample", "load_sample"]
+__all__ = ["SAMPLES", "Sample", "load_named_areas", "load_sample"]
 
 Sample = Literal["hangzhou", "boston311"]
 SAMPLES: dict[str, str] = {"hangzhou": "hangzhou/areas.toml", "boston311": "boston311/areas.csv"}
@@ -28,3 +29,16 @@ def load_sample(name: Sample) -> AreaFile:
     with resources.as_file(resource) as path:
         loaded = load_areas(path)
     return AreaFile(f"gridgov/samples/{SAMPLES[name]}", loaded.tree, loaded.directory)
+
+
+def load_named_areas(
+    name: str, *, base: str | Path = ".", units: str | Path | None = None
+) -> AreaFile:
+    """A hierarchy a settings file names: a shipped sample (``hangzhou``, ``boston311``),
+    else an area file, relative to ``base`` (the folder of the file that names it), with
+    an optional units CSV (relative to ``base`` too)."""
+    if name in SAMPLES:
+        return load_sample(name)  # type: ignore[arg-type]
+    folder = Path(base)
+    unit_file = folder / units if units is not None else None
+    return load_areas(folder / name, units=unit_file)

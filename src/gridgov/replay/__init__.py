@@ -21,8 +21,8 @@ from gridgov.replay._mapping import (
     load_mapping,
 )
 from gridgov.replay._readers import InputFile
-from gridgov.replay._rejects import Reject, RejectKind, RejectLog
-from gridgov.replay._render import REPORT_COLUMNS, report_rows, write_report
+from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
+from gridgov.replay._render import REPORT_COLUMNS, check_report_path, report_rows, write_report
 from gridgov.replay._report import DIMENSIONS, METRICS, ReplayReport, Tally
 from gridgov.replay._run import Progress, ReplayOptions, run_replay
 from gridgov.replay._samples import (
@@ -55,6 +55,7 @@ __all__ = [
     "ReplayOptions",
     "ReplayReport",
     "RoutingRules",
+    "RowCounts",
     "SnapshotRules",
     "SourceEvent",
     "SourceTicket",
@@ -62,6 +63,7 @@ __all__ = [
     "TicketOutcome",
     "boston_policies",
     "boston_sample_options",
+    "check_report_path",
     "load_mapping",
     "read_tickets",
     "report_rows",

@@ -21,13 +21,25 @@ from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._sources import SourceTicket
 from gridgov.sla import SLA_POLICY_FILE, ClockCycle, ClockPlan, ClockRun, SlaPolicy, clock_verdict
-from gridgov.workflow import Assigner, Move, RoutingPolicy, State, Ticket, Trigger
+from gridgov.workflow import (
+    PART_TRIGGERS,
+    Assigner,
+    Move,
+    Part,
+    RoutingPolicy,
+    State,
+    Ticket,
+    Trigger,
+    parts_of,
+)
 
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _REPORT = Trigger.REPORT.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
+_PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+"""Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
 
 
 @dataclass(slots=True)
@@ -65,9 +77,16 @@ class TicketOutcome:
     """The folded ticket, kept with ``accepted`` (``--db`` stores it as it is)."""
     cycles: tuple[ClockCycle, ...] = ()
     """Every SLA clock cycle the policy ran, kept only with ``accepted`` (``--db``)."""
+    provisional: tuple[str, ...] = ()
+    """The clocks with a cycle whose due time is on a provisional calendar (a year the
+    holiday data does not know)."""
     policy: SlaPolicy | None = None
     """The SLA policy those cycles ran under (kept with them): a live engine continues
     an open cycle under it."""
+    joint: bool = False
+    """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
+    parts: tuple[Part, ...] = ()
+    """The co-units' parts of its last joint dispatch, with the time each took."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -132,8 +151,13 @@ class ReplayEngine:
         self.routing = routing
         if isinstance(directory, AreaTree):
             directory = Directory(directory)
+        # With units, replay routes as strictly as the live loop: a move no unit can
+        # take is flagged ``unrouted`` (the live loop refuses it with NoResponsibleUnit);
+        # a hierarchy of areas only routes to levels.
         self.assigner = (
-            Assigner(directory, routing, units_required=False) if directory is not None else None
+            Assigner(directory, routing, units_required=len(directory) > 0)
+            if directory is not None
+            else None
         )
         self.levels = directory.tree.levels if directory is not None else None
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
@@ -185,7 +209,8 @@ class ReplayEngine:
                 rule = policy.select_for(attributes)
                 run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             if run is not None:
-                run.apply(trigger, move.to_state, event.at, announce=True)
+                parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
+                run.apply(trigger, move.to_state, event.at, announce=True, parts=parts)
             if keep:
                 moves.append(move)
         if run is not None and ticket.updated_at is not None:
@@ -211,8 +236,11 @@ class ReplayEngine:
             escalations=ticket.escalation_count,
             stayed_in_grid=stayed,
             conformance=tuple(ticket.nonconformance),
+            joint=ticket.joint,
+            parts=ticket.parts,
             handling=handling,
             breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
+            provisional=tuple(sorted({c.clock for c in cycles if c.assumed_years})),
             source_due=source.source_due,
             source_on_time=source.source_on_time,
             due_is_source=self.due_from_source,

@@ -11,7 +11,6 @@ case id).
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -22,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from gridgov._csvrows import CsvRows, find_bad_utf8
 from gridgov.errors import InvalidInput, Problem
 
 __all__ = ["InputFile", "Record"]
@@ -46,6 +46,12 @@ class InputFile:
         except OSError as exc:
             raise InvalidInput([Problem(str(self.path), f"cannot read: {exc.strerror}")]) from exc
         self._raw: IO[bytes] | None = None
+        self.lines: int | None = None
+        """Physical lines read (CSV and JSON Lines; ``None`` for XES, read by element)."""
+        self.header_lines = 0
+        self.blank_lines = 0
+        self.continuation_lines = 0
+        """Lines after the first of the records whose quoted cells span lines."""
 
     def bytes_read(self) -> int:
         """How far into the stored file the reader is."""
@@ -62,28 +68,67 @@ class InputFile:
         return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
     def records(self, wanted: Sequence[str]) -> Iterator[Record]:
-        """Yield every record of the file with the ``wanted`` columns."""
+        """Yield every record of the file with the ``wanted`` columns.
+
+        Afterwards :attr:`lines` counts the file's physical lines: the header's, each
+        record's (a quoted cell may span lines), and the blank ones in :attr:`blank_lines`.
+        """
+        self.lines, self.header_lines, self.blank_lines = None, 0, 0
+        self.continuation_lines = 0  # counted afresh by each pass over the file
         text = self._open_text()
         try:
             if self.format == "csv":
                 yield from self._csv(text, wanted)
             elif self.format == "jsonl":
-                yield from _jsonl(text, wanted)
+                yield from self._jsonl(text, wanted)
             else:
                 yield from _xes(text, wanted, str(self.path))
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise InvalidInput([self._bad_byte(exc)]) from exc
+        except (OSError, EOFError) as exc:
             raise InvalidInput([Problem(str(self.path), f"cannot read the file: {exc}")]) from exc
         finally:
             text.close()
             if self._raw is not None:
                 self._raw.close()  # a GzipFile does not close the file it was given
 
+    def line_counts(self) -> dict[str, int]:
+        """Where the lines read went (empty for XES): ``lines`` is the sum of the others and
+        of the records read."""
+        if self.lines is None:
+            return {}
+        return {
+            "lines": self.lines,
+            "header_lines": self.header_lines,
+            "blank_lines": self.blank_lines,
+            "continuation_lines": self.continuation_lines,
+        }
+
+    def _bad_byte(self, exc: UnicodeDecodeError) -> Problem:
+        """Where the byte that is not UTF-8 is in the file (the decoder only knows its buffer)."""
+        with open(self.path, "rb") as raw:
+            bad = find_bad_utf8(gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw)
+        if bad is None:  # pragma: no cover - the decoder found one
+            return Problem(str(self.path), f"cannot read the file: {exc}")
+        of = " of the uncompressed data" if self.path.suffix == ".gz" else ""
+        reason = (
+            f"wrong encoding: {bad.describe()}{of} (save the file as UTF-8; "
+            "GBK/GB18030 exports must be converted first)"
+        )
+        return Problem(str(self.path), reason, line=bad.line)
+
     def _csv(self, text: IO[str], wanted: Sequence[str]) -> Iterator[Record]:
-        reader = csv.reader(text, delimiter=self.delimiter)
-        header = next(reader, None)
+        table = CsvRows(text, delimiter=self.delimiter)
+        rows = iter(table)
+        header = next(rows, None)
+        self.lines, self.blank_lines = table.lines, table.blank_lines
         if header is None:
             raise InvalidInput([Problem(str(self.path), "the file is empty: expected a header")])
-        index = {name.strip(): i for i, name in enumerate(header)}
+        if header.problem:
+            raise InvalidInput(
+                [Problem(str(self.path), f"header: {header.problem}", line=header.line)]
+            )
+        index = {name.strip(): i for i, name in enumerate(header.cells)}
         missing = [w for w in wanted if w not in index]
         if missing:
             raise InvalidInput(
@@ -94,17 +139,39 @@ class InputFile:
             )
         picks = [index[w] for w in wanted]
         pick = operator.itemgetter(*picks) if len(picks) > 1 else (lambda r: (r[picks[0]],))
-        width = len(header)
-        previous_end = 1
-        for row in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if len(row) != width:
-                if not row:
-                    continue  # a blank line is not a record
-                yield line, f"has {len(row)} fields, the header has {width}"
-                continue
-            yield line, pick(row)
+        width = table.width = len(header.cells)
+        self.header_lines = header.last_line - header.line + 1
+        try:
+            for line, last, row, problem in rows:
+                if last != line:  # a quoted cell over several lines
+                    self.continuation_lines += last - line
+                if problem:
+                    yield line, problem
+                elif len(row) != width:
+                    yield line, f"has {len(row)} fields, the header has {width}"
+                else:
+                    yield line, pick(row)
+        finally:
+            self.lines, self.blank_lines = table.lines, table.blank_lines
+
+    def _jsonl(self, text: IO[str], wanted: Sequence[str]) -> Iterator[Record]:
+        line = 0
+        try:
+            for line, raw in enumerate(text, start=1):
+                if not raw.strip():
+                    self.blank_lines += 1
+                    continue
+                try:
+                    obj = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield line, f"not valid JSON: {exc.msg} at column {exc.colno}"
+                    continue
+                if not isinstance(obj, dict):
+                    yield line, f"expected a JSON object, found {type(obj).__name__}"
+                    continue
+                yield line, tuple(_text(obj.get(w)) for w in wanted)
+        finally:
+            self.lines = line
 
 
 def _format_from_name(path: Path) -> str:
@@ -125,21 +192,6 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _jsonl(text: IO[str], wanted: Sequence[str]) -> Iterator[Record]:
-    for line, raw in enumerate(text, start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield line, f"not valid JSON: {exc.msg} at column {exc.colno}"
-            continue
-        if not isinstance(obj, dict):
-            yield line, f"expected a JSON object, found {type(obj).__name__}"
-            continue
-        yield line, tuple(_text(obj.get(w)) for w in wanted)
 
 
 def _local(tag: str) -> str:

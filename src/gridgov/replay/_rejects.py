@@ -7,6 +7,7 @@ rejects file.  With ``strict`` the first reject stops the replay.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections import Counter
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
-from gridgov.errors import InvalidInput, Problem
+from gridgov.errors import InvalidInput, OutputFileError, Problem
+from gridgov.replay._outputs import writing
 
-__all__ = ["Reject", "RejectKind", "RejectLog"]
+__all__ = ["Reject", "RejectKind", "RejectLog", "RowCounts"]
 
 
 class RejectKind(StrEnum):
@@ -51,6 +53,23 @@ class Reject:
         return Problem(self.source, self.reason, line=self.line, field=self.field or None)
 
 
+@dataclass(slots=True)
+class RowCounts:
+    """The rows a reader met (for its worker under ``--jobs``), and what became of them.
+
+    Each is counted where it goes: into a ticket it yields (``replayed``: a snapshot
+    ticket's row, an event log ticket's events), ignored (an activity in
+    ``ignore_activities``) or rejected (:attr:`RejectLog.rows`).  The three add up to
+    ``rows`` unless a row was lost.
+    """
+
+    rows: int = 0
+    replayed: int = 0
+    ignored: int = 0
+
+
+_OPTION = "--rejects-out"
+
 REJECT_COLUMNS = ("source", "line", "ticket_id", "kind", "field", "reason")
 
 
@@ -60,29 +79,46 @@ class RejectLog:
     def __init__(self, path: str | Path | None = None, *, strict: bool = False) -> None:
         self.strict = strict
         self.counts: Counter[str] = Counter()
+        self.rows = 0
+        """How many rows were rejected (a row with two faults has two rejects, one row)."""
+        self._last: tuple[str, int] | None = None
         self._file: IO[str] | None = None
         self._writer: csv.DictWriter[str] | None = None
+        self._path = path
         if path is not None:
-            self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
-            self._writer.writeheader()
+            with writing(path, option=_OPTION):
+                self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
+                self._writer.writeheader()
 
     def add(self, reject: Reject) -> None:
         """Record one reject; raise :class:`InvalidInput` at once in strict mode."""
         if self.strict:
             raise InvalidInput([reject.as_problem()], what="input (--strict)")
         self.counts[reject.kind.value] += 1
+        where = (reject.source, reject.line)
+        if where != self._last:  # a row's rejects come together, as it is read
+            self.rows += 1
+            self._last = where
         if self._writer is not None:
-            self._writer.writerow(
-                {
-                    "source": reject.source,
-                    "line": reject.line,
-                    "ticket_id": reject.ticket_id,
-                    "kind": reject.kind.value,
-                    "field": reject.field,
-                    "reason": reject.reason,
-                }
-            )
+            row = {
+                "source": reject.source,
+                "line": reject.line,
+                "ticket_id": reject.ticket_id,
+                "kind": reject.kind.value,
+                "field": reject.field,
+                "reason": reject.reason,
+            }
+            try:
+                self._writer.writerow(row)
+            except OSError as exc:
+                self._writer = None
+                file, self._file = self._file, None
+                with contextlib.suppress(OSError):  # the rest cannot be flushed either
+                    if file is not None:
+                        file.close()
+                reason = exc.strerror or str(exc)
+                raise OutputFileError(str(self._path), reason, option=_OPTION) from exc
 
     @property
     def total(self) -> int:
@@ -90,7 +126,8 @@ class RejectLog:
         return sum(self.counts.values())
 
     def close(self) -> None:
-        """Flush and close the rejects file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Flush and close the rejects file (safe to call twice)."""
+        file, self._file = self._file, None
+        if file is not None:
+            with writing(str(self._path), option=_OPTION):
+                file.close()  # closes the file even when the flush fails

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gridgov.errors import InvalidInput, Problem
+from gridgov.replay._outputs import REPORT_SUFFIXES, check_output, writing
 from gridgov.replay._report import METRICS
 
 __all__ = ["REPORT_COLUMNS", "report_rows", "write_report"]
@@ -51,6 +51,12 @@ def _csv(report: Mapping[str, Any]) -> str:
     return out.getvalue()
 
 
+def check_report_path(path: str | Path) -> None:
+    """Refuse, before a replay runs, a report path :func:`write_report` could not write
+    (an unknown suffix, a missing or read-only folder)."""
+    check_output(path, REPORT_SUFFIXES, option="--report-out")
+
+
 def write_report(report: Mapping[str, Any], path: str | Path) -> None:
     """Write ``report`` to ``path`` as JSON, CSV or HTML, chosen by the extension."""
     path = Path(path)
@@ -62,10 +68,10 @@ def write_report(report: Mapping[str, Any], path: str | Path) -> None:
     elif suffix in (".html", ".htm"):
         text = html_report(report)
     else:
-        raise InvalidInput(
-            [Problem(str(path), "cannot tell the report format: expected .json, .csv or .html")]
-        )
-    path.write_text(text, encoding="utf-8")
+        check_report_path(path)  # raises, naming the suffixes
+        return
+    with writing(path, option="--report-out"):
+        path.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- HTML
@@ -170,6 +176,10 @@ def html_report(report: Mapping[str, Any]) -> str:
         _table([report["states"]], list(report["states"])),
         "<h2>Rejected rows (被拒记录)</h2>",
         _table([report["rejects"]], list(report["rejects"])),
+        "<h2>Every row accounted for (输入核对)</h2>",
+        _table([report.get("input", {})], list(report.get("input", {}))),
+        "<h2>Provisional due times, tickets by clock (暂定时限)</h2>",
+        _table([report.get("provisional", {})], list(report.get("provisional", {}))),
         "<h2>On-time rate by week (按时率)</h2>",
         _chart(report.get("series", [])),
         "<h2>On-time rate, area × category (热力表)</h2>",

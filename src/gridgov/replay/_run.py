@@ -13,6 +13,7 @@ import heapq
 import json
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
@@ -20,13 +21,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from gridgov.errors import GridGovError, InvalidInput, Problem
+from gridgov.errors import GridGovError, InvalidInput, OutputFileError, Problem
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._mapping import ReplayMapping
+from gridgov.replay._outputs import REJECT_SUFFIXES, TICKET_SUFFIXES, check_output, writing
 from gridgov.replay._readers import InputFile
-from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog
+from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
 from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
 from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
@@ -120,6 +122,7 @@ def _replay_share(
     week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
+    counts = RowCounts()
     try:
         stream = read_tickets(
             options.mapping,
@@ -129,6 +132,7 @@ def _replay_share(
             keep=keep,
             recent_ids=options.recent_ids,
             spill_dir=options.spill_dir,
+            counts=counts,
         )
         # closed at once, not when collected: that removes the reader's temporary index
         with closing(stream) as tickets:
@@ -147,11 +151,25 @@ def _replay_share(
     finally:
         rejects.close()
     report.rejects.update(rejects.counts)
+    report.input.update(
+        rows=counts.rows,
+        rows_replayed=counts.replayed,
+        rows_ignored=counts.ignored,
+        rows_rejected=rejects.rows,
+    )
+    if jobs == 1 or partition_of("", jobs) == share:  # the worker of unreadable rows counts
+        # the file's own lines
+        report.input.update(source.line_counts())
     yield report
 
 
 def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> ReplayReport:
-    """Replay ``options.input`` and return the report (writing the files the options ask for)."""
+    """Replay ``options.input`` and return the report (writing the files the options ask for).
+
+    The output files are checked first (their suffix, their folder), so a path that
+    cannot be written fails at once, not after the whole input was read.
+    """
+    _check_outputs(options)
     if options.jobs > 1:
         if options.db is not None:
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
@@ -186,6 +204,13 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
     return report
 
 
+def _check_outputs(options: ReplayOptions) -> None:
+    if options.tickets_out is not None:
+        check_output(options.tickets_out, TICKET_SUFFIXES, option="--tickets-out")
+    if options.rejects_out is not None:
+        check_output(options.rejects_out, REJECT_SUFFIXES, option="--rejects-out")
+
+
 def _meta(options: ReplayOptions) -> dict[str, Any]:
     return {
         "input": str(options.input),
@@ -214,6 +239,13 @@ _WORKER_OPTIONS: ReplayOptions | None = None
 def _init_worker(options: ReplayOptions) -> None:
     global _WORKER_OPTIONS
     _WORKER_OPTIONS = options
+    # A worker stopped by SIGTERM unwinds (as Ctrl-C does) and so removes its temporary
+    # index of finished ids; by default SIGTERM ends a process with no clean-up at all.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
@@ -224,6 +256,7 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
     report: ReplayReport | None = None
     try:
         with (
+            writing(part or os.devnull, option="--tickets-out"),
             open(os.devnull if part is None else part, "w", encoding="utf-8") as out,
             closing(_replay_share(options, share, jobs, None)) as items,
         ):
@@ -234,6 +267,8 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
                     out.write(json.dumps([*item.order, outcome_row(item)]) + "\n")
     except InvalidInput as exc:
         return None, list(exc.problems)
+    except OutputFileError:
+        raise  # not a problem of the input: the parent says which file
     except GridGovError as exc:
         return None, [Problem(str(options.input), str(exc))]
     return report, []
@@ -242,8 +277,14 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
 def _run_parallel(options: ReplayOptions) -> ReplayReport:
     jobs = options.jobs
     context = multiprocessing.get_context("fork")
+    before = set(multiprocessing.active_children())
     with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
-        results = list(pool.map(_work, range(jobs), [jobs] * jobs))
+        try:
+            results = list(pool.map(_work, range(jobs), [jobs] * jobs))
+        except BaseException:  # stopped (SIGTERM, Ctrl-C) or failed: stop the workers too,
+            for child in set(multiprocessing.active_children()) - before:
+                child.terminate()  # each unwinds and removes its temporary files
+            raise
     every = sorted((p for _, mine in results for p in mine), key=lambda p: p.line or 0)
     problems = list(dict.fromkeys(every))  # a file-level problem is met by every worker
     if problems:
@@ -258,7 +299,10 @@ def _run_parallel(options: ReplayOptions) -> ReplayReport:
     for partial, _ in results:
         assert partial is not None
         report.merge(partial)
-    _merge_parts(options, jobs)
+    try:
+        _merge_parts(options, jobs)
+    finally:
+        _remove_parts(options, jobs)  # also when a merged file cannot be written
     report.meta = _meta(replace(options, jobs=1)) | {"jobs": jobs}
     return report
 
@@ -286,12 +330,14 @@ def _merge_parts(options: ReplayOptions, jobs: int) -> None:
             writer.close()
     if options.rejects_out is not None:
         parts = [Path(f"{options.rejects_out}.part{k}") for k in range(jobs)]
-        with open(options.rejects_out, "w", encoding="utf-8", newline="") as file:
+        with (
+            writing(options.rejects_out, option="--rejects-out"),
+            open(options.rejects_out, "w", encoding="utf-8", newline="") as file,
+        ):
             out = csv.DictWriter(file, REJECT_COLUMNS, lineterminator="\n")
             out.writeheader()
             streams = (_reject_rows(p) for p in parts)
             out.writerows(heapq.merge(*streams, key=lambda r: int(r["line"])))
-    _remove_parts(options, jobs)
 
 
 def _remove_parts(options: ReplayOptions, jobs: int) -> None:

@@ -16,6 +16,7 @@ Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 from __future__ import annotations
 
 import operator
+import re
 import zlib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any, NamedTuple
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
-from gridgov.replay._rejects import Reject, RejectKind, RejectLog
+from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
 from gridgov.store import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
@@ -67,6 +68,17 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+
+
+LIST_FIELDS = frozenset({"co_units", "photos"})
+"""Payload fields that hold a list: a joint dispatch's co-units (协办), a result's photos.
+In a source cell the items are separated by ``;`` (or ``,``, ``、``)."""
+_SEPARATORS = re.compile(r"[;,、]")
+
+
+def split_list(cell: str) -> list[str]:
+    """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
+    return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -142,7 +154,9 @@ class _Reader:
         keep: Callable[[str], bool],
         recent_ids: int = RECENT_IDS,
         spill_dir: Path | None = None,
+        counts: RowCounts | None = None,
     ) -> None:
+        self.counts = RowCounts() if counts is None else counts
         self.mapping = mapping
         self.source = source
         self.name = str(source.path)
@@ -276,6 +290,7 @@ def read_tickets(
     keep: Callable[[str], bool] = lambda _tid: True,
     recent_ids: int = RECENT_IDS,
     spill_dir: Path | None = None,
+    counts: RowCounts | None = None,
 ) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
@@ -287,8 +302,11 @@ def read_tickets(
     removed when the stream ends, fails, or is closed: close a stream you stop
     reading early (``contextlib.closing``) rather than leave it to the garbage
     collector.
+
+    ``counts`` receives the rows met (those ``keep`` selects) and those ignored: with
+    ``rejects.rows`` they account for every row the stream read.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
@@ -303,14 +321,17 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
     c, rules = r.cols, r.mapping.snapshot
     closed_values = frozenset(rules.closed_values)
     id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
+    met = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
+                met += 1
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
         tid = "" if id_at is None else values[id_at].strip()
         if not keep(tid):
             continue
+        met += 1
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
             continue
@@ -329,7 +350,10 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
         add(tid, line)
         ticket = _snapshot_ticket(r, values, line, tid, closed_values)
         if ticket is not None:
+            replayed += 1
             yield ticket
+    r.counts.rows += met
+    r.counts.replayed += replayed
 
 
 def _snapshot_ticket(
@@ -342,8 +366,10 @@ def _snapshot_ticket(
     if opened is None or opened is False:
         return None
     closed = r.time(values, c.closed_at, line, tid)
+    if closed is False:
+        return None
     dispatched = r.time(values, c.dispatched_at, line, tid)
-    if closed is False or dispatched is False:
+    if dispatched is False:  # one reject a row: a row's first fault is named
         return None
     status = _get(values, c.status)
     is_closed = status in closed_values if c.status is not None else closed is not None
@@ -408,17 +434,20 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     c, m = r.cols, r.mapping
     activities, ignored = m.activities, frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
-    payload_at = [(key, i) for key, i in c.payload.items() if i is not None]
+    payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     ended_on, end = ended.line_of, ended.add
+    met = ignored_rows = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
             if keep(""):
+                met += 1
                 r.reject(line, RejectKind.UNREADABLE, values)
             continue
         tid = "" if id_at is None else values[id_at].strip()
         if not keep(tid):
             continue
+        met += 1
         if not tid:
             r.reject(line, RejectKind.MISSING_VALUE, "no case id", col=m.columns.id)
             continue
@@ -426,6 +455,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             continue
         activity = "" if activity_at is None else values[activity_at].strip()
         if activity in ignored:
+            ignored_rows += 1
             continue
         trigger = activities.get(activity)
         if trigger is None:
@@ -471,14 +501,18 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 m.columns.at or "",
             )
             continue
-        payload = {}
-        for key, i in payload_at:
+        payload: dict[str, Any] = {}
+        for key, i, listed in payload_at:
             if value := values[i].strip():
-                payload[key] = value
+                payload[key] = split_list(value) if listed else value
         actor, role = _get(values, c.actor), _get(values, c.role)
         ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
             end(tid, line)
+            replayed += len(ticket.events)
             yield open_tickets.pop(tid)
+    r.counts.rows += met
+    r.counts.ignored += ignored_rows
+    r.counts.replayed += replayed + sum(len(t.events) for t in open_tickets.values())
     yield from sorted(open_tickets.values(), key=lambda t: t.first_line)

@@ -10,6 +10,7 @@ and :class:`SlaBreached` (超时) events and keeping every :class:`ClockCycle`.
 """
 
 from gridgov.sla._calendar import WorkingCalendar
+from gridgov.sla._calendar_port import CalendarPort
 from gridgov.sla._calendar_spec import (
     CalendarSpec,
     HolidaySource,
@@ -33,6 +34,7 @@ from gridgov.sla._run import ClockRun, clock_verdict
 
 __all__ = [
     "SLA_POLICY_FILE",
+    "CalendarPort",
     "CalendarSpec",
     "ClockCycle",
     "ClockPlan",

@@ -27,6 +27,7 @@ from gridgov.store._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, check_fiel
 from gridgov.store._migrate import current_revision, head_revision
 from gridgov.store._migrate import upgrade as upgrade_database
 from gridgov.store._ports import (
+    OPEN_STATUSES,
     ClockRecord,
     ClockRepository,
     LoadResult,
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_URL",
     "FIELD_LIMITS",
     "FORBIDDEN_CHARACTERS",
+    "OPEN_STATUSES",
     "URL_ENV",
     "ChainBreak",
     "ClockRecord",

@@ -25,6 +25,7 @@ from gridgov.store._audit import ChainBreak
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = [
+    "OPEN_STATUSES",
     "ClockRecord",
     "ClockRepository",
     "LoadResult",
@@ -72,6 +73,10 @@ class TicketFilter:
     limit: int = 100
 
 
+OPEN_STATUSES = ("running", "paused")
+"""The statuses of a clock cycle still open (:attr:`ClockRecord.status`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClockRecord:
     """One cycle of one SLA clock of one ticket (时限计时), as stored.
@@ -94,19 +99,20 @@ class ClockRecord:
 
     @classmethod
     def from_cycle(cls, ticket_id: str, cycle: ClockCycle) -> ClockRecord:
-        """The record of ``cycle`` (the live engine's and replay's ``--db`` alike)."""
+        """The record of ``cycle`` (the live engine's and replay's ``--db`` alike): its
+        :meth:`ClockCycle.summary <gridgov.sla.ClockCycle.summary>` as columns, its whole
+        state as ``data``."""
+        summary = cycle.summary()
         return cls(
             ticket_id=ticket_id,
-            clock=cycle.clock,
-            cycle=cycle.number,
-            status=cycle.status,
-            breached=cycle.breached,
-            started_at=cycle.started_at,
-            due_at=cycle.due,
             fingerprint=cycle.policy_fingerprint,
-            stopped_at=cycle.stopped_at,
             data=cycle.to_dict(),
+            **{name: summary[name] for name in _SUMMARY_COLUMNS},
         )
+
+
+_SUMMARY_COLUMNS = ("clock", "cycle", "status", "breached", "started_at", "due_at", "stopped_at")
+"""The cycle's summary fields a record keeps as columns (the rest is in ``data``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +198,11 @@ class ClockRepository(Protocol):
 
     def put(self, clock: ClockRecord) -> None:
         """Insert or replace the cycle (``ticket_id``, ``clock``, ``cycle``)."""
+        ...
+
+    def open_provisional(self) -> list[ClockRecord]:
+        """Every open cycle (running or paused) whose due time was computed on a
+        provisional calendar (its data's ``assumed_years`` is not empty)."""
         ...
 
 

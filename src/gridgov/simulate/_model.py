@@ -1,0 +1,686 @@
+"""The discrete-event simulation of one replication (一次仿真): arrivals, queues, staff.
+
+The simulator holds no rule of its own.  Every move of a ticket goes through the rule
+core the live engine and replay use: :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>`
+(the loop's compiled table and fold), :class:`~gridgov.workflow.Assigner` (routing:
+tier → level → unit, fallback up the tree, co-units of a joint dispatch) and
+:class:`~gridgov.sla.ClockRun` (the SLA clocks, per-part clocks included); "stayed in
+the grid" is :meth:`RoutingPolicy.stayed_in_grid
+<gridgov.workflow.RoutingPolicy.stayed_in_grid>`.  What the simulator adds is time and
+people: when tickets arrive, who is free to take them, how long the work takes.
+
+The event loop is a plain heap of ``(moment, sequence, action)``: each pending arrival
+stream, each ticket waiting for triage or review, each staff member at work and each
+deadline being watched is one entry, so memory stays flat however many days are run.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from gridgov.errors import GridGovError
+from gridgov.grid import AreaTree, Directory
+from gridgov.simulate._scenario import ArrivalStream, Scenario
+from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, clock_verdict
+from gridgov.workflow import (
+    PART_TRIGGERS,
+    Assigner,
+    Move,
+    RoutingPolicy,
+    State,
+    Ticket,
+    Trigger,
+    parts_of,
+)
+
+__all__ = ["Replication", "SimulatedTicket", "TracedTicket", "World", "run_replication"]
+
+T = Trigger
+_ASSIGNING = frozenset({T.DISPATCH.value, T.ESCALATE.value, T.REOPEN.value})
+_PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+_DAY = timedelta(days=1)
+_HOUR = timedelta(hours=1)
+_US = timedelta(microseconds=1)
+
+
+class TracedTicket(NamedTuple):
+    """One ticket of a trace: when it was opened, what and where, and how long its
+    handling took in the history (signed for → handled; ``None``: never handled)."""
+
+    at: datetime
+    ticket_id: str
+    category: str
+    area: str
+    channel: str
+    tier: str
+    work: timedelta | None
+
+
+class SimulatedTicket(NamedTuple):
+    """One ticket as the simulation left it (kept when asked: tests, traces)."""
+
+    ticket: Ticket
+    cycles: tuple[ClockCycle, ...]
+    stayed_in_grid: bool | None
+    on_time: bool | None
+
+
+@dataclass(frozen=True)
+class World:
+    """What every replication of a scenario shares: the hierarchy with its units, the
+    policies, where each arrival stream's tickets arise, and the staff calendars."""
+
+    tree: AreaTree
+    directory: Directory
+    routing: RoutingPolicy
+    sla: SlaPolicy | None
+    stream_areas: tuple[tuple[str, ...], ...]
+    calendars: Mapping[str, CalendarPort]
+    """Unit kind → the calendar its staff work on (a kind not named works every hour)."""
+    traced: tuple[TracedTicket, ...] = ()
+    """A trace's tickets, in time order."""
+
+
+@dataclass(slots=True)
+class _Job:
+    """One piece of work in a unit's queue: a ticket's handling, or a co-unit's part."""
+
+    ticket: _Sim
+    unit: str
+    part: bool
+    queued_at: datetime
+    deadline: datetime
+    cancelled: bool = False
+
+
+@dataclass(slots=True)
+class _Sim:
+    """One simulated ticket: the rule core's ticket and clocks, and where its work is."""
+
+    ticket: Ticket
+    run: ClockRun | None
+    counted: bool
+    traced: TracedTicket | None = None
+    lead_done: bool = False
+    job: _Job | None = None
+    watching: int = 0
+    """The handling cycle number whose deadline is being watched."""
+
+
+@dataclass
+class UnitStats:
+    """What one unit kind did over the counted part of a replication."""
+
+    jobs: int = 0
+    wait_h: float = 0.0
+    """Total hours tickets waited in queue before a staff member took them."""
+    sojourn_h: float = 0.0
+    """Total hours from entering the unit's queue to the work's end."""
+    busy_h: float = 0.0
+    """Staff working hours spent on tickets."""
+    staffed_h: float = 0.0
+    """Staff working hours available (headcount × the calendar's working time)."""
+    in_system_h: float = 0.0
+    """The time integral of the tickets in the unit (waiting or being worked on)."""
+    arrivals: int = 0
+
+
+class _Unit:
+    """A unit's staff and queue."""
+
+    __slots__ = ("busy", "by_deadline", "calendar", "code", "fifo", "in_system", "kind", "last",
+                 "servers")  # fmt: skip
+
+    def __init__(self, code: str, kind: str, servers: float, calendar: CalendarPort | None) -> None:
+        self.code, self.kind, self.servers, self.calendar = code, kind, servers, calendar
+        self.busy = 0
+        self.fifo: deque[_Job] = deque()
+        """Waiting jobs, first come first served ..."""
+        self.by_deadline: list[tuple[datetime, int, _Job]] = []
+        """... or by the handling deadline (a heap), as the scenario's discipline says."""
+        self.in_system = 0
+        self.last: datetime | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Jobs in the queue (cancelled ones included until they are reached)."""
+        return len(self.fifo) + len(self.by_deadline)
+
+    def jobs(self) -> Iterator[_Job]:
+        """The waiting jobs."""
+        yield from self.fifo
+        for entry in self.by_deadline:
+            yield entry[2]
+
+
+@dataclass
+class Replication:
+    """The figures of one replication, as plain counts (they merge and serialise)."""
+
+    index: int
+    seed: str
+    tickets: int = 0
+    closed: int = 0
+    closed_24h: int = 0
+    on_time_judged: int = 0
+    on_time: int = 0
+    stay_judged: dict[str, int] = field(default_factory=dict)
+    stayed: dict[str, int] = field(default_factory=dict)
+    escalated: int = 0
+    reopened: int = 0
+    joint: int = 0
+    supervised: int = 0
+    unrouted: int = 0
+    open_at_end: int = 0
+    breaches: dict[str, int] = field(default_factory=dict)
+    units: dict[str, UnitStats] = field(default_factory=dict)
+    events: int = 0
+    """Moves fired (every ticket, counted or not)."""
+    kept: list[SimulatedTicket] | None = field(default=None, repr=False, compare=False)
+    """Every ticket as the run left it, when the run was asked to keep them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(vars(self))
+        del data["kept"]
+        data["units"] = {k: dict(vars(v)) for k, v in sorted(self.units.items())}
+        return data
+
+
+class _Simulation:
+    """One replication's event loop."""
+
+    def __init__(
+        self,
+        world: World,
+        scenario: Scenario,
+        *,
+        days: float,
+        seed: str,
+        index: int,
+        warmup_days: float,
+        keep: bool = False,
+    ) -> None:
+        self.world = world
+        self.scenario = scenario
+        self.rules = scenario.rules
+        self.rng = random.Random(seed)
+        self.start: datetime = scenario.scenario.start
+        self.end = self.start + timedelta(days=days)
+        self.counted_from = self.start + timedelta(days=warmup_days)
+        self.result = Replication(index=index, seed=seed, kept=[] if keep else None)
+        # Without units (a city's areas only), tickets go to levels, as replay routes them.
+        self.assigner = Assigner(
+            world.directory, world.routing, units_required=len(world.directory) > 0
+        )
+        self.levels = world.tree.levels
+        self.clock = scenario.scenario.clock
+        self.units: dict[str, _Unit] = {}
+        self._heap: list[tuple[int, int, datetime, Callable[[datetime], None]]] = []
+        """(microseconds since the epoch, sequence, moment, action): integer keys, as an
+        aware datetime compares slowly across time zones."""
+        self._seq = 0
+        self._numbers = 0
+        self.live: dict[str, _Sim] = {}
+        """Tickets not closed yet (closed ones are counted and forgotten)."""
+        self._deadline_first = self.rules.discipline == "deadline"
+
+    # ------------------------------------------------------------------ the loop
+
+    def at(self, moment: datetime, action: Callable[[datetime], None]) -> None:
+        self._seq += 1
+        key = round(moment.timestamp() * 1_000_000)
+        heapq.heappush(self._heap, (key, self._seq, moment, action))
+
+    def run(self) -> Replication:
+        for index, stream in enumerate(self.scenario.arrivals):
+            self._next_arrival(index, stream, self.start)
+        self._next_traced(0)
+        self.at(self.counted_from, self._start_counting)
+        heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
+        pop = heapq.heappop
+        while heap and heap[0][0] <= end:
+            _, _, moment, action = pop(heap)
+            action(moment)
+        self._finish()
+        return self.result
+
+    def _start_counting(self, moment: datetime) -> None:
+        for unit in self.units.values():
+            self._touch(unit, moment)
+
+    # ------------------------------------------------------------------ arrivals
+
+    def _next_arrival(self, index: int, stream: ArrivalStream, after: datetime) -> None:
+        """The stream's next ticket, by thinning a Poisson process at its peak hourly rate."""
+        hours = stream.hours
+        peak = max(hours) if hours else 1.0
+        mean = sum(hours) / len(hours) if hours else 1.0
+        rate_per_h = stream.per_day / 24 * peak / mean
+        moment = after
+        while True:
+            moment += timedelta(hours=self.rng.expovariate(rate_per_h))
+            if hours is None or self.rng.random() * peak <= hours[moment.hour]:
+                break
+        if moment <= self.end:
+            self.at(moment, lambda at: self._arrive(index, stream, at))
+
+    def _arrive(self, index: int, stream: ArrivalStream, at: datetime) -> None:
+        self._next_arrival(index, stream, at)
+        areas = self.world.stream_areas[index]
+        area = areas[self.rng.randrange(len(areas))]
+        self._numbers += 1
+        facts = (stream.category, area, stream.channel, stream.priority)
+        self._open(f"S{self._numbers:08d}", facts, at, None)
+
+    def _next_traced(self, index: int) -> None:
+        """The trace's next ticket in the run's span, when it opened."""
+        traced = self.world.traced
+        while index < len(traced) and traced[index].at < self.start:
+            index += 1
+        if index < len(traced) and traced[index].at <= self.end:
+            self.at(traced[index].at, lambda at: self._arrive_traced(index, at))
+
+    def _arrive_traced(self, index: int, at: datetime) -> None:
+        self._next_traced(index + 1)
+        t = self.world.traced[index]
+        self._open(t.ticket_id, (t.category, t.area, t.channel, None), at, t)
+
+    def _open(
+        self,
+        ticket_id: str,
+        facts: tuple[str, str, str, str | None],
+        at: datetime,
+        traced: TracedTicket | None,
+    ) -> None:
+        """上报: a new ticket (category, area, channel, priority), its clocks, its triage."""
+        category, area, channel, priority = facts
+        ticket = Ticket(ticket_id)
+        counted = at >= self.counted_from
+        sim = _Sim(ticket, None, counted, traced)
+        self.live[ticket.id] = sim
+        report = {
+            "category": category,
+            "tier": self.world.routing.tier_of(category).name,
+            "area_code": area,
+            "channel": channel or None,
+            "priority": priority,
+        }
+        self._fire(sim, T.REPORT, at, {k: v for k, v in report.items() if v is not None})
+        policy = self.world.sla
+        if policy is not None:
+            attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
+            sim.run = ClockRun(policy.select_for(attributes), policy_fingerprint=policy.fingerprint)
+            sim.run.apply(T.REPORT, ticket.state, at)
+        if counted:
+            self.result.tickets += 1
+        self.at(at + timedelta(minutes=self.rules.triage_minutes), lambda t: self._triage(sim, t))
+
+    # ------------------------------------------------------------------ moves
+
+    def _fire(
+        self, sim: _Sim, trigger: str, at: datetime, payload: Mapping[str, Any] | None = None
+    ) -> Move | None:
+        """One move through the rule core: the table decides, the routing completes a
+        dispatch, escalation or reopen, the clocks follow."""
+        complete = self._complete if trigger in _ASSIGNING else None
+        move = sim.ticket.fire(trigger, at, payload, complete=complete)
+        self.result.events += 1
+        if move is None:
+            return None
+        if sim.run is not None and trigger != T.REPORT:
+            parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
+            sim.run.apply(trigger, move.to_state, at, parts=parts)
+        return move
+
+    def _complete(
+        self, ticket: Ticket, trigger: str, payload: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        return {**payload, **self.assigner.assign(ticket, trigger, payload).payload()}
+
+    def _triage(self, sim: _Sim, at: datetime) -> None:
+        self._fire(sim, T.ACCEPT, at)
+        payload: dict[str, Any] = {}
+        tier = self.world.routing.tiers[sim.ticket.tier or ""]
+        if (
+            not tier.joint
+            and self.rules.joint_share
+            and self.world.routing.above_grid(tier, self.levels)
+            and self.rng.random() < self.rules.joint_share
+        ):
+            payload["co_units"] = self._departments_of(sim)
+        try:
+            move = self._fire(sim, T.DISPATCH, at, payload)
+        except GridGovError:  # no unit can take it (NoResponsibleUnit): the live loop refuses
+            self._unrouted(sim)
+            return
+        if move is None:
+            self._unrouted(sim)
+            return
+        unit = self._unit_of(sim)
+        limit = self.rules.escalate_queue_over
+        if limit and unit.waiting > limit and sim.ticket.escalation_count == 0:
+            try:
+                escalated = self._fire(sim, T.ESCALATE, at, {"reason": "queue", "cause": "person"})
+            except GridGovError:
+                escalated = None  # nobody above: it stays in the queue it has
+            if escalated is not None:
+                unit = self._unit_of(sim)
+        self._dispatched(sim, unit, at)
+
+    def _departments_of(self, sim: _Sim) -> list[str]:
+        """Co-units for a joint dispatch: the route's and the tier's departments' units."""
+        route = self.world.routing.route(sim.ticket.category or "")
+        found: list[str] = []
+        for department in dict.fromkeys(
+            d for d in (route.department, *route.tier.departments) if d
+        ):
+            try:
+                found.append(self.assigner.department(sim.ticket, department).unit or "")
+            except GridGovError:
+                continue
+        return [u for u in dict.fromkeys(found) if u]
+
+    def _dispatched(self, sim: _Sim, unit: _Unit, at: datetime) -> None:
+        """The ticket (and each co-unit's part) waits in its unit's queue."""
+        self._enqueue(_Job(sim, unit.code, False, at, self._deadline(sim, at)), at)
+        for part in sim.ticket.parts:
+            if part.is_open:
+                self._enqueue(_Job(sim, part.unit, True, at, self._deadline(sim, at)), at)
+        self._watch(sim)
+
+    def _unrouted(self, sim: _Sim) -> None:
+        del self.live[sim.ticket.id]  # the live loop refuses the dispatch: it goes no further
+        if sim.counted:
+            self.result.unrouted += 1
+
+    # ------------------------------------------------------------------ queues and staff
+
+    def _unit_of(self, sim: _Sim) -> _Unit:
+        """The unit the ticket is assigned to; in a hierarchy without units, the level
+        it is at (of its area), staffed like a unit of that name."""
+        ticket = sim.ticket
+        if ticket.assigned_unit is not None:
+            return self._unit(ticket.assigned_unit)
+        level = ticket.assigned_level or ""
+        at = self.world.tree.nearest_at_level(ticket.area_code or "", level)
+        return self._unit(f"{level}:{at.code if at else ticket.area_code}", kind=level)
+
+    def _unit(self, code: str, kind: str | None = None) -> _Unit:
+        unit = self.units.get(code)
+        if unit is None:
+            kind = kind or str(self.world.directory.get(code).kind)
+            staffing = self.scenario.staffing
+            servers = math.inf if staffing.unlimited else staffing.headcount(code, kind)
+            unit = _Unit(code, kind, servers, self.world.calendars.get(kind))
+            self.units[code] = unit
+        return unit
+
+    def _deadline(self, sim: _Sim, at: datetime) -> datetime:
+        if sim.run is not None:
+            cycle = sim.run.open.get(self.clock)
+            if cycle is not None:
+                return cycle.due
+        return at
+
+    def _enqueue(self, job: _Job, at: datetime) -> None:
+        unit = self._unit(job.unit)
+        self._touch(unit, at)
+        unit.in_system += 1
+        if self._counting(at):
+            self._kind(unit).arrivals += 1
+        if not job.part:
+            job.ticket.job = job
+        if unit.busy < unit.servers:
+            self._take(unit, job, at)
+        elif self._deadline_first:
+            self._seq += 1
+            heapq.heappush(unit.by_deadline, (job.deadline, self._seq, job))
+        else:
+            unit.fifo.append(job)
+
+    def _take(self, unit: _Unit, job: _Job, at: datetime) -> None:
+        """A staff member takes ``job`` at ``at``: sign for it, then the work."""
+        unit.busy += 1
+        begin = at + timedelta(minutes=self.rules.sign_for_minutes)
+        self.at(begin, lambda t: self._sign(unit, job, at, t))
+
+    def _sign(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
+        sim = job.ticket
+        if job.part:
+            self._fire(sim, T.SIGN_FOR_PART, at, {"unit": job.unit})
+        else:
+            self._fire(sim, T.SIGN_FOR, at)
+        work = self._work(sim)
+        if work is not None:  # None: a traced ticket its history never handled
+            finish = unit.calendar.add_working_time(at, work) if unit.calendar else at + work
+            self.at(finish, lambda t: self._done(unit, job, taken, t))
+        if self._counting(taken):
+            stats = self._kind(unit)
+            stats.jobs += 1
+            stats.wait_h += (taken - job.queued_at) / _HOUR
+
+    def _work(self, sim: _Sim) -> timedelta | None:
+        trace = self.scenario.trace
+        if sim.traced is not None and trace is not None and trace.handling == "trace":
+            return sim.traced.work
+        service = self.scenario.service_of(sim.ticket.tier or "")
+        if service is None:
+            return timedelta(0)
+        mean = service.mean_h
+        if service.dist == "fixed":
+            hours = mean
+        elif service.dist == "exponential":
+            hours = self.rng.expovariate(1 / mean)
+        else:  # log-normal with the given mean
+            sigma = service.sigma
+            hours = self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
+        return timedelta(hours=hours)
+
+    def _done(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
+        self._touch(unit, at)
+        unit.in_system -= 1
+        unit.busy -= 1
+        if self._counting(taken):
+            stats = self._kind(unit)
+            stats.sojourn_h += (at - job.queued_at) / _HOUR
+            worked = unit.calendar.working_time_between(taken, at) if unit.calendar else at - taken
+            stats.busy_h += worked / _HOUR
+        self._next_job(unit, at)
+        if job.cancelled:
+            return
+        sim = job.ticket
+        if job.part:
+            self._fire(sim, T.HANDLE_PART, at, {"unit": job.unit, "result": "协办已处置"})
+            if sim.lead_done and not any(p.is_open for p in sim.ticket.parts):
+                self._handled(sim, at)
+            return
+        sim.job = None
+        if any(p.is_open for p in sim.ticket.parts):
+            sim.lead_done = True  # the lead waits for its co-units
+            return
+        self._handled(sim, at)
+
+    def _next_job(self, unit: _Unit, at: datetime) -> None:
+        while unit.waiting:
+            job = heapq.heappop(unit.by_deadline)[2] if unit.by_deadline else unit.fifo.popleft()
+            if job.cancelled:
+                self._touch(unit, at)
+                unit.in_system -= 1
+                continue
+            self._take(unit, job, at)
+            return
+
+    # ------------------------------------------------------------------ after handling
+
+    def _handled(self, sim: _Sim, at: datetime) -> None:
+        sim.lead_done = False
+        self._fire(sim, T.MARK_HANDLED, at, {"result": "已处置"})
+        after = at + timedelta(minutes=self.rules.review_minutes)
+        self.at(
+            after, lambda t: self._review(sim, t) if self.rules.review else self._archive(sim, t)
+        )
+
+    def _archive(self, sim: _Sim, at: datetime) -> None:
+        """归档 without a review (a city that does not call back)."""
+        self._fire(sim, T.CLOSE, at, {"reason": "办结归档"})
+        self._closed(sim, at)
+
+    def _review(self, sim: _Sim, at: datetime) -> None:
+        self._fire(sim, T.REQUEST_REVIEW, at)
+        if self.rng.random() < self.rules.not_satisfied:
+            self._fire(sim, T.REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
+            self._fire(sim, T.REOPEN, at, {"reason": "回访不满意"})
+            self._dispatched(sim, self._unit_of(sim), at)
+            return
+        self._fire(sim, T.REVIEW, at, {"verdict": "satisfied"})
+        self._closed(sim, at)
+
+    def _closed(self, sim: _Sim, at: datetime) -> None:
+        del self.live[sim.ticket.id]
+        if sim.run is not None:
+            sim.run.announce(at)
+        if sim.counted:
+            self._count(sim, closed=True)
+
+    # ------------------------------------------------------------------ deadlines
+
+    def _watch(self, sim: _Sim) -> None:
+        """Look at the handling clock when it falls due, as the live engine's timer does."""
+        if sim.run is None:
+            return
+        cycle = sim.run.open.get(self.clock)
+        if cycle is None or cycle.number == sim.watching:
+            return
+        sim.watching = cycle.number
+        self.at(cycle.due + _US, lambda t: self._due(sim, cycle.number, t))
+
+    def _due(self, sim: _Sim, number: int, at: datetime) -> None:
+        assert sim.run is not None
+        cycle = sim.run.open.get(self.clock)
+        if cycle is None or cycle.number != number or cycle.paused_since is not None:
+            return
+        if at < cycle.due:  # the deadline moved (a pause): look again then
+            self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+            return
+        sim.run.announce(at)
+        if self.rules.supervise_on_breach:
+            self._fire(sim, T.SUPERVISE, at, {"reason": "超时督办"})
+            if sim.counted:
+                self.result.supervised += 1
+        job = sim.job
+        if (
+            self.rules.escalate_on_breach
+            and job is not None
+            and sim.ticket.state == State.DISPATCHED
+            and not job.cancelled
+        ):
+            try:
+                move = self._fire(sim, T.ESCALATE, at, {"reason": "超时", "cause": "sla_breach"})
+            except GridGovError:
+                return  # nobody above
+            if move is not None:
+                job.cancelled = True
+                self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, cycle.due), at)
+
+    # ------------------------------------------------------------------ figures
+
+    def _counting(self, moment: datetime) -> bool:
+        return moment >= self.counted_from
+
+    def _kind(self, unit: _Unit) -> UnitStats:
+        stats = self.result.units.get(unit.kind)
+        if stats is None:
+            stats = self.result.units[unit.kind] = UnitStats()
+        return stats
+
+    def _touch(self, unit: _Unit, moment: datetime) -> None:
+        """Integrate the tickets in the unit up to ``moment`` (Little's law's L)."""
+        last = unit.last
+        if last is not None and moment > last and moment > self.counted_from:
+            since = max(last, self.counted_from)
+            self._kind(unit).in_system_h += unit.in_system * ((moment - since) / _HOUR)
+        unit.last = moment
+
+    def _count(self, sim: _Sim, *, closed: bool) -> None:
+        result, ticket = self.result, sim.ticket
+        if result.kept is not None:
+            cycles_kept = tuple(sim.run.cycles) if sim.run is not None else ()
+            verdict = clock_verdict(cycles_kept, self.clock)[1] if sim.run is not None else None
+            result.kept.append(
+                SimulatedTicket(
+                    ticket,
+                    cycles_kept,
+                    self.world.routing.stayed_in_grid(ticket, self.levels),
+                    verdict if closed and ticket.state == State.CLOSED else None,
+                )
+            )
+        tier = ticket.tier or ""
+        if ticket.escalation_count:
+            result.escalated += 1
+        if ticket.reopen_count:
+            result.reopened += 1
+        if ticket.joint:
+            result.joint += 1
+        cycles = sim.run.cycles if sim.run is not None else []
+        for name in sorted({c.clock.partition("@")[0] for c in cycles if c.breached}):
+            result.breaches[name] = result.breaches.get(name, 0) + 1
+        if not closed:
+            result.open_at_end += 1
+            return
+        result.closed += 1
+        reported, ended = ticket.reported_at, ticket.closed_at
+        if reported is not None and ended is not None and ended - reported <= _DAY:
+            result.closed_24h += 1
+        if sim.run is not None:
+            due, met = clock_verdict(cycles, self.clock)
+            if due is not None:
+                result.on_time_judged += 1
+                result.on_time += met
+        stayed = self.world.routing.stayed_in_grid(ticket, self.levels)
+        if stayed is not None:
+            result.stay_judged[tier] = result.stay_judged.get(tier, 0) + 1
+            result.stayed[tier] = result.stayed.get(tier, 0) + int(stayed)
+
+    def _finish(self) -> None:
+        """Close the books at the end: what is still open, and the staffed hours."""
+        self._heap.clear()
+        for unit in self.units.values():
+            self._touch(unit, self.end)
+        for sim in self.live.values():
+            if sim.counted:
+                self._count(sim, closed=False)
+        span = self.end - self.counted_from
+        for unit in self.units.values():
+            if math.isinf(unit.servers):
+                continue
+            hours = (
+                unit.calendar.working_time_between(self.counted_from, self.end)
+                if unit.calendar
+                else span
+            )
+            self._kind(unit).staffed_h += unit.servers * (hours / _HOUR)
+
+
+def run_replication(
+    world: World,
+    scenario: Scenario,
+    *,
+    days: float,
+    seed: str,
+    index: int,
+    warmup_days: float = 0,
+    keep: bool = False,
+) -> Replication:
+    """One replication of ``scenario`` over ``days`` (the first ``warmup_days`` simulated
+    but not counted), with the random stream ``seed``; with ``keep``, every counted
+    ticket as the run left it (:attr:`Replication.kept`)."""
+    return _Simulation(
+        world, scenario, days=days, seed=seed, index=index, warmup_days=warmup_days, keep=keep
+    ).run()
