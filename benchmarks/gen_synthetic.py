@@ -126,6 +126,10 @@ class _Draw:
         self.categories = list(CATEGORIES)
         self.category_weights = [w for w, _ in CATEGORIES.values()]
         self.channels, self.channel_weights = list(CHANNELS), list(CHANNELS.values())
+        # The loop shape's recent tickets: number -> (reported, ended; None if left open),
+        # so a merge names a ticket that is open when it happens (the live Engine refuses
+        # any other target).
+        self.spans: dict[int, tuple[datetime, datetime | None]] = {}
 
     def departments_over(self, code: str) -> list[str]:
         """The department units of the areas above ``code``, nearest first."""
@@ -296,7 +300,7 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
     tier = CATEGORIES[category][1]
     grid = rng.choice(draw.routable)
     channel = rng.choices(draw.channels, draw.channel_weights)[0]
-    at = draw.opened(n, total)
+    at = opened = draw.opened(n, total)
     state, suspended_from = NEW, ""
     parts: dict[str, str] = {}  # co-unit -> its part's state (dispatched, in_progress, handled)
     departments = draw.departments_over(grid)
@@ -356,10 +360,9 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         if trigger in {_T.REJECT, _T.RETURN_TO_DISPATCHER, _T.SUSPEND, _T.ESCALATE,
                        _T.SUPERVISE, _T.REOPEN, _T.WITHDRAW}:  # fmt: skip
             payload["reason"] = LOOP_ACTIVITIES[trigger] + "原因"
+        pick = rng.randrange(50) if trigger == _T.MERGE_INTO else 0
         if trigger == _T.MERGE_INTO:
-            payload["into"] = f"LOOP{max(n - 1 - rng.randrange(50), 0):07d}"
-            if payload["into"] == ticket_id:
-                payload["into"] = f"LOOP{n + 1:07d}"
+            payload["into"] = "?"  # chosen below, once the merge's time is known
         if trigger == _T.RESUME:
             guards["resume_to"] = suspended_from
         else:
@@ -371,6 +374,13 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
             at += timedelta(seconds=int(minutes * 60 * math.exp(rng.gauss(0, 0.9))) + 30)
         else:
             at += timedelta(seconds=1)
+        if trigger == _T.MERGE_INTO:
+            into = _open_target(draw, n, pick, at)
+            if into is None:  # no earlier ticket open now: a duplicate of nothing is invalid
+                trigger, dest = _T.REJECT, State.REJECTED
+                payload["into"], payload["reason"] = "", LOOP_ACTIVITIES[_T.REJECT] + "原因"
+            else:
+                payload["into"] = into
         counts[trigger] = counts.get(trigger, 0) + 1
         if trigger == _T.SUSPEND:
             suspended_from = state
@@ -379,7 +389,23 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,
                      role, category, grid, channel, *payload.values()])  # fmt: skip
         state = dest
+    ended = (
+        None if state not in {State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN} else at
+    )
+    draw.spans[n] = (opened, ended)
+    draw.spans.pop(n - 50, None)
     return rows
+
+
+def _open_target(draw: _Draw, n: int, pick: int, at: datetime) -> str | None:
+    """One of the 50 tickets before ticket ``n``, from the ``pick``-th back, that is open
+    at ``at`` (reported before, not ended yet); None when none is."""
+    for offset in range(50):
+        m = n - 1 - (pick + offset) % 50
+        span = draw.spans.get(m)
+        if span is not None and span[0] < at and (span[1] is None or at < span[1]):
+            return f"LOOP{m:07d}"
+    return None
 
 
 def _loop_rows(draw: _Draw, total: int) -> Iterator[list[str]]:

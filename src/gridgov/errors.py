@@ -22,6 +22,7 @@ The tree::
     ├── WorkflowError
     │   ├── TransitionNotAllowed
     │   ├── TicketExists             a report with the id of a stored ticket
+    │   ├── MergeRefused             merge_into a missing, closed or merged ticket
     │   └── PermissionDenied
     │       └── UnknownActor         no person or unit has this id
     ├── CalendarError
@@ -29,6 +30,8 @@ The tree::
     ├── StoreError                   the database said no (driver errors are chained)
     │   ├── ConcurrentUpdate
     │   ├── DatabaseNotMigrated
+    │   ├── NoDatabase               a SQLite file that does not exist (none is created)
+    │   ├── HierarchyConflict        the database holds another area hierarchy
     │   └── AuditChainBroken
     └── OutputFileError              a file gridgov was asked to write cannot be written
 
@@ -50,10 +53,13 @@ __all__ = [
     "ConcurrentUpdate",
     "DatabaseNotMigrated",
     "GridGovError",
+    "HierarchyConflict",
     "InvalidInput",
     "InvalidTime",
     "InvalidValue",
     "LookupFailed",
+    "MergeRefused",
+    "NoDatabase",
     "NoResponsibleUnit",
     "OutputFileError",
     "PeopleFileError",
@@ -313,6 +319,16 @@ class UnknownActor(PermissionDenied):
         )
 
 
+class MergeRefused(WorkflowError):
+    """A ticket can only be merged into another open ticket."""
+
+    def __init__(self, ticket_id: str, into: str, reason: str) -> None:
+        self.ticket_id = ticket_id
+        self.into = into
+        self.reason = reason
+        super().__init__(f"ticket {ticket_id!r} cannot be merged into {into!r}: {reason}")
+
+
 class TicketExists(WorkflowError):
     """A ticket with this id is already stored; a report needs a new id."""
 
@@ -371,6 +387,29 @@ class DatabaseNotMigrated(StoreError):
             f"database {url} is at schema revision {current or 'none'}, expected {head}: "
             "run `gridgov db upgrade`"
         )
+
+
+class NoDatabase(StoreError):
+    """There is no database at this URL (only commands that load data create one)."""
+
+    def __init__(self, url: str, path: str) -> None:
+        self.url = url
+        self.path = path
+        super().__init__(
+            f"no database at {url}: the file {path} does not exist (nothing was created); "
+            "give --db the URL of an existing database, or create one with "
+            "`gridgov db upgrade --db URL`, `gridgov areas import FILE --db URL`, "
+            "`gridgov replay run ... --db URL` or `gridgov demo --db URL`"
+        )
+
+
+class HierarchyConflict(StoreError):
+    """The database holds another area hierarchy; replace it only when asked."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"database {url} {reason}")
 
 
 class AuditChainBroken(StoreError):

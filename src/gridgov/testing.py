@@ -53,6 +53,8 @@ from gridgov.store.rows import (
     check_new_events,
     event_to_row,
     load_rows,
+    merged_hierarchy,
+    refuse_replace,
     summary_from_row,
     ticket_to_row,
     unique_loads,
@@ -166,6 +168,16 @@ class _Tickets:
         if row is None:
             raise UnknownTicket(ticket_id)
         return summary_from_row(row)
+
+    def merged_into(self, ticket_id: str) -> list[str]:
+        check_fields(ticket_id=ticket_id)
+        with self._lock:
+            rows = {**self._data.tickets, **self.staged_rows}
+        return sorted(
+            r["id"]
+            for r in rows.values()
+            if r["state"] == "merged" and (r["data"] or {}).get("merged_into") == ticket_id
+        )
 
     def find(self, where: TicketFilter) -> list[TicketSummary]:
         with self._lock:
@@ -287,17 +299,26 @@ class InMemoryStore:
         return InMemoryUnitOfWork(self._data, self._lock)
 
     def save_areas(self, tree: AreaTree) -> int:
-        with self._lock:
-            self._data.paths.update({a.code: area_path(tree, a.code) for a in tree})
-            self._data.tree = tree
-        return len(tree)
+        return self.save_directory(Directory(tree))
 
     def load_area_tree(self) -> AreaTree | None:
         return self._data.tree
 
-    def save_directory(self, directory: Directory) -> int:
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
         with self._lock:
-            self.save_areas(directory.tree)
+            data = self._data
+            if replace:
+                ticket_areas = (row["area_code"] for row in data.tickets.values())
+                people = ((p.id, p.area_code, p.unit_code) for p in data.people.values())
+                refuse_replace("<memory>", directory, ticket_areas, people)
+                tree = directory.tree
+                data.paths, data.units = {}, {}
+            else:
+                stored = list(data.tree) if data.tree is not None else []
+                spec = data.tree.levels.spec() if data.tree is not None else None
+                tree = merged_hierarchy("<memory>", stored, spec, directory.tree)
+            data.paths.update({a.code: area_path(tree, a.code) for a in tree})
+            data.tree = tree
             self.save_units(directory)
         return len(directory.tree)
 
@@ -347,6 +368,11 @@ class InMemoryStore:
         with self._lock:
             if self._data.policies.get(kind, ("",))[0] != fingerprint:
                 self._data.policies[kind] = (fingerprint, name, body)
+
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        with self._lock:
+            found = self._data.policies.get(kind)
+        return None if found is None else (found[1], found[2])
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
         loads, repeats = unique_loads(batch)

@@ -56,7 +56,10 @@ def test_the_url_comes_from_the_environment_then_the_working_directory(
     assert (here / "gridgov.db").exists()
 
 
-def test_an_unmigrated_database_is_refused_in_one_line_and_left_empty(url: str) -> None:
+def test_an_unmigrated_database_is_refused_in_one_line_and_left_empty(
+    url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "gridgov.db").touch()
     code, _, err = run("ticket", "list", "--db", url)
     assert code == 1
     assert err.strip().count("\n") == 0

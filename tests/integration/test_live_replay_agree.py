@@ -48,9 +48,7 @@ from gridgov.sla import SlaPolicy, clock_verdict, load_default_policy
 from gridgov.store import SqlStore, Store
 from gridgov.testing import InMemoryStore
 from gridgov.workflow import Actor, RoutingPolicy, State, Trigger
-from tests.integration._store_harness import pg_store, pg_url
-
-__all__ = ["pg_store", "pg_url"]
+from tests.integration._store_harness import pg_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOP_MAPPING = ROOT / "benchmarks" / "synthetic_loop.toml"
@@ -297,7 +295,12 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
         yield sqlite
         sqlite.close()
     else:
-        yield request.getfixturevalue("pg_store")  # a fresh schema for this module
+        # A fresh schema for each test: the synthetic and the Boston tests hold different
+        # area hierarchies, and a database holds one.
+        for url in pg_schema_url(request.getfixturevalue("postgres_url")):
+            with SqlStore(url) as pg:
+                pg.upgrade()
+                yield pg
 
 
 def test_live_and_replay_agree_on_every_synthetic_ticket(

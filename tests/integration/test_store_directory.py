@@ -83,3 +83,11 @@ def test_importing_people_again_counts_what_changed(store: Store) -> None:
     assert stored["li"] == Actor("li", "grid_head", "ZM", None)
     assert stored["li"].name == "李娜"
     assert len(stored) == 3
+
+
+def test_the_latest_policy_recorded_of_a_kind_is_read_back(store: Store) -> None:
+    assert store.recorded_policy("defaults") is None
+    store.record_policy("defaults", "first", "f1", '{"sla": null}')
+    store.record_policy("defaults", "second", "f2", '{"routing": null}')
+    store.record_policy("defaults", "first", "f1", '{"sla": null}')
+    assert store.recorded_policy("defaults") == ("first", '{"sla": null}')

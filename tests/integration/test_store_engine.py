@@ -206,6 +206,7 @@ def test_an_engine_connects_on_first_use_and_refuses_an_unmigrated_database(
     path = tmp_path / "new.db"
     engine = Engine(url=f"sqlite:///{path}", directory=Directory(TREE, UNITS))
     assert not path.exists()  # nothing connected yet
+    path.touch()
     with pytest.raises(DatabaseNotMigrated):
         engine.report(actor=WORKER, category="noise", area_code="ZM-01")
     assert inspect(create_engine(f"sqlite:///{path}")).get_table_names() == []

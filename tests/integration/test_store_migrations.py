@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from gridgov.errors import DatabaseNotMigrated, StoreError
+from gridgov.errors import DatabaseNotMigrated, NoDatabase, StoreError
 from gridgov.store import SqlStore, connect, current_revision, head_revision, resolve_url
 from gridgov.store._schema import metadata
-from tests.integration._store_harness import pg_url
+from tests.integration._store_harness import pg_schema_url, pg_url
 
 __all__ = ["pg_url"]
 
@@ -50,6 +50,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path: Path) -> None:
 
 
 def test_an_unmigrated_database_is_refused_and_left_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
     store = SqlStore(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(DatabaseNotMigrated, match="gridgov db upgrade") as caught:
         store.unit_of_work()
@@ -74,7 +75,7 @@ def test_a_database_behind_head_is_refused(tmp_path: Path) -> None:
     [
         ("not a url", "cannot read database URL"),
         ("mysql://u@h/db", "unsupported database 'mysql'"),
-        ("sqlite:////nonexistent/dir/x.db", "unable to open database file"),
+        ("sqlite:////nonexistent/dir/x.db", "the file /nonexistent/dir/x.db does not exist"),
     ],
 )
 def test_a_wrong_database_url_is_a_store_error(url: str, message: str) -> None:
@@ -96,3 +97,36 @@ def test_the_url_comes_from_argument_then_environment_then_default(
     assert resolve_url() == "sqlite:///from-env.db"
     monkeypatch.delenv("GRIDGOV_DATABASE_URL")
     assert resolve_url() == "sqlite:///gridgov.db"
+
+
+def test_create_if_new_creates_a_missing_sqlite_file_and_refuses_one_behind(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "new.db"
+    with SqlStore(f"sqlite:///{path}") as store:
+        store.create_if_new()
+        assert current_revision(store.engine) == head_revision()
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    with SqlStore(f"sqlite:///{path}") as again, pytest.raises(DatabaseNotMigrated, match="older"):
+        again.create_if_new()
+
+
+def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with SqlStore(f"sqlite:///{path}") as store, pytest.raises(NoDatabase) as caught:
+        store.unit_of_work()
+    assert caught.value.path == str(path)
+    assert not path.exists()
+
+
+@pytest.mark.postgres
+def test_create_if_new_gives_a_postgres_schema_without_tables_the_schema(
+    postgres_url: str,
+) -> None:
+    for url in pg_schema_url(postgres_url):
+        with SqlStore(url) as store:
+            store.create_if_new()
+            assert current_revision(store.engine) == head_revision()
+            store.create_if_new()  # a current schema is left as it is
+            assert _diff(store) == []

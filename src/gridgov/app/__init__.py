@@ -9,6 +9,7 @@ nothing in those imports it.
 """
 
 from gridgov._public import publish
+from gridgov.app._built_with import BuiltWith, built_with, record_built_with
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
@@ -16,6 +17,7 @@ from gridgov.app._stores import open_store
 from gridgov.app._views import ClockView, PartView, SlaNotice, TicketView
 
 __all__ = [
+    "BuiltWith",
     "ClockView",
     "Engine",
     "Notification",
@@ -24,8 +26,10 @@ __all__ = [
     "Subscriber",
     "TicketClocks",
     "TicketView",
+    "built_with",
     "open_engine",
     "open_store",
+    "record_built_with",
 ]
 
 publish(globals())

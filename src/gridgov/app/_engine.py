@@ -17,7 +17,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from gridgov.app._built_with import built_with
 from gridgov.app._clocks import TicketClocks
+from gridgov.app._merge import hold_merge_target
 from gridgov.app._stores import open_store
 from gridgov.app._timers import fire_due, recompute_provisional
 from gridgov.app._views import SlaNotice, TicketView
@@ -111,9 +113,11 @@ class Engine:
 
     @property
     def sla_policy(self) -> SlaPolicy:
-        """The SLA policy (the shipped default unless one was given)."""
+        """The SLA policy: the one given, else the one the database was built with
+        (:func:`~gridgov.app.built_with`), else the shipped default."""
         if self._sla is None:
-            self._sla = load_default_policy()
+            built = built_with(self.store)
+            self._sla = (built and built.sla_policy()) or load_default_policy()
         return self._sla
 
     @property
@@ -137,6 +141,8 @@ class Engine:
         else:
             self.store.save_directory(directory)
         self._directory = directory
+        if self._routing is None and (built := built_with(self.store)) is not None:
+            self._routing = built.routing_policy()
         loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
         self.store.save_categories(loop.policy)
         policy = self.sla_policy
@@ -208,6 +214,8 @@ class Engine:
             ticket = uow.tickets.get(ticket_id)
             expected = ticket.version
             event = method(ticket, actor, **params)  # the loop judges stayed_in_grid too
+            if trigger == Trigger.MERGE_INTO:
+                hold_merge_target(uow, ticket_id, event.payload["into"])
             view, due = self._record(uow, ticket, [event], expected)
             uow.commit()
         self._publish([*due, event])
@@ -257,12 +265,19 @@ class Engine:
 
     def get(self, ticket_id: str) -> TicketView:
         """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none)."""
+        policy = self.sla_policy  # may read the store: not inside the unit of work
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
             summary = uow.tickets.summary(ticket_id)
             ticket.stayed_in_grid = summary.stayed_in_grid  # as judged when last written
-            clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=self.clock.now())
+            clocks = TicketClocks.load(policy, uow, ticket, at=self.clock.now())
             return TicketView.of(ticket, next_due_at=summary.next_due_at, clocks=clocks.views())
+
+    def duplicates(self, ticket_id: str) -> list[str]:
+        """The ids of the tickets merged into this one (合并), sorted."""
+        with self.store.unit_of_work() as uow:
+            uow.tickets.summary(ticket_id)  # UnknownTicket if there is none
+            return uow.tickets.merged_into(ticket_id)
 
     def history(self, ticket_id: str) -> list[TicketEvent]:
         """Every event of the ticket, oldest first."""

@@ -98,6 +98,9 @@ class TicketView(BaseModel):
     result: str | None
     photos: list[str]
     review_verdict: str | None
+    merged_into: str | None = Field(
+        default=None, description="合并: the ticket this one duplicates (when merged)"
+    )
     reported_at: AwareDatetime | None
     updated_at: AwareDatetime | None
     version: int

@@ -82,6 +82,9 @@ def main() -> None:
     people, demo) fall back to sqlite:///gridgov.db in the working directory;
     where a database is optional (areas import/tree/show/export/responsible,
     replay run) none is read or written unless --db or the variable is given.
+    Only the commands that load data (demo, areas import, replay run) create a
+    new database; `gridgov db upgrade` migrates an existing one; no other
+    command creates a database.
 
     Start with `gridgov demo`, then `gridgov COMMAND --help`.
     """

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from gridgov.cli._engine_options import db_option
-from gridgov.cli._output import emit, format_option
+from gridgov.cli._output import emit, format_option, printable
 from gridgov.grid import (
     SAMPLES,
     Area,
@@ -26,6 +26,8 @@ from gridgov.grid import (
 )
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from gridgov.store import SqlStore
 
 __all__ = ["areas"]
@@ -166,16 +168,35 @@ def validate(file: Path, levels: LevelSet | None, units: Path | None, fmt: str) 
 @click.argument("file", type=_FILE)
 @_file_options
 @db_option(optional=True)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the database's hierarchy with FILE's (refused while tickets are stored).",
+)
 @format_option()
 def import_(
-    file: Path, levels: LevelSet | None, units: Path | None, url: str | None, fmt: str
+    file: Path,
+    levels: LevelSet | None,
+    units: Path | None,
+    url: str | None,
+    replace: bool,
+    fmt: str,
 ) -> None:
     """Load FILE (all or nothing) into an area tree and print what it holds.
 
     With --db URL (or $GRIDGOV_DATABASE_URL) the areas, levels and units are
-    written into that database in one transaction (after `gridgov db upgrade`);
-    without either, FILE is checked and loaded in memory only.
+    written into that database in one transaction; a new database gets its schema
+    first (one whose schema is behind needs `gridgov db upgrade`).  Without either,
+    FILE is checked and loaded in memory only.
+
+    FILE's areas are merged into the stored hierarchy (areas it lacks are kept:
+    tickets may point at them).  A database holding another hierarchy — the two
+    do not make one tree under FILE's levels — is refused and left as it was;
+    --replace replaces its areas and units with FILE's, unless it holds tickets
+    or people FILE's hierarchy has no place for.
     """
+    if replace and url is None:
+        raise click.UsageError("--replace replaces a database's hierarchy: give --db URL")
     loaded = load_areas(file, levels=levels, units=units)
     if url is not None:
         from gridgov.app import open_store
@@ -183,33 +204,36 @@ def import_(
 
         store = open_store(url)
         try:
-            import_areas(store, loaded)
+            store.create_if_new()
+            import_areas(store, loaded, replace=replace)
         finally:
             store.close()
     emit(_summary_rows(loaded), ["level", "label_zh", "areas"], fmt, title=f"{file}: loaded")
 
 
-def _tree_label(tree: AreaTree, area: Area) -> str:
+def _tree_label(tree: AreaTree, area: Area) -> Text:
+    """The area's label, then its code, level and counts dimmed: stored text, never markup."""
+    from rich.text import Text
+
     below = tree.count_by_level(area.code)
     below.pop(area.level, None)
     counts = ", ".join(f"{n} {level}" for level, n in below.items())
     suffix = f" — {counts}" if counts else ""
-    return f"{area.label} [dim]{area.code} · {tree.levels.label_zh(area.level)}{suffix}[/dim]"
+    details = f"{area.code} · {tree.levels.label_zh(area.level)}{suffix}"
+    return Text.assemble(printable(area.label), " ", (printable(details), "dim"))
 
 
 def _print_tree(tree: AreaTree, code: str | None, depth: int | None) -> None:
     """Print the walk as a rich tree, wide enough that no line is cut."""
     from rich.console import Console
-    from rich.markup import escape
-    from rich.text import Text
     from rich.tree import Tree
 
     top = Tree(f"{len(tree)} areas") if code is None else None
     branches: dict[str, Tree] = {}
     width = 0
     for area, relative in tree.walk(code, max_depth=depth):
-        label = _tree_label(tree, area).replace(area.label, escape(area.label), 1)
-        width = max(width, Text.from_markup(label).cell_len + 4 * (relative + 2))
+        label = _tree_label(tree, area)
+        width = max(width, label.cell_len + 4 * (relative + 2))
         parent = branches.get(area.parent_code or "") if relative else top
         branch = parent.add(label) if parent is not None else Tree(label)
         top = top or branch

@@ -46,6 +46,7 @@ def status(url: str) -> None:
 
     store = open_store(url)
     try:
+        store.require_exists()
         current = current_revision(store.engine)
     finally:
         store.close()

@@ -1,16 +1,28 @@
-"""Printing rows as a table, JSON or CSV (``--format``)."""
+"""Printing rows as a table, JSON or CSV (``--format``).
+
+Stored text (descriptions, area names, actor ids) is data, never markup: a
+table cell or title reaches rich as a :class:`rich.text.Text`, which rich does
+not parse, so ``[/oops]`` prints as typed and ``[link=...]`` makes no link; and
+:func:`printable` strips control characters first, so an ANSI escape in an
+area name cannot recolour or rewrite the terminal.  JSON and CSV keep the text
+as stored (JSON escapes control characters itself).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "emit", "format_option"]
+if TYPE_CHECKING:
+    from rich.text import Text
+
+__all__ = ["FORMATS", "emit", "format_option", "plain", "printable"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -27,6 +39,27 @@ def format_option(default: str = "table") -> Callable[[F], F]:
         show_default=True,
         help="Output format: a table for people, JSON or CSV for programs.",
     )
+
+
+# C0 controls but tab and newline, DEL, C1 controls (ESC starts ANSI sequences; C1
+# CSI U+009B does too), and the bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (tab and newline kept).
+
+    >>> printable("Ward \x1b[31m1\x1b[0m")
+    'Ward [31m1[0m'
+    """
+    return _CONTROL.sub("", text)
+
+
+def plain(value: object) -> Text:
+    """A value as rich text that is printed as it is: no markup, no control characters."""
+    from rich.text import Text
+
+    return Text(printable(_cell(value)))
 
 
 def _cell(value: object) -> str:
@@ -63,9 +96,9 @@ def emit(
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=None if title is None else plain(title), show_lines=False)
         for column in columns:
-            table.add_column(column)
+            table.add_column(plain(column))
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in columns))
+            table.add_row(*(plain(row.get(c)) for c in columns))
         Console(soft_wrap=True).print(table)

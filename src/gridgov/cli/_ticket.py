@@ -58,12 +58,14 @@ def _actor(engine: Engine, actor_id: str, role: str | None, area: str | None) ->
     return engine.actor(actor_id)
 
 
-def _show(view: TicketView, fmt: str) -> None:
+def _show(view: TicketView, fmt: str, merged_from: list[str] | None = None) -> None:
     if fmt == "json":
         click.echo(view.model_dump_json(indent=2))
         return
     data = view.model_dump(mode="json", exclude={"clocks", "parts"})
     rows = [{"field": k, "value": v} for k, v in data.items()]
+    if merged_from:
+        rows.append({"field": "merged_from", "value": ", ".join(merged_from)})
     rows += [
         {
             "field": f"part {p.unit}",
@@ -147,11 +149,13 @@ def show(ticket_id: str, settings: EngineSettings, fmt: str) -> None:
     with settings.open() as engine:
         view = engine.get(ticket_id)
         events = engine.history(ticket_id)
+        merged_from = engine.duplicates(ticket_id)
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
                     "ticket": view.model_dump(mode="json"),
+                    "merged_from": merged_from,
                     "events": [e.model_dump(mode="json") for e in events],
                 },
                 ensure_ascii=False,
@@ -159,7 +163,7 @@ def show(ticket_id: str, settings: EngineSettings, fmt: str) -> None:
             )
         )
         return
-    _show(view, fmt)
+    _show(view, fmt, merged_from)
     rows = [
         {**e.model_dump(mode="json"), "payload": json.dumps(e.payload, ensure_ascii=False)}
         for e in events

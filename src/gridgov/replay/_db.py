@@ -82,7 +82,7 @@ class DbWriter:
         from gridgov.app import open_store
 
         self.store = open_store(url)
-        self.store.check_schema()
+        self.store.create_if_new()
         self.batch = batch
         self.written = self.skipped = 0
         self._pending: list[TicketOutcome] = []

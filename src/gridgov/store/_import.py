@@ -12,14 +12,16 @@ from gridgov.workflow import Actor
 __all__ = ["PeopleImport", "import_areas", "import_people"]
 
 
-def import_areas(store: Store, loaded: AreaFile) -> int:
+def import_areas(store: Store, loaded: AreaFile, *, replace: bool = False) -> int:
     """Insert or update the file's areas, levels and units, all in one transaction.
 
     The database must be migrated (``gridgov db upgrade``).  Areas already
-    stored and absent from the file are kept: tickets may point at them.
+    stored and absent from the file are kept: tickets may point at them.  A
+    database holding another hierarchy raises :class:`~gridgov.errors.HierarchyConflict`
+    and is left as it was, unless ``replace`` (see :meth:`Store.save_directory`).
     Returns how many areas were written.
     """
-    return store.save_directory(loaded.directory)
+    return store.save_directory(loaded.directory, replace=replace)
 
 
 @dataclass(frozen=True, slots=True)

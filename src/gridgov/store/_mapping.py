@@ -142,8 +142,17 @@ def ticket_to_row(
         "next_due_at": next_due_at,
         "created_at": created_at,
         "updated_at": ticket.updated_at,
-        "data": {"stayed_in_grid": ticket.stayed_in_grid},
+        "data": _row_data(ticket),
     }
+
+
+def _row_data(ticket: Ticket) -> dict[str, Any]:
+    """The row's ``data``: the verdict as judged when written, and a merged ticket's
+    target (what :meth:`TicketRepository.merged_into` looks for)."""
+    data: dict[str, Any] = {"stayed_in_grid": ticket.stayed_in_grid}
+    if ticket.merged_into is not None:
+        data["merged_into"] = ticket.merged_into
+    return data
 
 
 def summary_from_row(row: Row) -> TicketSummary:

@@ -179,6 +179,10 @@ class TicketRepository(Protocol):
         """Tickets matching ``where``, most urgent (earliest due) first."""
         ...
 
+    def merged_into(self, ticket_id: str) -> list[str]:
+        """The ids of the tickets merged into this one (合并), sorted."""
+        ...
+
     def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
         """Up to ``limit`` tickets with ``next_due_at <= moment``, earliest first, locked
         for this unit of work; tickets another worker holds are skipped (``SKIP LOCKED``)."""
@@ -245,8 +249,14 @@ class Store(Protocol):
         """The stored hierarchy, or None when no areas were imported."""
         ...
 
-    def save_directory(self, directory: Directory) -> int:
-        """Its areas, levels and units in one transaction; returns how many areas."""
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
+        """Its areas, levels and units in one transaction; returns how many areas.
+
+        They are merged into the stored hierarchy; when the database holds another
+        one (the two make no hierarchy under the directory's levels), nothing is
+        written and :class:`~gridgov.errors.HierarchyConflict` says so.
+        ``replace=True`` replaces the stored areas and units instead, unless
+        tickets are stored or a stored person's area or unit would go."""
         ...
 
     def save_units(self, units: Iterable[Unit]) -> int:
@@ -278,7 +288,12 @@ class Store(Protocol):
         ...
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
-        """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once."""
+        """Remember a policy (``sla``, ``routing``, ``levels``) by fingerprint, once;
+        it becomes the latest of its kind."""
+        ...
+
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        """The name and body of the latest policy of ``kind`` recorded, or None."""
         ...
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:

@@ -14,10 +14,11 @@ from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from gridgov.errors import GridGovError, StoreError
+from gridgov.errors import GridGovError, NoDatabase, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import ChainBreak, verify_chain
 from gridgov.store._bulk import collector_paused, sql_load
+from gridgov.store._hierarchy import merged_hierarchy, refuse_replace
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -29,13 +30,13 @@ from gridgov.store._mapping import (
     unit_from_row,
     unit_to_row,
 )
-from gridgov.store._migrate import require_current, upgrade
+from gridgov.store._migrate import current_revision, require_current, upgrade
 from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
-from gridgov.store._url import connect, driver_reason, redact
+from gridgov.store._url import connect, driver_reason, missing_file, redact
 from gridgov.workflow import Actor, Category, RoutingPolicy
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -144,9 +145,32 @@ class SqlStore:
         self._checked = True
         return revision
 
+    def create_if_new(self) -> None:
+        """Create the schema of a new database (a SQLite file that does not exist
+        yet, or a database without gridgov's schema); refuse one whose schema is
+        behind with :class:`DatabaseNotMigrated` (only :meth:`upgrade` migrates)."""
+        if self._checked:
+            return
+        if missing_file(self.engine) is None:
+            with driver_errors(self.url):
+                current = current_revision(self.engine)
+            if current is not None:
+                self.check_schema()
+                return
+        self.upgrade()
+
+    def require_exists(self) -> None:
+        """Raise :class:`NoDatabase` for a SQLite file that does not exist, before
+        anything connects (connecting would create the file)."""
+        path = missing_file(self.engine)
+        if path is not None:
+            raise NoDatabase(redact(self.url), str(path))
+
     def check_schema(self) -> None:
-        """Raise :class:`DatabaseNotMigrated` unless the schema is at head (checked once)."""
+        """Raise :class:`NoDatabase` for a missing SQLite file and
+        :class:`DatabaseNotMigrated` unless the schema is at head (checked once)."""
         if not self._checked:
+            self.require_exists()
             with driver_errors(self.url):
                 require_current(self.engine)
             self._checked = True
@@ -158,32 +182,57 @@ class SqlStore:
     def save_areas(self, tree: AreaTree) -> int:
         return self.save_directory(Directory(tree))
 
-    def save_directory(self, directory: Directory) -> int:
-        """Areas, levels and units in one transaction (all or nothing); returns the areas."""
-        tree = directory.tree
+    def save_directory(self, directory: Directory, *, replace: bool = False) -> int:
+        """Areas, levels and units in one transaction (all or nothing); returns the areas.
+
+        Merged into the stored hierarchy, or :class:`HierarchyConflict` when the
+        database holds another one; ``replace=True`` removes the stored areas and
+        units the directory lacks instead (refused while tickets are stored)."""
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
+            if replace:
+                self._refuse_replace(conn, directory)
+                tree = directory.tree
+            else:
+                rows = conn.execute(select(areas)).mappings()
+                stored = [area_from_row(row) for row in rows]
+                tree = merged_hierarchy(redact(self.url), stored, _levels(conn), directory.tree)
             _upsert(conn, areas, "code", [area_to_row(area, tree) for area in tree])
             _upsert(conn, units_table, "code", [unit_to_row(u) for u in directory])
+            if replace:
+                _delete_others(conn, directory)
             spec = tree.levels.spec()
             _record_policy(conn, "levels", spec, _sha256(spec), spec)
             uow.commit()
-        return len(tree)
+        return len(directory.tree)
+
+    def _refuse_replace(self, conn: Connection, directory: Directory) -> None:
+        ticket_areas = conn.execute(select(tickets.c.area_code).distinct()).scalars()
+        people = conn.execute(
+            select(people_table.c.id, people_table.c.area_code, people_table.c.unit_code)
+        )
+        stored = [(p.id, p.area_code, p.unit_code) for p in people]
+        refuse_replace(redact(self.url), directory, ticket_areas, stored)
 
     def record_policy(self, kind: str, name: str, fingerprint: str, body: str) -> None:
         with self.unit_of_work() as uow, driver_errors(self.url):
             _record_policy(uow.connection, kind, name, fingerprint, body)
             uow.commit()
 
+    def recorded_policy(self, kind: str) -> tuple[str, str] | None:
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            row = uow.connection.execute(
+                select(policies.c.name, policies.c.body)
+                .where(policies.c.kind == kind)
+                .order_by(policies.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (row.name, row.body)
+
     def load_area_tree(self) -> AreaTree | None:
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
-            spec = conn.execute(
-                select(policies.c.body)
-                .where(policies.c.kind == "levels")
-                .order_by(policies.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+            spec = _levels(conn)
             rows = conn.execute(select(areas).order_by(areas.c.depth, areas.c.code)).mappings()
             found = [area_from_row(row) for row in rows]
         if not found:
@@ -326,6 +375,29 @@ def _upsert(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]
         stored = existing.get(row[key])
         if stored is not None and any(stored.get(k) != v for k, v in row.items()):
             conn.execute(update(table).where(column == row[key]).values(row))
+
+
+def _levels(conn: Connection) -> str | None:
+    """The stored level set (the latest recorded)."""
+    spec: str | None = conn.execute(
+        select(policies.c.body)
+        .where(policies.c.kind == "levels")
+        .order_by(policies.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return spec
+
+
+def _delete_others(conn: Connection, directory: Directory) -> None:
+    """Delete the units and areas ``directory`` lacks (deepest areas first)."""
+    units = {unit.code for unit in directory}
+    stale_units = [c for c in conn.execute(select(units_table.c.code)).scalars() if c not in units]
+    by_depth = select(areas.c.code).order_by(areas.c.depth.desc(), areas.c.code)
+    stale = [c for c in conn.execute(by_depth).scalars() if c not in directory.tree]
+    for table, codes in ((units_table, stale_units), (areas, stale)):
+        for start in range(0, len(codes), 500):
+            chunk = codes[start : start + 500]
+            conn.execute(table.delete().where(table.c.code.in_(chunk)))
 
 
 def _sha256(text: str) -> str:

@@ -171,6 +171,13 @@ class SqlTicketRepository:
             raise UnknownTicket(ticket_id)
         return summary_from_row(row)
 
+    def merged_into(self, ticket_id: str) -> list[str]:
+        check_fields(ticket_id=ticket_id)
+        query = select(tickets.c.id).where(
+            tickets.c.state == "merged", tickets.c.data["merged_into"].as_string() == ticket_id
+        )
+        return sorted(self._conn.execute(query).scalars())
+
     def find(self, where: TicketFilter) -> list[TicketSummary]:
         query = select(tickets)
         if where.within is not None:

@@ -9,6 +9,7 @@ runs in WAL mode with foreign keys on; PostgreSQL goes through psycopg 3
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,7 +18,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from gridgov.errors import StoreError
 
-__all__ = ["DEFAULT_URL", "URL_ENV", "connect", "driver_reason", "redact", "resolve_url"]
+__all__ = [
+    "DEFAULT_URL",
+    "URL_ENV",
+    "connect",
+    "driver_reason",
+    "missing_file",
+    "redact",
+    "resolve_url",
+]
 
 URL_ENV = "GRIDGOV_DATABASE_URL"
 DEFAULT_URL = "sqlite:///gridgov.db"
@@ -85,6 +94,22 @@ def connect(url: str | None = None, **engine_options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def missing_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database that does not exist yet (connecting creates
+    it), else None: an existing file, an in-memory database, or PostgreSQL.
+
+    >>> missing_file(connect("sqlite://")) is None
+    True
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.query.get("uri") or not url.database:
+        return None
+    if url.database == ":memory:":
+        return None
+    path = Path(url.database).absolute()
+    return None if path.exists() else path
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,6 +8,7 @@ from here; an embedding app does not need them.
 """
 
 from gridgov.store._bulk import area_of, check_areas, collector_paused, load_rows, unique_loads
+from gridgov.store._hierarchy import merged_hierarchy, refuse_replace
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
@@ -30,6 +31,8 @@ __all__ = [
     "collector_paused",
     "event_to_row",
     "load_rows",
+    "merged_hierarchy",
+    "refuse_replace",
     "summary_from_row",
     "ticket_to_row",
     "unique_loads",
