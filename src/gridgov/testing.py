@@ -34,16 +34,20 @@ from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.simulate import Scenario, load_scenario, simulate
 from gridgov.store import (
     OPEN_STATUSES,
+    AuditKey,
     ChainBreak,
+    ClockCheck,
     ClockRecord,
+    Keyring,
     LoadResult,
+    Progress,
     TicketFilter,
     TicketLoad,
     TicketSummary,
     check_fields,
-    verify_chain,
 )
 from gridgov.store.rows import (
+    TicketRows,
     actor_from_unit,
     area_of,
     area_path,
@@ -51,6 +55,8 @@ from gridgov.store.rows import (
     category_rows,
     check_areas,
     check_new_events,
+    check_ticket,
+    clock_to_row,
     event_to_row,
     load_rows,
     summary_from_row,
@@ -79,6 +85,12 @@ class _Data:
     categories: dict[str, tuple[Category, str | None]] = field(default_factory=dict)
     policies: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
+    keyring: Keyring | None = None
+    """Signs new events with its first key (None: unkeyed)."""
+
+    @property
+    def signing_key(self) -> AuditKey | None:
+        return None if self.keyring is None else self.keyring.signing
 
 
 class _Tickets:
@@ -143,7 +155,7 @@ class _Tickets:
         prev_hash = prev_rows[-1]["hash"] if prev_rows else None
         staged = self.staged_events.setdefault(ticket.id, [])
         for event in new_events:
-            event_row = event_to_row(event, prev_hash)
+            event_row = event_to_row(event, prev_hash, self._data.signing_key)
             prev_hash = event_row["hash"]
             staged.append(event_row)
         self.expected.setdefault(ticket.id, expected_version)
@@ -276,9 +288,14 @@ def _code(unit: Unit) -> str:
 class InMemoryStore:
     """A store that lives in this process only (for tests and demos)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keyring: Keyring | None = None) -> None:
         self._lock = threading.RLock()
-        self._data = _Data()
+        self._data = _Data(keyring=keyring)
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The audit keys (None: the chain is unkeyed), as :class:`~gridgov.store.SqlStore`."""
+        return self._data.keyring
 
     def __repr__(self) -> str:
         return f"InMemoryStore({len(self._data.tickets)} tickets)"
@@ -353,7 +370,8 @@ class InMemoryStore:
         with self._lock:
             fresh = [load for load in loads if load.ticket.id not in self._data.tickets]
             check_areas(fresh, self._data.paths)
-            prepared = [load_rows(load, self._data.paths[area_of(load)]) for load in fresh]
+            key = self._data.signing_key
+            prepared = [load_rows(load, self._data.paths[area_of(load)], key) for load in fresh]
             for rows, load in zip(prepared, fresh, strict=True):
                 self._data.tickets[load.ticket.id] = rows.ticket
                 self._data.events[load.ticket.id] = rows.events
@@ -363,21 +381,31 @@ class InMemoryStore:
         already = tuple(load.ticket.id for load in loads if load.ticket.id not in stored)
         return LoadResult(written, already + tuple(repeats))
 
-    def verify(self) -> list[ChainBreak]:
-        breaks = []
+    def verify(
+        self, *, clocks: ClockCheck | None = None, progress: Progress | None = None
+    ) -> list[ChainBreak]:
         with self._lock:
-            for ticket_id, row in sorted(self._data.tickets.items()):
-                events = self._data.events.get(ticket_id, [])
-                broken = verify_chain(ticket_id, events)
-                if broken is None and len(events) != row["version"]:
-                    broken = ChainBreak(
-                        ticket_id,
-                        len(events) + 1,
-                        f"the ticket is at version {row['version']} "
-                        f"but has {len(events)} events (deleted)",
-                    )
-                if broken is not None:
-                    breaks.append(broken)
+            ticket_rows = dict(self._data.tickets)
+            events = {tid: list(rows) for tid, rows in self._data.events.items()}
+            clock_rows: dict[str, list[dict[str, Any]]] = {}
+            for key in sorted(self._data.clocks):
+                clock_rows.setdefault(key[0], []).append(clock_to_row(self._data.clocks[key]))
+        breaks = []
+        done = 0
+        for ticket_id in sorted(ticket_rows.keys() | events.keys()):
+            rows = TicketRows(
+                ticket_id,
+                ticket_rows.get(ticket_id),
+                events.get(ticket_id, []),
+                clock_rows.get(ticket_id, []),
+            )
+            broken = check_ticket(rows, self.keyring, clocks)
+            if broken is not None:
+                breaks.append(broken)
+            if ticket_id in ticket_rows:
+                done += 1
+                if progress is not None:
+                    progress(done, len(ticket_rows))
         return breaks
 
     def close(self) -> None:

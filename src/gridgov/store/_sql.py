@@ -6,17 +6,30 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import groupby
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Engine,
+    RootTransaction,
+    RowMapping,
+    Select,
+    Table,
+    Text,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridgov.errors import GridGovError, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
-from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._audit import AuditKey, ChainBreak, Keyring
 from gridgov.store._bulk import collector_paused, sql_load
 from gridgov.store._mapping import (
     actor_from_row,
@@ -31,14 +44,25 @@ from gridgov.store._mapping import (
 )
 from gridgov.store._migrate import require_current, upgrade
 from gridgov.store._ports import LoadResult, TicketLoad
-from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
+from gridgov.store._schema import (
+    UtcDateTime,
+    areas,
+    categories,
+    policies,
+    sla_clocks,
+    ticket_events,
+    tickets,
+)
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
 from gridgov.store._url import connect, driver_reason, redact
+from gridgov.store._verify import ClockCheck, Progress, TicketRows, check_ticket
 from gridgov.workflow import Actor, Category, RoutingPolicy
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
+
+_VERIFY_CHUNK = 1000  # tickets per verify step: bounded memory, one progress step
 
 
 @contextmanager
@@ -58,10 +82,17 @@ class SqlUnitOfWork:
     tickets: SqlTicketRepository
     clocks: SqlClockRepository
 
-    def __init__(self, engine: Engine, url: str, writer: threading.RLock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        writer: threading.RLock | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
         self._engine = engine
         self._url = url
         self._writer = writer
+        self._key = None if keyring is None else keyring.signing
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -75,7 +106,7 @@ class SqlUnitOfWork:
         except BaseException:
             self._release()
             raise
-        self.tickets = SqlTicketRepository(self._conn)
+        self.tickets = SqlTicketRepository(self._conn, self._key)
         self.clocks = SqlClockRepository(self._conn)
         return self
 
@@ -102,6 +133,11 @@ class SqlUnitOfWork:
             self._writer.release()
 
     @property
+    def signing_key(self) -> AuditKey | None:
+        """The key new events are signed with (None: unkeyed)."""
+        return self._key
+
+    @property
     def connection(self) -> Connection:
         """The open connection (for the store's own bulk operations)."""
         assert self._conn is not None, "use the unit of work in a `with` block"
@@ -124,10 +160,22 @@ class SqlStore:
     connects until first use; then the schema must be at the head revision
     (:class:`~gridgov.errors.DatabaseNotMigrated` otherwise — run
     ``gridgov db upgrade`` or :meth:`upgrade`).
+
+    ``keyring`` signs new events with its first key and verifies with all of
+    them; without one the chain is unkeyed (plain SHA-256).
+    :func:`gridgov.open_store` reads it from ``$GRIDGOV_AUDIT_KEY_FILE`` or
+    ``$GRIDGOV_AUDIT_KEY``.
     """
 
-    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        engine: Engine | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
         self.engine = engine if engine is not None else connect(url)
+        self.keyring = keyring
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._checked = False
         # SQLite has one writer: threads of this process queue here rather than
@@ -153,7 +201,7 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         self.check_schema()
-        return SqlUnitOfWork(self.engine, self.url, self._writer)
+        return SqlUnitOfWork(self.engine, self.url, self._writer, self.keyring)
 
     def save_areas(self, tree: AreaTree) -> int:
         return self.save_directory(Directory(tree))
@@ -246,37 +294,33 @@ class SqlStore:
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
         with collector_paused(), self.unit_of_work() as uow, driver_errors(self.url):
-            result = sql_load(uow.connection, batch)
+            result = sql_load(uow.connection, batch, uow.signing_key)
             uow.commit()
         return result
 
-    def verify(self) -> list[ChainBreak]:
+    def verify(
+        self, *, clocks: ClockCheck | None = None, progress: Progress | None = None
+    ) -> list[ChainBreak]:
         breaks: list[ChainBreak] = []
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
-            versions = {
-                row.id: row.version for row in conn.execute(select(tickets.c.id, tickets.c.version))
-            }
-            rows = conn.execution_options(yield_per=5000).execute(
-                select(ticket_events).order_by(ticket_events.c.ticket_id, ticket_events.c.seq)
-            )
-            seen: set[str] = set()
-            for ticket_id, group in groupby(rows.mappings(), key=lambda r: r["ticket_id"]):
-                seen.add(ticket_id)
-                events = list(group)
-                broken = verify_chain(ticket_id, events)
-                if broken is None and len(events) != versions.get(ticket_id):
-                    broken = ChainBreak(
-                        ticket_id,
-                        len(events) + 1,
-                        f"the ticket is at version {versions.get(ticket_id)} "
-                        f"but has {len(events)} events (deleted)",
-                    )
-                if broken is not None:
-                    breaks.append(broken)
-            breaks.extend(
-                ChainBreak(tid, 1, "event #1 is missing") for tid in sorted(versions.keys() - seen)
-            )
+            total = int(conn.execute(select(func.count()).select_from(tickets)).scalar_one())
+            done = 0
+            for chunk in _ticket_chunks(conn, clocks is not None):
+                checked = (check_ticket(rows, self.keyring, clocks) for rows in chunk)
+                breaks.extend(b for b in checked if b is not None)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            orphans = conn.execute(
+                select(ticket_events.c.ticket_id)
+                .where(ticket_events.c.ticket_id.not_in(select(tickets.c.id)))
+                .distinct()
+            ).scalars()
+            for orphan in orphans:
+                broken = check_ticket(TicketRows(orphan, None, ()), self.keyring)
+                assert broken is not None
+                breaks.append(broken)
         return sorted(breaks, key=lambda b: b.ticket_id)
 
     def close(self) -> None:
@@ -292,6 +336,47 @@ class SqlStore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _raw(table: Table) -> Select[Any]:
+    """Every column of ``table``, JSON and times as the driver gives them (not
+    decoded by SQLAlchemy): one malformed value must not stop a verify."""
+    return select(
+        *(
+            type_coerce(c, Text).label(c.name) if isinstance(c.type, JSON | UtcDateTime) else c
+            for c in table.c
+        )
+    )
+
+
+def _ticket_chunks(conn: Connection, with_clocks: bool) -> Iterator[list[TicketRows]]:
+    """Every ticket's rows, :data:`_VERIFY_CHUNK` tickets at a time (keyset by id)."""
+    last: str | None = None
+    while True:
+        query = _raw(tickets).order_by(tickets.c.id).limit(_VERIFY_CHUNK)
+        if last is not None:
+            query = query.where(tickets.c.id > last)
+        found = conn.execute(query).mappings().all()
+        if not found:
+            return
+        ids = [row["id"] for row in found]
+        last = ids[-1]
+        events = _grouped(conn, ticket_events, ids, ticket_events.c.seq)
+        clocks = _grouped(conn, sla_clocks, ids, sla_clocks.c.id) if with_clocks else {}
+        yield [
+            TicketRows(row["id"], row, events.get(row["id"], []), clocks.get(row["id"], []))
+            for row in found
+        ]
+
+
+def _grouped(
+    conn: Connection, table: Table, ids: list[str], order: ColumnElement[Any]
+) -> dict[str, list[RowMapping]]:
+    grouped: dict[str, list[RowMapping]] = {}
+    query = _raw(table).where(table.c.ticket_id.in_(ids)).order_by(table.c.ticket_id, order)
+    for row in conn.execute(query).mappings():
+        grouped.setdefault(row["ticket_id"], []).append(row)
+    return grouped
 
 
 def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:

@@ -2,9 +2,10 @@
 
 :class:`~gridgov.store.SqlStore` and :class:`~gridgov.testing.InMemoryStore` keep
 tickets as the same rows, so they convert, check and load them with the same
-functions: the row ↔ domain mappings (the only ones), the bulk-load checks and
-the hash-chain check on new events.  A third store implementation imports them
-from here; an embedding app does not need them.
+functions: the row ↔ domain mappings (the only ones), the bulk-load checks,
+the hash-chain check on new events and the whole-ticket check of ``verify``.  A
+third store implementation imports them from here; an embedding app does not
+need them.
 """
 
 from gridgov.store._bulk import area_of, check_areas, collector_paused, load_rows, unique_loads
@@ -13,13 +14,16 @@ from gridgov.store._mapping import (
     area_path,
     category_from_row,
     category_rows,
+    clock_to_row,
     event_to_row,
     summary_from_row,
     ticket_to_row,
 )
 from gridgov.store._sql_repos import check_new_events
+from gridgov.store._verify import TicketRows, check_ticket
 
 __all__ = [
+    "TicketRows",
     "actor_from_unit",
     "area_of",
     "area_path",
@@ -27,6 +31,8 @@ __all__ = [
     "category_rows",
     "check_areas",
     "check_new_events",
+    "check_ticket",
+    "clock_to_row",
     "collector_paused",
     "event_to_row",
     "load_rows",
