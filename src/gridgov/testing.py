@@ -47,6 +47,7 @@ from gridgov.store import (
     check_fields,
 )
 from gridgov.store.rows import (
+    Head,
     TicketRows,
     actor_from_unit,
     area_of,
@@ -56,6 +57,8 @@ from gridgov.store.rows import (
     check_areas,
     check_new_events,
     check_ticket,
+    checkpoint_breaks,
+    checkpoint_row,
     clock_to_row,
     event_to_row,
     load_rows,
@@ -87,6 +90,15 @@ class _Data:
     claimed: set[str] = field(default_factory=set)
     keyring: Keyring | None = None
     """Signs new events with its first key (None: unkeyed)."""
+    last_event_id: int = 0
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+
+    def append_events(self, ticket_id: str, rows: list[dict[str, Any]]) -> None:
+        """Append committed event rows, numbered like ``ticket_events.id``."""
+        for row in rows:
+            self.last_event_id += 1
+            row["id"] = self.last_event_id
+        self.events.setdefault(ticket_id, []).extend(rows)
 
     @property
     def signing_key(self) -> AuditKey | None:
@@ -270,7 +282,7 @@ class InMemoryUnitOfWork:
                     raise ConcurrentUpdate(ticket_id, expected, found)
             self._data.tickets.update(self.tickets.staged_rows)
             for ticket_id, rows in self.tickets.staged_events.items():
-                self._data.events.setdefault(ticket_id, []).extend(rows)
+                self._data.append_events(ticket_id, rows)
             self._data.clocks.update(self.clocks.staged)
         self.rollback()
 
@@ -374,7 +386,7 @@ class InMemoryStore:
             prepared = [load_rows(load, self._data.paths[area_of(load)], key) for load in fresh]
             for rows, load in zip(prepared, fresh, strict=True):
                 self._data.tickets[load.ticket.id] = rows.ticket
-                self._data.events[load.ticket.id] = rows.events
+                self._data.append_events(load.ticket.id, rows.events)
                 self._data.clocks.update({(c.ticket_id, c.clock, c.cycle): c for c in load.clocks})
         written = tuple(load.ticket.id for load in fresh)
         stored = set(written)
@@ -406,7 +418,40 @@ class InMemoryStore:
                 done += 1
                 if progress is not None:
                     progress(done, len(ticket_rows))
+        with self._lock:
+            checkpoints = list(self._data.checkpoints)
+        if checkpoints:
+            heads, count = self._heads(checkpoints[-1]["last_event_id"])
+            breaks.extend(checkpoint_breaks(checkpoints, self.keyring, heads, count))
         return breaks
+
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        with self._lock:
+            heads, count = self._heads(self._data.last_event_id)
+            previous = self._data.checkpoints[-1]["hash"] if self._data.checkpoints else None
+            row = checkpoint_row(
+                taken_at=at,
+                last_event_id=self._data.last_event_id,
+                events=count,
+                heads=heads,
+                prev_hash=previous,
+                key=self._data.signing_key,
+            )
+            row["id"] = len(self._data.checkpoints) + 1
+            self._data.checkpoints.append(row)
+        return dict(row)
+
+    def _heads(self, last_event_id: int) -> tuple[list[Head], int]:
+        heads: list[Head] = []
+        count = 0
+        with self._lock:
+            for ticket_id, rows in self._data.events.items():
+                upto = [r for r in rows if r.get("id", 0) <= last_event_id]
+                count += len(upto)
+                if upto:
+                    top = max(upto, key=lambda r: int(r["seq"]))
+                    heads.append((ticket_id, int(top["seq"]), top["hash"]))
+        return heads, count
 
     def close(self) -> None:
         """Nothing to release."""

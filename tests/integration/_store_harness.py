@@ -109,7 +109,28 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     else:
         pg: SqlStore = request.getfixturevalue("pg_store")
         _empty(pg)
+        keyring = pg.keyring  # a test may key the shared store
         yield _with_tree(pg)
+        pg.keyring = keyring
+        _empty(pg)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A migrated, empty SQL store holding :data:`TREE`: a real SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        sqlite = SqlStore(f"sqlite:///{tmp_path / 'gridgov.db'}")
+        sqlite.upgrade()
+        sqlite.save_areas(TREE)
+        yield sqlite
+        sqlite.close()
+    else:
+        pg: SqlStore = request.getfixturevalue("pg_store")
+        _empty(pg)
+        keyring = pg.keyring  # a test may key the shared store
+        pg.save_areas(TREE)
+        yield pg
+        pg.keyring = keyring
         _empty(pg)
 
 

@@ -9,7 +9,7 @@ nothing in those imports it.
 """
 
 from gridgov._public import publish
-from gridgov.app._clocks import TicketClocks
+from gridgov.app._clocks import TicketClocks, clock_check
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
 from gridgov.app._stores import open_store
@@ -24,6 +24,7 @@ __all__ = [
     "Subscriber",
     "TicketClocks",
     "TicketView",
+    "clock_check",
     "open_engine",
     "open_store",
 ]

@@ -309,6 +309,13 @@ class Store(Protocol):
         """
         ...
 
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        """Sign and store a digest of every ticket's chain head as of now, chained
+        to the checkpoint before; ``verify`` checks the latest one against the
+        events.  Returns the checkpoint (``id``, ``tickets``, ``events``, ``heads``,
+        ``hash``, ``key_id`` ...)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

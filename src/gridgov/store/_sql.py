@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,7 +21,9 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    insert,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -31,6 +34,7 @@ from gridgov.errors import GridGovError, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
 from gridgov.store._audit import AuditKey, ChainBreak, Keyring
 from gridgov.store._bulk import collector_paused, sql_load
+from gridgov.store._checkpoints import Head, checkpoint_breaks, checkpoint_row
 from gridgov.store._mapping import (
     actor_from_row,
     actor_from_unit,
@@ -47,6 +51,7 @@ from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import (
     UtcDateTime,
     areas,
+    audit_checkpoints,
     categories,
     policies,
     sla_clocks,
@@ -321,7 +326,36 @@ class SqlStore:
                 broken = check_ticket(TicketRows(orphan, None, ()), self.keyring)
                 assert broken is not None
                 breaks.append(broken)
+            breaks.extend(_checkpoint_breaks(conn, self.keyring))
         return sorted(breaks, key=lambda b: b.ticket_id)
+
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        """Sign a digest of every ticket's chain head (``gridgov db checkpoint``);
+        returns the row written."""
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            conn = uow.connection
+            if conn.dialect.name == "postgresql":
+                # Writers in flight commit first, new ones wait: no event with a
+                # lower id can appear after the digest is taken.
+                conn.execute(text("LOCK TABLE ticket_events IN SHARE MODE"))
+            last = conn.execute(select(func.max(ticket_events.c.id))).scalar_one() or 0
+            heads, events = _heads(conn, last)
+            prev = conn.execute(
+                select(audit_checkpoints.c.hash).order_by(audit_checkpoints.c.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            row = checkpoint_row(
+                taken_at=at,
+                last_event_id=last,
+                events=events,
+                heads=heads,
+                prev_hash=prev,
+                key=uow.signing_key,
+            )
+            row["id"] = conn.execute(
+                insert(audit_checkpoints).returning(audit_checkpoints.c.id), row
+            ).scalar_one()
+            uow.commit()
+        return row
 
     def close(self) -> None:
         self.engine.dispose()
@@ -377,6 +411,34 @@ def _grouped(
     for row in conn.execute(query).mappings():
         grouped.setdefault(row["ticket_id"], []).append(row)
     return grouped
+
+
+def _heads(conn: Connection, last_event_id: int) -> tuple[list[Head], int]:
+    """Every ticket's chain head among the events with an id up to ``last_event_id``,
+    and how many such events there are."""
+    upto = ticket_events.c.id <= last_event_id
+    tops = (
+        select(ticket_events.c.ticket_id, func.max(ticket_events.c.seq).label("seq"))
+        .where(upto)
+        .group_by(ticket_events.c.ticket_id)
+        .subquery()
+    )
+    query = select(ticket_events.c.ticket_id, ticket_events.c.seq, ticket_events.c.hash).join(
+        tops,
+        (ticket_events.c.ticket_id == tops.c.ticket_id) & (ticket_events.c.seq == tops.c.seq),
+    )
+    heads = [(row[0], int(row[1]), row[2]) for row in conn.execute(query)]
+    count = conn.execute(select(func.count()).select_from(ticket_events).where(upto))
+    return heads, int(count.scalar_one())
+
+
+def _checkpoint_breaks(conn: Connection, keyring: Keyring | None) -> list[ChainBreak]:
+    rows = conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.id)).mappings()
+    found = [dict(row) for row in rows]
+    if not found:
+        return []
+    heads, events = _heads(conn, found[-1]["last_event_id"])
+    return checkpoint_breaks(found, keyring, heads, events)
 
 
 def _parents_first(found: dict[str, tuple[Category, str | None]]) -> list[str]:

@@ -25,15 +25,17 @@ from gridgov.errors import GridGovError
 from gridgov.store._audit import ChainBreak, Keyring, verify_chain
 from gridgov.store._mapping import clock_from_row, event_from_row, ticket_to_row
 from gridgov.store._ports import ClockRecord
-from gridgov.workflow import Ticket
+from gridgov.workflow import Ticket, TicketEvent
 
 __all__ = ["DERIVED_COLUMNS", "ClockCheck", "Progress", "TicketRows", "check_ticket"]
 
 DERIVED_COLUMNS = ("state", "is_open", "area_code", "category", "tier", "assigned_unit")
 """The ``tickets`` columns a refold of the events must give back."""
 
-ClockCheck = Callable[[Ticket, datetime | None, Sequence[ClockRecord]], str | None]
-"""``(ticket, stored next_due_at, stored clock records) -> problem or None``."""
+ClockCheck = Callable[
+    [Ticket, Sequence[TicketEvent], datetime | None, Sequence[ClockRecord]], str | None
+]
+"""``(ticket, its events, stored next_due_at, stored clock records) -> problem or None``."""
 
 Progress = Callable[[int, int], None]
 """``(tickets checked, tickets in all)``, called as a verify goes."""
@@ -81,11 +83,12 @@ def check_ticket(
             f"the ticket is at version {version} but has {len(events)} events (deleted)",
         )
     try:
-        ticket = Ticket.from_events([event_from_row(e) for e in events])
+        history = [event_from_row(e) for e in events]
+        ticket = Ticket.from_events(history)
         problem = _derived_problem(ticket, rows.ticket)
         if problem is None and clocks is not None:
             records = [clock_from_row(_decoded_clock(c)) for c in rows.clocks]
-            problem = clocks(ticket, _utc(rows.ticket["next_due_at"]), records)
+            problem = clocks(ticket, history, _utc(rows.ticket["next_due_at"]), records)
     except (GridGovError, ValueError, TypeError, KeyError) as exc:
         problem = f"the events do not fold into a ticket: {exc}"
     return None if problem is None else ChainBreak(tid, len(events), problem)

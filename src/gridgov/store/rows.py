@@ -9,6 +9,7 @@ need them.
 """
 
 from gridgov.store._bulk import area_of, check_areas, collector_paused, load_rows, unique_loads
+from gridgov.store._checkpoints import Head, checkpoint_breaks, checkpoint_row
 from gridgov.store._mapping import (
     actor_from_unit,
     area_path,
@@ -23,6 +24,7 @@ from gridgov.store._sql_repos import check_new_events
 from gridgov.store._verify import TicketRows, check_ticket
 
 __all__ = [
+    "Head",
     "TicketRows",
     "actor_from_unit",
     "area_of",
@@ -32,6 +34,8 @@ __all__ = [
     "check_areas",
     "check_new_events",
     "check_ticket",
+    "checkpoint_breaks",
+    "checkpoint_row",
     "clock_to_row",
     "collector_paused",
     "event_to_row",
