@@ -9,7 +9,7 @@ and recompute hashes with gridgov's own code, with the append-only triggers off.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -86,10 +86,11 @@ def _json(value: object) -> object:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _aware(value: object) -> object:
-    from gridgov.store._verify import _utc
-
-    return _utc(value)
+def _aware(value: object) -> datetime:
+    """A stored time as read back raw (SQLite gives text without an offset)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sql(value: str | None) -> str:
