@@ -21,7 +21,7 @@ __all__ = ["db"]
 
 @click.group()
 def db() -> None:
-    """The database (数据库): schema migrations and the audit hash chain.
+    """The database (数据库): schema migrations, the audit chain and its checkpoints.
 
     \b
     The database is --db URL, else $GRIDGOV_DATABASE_URL, else the SQLite
