@@ -291,6 +291,25 @@ def test_an_engines_clocks_verify_against_their_refold(store: Store) -> None:
     assert store.verify(clocks=clock_check(load_default_policy())) == []
 
 
+def test_a_ticket_whose_timers_fired_still_verifies(store: Store) -> None:
+    """Warnings, breaches and their escalations reschedule ``next_due_at``; the
+    refold must agree with what the timers wrote (no false alarm)."""
+    _keyed(store, K1)
+    units = [
+        Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01"),
+        Unit("ZM-office", "朱庙社区居委会", UnitKind.COMMUNITY_OFFICE, "ZM"),
+    ]
+    clock = ManualClock(T0)
+    engine = Engine(store=store, directory=Directory(TREE, units), clock=clock)
+    ticket = engine.report(actor=RESIDENT, category="noise", area_code="ZM-01-01")
+    engine.act(ticket.id, "accept", actor=WORKER)
+    engine.act(ticket.id, "dispatch", actor=WORKER)
+    fired = engine.advance_to(T0 + timedelta(days=20))
+    assert fired
+    assert len(engine.history(ticket.id)) > 3  # the timers acted on the ticket
+    assert engine.verify() == []
+
+
 @pytest.mark.parametrize(
     ("statement", "what"),
     [
