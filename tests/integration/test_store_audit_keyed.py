@@ -319,6 +319,13 @@ def test_a_ticket_whose_timers_fired_still_verifies(store: Store) -> None:
             "tickets.next_due_at is 2030-01-01T00:00:00+00:00",
         ),
         ("UPDATE sla_clocks SET due_at = '2030-01-01 00:00:00+00:00'", "is due 2030-01-01"),
+        (
+            "INSERT INTO sla_clocks (ticket_id, clock, cycle, status, breached, started_at, "
+            "due_at, stopped_at, fingerprint, data) SELECT ticket_id, clock, cycle + 1, status, "
+            "breached, started_at, due_at, stopped_at, fingerprint, data FROM sla_clocks",
+            "but the events give",
+        ),
+        ("DELETE FROM sla_clocks", "but it has no clocks"),
     ],
 )
 def test_an_edited_due_time_that_hides_a_ticket_from_timers_is_caught(

@@ -113,8 +113,9 @@ def clock_check(policy: SlaPolicy) -> ClockCheck:
     - ``tickets.next_due_at`` is the ``next_due`` of the clocks as stored.
 
     A ticket stored without clocks (imported history) must have no
-    ``next_due_at``.  Cycles computed under another policy or calendar (their
-    fingerprints differ) cannot be refolded under this one and are not compared.
+    ``next_due_at``.  Cycles computed under another policy, or on other calendar
+    data (their fingerprints differ), cannot be refolded under this one and are
+    not compared; a cycle added or removed under this policy is reported.
     """
 
     def check(
@@ -127,21 +128,18 @@ def clock_check(policy: SlaPolicy) -> ClockCheck:
             if next_due_at is not None:
                 return f"tickets.next_due_at is {next_due_at.isoformat()} but it has no clocks"
             return None
-        refold = _refold(policy, ticket, events)
-        fresh = {(c.clock, c.number): c for c in refold.cycles}
-        stored = TicketClocks.restored(policy, ticket, records, at=events[-1].at)
-        comparable = all(
-            r.fingerprint == policy.fingerprint
-            and r.data.get("calendar_fingerprint")
-            == getattr(fresh.get((r.clock, r.cycle)), "calendar_fingerprint", None)
-            for r in records
-        )
-        if not comparable:
-            return None
+        if any(r.fingerprint != policy.fingerprint for r in records):
+            return None  # computed under another policy: nothing to refold them with
+        fresh = {(c.clock, c.number): c for c in _refold(policy, ticket, events).cycles}
         if set(fresh) != {(r.clock, r.cycle) for r in records}:
             kept = sorted(f"{r.clock}#{r.cycle}" for r in records)
             made = sorted(f"{name}#{number}" for name, number in fresh)
             return f"clock cycles {kept} but the events give {made}"
+        if any(
+            r.data.get("calendar_fingerprint") != fresh[(r.clock, r.cycle)].calendar_fingerprint
+            for r in records
+        ):
+            return None  # computed on other calendar data (a provisional year since known)
         for record in records:
             due = fresh[(record.clock, record.cycle)].due
             if record.due_at != due or record.data.get("due") != due.isoformat():
@@ -149,6 +147,7 @@ def clock_check(policy: SlaPolicy) -> ClockCheck:
                     f"sla_clocks {record.clock}#{record.cycle} is due {record.due_at.isoformat()} "
                     f"but the events give {due.isoformat()} (edited)"
                 )
+        stored = TicketClocks.restored(policy, ticket, records, at=events[-1].at)
         if stored.next_due != next_due_at:
             shown = None if next_due_at is None else next_due_at.isoformat()
             wanted = None if stored.next_due is None else stored.next_due.isoformat()
