@@ -398,6 +398,7 @@ class InMemoryStore:
     ) -> list[ChainBreak]:
         with self._lock:
             ticket_rows = dict(self._data.tickets)
+            paths = dict(self._data.paths)
             events = {tid: list(rows) for tid, rows in self._data.events.items()}
             clock_rows: dict[str, list[dict[str, Any]]] = {}
             for key in sorted(self._data.clocks):
@@ -411,7 +412,7 @@ class InMemoryStore:
                 events.get(ticket_id, []),
                 clock_rows.get(ticket_id, []),
             )
-            broken = check_ticket(rows, self.keyring, clocks)
+            broken = check_ticket(rows, self.keyring, clocks, paths)
             if broken is not None:
                 breaks.append(broken)
             if ticket_id in ticket_rows:

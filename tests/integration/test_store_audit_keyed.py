@@ -216,7 +216,7 @@ def test_a_last_event_cut_off_with_its_version_is_caught_by_the_checkpoint(
         sql_store,
         "DELETE FROM ticket_events WHERE ticket_id = 'T1' AND seq = 3",
         "UPDATE tickets SET version = 2, state = 'accepted', assigned_unit = NULL, "
-        "tier = NULL WHERE id = 'T1'",
+        "tier = NULL, updated_at = '2025-03-03 09:01:00' WHERE id = 'T1'",
     )
     # The ticket alone looks whole now (a reported, accepted ticket) ...
     assert [b.ticket_id for b in sql_store.verify()] == [f"(checkpoint {checkpoint['id']})"]
@@ -258,6 +258,8 @@ def _delete_ticket(store: Store, ticket_id: str) -> None:
         ("state = 'closed', is_open = false", "state"),
         ("is_open = false", "is_open"),
         ("assigned_unit = 'W9'", "assigned_unit"),
+        ("area_path = '/LP/'", "area_path"),  # out of the subtree lists of ZM
+        ("updated_at = '2020-01-01 00:00:00'", "updated_at"),
     ],
 )
 def test_an_edited_ticket_column_disagrees_with_the_refold(

@@ -309,9 +309,10 @@ class SqlStore:
         with self.unit_of_work() as uow, driver_errors(self.url):
             conn = uow.connection
             total = int(conn.execute(select(func.count()).select_from(tickets)).scalar_one())
+            paths = {row.code: row.path for row in conn.execute(select(areas.c.code, areas.c.path))}
             done = 0
             for chunk in _ticket_chunks(conn, clocks is not None):
-                checked = (check_ticket(rows, self.keyring, clocks) for rows in chunk)
+                checked = (check_ticket(rows, self.keyring, clocks, paths) for rows in chunk)
                 breaks.extend(b for b in checked if b is not None)
                 done += len(chunk)
                 if progress is not None:

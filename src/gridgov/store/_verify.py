@@ -29,8 +29,19 @@ from gridgov.workflow import Ticket, TicketEvent
 
 __all__ = ["DERIVED_COLUMNS", "ClockCheck", "Progress", "TicketRows", "check_ticket"]
 
-DERIVED_COLUMNS = ("state", "is_open", "area_code", "category", "tier", "assigned_unit")
-"""The ``tickets`` columns a refold of the events must give back."""
+DERIVED_COLUMNS = (
+    "state",
+    "is_open",
+    "area_code",
+    "area_path",
+    "category",
+    "tier",
+    "assigned_unit",
+    "created_at",
+    "updated_at",
+)
+"""The ``tickets`` columns a refold of the events (and the area's stored path) must
+give back."""
 
 ClockCheck = Callable[
     [Ticket, Sequence[TicketEvent], datetime | None, Sequence[ClockRecord]], str | None
@@ -41,7 +52,6 @@ Progress = Callable[[int, int], None]
 """``(tickets checked, tickets in all)``, called as a verify goes."""
 
 Row = Mapping[Any, Any]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +72,13 @@ class _Unreadable(ValueError):
 
 
 def check_ticket(
-    rows: TicketRows, keyring: Keyring | None, clocks: ClockCheck | None = None
+    rows: TicketRows,
+    keyring: Keyring | None,
+    clocks: ClockCheck | None = None,
+    paths: Mapping[str, str] | None = None,
 ) -> ChainBreak | None:
-    """The first thing wrong with one ticket's rows, or None."""
+    """The first thing wrong with one ticket's rows, or None (``paths``: each stored
+    area's materialised path, to check ``tickets.area_path`` with)."""
     tid = rows.ticket_id
     if rows.ticket is None:
         return ChainBreak(tid, 1, "events without a ticket row (the ticket row was deleted)")
@@ -85,7 +99,7 @@ def check_ticket(
     try:
         history = [event_from_row(e) for e in events]
         ticket = Ticket.from_events(history)
-        problem = _derived_problem(ticket, rows.ticket)
+        problem = _derived_problem(ticket, rows.ticket, paths or {}, history[0].at)
         if problem is None and clocks is not None:
             records = [clock_from_row(_decoded_clock(c)) for c in rows.clocks]
             problem = clocks(ticket, history, _utc(rows.ticket["next_due_at"]), records)
@@ -94,16 +108,24 @@ def check_ticket(
     return None if problem is None else ChainBreak(tid, len(events), problem)
 
 
-def _derived_problem(ticket: Ticket, row: Row) -> str | None:
+def _derived_problem(
+    ticket: Ticket, row: Row, paths: Mapping[str, str], created_at: datetime
+) -> str | None:
     """Which derived column of the ticket row disagrees with the refold."""
-    # ``created_at`` is not a derived column: any time does.
-    expected = ticket_to_row(ticket, path="", next_due_at=None, created_at=_EPOCH)
+    assert ticket.area_code is not None
+    path = paths.get(ticket.area_code, row["area_path"])  # an area since removed: not checked
+    expected = ticket_to_row(ticket, path=path, next_due_at=None, created_at=created_at)
     for column in DERIVED_COLUMNS:
-        stored = bool(row[column]) if column == "is_open" else row[column]
+        stored = row[column]
+        if column == "is_open":
+            stored = bool(stored)
+        elif column.endswith("_at"):
+            stored = _utc(stored)
         if stored != expected[column]:
-            return (
-                f"tickets.{column} is {stored!r} but the events give {expected[column]!r} (edited)"
-            )
+            shown = stored.isoformat() if isinstance(stored, datetime) else repr(stored)
+            wanted = expected[column]
+            wanted = wanted.isoformat() if isinstance(wanted, datetime) else repr(wanted)
+            return f"tickets.{column} is {shown} but the events give {wanted} (edited)"
     return None
 
 
