@@ -7,8 +7,9 @@ first thing wrong with that ticket, or None.  What is checked:
 
 - the event hash chain (:func:`~gridgov.store._audit.verify_chain`), keyed or not;
 - the ticket row's ``version`` against the number of events;
-- the ticket row's derived columns (``state``, ``is_open``, area, category, tier,
-  unit) against :meth:`Ticket.from_events <gridgov.workflow.Ticket.from_events>`;
+- the ticket row's derived columns (:data:`DERIVED_COLUMNS`: state, area and its
+  path, unit, times ...) against :meth:`Ticket.from_events
+  <gridgov.workflow.Ticket.from_events>`;
 - with a :data:`ClockCheck` (the app's, which refolds the SLA clocks), the clock
   rows and ``next_due_at``.
 """
@@ -99,12 +100,15 @@ def check_ticket(
     try:
         history = [event_from_row(e) for e in events]
         ticket = Ticket.from_events(history)
+    except (GridGovError, ValueError, TypeError, KeyError) as exc:
+        return ChainBreak(tid, len(events), f"the events do not fold into a ticket: {exc}")
+    try:
         problem = _derived_problem(ticket, rows.ticket, paths or {}, history[0].at)
         if problem is None and clocks is not None:
             records = [clock_from_row(_decoded_clock(c)) for c in rows.clocks]
             problem = clocks(ticket, history, _utc(rows.ticket["next_due_at"]), records)
     except (GridGovError, ValueError, TypeError, KeyError) as exc:
-        problem = f"the events do not fold into a ticket: {exc}"
+        problem = f"the ticket's row or clock rows cannot be read: {exc}"
     return None if problem is None else ChainBreak(tid, len(events), problem)
 
 
