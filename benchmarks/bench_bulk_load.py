@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from gridgov.grid import Area, AreaTree
 from gridgov.store import ClockRecord, SqlStore, TicketLoad
 from gridgov.store._bulk import collector_paused
-from gridgov.store._schema import sla_clocks, ticket_events, tickets
+from gridgov.store._schema import metadata, sla_clocks, ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
@@ -131,9 +131,10 @@ def bench(name: str, url: str, loads: list[TicketLoad], batch: int) -> None:
         rows = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()] for t in tables}
 
     def clear() -> None:
+        # Re-created empty: the append-only triggers refuse DELETE on the events.
         with store.engine.begin() as conn:
-            for table in reversed(tables):
-                conn.execute(table.delete())
+            metadata.drop_all(conn, tables=list(tables))
+            metadata.create_all(conn, tables=list(tables))
 
     def raw() -> None:
         with store.engine.begin() as conn:

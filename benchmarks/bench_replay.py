@@ -340,7 +340,7 @@ def _scratch_postgres() -> tuple[str, Callable[[], None]] | None:
 def _db_once(url: str, path: Path) -> tuple[float, float, int, int, int]:
     """(replay with --db seconds, raw executemany seconds, tickets, events, clock cycles)."""
     from gridgov.store import SqlStore
-    from gridgov.store._schema import sla_clocks, ticket_events, tickets
+    from gridgov.store._schema import metadata, sla_clocks, ticket_events, tickets
 
     store = SqlStore(url)
     store.upgrade()
@@ -349,8 +349,9 @@ def _db_once(url: str, path: Path) -> tuple[float, float, int, int, int]:
     tables = (tickets, ticket_events, sla_clocks)
     with store.engine.begin() as conn:
         rows = [[dict(r) for r in conn.execute(select(t)).mappings()] for t in tables]
-        for table in reversed(tables):
-            conn.execute(table.delete())
+        # Re-created empty: the append-only triggers refuse DELETE on the events.
+        metadata.drop_all(conn, tables=list(tables))
+        metadata.create_all(conn, tables=list(tables))
 
     def raw() -> None:
         with store.engine.begin() as conn:

@@ -12,6 +12,7 @@ The tree::
     │   ├── PeopleFileError          a people file (CSV, JSON, TOML)
     │   ├── PolicyError              a routing / SLA policy, permission matrix or mapping file
     │   ├── InvalidTime              a timestamp that cannot be read
+    │   ├── AuditKeyError            an audit key file or $GRIDGOV_AUDIT_KEY
     │   └── InvalidValue             a value no store can hold (too long, a NUL)
     ├── LookupFailed                 something named does not exist
     │   ├── UnknownArea
@@ -48,6 +49,7 @@ from dataclasses import dataclass
 __all__ = [
     "AreaFileError",
     "AuditChainBroken",
+    "AuditKeyError",
     "CalendarError",
     "CalendarUnknownYear",
     "ConcurrentUpdate",
@@ -153,6 +155,19 @@ class InvalidValue(InvalidInput):
         self.field = field
         self.reason = reason
         super().__init__([Problem("<value>", reason, field=field)], what="value")
+
+
+class AuditKeyError(InvalidInput):
+    """An audit key (审计密钥) file or ``$GRIDGOV_AUDIT_KEY`` cannot be used.
+
+    The message names the source and line, never the secret.
+    """
+
+    def __init__(self, source: str, reason: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.reason = reason
+        super().__init__([Problem(source, reason, line=line)], what="audit key")
 
 
 class AreaFileError(InvalidInput):

@@ -34,16 +34,21 @@ from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.simulate import Scenario, load_scenario, simulate
 from gridgov.store import (
     OPEN_STATUSES,
+    AuditKey,
     ChainBreak,
+    ClockCheck,
     ClockRecord,
+    Keyring,
     LoadResult,
+    Progress,
     TicketFilter,
     TicketLoad,
     TicketSummary,
     check_fields,
-    verify_chain,
 )
 from gridgov.store.rows import (
+    Head,
+    TicketRows,
     actor_from_unit,
     area_of,
     area_path,
@@ -51,6 +56,10 @@ from gridgov.store.rows import (
     category_rows,
     check_areas,
     check_new_events,
+    check_ticket,
+    checkpoint_breaks,
+    checkpoint_row,
+    clock_to_row,
     event_to_row,
     load_rows,
     merged_hierarchy,
@@ -81,6 +90,21 @@ class _Data:
     categories: dict[str, tuple[Category, str | None]] = field(default_factory=dict)
     policies: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
+    keyring: Keyring | None = None
+    """Signs new events with its first key (None: unkeyed)."""
+    last_event_id: int = 0
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+
+    def append_events(self, ticket_id: str, rows: list[dict[str, Any]]) -> None:
+        """Append committed event rows, numbered like ``ticket_events.id``."""
+        for row in rows:
+            self.last_event_id += 1
+            row["id"] = self.last_event_id
+        self.events.setdefault(ticket_id, []).extend(rows)
+
+    @property
+    def signing_key(self) -> AuditKey | None:
+        return None if self.keyring is None else self.keyring.signing
 
 
 class _Tickets:
@@ -145,7 +169,7 @@ class _Tickets:
         prev_hash = prev_rows[-1]["hash"] if prev_rows else None
         staged = self.staged_events.setdefault(ticket.id, [])
         for event in new_events:
-            event_row = event_to_row(event, prev_hash)
+            event_row = event_to_row(event, prev_hash, self._data.signing_key)
             prev_hash = event_row["hash"]
             staged.append(event_row)
         self.expected.setdefault(ticket.id, expected_version)
@@ -270,7 +294,7 @@ class InMemoryUnitOfWork:
                     raise ConcurrentUpdate(ticket_id, expected, found)
             self._data.tickets.update(self.tickets.staged_rows)
             for ticket_id, rows in self.tickets.staged_events.items():
-                self._data.events.setdefault(ticket_id, []).extend(rows)
+                self._data.append_events(ticket_id, rows)
             self._data.clocks.update(self.clocks.staged)
         self.rollback()
 
@@ -288,9 +312,14 @@ def _code(unit: Unit) -> str:
 class InMemoryStore:
     """A store that lives in this process only (for tests and demos)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keyring: Keyring | None = None) -> None:
         self._lock = threading.RLock()
-        self._data = _Data()
+        self._data = _Data(keyring=keyring)
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The audit keys (None: the chain is unkeyed), as :class:`~gridgov.store.SqlStore`."""
+        return self._data.keyring
 
     def __repr__(self) -> str:
         return f"InMemoryStore({len(self._data.tickets)} tickets)"
@@ -379,32 +408,77 @@ class InMemoryStore:
         with self._lock:
             fresh = [load for load in loads if load.ticket.id not in self._data.tickets]
             check_areas(fresh, self._data.paths)
-            prepared = [load_rows(load, self._data.paths[area_of(load)]) for load in fresh]
+            key = self._data.signing_key
+            prepared = [load_rows(load, self._data.paths[area_of(load)], key) for load in fresh]
             for rows, load in zip(prepared, fresh, strict=True):
                 self._data.tickets[load.ticket.id] = rows.ticket
-                self._data.events[load.ticket.id] = rows.events
+                self._data.append_events(load.ticket.id, rows.events)
                 self._data.clocks.update({(c.ticket_id, c.clock, c.cycle): c for c in load.clocks})
         written = tuple(load.ticket.id for load in fresh)
         stored = set(written)
         already = tuple(load.ticket.id for load in loads if load.ticket.id not in stored)
         return LoadResult(written, already + tuple(repeats))
 
-    def verify(self) -> list[ChainBreak]:
-        breaks = []
+    def verify(
+        self, *, clocks: ClockCheck | None = None, progress: Progress | None = None
+    ) -> list[ChainBreak]:
         with self._lock:
-            for ticket_id, row in sorted(self._data.tickets.items()):
-                events = self._data.events.get(ticket_id, [])
-                broken = verify_chain(ticket_id, events)
-                if broken is None and len(events) != row["version"]:
-                    broken = ChainBreak(
-                        ticket_id,
-                        len(events) + 1,
-                        f"the ticket is at version {row['version']} "
-                        f"but has {len(events)} events (deleted)",
-                    )
-                if broken is not None:
-                    breaks.append(broken)
+            ticket_rows = dict(self._data.tickets)
+            paths = dict(self._data.paths)
+            events = {tid: list(rows) for tid, rows in self._data.events.items()}
+            clock_rows: dict[str, list[dict[str, Any]]] = {}
+            for key in sorted(self._data.clocks):
+                clock_rows.setdefault(key[0], []).append(clock_to_row(self._data.clocks[key]))
+        breaks = []
+        done = 0
+        for ticket_id in sorted(ticket_rows.keys() | events.keys()):
+            rows = TicketRows(
+                ticket_id,
+                ticket_rows.get(ticket_id),
+                events.get(ticket_id, []),
+                clock_rows.get(ticket_id, []),
+            )
+            broken = check_ticket(rows, self.keyring, clocks, paths)
+            if broken is not None:
+                breaks.append(broken)
+            if ticket_id in ticket_rows:
+                done += 1
+                if progress is not None:
+                    progress(done, len(ticket_rows))
+        with self._lock:
+            checkpoints = list(self._data.checkpoints)
+        if checkpoints:
+            heads, count = self._heads(checkpoints[-1]["last_event_id"])
+            breaks.extend(checkpoint_breaks(checkpoints, self.keyring, heads, count))
         return breaks
+
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        with self._lock:
+            heads, count = self._heads(self._data.last_event_id)
+            previous = self._data.checkpoints[-1]["hash"] if self._data.checkpoints else None
+            row = checkpoint_row(
+                taken_at=at,
+                last_event_id=self._data.last_event_id,
+                events=count,
+                heads=heads,
+                prev_hash=previous,
+                key=self._data.signing_key,
+            )
+            row["id"] = len(self._data.checkpoints) + 1
+            self._data.checkpoints.append(row)
+        return dict(row)
+
+    def _heads(self, last_event_id: int) -> tuple[list[Head], int]:
+        heads: list[Head] = []
+        count = 0
+        with self._lock:
+            for ticket_id, rows in self._data.events.items():
+                upto = [r for r in rows if r.get("id", 0) <= last_event_id]
+                count += len(upto)
+                if upto:
+                    top = max(upto, key=lambda r: int(r["seq"]))
+                    heads.append((ticket_id, int(top["seq"]), top["hash"]))
+        return heads, count
 
     def close(self) -> None:
         """Nothing to release."""

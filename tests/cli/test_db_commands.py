@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
+from tests.integration._store_harness import pg_schema_url, tamper
 
 from gridgov.cli import main
+from gridgov.store import SqlStore
 
 SAMPLE = Path(str(files("gridgov") / "samples" / "hangzhou" / "areas.toml"))
 AREA = "HZ-YH-CQ-ZM-G01"
@@ -38,7 +41,7 @@ def test_upgrade_creates_the_schema_and_is_idempotent(url: str) -> None:
     assert run("db", "upgrade", "--db", url)[0] == 0
     code, out, _ = run("db", "upgrade", "--db", url)
     assert code == 0
-    assert "revision 0002" in out
+    assert "revision 0003" in out
     assert "up to date" in run("db", "status", "--db", url)[1]
 
 
@@ -112,11 +115,102 @@ def test_verify_passes_a_clean_log_and_names_an_edited_ticket(url: str) -> None:
         )  # fmt: skip
         assert code == 0, err
     assert run("db", "verify", "--db", url)[0] == 0
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE ticket_events SET actor_id = 'mallory' WHERE ticket_id = 'T2'"))
-    engine.dispose()
+    with SqlStore(url) as store:
+        tamper(store, "UPDATE ticket_events SET actor_id = 'mallory' WHERE ticket_id = 'T2'")
     code, out, err = run("db", "verify", "--db", url, "--format", "csv")
     assert code == 1
     assert out.splitlines()[1:] == ["T2,1,content does not match its hash (edited)"]
     assert "T2" in err
+
+
+# --------------------------------------------------------------------------- the audit chain
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database: a SQLite file, or a fresh schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gridgov.db'}"
+    else:
+        yield from pg_schema_url(request.getfixturevalue("postgres_url"))
+
+
+def _three_tickets(url: str, env: dict[str, str] | None = None) -> None:
+    assert run("db", "upgrade", "--db", url)[0] == 0
+    assert run("areas", "import", str(SAMPLE), "--db", url)[0] == 0
+    for ticket_id in ("T1", "T2", "T3"):
+        code, _, err = run(
+            "ticket", "report", "--db", url, "--actor", WORKER, "--category", "noise",
+            "--area", AREA, "--id", ticket_id, env=env,
+        )  # fmt: skip
+        assert code == 0, err
+
+
+def test_verify_lists_every_broken_ticket_and_never_a_traceback(any_url: str) -> None:
+    _three_tickets(any_url)
+    with SqlStore(any_url) as store:
+        sqlite = store.engine.dialect.name == "sqlite"
+        payload = "'{oops'" if sqlite else "'\"a string\"'"
+        tamper(
+            store,
+            f"UPDATE ticket_events SET payload = {payload} WHERE ticket_id = 'T1'",
+            "UPDATE ticket_events SET actor_id = 'mallory' WHERE ticket_id = 'T3'",
+        )
+    code, out, err = run("db", "verify", "--db", any_url, "--format", "csv")
+    assert code == 1
+    lines = out.splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == ["T1", "T3"]
+    assert lines[0].startswith("T1,1,payload is")
+    assert "Traceback" not in err
+    assert "2 ticket(s) broken" in err
+    assert "UNKEYED" in err
+
+
+def test_verify_with_a_key_file_is_keyed_and_catches_an_unkeyed_forgery(
+    url: str, tmp_path: Path
+) -> None:
+    keys = tmp_path / "audit.keys"
+    keys.write_text("# rotated 2026-12\nk1:a secret of twenty characters\n")
+    env = {"GRIDGOV_AUDIT_KEY_FILE": str(keys)}
+    _three_tickets(url, env)
+    code, out, err = run("db", "verify", "--db", url, env=env)
+    assert (code, out.strip()) == (0, "every ticket verifies"), err
+    assert "keyed (HMAC-SHA256), signing key 'k1'" in err
+    code, _, err = run("db", "verify", "--db", url)  # without the key: not vouched for
+    assert code == 1
+    assert "signed with key 'k1'" in err
+
+
+def test_checkpoint_then_a_deleted_ticket_fails_verify(url: str) -> None:
+    _three_tickets(url, {"GRIDGOV_AUDIT_KEY": "k1:a secret of twenty characters"})
+    env = {"GRIDGOV_AUDIT_KEY": "k1:a secret of twenty characters"}
+    code, out, _ = run("db", "checkpoint", "--db", url, env=env)
+    assert code == 0
+    assert out.startswith("checkpoint 1: 3 tickets, 3 events, hash ")
+    with SqlStore(url) as store:
+        tamper(
+            store,
+            "DELETE FROM sla_clocks WHERE ticket_id = 'T2'",
+            "DELETE FROM ticket_events WHERE ticket_id = 'T2'",
+            "DELETE FROM tickets WHERE id = 'T2'",
+        )
+    code, out, _ = run("db", "verify", "--db", url, "--format", "csv", env=env)
+    assert code == 1
+    assert out.splitlines()[1].startswith("(checkpoint 1),1,it saw 3 tickets and 3 events")
+
+
+def test_verify_draws_a_progress_bar_when_asked(url: str) -> None:
+    _three_tickets(url)
+    code, out, err = run("db", "verify", "--db", url, "--progress")
+    assert code == 0, err
+    assert out.strip() == "every ticket verifies"
+
+
+def test_a_bad_key_names_its_source_and_line_not_the_secret(url: str, tmp_path: Path) -> None:
+    keys = tmp_path / "audit.keys"
+    keys.write_text("k1:a secret of twenty characters\nk2:short\n")
+    code, _, err = run("db", "verify", "--db", url, env={"GRIDGOV_AUDIT_KEY_FILE": str(keys)})
+    assert code == 1
+    assert f"{keys}:2" in err
+    assert "under 16 characters" in err
+    assert "short" not in err.replace("secret of key 'k2' is under", "")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from gridgov.grid import Area, AreaTree
@@ -63,8 +64,34 @@ def pg_store(pg_url: str) -> Iterator[SqlStore]:
     store.close()
 
 
-def _empty(store: SqlStore) -> None:
+@contextmanager
+def append_only_off(store: SqlStore) -> Iterator[Connection]:
+    """A transaction in which the append-only triggers do not fire: what an attacker
+    who owns the database (or a test emptying its tables) can do."""
     with store.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            yield conn
+            return
+        triggers = conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        for name, _ in triggers:
+            conn.execute(text(f'DROP TRIGGER "{name}"'))
+        yield conn
+        for _, sql in triggers:
+            conn.execute(text(sql))
+
+
+def tamper(store: SqlStore, *statements: str) -> None:
+    """Run ``statements`` behind the store's back, triggers off."""
+    with append_only_off(store) as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def _empty(store: SqlStore) -> None:
+    with append_only_off(store) as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
 
@@ -82,7 +109,28 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     else:
         pg: SqlStore = request.getfixturevalue("pg_store")
         _empty(pg)
+        keyring = pg.keyring  # a test may key the shared store
         yield _with_tree(pg)
+        pg.keyring = keyring
+        _empty(pg)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A migrated, empty SQL store holding :data:`TREE`: a real SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        sqlite = SqlStore(f"sqlite:///{tmp_path / 'gridgov.db'}")
+        sqlite.upgrade()
+        sqlite.save_areas(TREE)
+        yield sqlite
+        sqlite.close()
+    else:
+        pg: SqlStore = request.getfixturevalue("pg_store")
+        _empty(pg)
+        keyring = pg.keyring  # a test may key the shared store
+        pg.save_areas(TREE)
+        yield pg
+        pg.keyring = keyring
         _empty(pg)
 
 

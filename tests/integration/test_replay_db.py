@@ -35,7 +35,15 @@ from gridgov.store._mapping import clock_from_row
 from gridgov.store._schema import sla_clocks, ticket_events, tickets
 from gridgov.workflow import load_routing_policy
 from tests._boston import BOSTON_ROUTING
-from tests.integration._store_harness import T0, TREE, pg_schema_url, pg_store, pg_url, store
+from tests.integration._store_harness import (
+    T0,
+    TREE,
+    append_only_off,
+    pg_schema_url,
+    pg_store,
+    pg_url,
+    store,
+)
 
 __all__ = ["pg_store", "pg_url", "store"]
 
@@ -213,15 +221,13 @@ def test_gridgov_db_verify_passes_on_bulk_written_tickets_and_names_an_edit(
     assert replay.exit_code == 0, replay.stderr
     assert _counts(url)[0] > 1000
     assert cli.invoke(main, ["db", "verify", "--db", url]).exit_code == 0
-    engine = create_engine(url)
-    with engine.begin() as conn:
+    with SqlStore(url) as store, append_only_off(store) as conn:
         edited = conn.execute(select(ticket_events.c.ticket_id).limit(1)).scalar_one()
         conn.execute(
             ticket_events.update()
             .where(ticket_events.c.ticket_id == edited, ticket_events.c.seq == 2)
             .values(actor_id="mallory")
         )
-    engine.dispose()
     broken = cli.invoke(main, ["db", "verify", "--db", url, "--format", "csv"])
     assert broken.exit_code == 1
     reason = "content does not match its hash (edited)"

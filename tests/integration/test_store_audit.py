@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
-
 from gridgov.store import SqlStore, Store
 from gridgov.testing import InMemoryStore
-from tests.integration._store_harness import add_ticket, dispatched, pg_store, pg_url, store
+from tests.integration._store_harness import (
+    add_ticket,
+    dispatched,
+    pg_store,
+    pg_url,
+    store,
+    tamper,
+)
 
 __all__ = ["pg_store", "pg_url", "store"]
 
@@ -19,8 +24,7 @@ EventRows = list[dict[str, Any]]
 def _tamper(store: Store, sql: str, in_memory: Callable[[EventRows], None]) -> None:
     """Change stored rows behind the store's back, as an attacker with DB access would."""
     if isinstance(store, SqlStore):
-        with store.engine.begin() as conn:
-            conn.execute(text(sql))
+        tamper(store, sql)
     else:
         assert isinstance(store, InMemoryStore)
         in_memory(store._data.events["T1"])

@@ -19,6 +19,7 @@ from tests.integration._store_harness import (
     TREE,
     _empty,
     add_ticket,
+    append_only_off,
     dispatched,
     event,
     pg_store,
@@ -139,7 +140,7 @@ def test_an_edited_loaded_event_fails_verify(store: Store) -> None:
 
     store.load_tickets([_load(dispatched("T1")), _load(reported("T2"))])
     if isinstance(store, SqlStore):
-        with store.engine.begin() as conn:
+        with append_only_off(store) as conn:
             conn.execute(
                 ticket_events.update()
                 .where(ticket_events.c.ticket_id == "T1", ticket_events.c.seq == 2)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from gridgov.errors import DatabaseNotMigrated, NoDatabase, StoreError
 from gridgov.store import SqlStore, connect, current_revision, head_revision, resolve_url
+from gridgov.store._migrate import _config
 from gridgov.store._schema import metadata
-from tests.integration._store_harness import pg_schema_url, pg_url
+from tests.integration._store_harness import TREE, add_ticket, dispatched, pg_schema_url, pg_url
 
 __all__ = ["pg_url"]
 
@@ -130,3 +133,32 @@ def test_create_if_new_gives_a_postgres_schema_without_tables_the_schema(
             assert current_revision(store.engine) == head_revision()
             store.create_if_new()  # a current schema is left as it is
             assert _diff(store) == []
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+    else:
+        yield from pg_schema_url(request.getfixturevalue("postgres_url"))
+
+
+def test_0003_downgrades_and_upgrades_again_with_unkeyed_tickets_verifying(
+    fresh_url: str,
+) -> None:
+    store = SqlStore(fresh_url)
+    store.upgrade()
+    store.save_areas(TREE)
+    add_ticket(store, dispatched("T1"))
+    config = _config()
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    with store.engine.begin() as conn:  # the triggers went with 0003
+        conn.execute(text("UPDATE ticket_events SET actor_id = actor_id"))
+    assert "key_id" not in {c["name"] for c in inspect(store.engine).get_columns("ticket_events")}
+    assert store.upgrade() == head_revision()
+    assert _diff(store) == []
+    assert store.verify() == []
+    store.close()

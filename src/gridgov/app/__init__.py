@@ -10,7 +10,7 @@ nothing in those imports it.
 
 from gridgov._public import publish
 from gridgov.app._built_with import BuiltWith, built_with, record_built_with
-from gridgov.app._clocks import TicketClocks
+from gridgov.app._clocks import TicketClocks, clock_check
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
 from gridgov.app._stores import open_store
@@ -27,6 +27,7 @@ __all__ = [
     "TicketClocks",
     "TicketView",
     "built_with",
+    "clock_check",
     "open_engine",
     "open_store",
     "record_built_with",

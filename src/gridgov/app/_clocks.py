@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from gridgov.app._views import ClockView
-from gridgov.sla import SlaEngine, SlaEvent, SlaPolicy
-from gridgov.store import ClockRecord, UnitOfWork
+from gridgov.sla import ClockCycle, SlaEngine, SlaEvent, SlaPolicy
+from gridgov.store import ClockCheck, ClockRecord, UnitOfWork
 from gridgov.workflow import Ticket, TicketEvent
 
-__all__ = ["TicketClocks"]
+__all__ = ["TicketClocks", "clock_check"]
 
 _ONE_US = timedelta(microseconds=1)
 
@@ -83,6 +83,11 @@ class TicketClocks:
             return due + _ONE_US
         return due
 
+    @property
+    def cycles(self) -> tuple[ClockCycle, ...]:
+        """Every cycle, oldest first (none if the ticket has no clocks)."""
+        return self._sla.cycles(self._ticket.id) if self.loaded else ()
+
     def views(self) -> list[ClockView]:
         """Every cycle, oldest first."""
         if not self.loaded:
@@ -97,3 +102,64 @@ class TicketClocks:
             record = ClockRecord.from_cycle(self._ticket.id, cycle)
             if self._stored.get((record.clock, record.cycle)) != record.data:
                 uow.clocks.put(record)
+
+
+def clock_check(policy: SlaPolicy) -> ClockCheck:
+    """What ``verify`` asks of a ticket's clocks (审计: 时限), under ``policy``:
+
+    - each stored cycle's ``due_at`` column and its own record of the due time
+      agree with a refold of the ticket's events through a fresh
+      :class:`TicketClocks`, and no cycle is missing or extra;
+    - ``tickets.next_due_at`` is the ``next_due`` of the clocks as stored.
+
+    A ticket stored without clocks (imported history) must have no
+    ``next_due_at``.  Cycles computed under another policy, or on other calendar
+    data (their fingerprints differ), cannot be refolded under this one and are
+    not compared; a cycle added or removed under this policy is reported.
+    """
+
+    def check(
+        ticket: Ticket,
+        events: Sequence[TicketEvent],
+        next_due_at: datetime | None,
+        records: Sequence[ClockRecord],
+    ) -> str | None:
+        if not records:
+            if next_due_at is not None:
+                return f"tickets.next_due_at is {next_due_at.isoformat()} but it has no clocks"
+            return None
+        if any(r.fingerprint != policy.fingerprint for r in records):
+            return None  # computed under another policy: nothing to refold them with
+        fresh = {(c.clock, c.number): c for c in _refold(policy, ticket, events).cycles}
+        if set(fresh) != {(r.clock, r.cycle) for r in records}:
+            kept = sorted(f"{r.clock}#{r.cycle}" for r in records)
+            made = sorted(f"{name}#{number}" for name, number in fresh)
+            return f"clock cycles {kept} but the events give {made}"
+        if any(
+            r.data.get("calendar_fingerprint") != fresh[(r.clock, r.cycle)].calendar_fingerprint
+            for r in records
+        ):
+            return None  # computed on other calendar data (a provisional year since known)
+        for record in records:
+            due = fresh[(record.clock, record.cycle)].due
+            if record.due_at != due or record.data.get("due") != due.isoformat():
+                return (
+                    f"sla_clocks {record.clock}#{record.cycle} is due {record.due_at.isoformat()} "
+                    f"but the events give {due.isoformat()} (edited)"
+                )
+        stored = TicketClocks.restored(policy, ticket, records, at=events[-1].at)
+        if stored.next_due != next_due_at:
+            shown = None if next_due_at is None else next_due_at.isoformat()
+            wanted = None if stored.next_due is None else stored.next_due.isoformat()
+            return f"tickets.next_due_at is {shown} but the clocks give {wanted} (edited)"
+        return None
+
+    return check
+
+
+def _refold(policy: SlaPolicy, ticket: Ticket, events: Sequence[TicketEvent]) -> TicketClocks:
+    """The ticket's clocks rebuilt from its events alone."""
+    clocks = TicketClocks(policy, ticket)
+    for event in events:
+        clocks.record(event)
+    return clocks

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from gridgov.app._built_with import built_with
-from gridgov.app._clocks import TicketClocks
+from gridgov.app._clocks import TicketClocks, clock_check
 from gridgov.app._merge import hold_merge_target
 from gridgov.app._stores import open_store
 from gridgov.app._timers import fire_due, recompute_provisional
@@ -35,7 +35,7 @@ from gridgov.errors import (
 )
 from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
-from gridgov.store import Store, TicketFilter, TicketSummary, UnitOfWork
+from gridgov.store import ChainBreak, Progress, Store, TicketFilter, TicketSummary, UnitOfWork
 from gridgov.workflow import (
     Actor,
     RoutingPolicy,
@@ -260,6 +260,13 @@ class Engine:
             notices, events = step
             fired.extend(notices)
             self._publish([*notices, *events])
+
+    # ------------------------------------------------------------------ audit
+
+    def verify(self, *, progress: Progress | None = None) -> list[ChainBreak]:
+        """Every broken ticket (``gridgov db verify``): the store's checks, with the
+        clocks refolded under this engine's SLA policy (:func:`clock_check`)."""
+        return self.store.verify(clocks=clock_check(self.sla_policy), progress=progress)
 
     # ------------------------------------------------------------------ queries
 

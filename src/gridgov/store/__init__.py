@@ -15,13 +15,24 @@
   text field may hold (lengths from the schema, no NUL), the same on every backend;
   replay checks rows with them at read time.
 - :class:`ChainBreak` — what ``gridgov db verify`` reports for a ticket whose
-  event hash chain does not verify.
+  event hash chain, or a derived column, does not verify; :class:`Keyring` /
+  :class:`AuditKey` — the HMAC keys that sign the chain (``$GRIDGOV_AUDIT_KEY_FILE``
+  or ``$GRIDGOV_AUDIT_KEY``); :data:`ClockCheck` / :data:`Progress` — what
+  :meth:`Store.verify` takes.
 
 The domain packages never import this one; rows and domain objects are
 converted explicitly in ``_mapping``.
 """
 
-from gridgov.store._audit import ChainBreak, event_hash, verify_chain
+from gridgov.store._audit import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    AuditKey,
+    ChainBreak,
+    Keyring,
+    event_hash,
+    verify_chain,
+)
 from gridgov.store._import import PeopleImport, import_areas, import_people
 from gridgov.store._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, check_fields, field_problem
 from gridgov.store._migrate import current_revision, head_revision
@@ -40,18 +51,25 @@ from gridgov.store._ports import (
 )
 from gridgov.store._sql import SqlStore, SqlUnitOfWork
 from gridgov.store._url import DEFAULT_URL, URL_ENV, connect, redact, resolve_url
+from gridgov.store._verify import ClockCheck, Progress
 
 __all__ = [
     "DEFAULT_URL",
     "FIELD_LIMITS",
     "FORBIDDEN_CHARACTERS",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
     "OPEN_STATUSES",
     "URL_ENV",
+    "AuditKey",
     "ChainBreak",
+    "ClockCheck",
     "ClockRecord",
     "ClockRepository",
+    "Keyring",
     "LoadResult",
     "PeopleImport",
+    "Progress",
     "SqlStore",
     "SqlUnitOfWork",
     "Store",

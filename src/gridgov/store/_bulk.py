@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from gridgov.errors import StoreError, UnknownArea
+from gridgov.store._audit import AuditKey
 from gridgov.store._mapping import clock_to_row, event_to_row, ticket_to_row
 from gridgov.store._ports import LoadResult, TicketLoad
 from gridgov.store._schema import areas, sla_clocks, ticket_events, tickets
@@ -82,8 +83,9 @@ def unique_loads(batch: Iterable[TicketLoad]) -> tuple[list[TicketLoad], list[st
     return first, repeats
 
 
-def load_rows(load: TicketLoad, path: str) -> LoadRows:
-    """The rows of one new ticket, its area's materialised ``path`` given.
+def load_rows(load: TicketLoad, path: str, key: AuditKey | None = None) -> LoadRows:
+    """The rows of one new ticket, its area's materialised ``path`` given (events
+    signed with ``key``, or unkeyed).
 
     The events must be the whole log (``seq`` 1 to ``ticket.version``) and every
     clock cycle must be the ticket's own; else :class:`ValueError`.
@@ -96,7 +98,7 @@ def load_rows(load: TicketLoad, path: str) -> LoadRows:
     event_rows = []
     prev_hash = None
     for event in load.events:
-        row = event_to_row(event, prev_hash)
+        row = event_to_row(event, prev_hash, key)
         prev_hash = row["hash"]
         event_rows.append(row)
     ticket_row = ticket_to_row(
@@ -120,7 +122,9 @@ def check_areas(loads: Iterable[TicketLoad], known: Container[str]) -> None:
             raise UnknownArea(area_of(load))
 
 
-def sql_load(conn: Connection, batch: Iterable[TicketLoad]) -> LoadResult:
+def sql_load(
+    conn: Connection, batch: Iterable[TicketLoad], key: AuditKey | None = None
+) -> LoadResult:
     """Insert the batch's new tickets on ``conn`` (the caller commits)."""
     loads, repeats = unique_loads(batch)
     stored = _found(conn, tickets.c.id, sorted(load.ticket.id for load in loads))
@@ -130,7 +134,7 @@ def sql_load(conn: Connection, batch: Iterable[TicketLoad]) -> LoadResult:
         return LoadResult((), already + tuple(repeats))
     paths = _found(conn, areas.c.code, sorted({area_of(load) for load in fresh}), areas.c.path)
     check_areas(fresh, paths)
-    prepared = [load_rows(load, paths[area_of(load)]) for load in fresh]
+    prepared = [load_rows(load, paths[area_of(load)], key) for load in fresh]
     try:
         conn.execute(insert(tickets), [p.ticket for p in prepared])
         conn.execute(insert(ticket_events), [row for p in prepared for row in p.events])

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gridgov.grid import Area, AreaTree, BBox, Point, Unit, UnitKind
-from gridgov.store._audit import event_hash
+from gridgov.store._audit import AuditKey, event_hash
 from gridgov.store._ports import ClockRecord, TicketSummary
 from gridgov.workflow import Actor, Category, RoutingPolicy, State, Ticket, TicketEvent
 
@@ -94,13 +94,17 @@ def area_from_row(row: Row) -> Area:
     )
 
 
-def event_to_row(event: TicketEvent, prev_hash: str | None) -> dict[str, Any]:
-    """The ``ticket_events`` row, chained to ``prev_hash`` (the bulk path's hot spot:
-    read straight from the attributes, the same dict ``model_dump`` gives)."""
+def event_to_row(
+    event: TicketEvent, prev_hash: str | None, key: AuditKey | None = None
+) -> dict[str, Any]:
+    """The ``ticket_events`` row, chained to ``prev_hash`` and signed with ``key``
+    (None: unkeyed) — the bulk path's hot spot: read straight from the attributes,
+    the same dict ``model_dump`` gives."""
     row = {name: getattr(event, name) for name in _EVENT_FIELDS}
     row["payload"] = dict(event.payload)
     row["prev_hash"] = prev_hash
-    row["hash"] = event_hash(row, prev_hash)
+    row["key_id"] = None if key is None else key.key_id
+    row["hash"] = event_hash(row, prev_hash, key)
     return row
 
 

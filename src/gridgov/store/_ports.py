@@ -15,13 +15,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from gridgov.grid import AreaTree, Directory, Unit
 from gridgov.sla import ClockCycle
 from gridgov.store._audit import ChainBreak
+
+if TYPE_CHECKING:
+    from gridgov.store._verify import ClockCheck, Progress
 from gridgov.workflow import Actor, Category, RoutingPolicy, Ticket, TicketEvent
 
 __all__ = [
@@ -307,8 +310,25 @@ class Store(Protocol):
         """
         ...
 
-    def verify(self) -> list[ChainBreak]:
-        """Check every ticket's event hash chain; one entry per broken ticket."""
+    def verify(
+        self, *, clocks: ClockCheck | None = None, progress: Progress | None = None
+    ) -> list[ChainBreak]:
+        """Check every ticket; one entry per broken ticket, sorted by id.
+
+        A ticket is broken when its event hash chain does not verify (under the
+        store's keyring, or unkeyed), its ``version`` is not its number of events,
+        a derived column disagrees with a refold of its events, ``clocks`` (the
+        app's SLA check) names a problem, or a row cannot be read at all.  Every
+        ticket is checked, whatever breaks; ``progress(done, total)`` is called as
+        it goes.
+        """
+        ...
+
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        """Sign and store a digest of every ticket's chain head as of now, chained
+        to the checkpoint before; ``verify`` checks the latest one against the
+        events.  Returns the checkpoint (``id``, ``tickets``, ``events``, ``heads``,
+        ``hash``, ``key_id`` ...)."""
         ...
 
     def close(self) -> None:

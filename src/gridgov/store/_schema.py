@@ -28,7 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "APPEND_ONLY",
     "areas",
+    "audit_checkpoints",
     "categories",
     "metadata",
     "people",
@@ -150,7 +152,8 @@ tickets = Table(
     Index("ix_tickets_next_due_at_id", "next_due_at", "id"),
 )
 
-# 事件: the append-only log.  ``hash`` covers the event and ``prev_hash``.
+# 事件: the append-only log (triggers refuse UPDATE and DELETE).  ``hash`` covers
+# the event and ``prev_hash``: an HMAC under the key ``key_id``, or a SHA-256 if NULL.
 ticket_events = Table(
     "ticket_events",
     metadata,
@@ -166,6 +169,7 @@ ticket_events = Table(
     Column("payload", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=True),
     Column("hash", String(64), nullable=False),
+    Column("key_id", String(32), nullable=True),
     UniqueConstraint("ticket_id", "seq"),
     CheckConstraint("seq >= 1", name="seq_positive"),
 )
@@ -206,3 +210,22 @@ policies = Table(
     Column("recorded_at", UtcDateTime, nullable=False),
     UniqueConstraint("kind", "fingerprint"),
 )
+
+# 审计检查点: a signed digest of every ticket's chain head as of event ``last_event_id``,
+# chained to the checkpoint before (append-only, like the events).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("last_event_id", Integer, nullable=False),
+    Column("tickets", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("heads", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=False),
+    Column("key_id", String(32), nullable=True),
+)
+
+APPEND_ONLY = {"ticket_events": ("UPDATE", "DELETE"), "audit_checkpoints": ("UPDATE", "DELETE")}
+"""What the database refuses (migration 0003's triggers): rows written once, never changed."""

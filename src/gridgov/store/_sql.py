@@ -6,17 +6,25 @@ import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import groupby
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, Table, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RootTransaction,
+    Table,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from gridgov.errors import GridGovError, NoDatabase, StoreError
 from gridgov.grid import AreaTree, Directory, LevelSet, Unit
-from gridgov.store._audit import ChainBreak, verify_chain
+from gridgov.store._audit import AuditKey, ChainBreak, Keyring
 from gridgov.store._bulk import collector_paused, sql_load
 from gridgov.store._hierarchy import merged_hierarchy, refuse_replace
 from gridgov.store._mapping import (
@@ -32,11 +40,18 @@ from gridgov.store._mapping import (
 )
 from gridgov.store._migrate import current_revision, require_current, upgrade
 from gridgov.store._ports import LoadResult, TicketLoad
-from gridgov.store._schema import areas, categories, policies, ticket_events, tickets
+from gridgov.store._schema import (
+    areas,
+    categories,
+    policies,
+    tickets,
+)
 from gridgov.store._schema import people as people_table
 from gridgov.store._schema import units as units_table
+from gridgov.store._sql_audit import sql_checkpoint, sql_verify
 from gridgov.store._sql_repos import SqlClockRepository, SqlTicketRepository
 from gridgov.store._url import connect, driver_reason, missing_file, redact
+from gridgov.store._verify import ClockCheck, Progress
 from gridgov.workflow import Actor, Category, RoutingPolicy
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -59,10 +74,17 @@ class SqlUnitOfWork:
     tickets: SqlTicketRepository
     clocks: SqlClockRepository
 
-    def __init__(self, engine: Engine, url: str, writer: threading.RLock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        writer: threading.RLock | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
         self._engine = engine
         self._url = url
         self._writer = writer
+        self._key = None if keyring is None else keyring.signing
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -76,7 +98,7 @@ class SqlUnitOfWork:
         except BaseException:
             self._release()
             raise
-        self.tickets = SqlTicketRepository(self._conn)
+        self.tickets = SqlTicketRepository(self._conn, self._key)
         self.clocks = SqlClockRepository(self._conn)
         return self
 
@@ -103,6 +125,11 @@ class SqlUnitOfWork:
             self._writer.release()
 
     @property
+    def signing_key(self) -> AuditKey | None:
+        """The key new events are signed with (None: unkeyed)."""
+        return self._key
+
+    @property
     def connection(self) -> Connection:
         """The open connection (for the store's own bulk operations)."""
         assert self._conn is not None, "use the unit of work in a `with` block"
@@ -125,10 +152,22 @@ class SqlStore:
     connects until first use; then the schema must be at the head revision
     (:class:`~gridgov.errors.DatabaseNotMigrated` otherwise — run
     ``gridgov db upgrade`` or :meth:`upgrade`).
+
+    ``keyring`` signs new events with its first key and verifies with all of
+    them; without one the chain is unkeyed (plain SHA-256).
+    :func:`gridgov.open_store` reads it from ``$GRIDGOV_AUDIT_KEY_FILE`` or
+    ``$GRIDGOV_AUDIT_KEY``.
     """
 
-    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        engine: Engine | None = None,
+        keyring: Keyring | None = None,
+    ) -> None:
         self.engine = engine if engine is not None else connect(url)
+        self.keyring = keyring
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._checked = False
         # SQLite has one writer: threads of this process queue here rather than
@@ -177,7 +216,7 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         self.check_schema()
-        return SqlUnitOfWork(self.engine, self.url, self._writer)
+        return SqlUnitOfWork(self.engine, self.url, self._writer, self.keyring)
 
     def save_areas(self, tree: AreaTree) -> int:
         return self.save_directory(Directory(tree))
@@ -295,38 +334,23 @@ class SqlStore:
 
     def load_tickets(self, batch: Iterable[TicketLoad]) -> LoadResult:
         with collector_paused(), self.unit_of_work() as uow, driver_errors(self.url):
-            result = sql_load(uow.connection, batch)
+            result = sql_load(uow.connection, batch, uow.signing_key)
             uow.commit()
         return result
 
-    def verify(self) -> list[ChainBreak]:
-        breaks: list[ChainBreak] = []
+    def verify(
+        self, *, clocks: ClockCheck | None = None, progress: Progress | None = None
+    ) -> list[ChainBreak]:
         with self.unit_of_work() as uow, driver_errors(self.url):
-            conn = uow.connection
-            versions = {
-                row.id: row.version for row in conn.execute(select(tickets.c.id, tickets.c.version))
-            }
-            rows = conn.execution_options(yield_per=5000).execute(
-                select(ticket_events).order_by(ticket_events.c.ticket_id, ticket_events.c.seq)
-            )
-            seen: set[str] = set()
-            for ticket_id, group in groupby(rows.mappings(), key=lambda r: r["ticket_id"]):
-                seen.add(ticket_id)
-                events = list(group)
-                broken = verify_chain(ticket_id, events)
-                if broken is None and len(events) != versions.get(ticket_id):
-                    broken = ChainBreak(
-                        ticket_id,
-                        len(events) + 1,
-                        f"the ticket is at version {versions.get(ticket_id)} "
-                        f"but has {len(events)} events (deleted)",
-                    )
-                if broken is not None:
-                    breaks.append(broken)
-            breaks.extend(
-                ChainBreak(tid, 1, "event #1 is missing") for tid in sorted(versions.keys() - seen)
-            )
-        return sorted(breaks, key=lambda b: b.ticket_id)
+            return sql_verify(uow.connection, self.keyring, clocks, progress)
+
+    def checkpoint(self, *, at: datetime) -> dict[str, Any]:
+        """Sign a digest of every ticket's chain head (``gridgov db checkpoint``);
+        returns the row written."""
+        with self.unit_of_work() as uow, driver_errors(self.url):
+            row = sql_checkpoint(uow.connection, at, uow.signing_key)
+            uow.commit()
+        return row
 
     def close(self) -> None:
         self.engine.dispose()

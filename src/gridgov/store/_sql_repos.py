@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Text, and_, cast, func, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
+from gridgov.store._audit import AuditKey
 from gridgov.store._limits import check_fields
 from gridgov.store._mapping import (
     clock_from_row,
@@ -61,8 +62,9 @@ def subtree_bounds(path: str) -> tuple[str, str]:
 class SqlTicketRepository:
     """Tickets and their event logs in the ``tickets`` and ``ticket_events`` tables."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, key: AuditKey | None = None) -> None:
         self._conn = connection
+        self._key = key
 
     def events(self, ticket_id: str) -> list[TicketEvent]:
         check_fields(ticket_id=ticket_id)
@@ -101,7 +103,7 @@ class SqlTicketRepository:
             ).scalar_one()
         rows = []
         for event in new_events:
-            row = event_to_row(event, prev_hash)
+            row = event_to_row(event, prev_hash, self._key)
             prev_hash = row["hash"]
             rows.append(row)
         try:
