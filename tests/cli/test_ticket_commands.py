@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -202,3 +203,31 @@ def test_a_co_unit_that_is_not_one_is_refused(url: str) -> None:
                        "--db", url, "--at", T0)  # fmt: skip
     assert code != 0
     assert "not a co-unit" in err
+
+
+def test_list_on_an_80_column_terminal_keeps_ids_and_times_whole_in_local_time(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    long_id = "HZ-2026-0302-000123456789"
+    step = ["report", "--actor", "r1", "--role", "resident", "--actor-area", AREA,
+            "--category", "noise", "--area", AREA, "--id", long_id]  # fmt: skip
+    assert run("ticket", *step, "--db", url, "--at", T0)[0] == 0
+    code, out, err = run("ticket", "list", "--db", url)
+    assert code == 0, err
+    assert long_id in out  # not cut to "HZ-2026-03…"
+    assert "2025-03-03 09:03:00+08:00" in out  # Beijing time (the 60% warning), whole
+    assert "T01:" not in out  # no UTC ISO stamps in the table
+    code, out, _ = run("ticket", "list", "--db", url, "--format", "json")
+    assert json.loads(out)[0]["next_due_at"].endswith(("Z", "+00:00"))  # programs: UTC ISO
+
+
+def test_show_says_how_overdue_each_running_clock_is(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run("ticket", "show", "T1", "--db", url)
+    assert code == 0
+    # The handling clock of T1 (reported 2025-03-03) still runs, years past its 24 hours.
+    assert re.search(r"running, due 2025-03-04 09:00:00\+08:00 \(overdue \d+d \d+h\)", out)
+    assert re.search(r"met, due 2025-03-03 09:05:00\+08:00|breached|running", out)

@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -22,7 +23,7 @@ import click
 if TYPE_CHECKING:
     from rich.text import Text
 
-__all__ = ["FORMATS", "emit", "format_option", "plain", "printable"]
+__all__ = ["FORMATS", "emit", "format_option", "local_time", "plain", "printable", "span"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -76,8 +77,12 @@ def emit(
     fmt: str,
     *,
     title: str | None = None,
+    whole: Sequence[str] = (),
 ) -> None:
-    """Write ``rows`` to stdout in ``fmt``; only ``columns`` are shown, in that order."""
+    """Write ``rows`` to stdout in ``fmt``; only ``columns`` are shown, in that order.
+
+    In a table, the ``whole`` columns (ids, times: what people copy) are never cut or
+    wrapped on a narrow terminal; the others wrap."""
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -98,7 +103,31 @@ def emit(
 
         table = Table(title=None if title is None else plain(title), show_lines=False)
         for column in columns:
-            table.add_column(plain(column))
+            if column in whole:
+                widest = max((len(_cell(row.get(column))) for row in rows), default=0)
+                table.add_column(plain(column), no_wrap=True, min_width=max(widest, len(column)))
+            else:
+                table.add_column(plain(column), overflow="fold")
         for row in rows:
             table.add_row(*(plain(row.get(c)) for c in columns))
         Console(soft_wrap=True).print(table)
+
+
+def local_time(value: object, zone: tzinfo) -> object:
+    """A datetime in ``zone``, to the second, with its offset (``2026-03-02 16:00:00+08:00``);
+    anything else as it is."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).isoformat(sep=" ", timespec="seconds")
+    return value
+
+
+def span(amount: timedelta) -> str:
+    """``timedelta(hours=27, minutes=5)`` → ``1d 3h``; ``timedelta(minutes=45)`` → ``45m``."""
+    minutes = int(abs(amount).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gridgov.cli._engine_options import EngineSettings, engine_options, parse_time
-from gridgov.cli._output import emit, format_option
+from gridgov.cli._output import emit, format_option, local_time, span
 
 if TYPE_CHECKING:
-    from gridgov import Engine, TicketView
+    from gridgov import ClockView, Engine, TicketView
     from gridgov.workflow import Actor
 
 __all__ = ["ticket"]
@@ -58,11 +59,44 @@ def _actor(engine: Engine, actor_id: str, role: str | None, area: str | None) ->
     return engine.actor(actor_id)
 
 
-def _show(view: TicketView, fmt: str, merged_from: list[str] | None = None) -> None:
+def _zone(engine: Engine) -> tzinfo:
+    """The city's local time: the zone of the SLA policy's calendars when they agree (a
+    database holds one hierarchy, one city), else UTC."""
+    zones = {getattr(c, "zone", None) for c in engine.sla_policy.calendars.values()}
+    zones.discard(None)
+    return zones.pop() if len(zones) == 1 else UTC  # type: ignore[return-value]
+
+
+def _due(clock: ClockView, now: datetime, zone: tzinfo) -> str:
+    """``running, due 2026-03-03 16:00:00+08:00 (in 3h 20m)`` — or overdue, or how it ended."""
+    text = f"{clock.status}, due {local_time(clock.due_at, zone)}"
+    if clock.status in ("running", "paused"):
+        left = clock.due_at - now
+        text += f" (in {span(left)})" if left >= timedelta(0) else f" (overdue {span(left)})"
+    elif clock.stopped_at is not None:
+        text += f", stopped {local_time(clock.stopped_at, zone)}"
+    if clock.provisional:
+        text += f" (provisional: {', '.join(map(str, clock.provisional_years))})"
+    return text
+
+
+def _show(
+    view: TicketView,
+    fmt: str,
+    merged_from: list[str] | None = None,
+    *,
+    zone: tzinfo,
+    now: datetime,
+) -> None:
     if fmt == "json":
         click.echo(view.model_dump_json(indent=2))
         return
-    data = view.model_dump(mode="json", exclude={"clocks", "parts"})
+    if fmt == "table":
+        data = {
+            k: local_time(v, zone) for k, v in view.model_dump(exclude={"clocks", "parts"}).items()
+        }
+    else:
+        data = view.model_dump(mode="json", exclude={"clocks", "parts"})
     rows = [{"field": k, "value": v} for k, v in data.items()]
     if merged_from:
         rows.append({"field": "merged_from", "value": ", ".join(merged_from)})
@@ -75,16 +109,10 @@ def _show(view: TicketView, fmt: str, merged_from: list[str] | None = None) -> N
         }
         for p in view.parts
     ]
+    moment = now
+    table_zone = zone if fmt == "table" else UTC
     rows += [
-        {
-            "field": f"clock {c.clock}#{c.cycle}",
-            "value": f"{c.status}, due {c.due_at.isoformat()}"
-            + (
-                f" (provisional: {', '.join(map(str, c.provisional_years))})"
-                if c.provisional
-                else ""
-            ),
-        }
+        {"field": f"clock {c.clock}#{c.cycle}", "value": _due(c, moment, table_zone)}
         for c in view.clocks
     ]
     emit(rows, ["field", "value"], fmt, title=f"ticket {view.id}")
@@ -137,7 +165,8 @@ def report(
             channel=channel,
             description=description,
         )
-    _show(view, fmt)
+        zone, now = _zone(engine), engine.clock.now()
+    _show(view, fmt, zone=zone, now=now)
 
 
 @ticket.command()
@@ -150,6 +179,7 @@ def show(ticket_id: str, settings: EngineSettings, fmt: str) -> None:
         view = engine.get(ticket_id)
         events = engine.history(ticket_id)
         merged_from = engine.duplicates(ticket_id)
+        zone, now = _zone(engine), engine.clock.now()
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -163,12 +193,16 @@ def show(ticket_id: str, settings: EngineSettings, fmt: str) -> None:
             )
         )
         return
-    _show(view, fmt, merged_from)
+    _show(view, fmt, merged_from, zone=zone, now=now)
     rows = [
-        {**e.model_dump(mode="json"), "payload": json.dumps(e.payload, ensure_ascii=False)}
+        {
+            **e.model_dump(mode="json"),
+            "at": local_time(e.at, zone) if fmt == "table" else e.at.isoformat(),
+            "payload": json.dumps(e.payload, ensure_ascii=False),
+        }
         for e in events
     ]
-    emit(rows, _EVENTS, fmt, title="history")
+    emit(rows, _EVENTS, fmt, title="history", whole=("at",))
 
 
 @ticket.command("list")
@@ -200,7 +234,12 @@ def list_(
             due_by=parse_time(due_by, "--due-by") if due_by else None,
             limit=limit,
         )
-    emit([t.model_dump(mode="json") for t in found], _SUMMARY, fmt, title=f"{len(found)} tickets")
+        zone = _zone(engine) if fmt == "table" else UTC
+    if fmt == "table":  # the city's local time, ids and times never cut
+        rows = [{k: local_time(v, zone) for k, v in t.model_dump().items()} for t in found]
+    else:
+        rows = [t.model_dump(mode="json") for t in found]
+    emit(rows, _SUMMARY, fmt, title=f"{len(found)} tickets", whole=("id", "next_due_at"))
 
 
 @ticket.command()
@@ -248,4 +287,5 @@ def act(
     with settings.open(at=at) as engine:
         actor = _actor(engine, actor_id, role, actor_area)
         view = engine.act(ticket_id, trigger, actor=actor, **given)
-    _show(view, fmt)
+        zone, now = _zone(engine), engine.clock.now()
+    _show(view, fmt, zone=zone, now=now)
