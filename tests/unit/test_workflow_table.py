@@ -133,3 +133,8 @@ def test_why_not_lists_allowed_triggers() -> None:
 def test_destinations_lists_every_guarded_variant() -> None:
     assert TABLE.destinations("suspended", "resume") == ("accepted", "dispatched", "in_progress")
     assert TABLE.destinations("closed", "resume") == ()
+
+
+@pytest.mark.parametrize("verdict", [[], {}, ["satisfied"], 3])
+def test_a_verdict_that_is_not_text_is_refused_not_raised(verdict: object) -> None:
+    assert TABLE.next_state("reviewing", "review", {"verdict": verdict}) is None

@@ -119,7 +119,7 @@ def run(
         elif suffix == ".csv":
             text = _csv(rows)
         else:
-            from gridgov.simulate._render import html_report
+            from gridgov.simulate import html_report
 
             text = html_report(result)
         _write_report(report_out, text)

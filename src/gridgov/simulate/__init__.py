@@ -32,6 +32,7 @@ from gridgov._public import publish
 from gridgov._toml import read_toml
 from gridgov.simulate._fit import FitSummary, fit_scenario, write_scenario
 from gridgov.simulate._model import Replication, UnitStats, World, run_replication
+from gridgov.simulate._render import html_report
 from gridgov.simulate._report import Estimate, SimulationResult, erlang_c_wait
 from gridgov.simulate._scenario import (
     SIMULATION_SCENARIO,
@@ -61,6 +62,7 @@ __all__ = [
     "build_world",
     "erlang_c_wait",
     "fit_scenario",
+    "html_report",
     "load_scenario",
     "replicate",
     "simulate",

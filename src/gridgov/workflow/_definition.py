@@ -51,6 +51,12 @@ def _resumes_to(state: State) -> Guard:
     )
 
 
+def _is_one_of(value: object, allowed: frozenset[str]) -> bool:
+    """``value`` is one of ``allowed`` (a list or dict in a payload is not, and does not
+    raise)."""
+    return isinstance(value, str) and value in allowed
+
+
 def _non_empty_str(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
@@ -72,7 +78,7 @@ GUARDS: Final[Mapping[str, Guard]] = {
         Guard(
             "satisfied",
             "payload 'verdict' is 'satisfied' or 'basically_satisfied'",
-            lambda p: p.get("verdict") in SATISFIED_VERDICTS,
+            lambda p: _is_one_of(p.get("verdict"), SATISFIED_VERDICTS),
         ),
         Guard(
             "not_satisfied",
