@@ -9,6 +9,7 @@ from tests.unit._workflow_world import (
     CHENGGUAN,
     COMMUNITY,
     HEAD,
+    MICRO,
     NEIGHBOUR,
     RESIDENT,
     START,
@@ -42,8 +43,8 @@ def test_small_issue_runs_the_whole_loop_inside_the_grid() -> None:
     for step in (
         lambda: loop.accept(ticket, WORKER),
         lambda: loop.dispatch(ticket, WORKER),
-        lambda: loop.sign_for(ticket, WORKER),
-        lambda: loop.mark_handled(ticket, WORKER, result="quiet now", photos=["a.jpg"]),
+        lambda: loop.sign_for(ticket, MICRO),
+        lambda: loop.mark_handled(ticket, MICRO, result="quiet now", photos=["a.jpg"]),
         lambda: loop.request_review(ticket, WORKER),
         lambda: loop.review(ticket, RESIDENT, verdict="satisfied"),
     ):
@@ -103,10 +104,10 @@ def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None
     loop = make_loop()
     ticket = in_progress(loop)
     assert ticket.assigned_unit == "mw-M1"
-    first = loop.escalate(ticket, WORKER, reason="needs the grid worker")
+    first = loop.escalate(ticket, MICRO, reason="needs the grid worker")
     assert (first.payload["unit"], first.payload["level"]) == ("gw-G1", "grid")
     assert (first.actor_id, first.payload["reason"], first.payload["cause"]) == (
-        "gw-G1",
+        "mw-M1",
         "needs the grid worker",
         "person",
     )
@@ -124,14 +125,14 @@ def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None
 def test_escalation_to_a_department_for_linked_handling() -> None:
     loop = make_loop()
     ticket = in_progress(loop, category="illegal_building")
-    event = loop.escalate(ticket, WORKER, reason="needs enforcement", department="chengguan")
+    event = loop.escalate(ticket, COMMUNITY, reason="needs enforcement", department="chengguan")
     assert (event.payload["unit"], event.payload["level"]) == ("cg-D", "district")
 
 
 def test_returned_ticket_can_be_escalated() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
-    loop.return_to_dispatcher(ticket, WORKER, reason="beyond my power")
+    loop.return_to_dispatcher(ticket, MICRO, reason="beyond my power")
     assert (ticket.state, ticket.assigned_unit, ticket.return_count) == ("accepted", None, 1)
     event = loop.escalate(ticket, HEAD, reason="returned", cause="returned")
     assert event.payload["unit"] == "gw-G1"  # one above the tier's handler (the micro-grid worker)
@@ -141,7 +142,7 @@ def test_unknown_escalation_cause_is_refused() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
     with pytest.raises(InvalidInput, match="cause"):
-        loop.escalate(ticket, WORKER, reason="x", cause="boredom")
+        loop.escalate(ticket, MICRO, reason="x", cause="boredom")
 
 
 @pytest.mark.parametrize("steps", [0, 1, 2])
@@ -152,11 +153,12 @@ def test_resume_returns_to_where_it_was_suspended(steps: int) -> None:
     if steps >= 1:
         loop.dispatch(ticket, WORKER)
     if steps >= 2:
-        loop.sign_for(ticket, WORKER)
+        loop.sign_for(ticket, MICRO)
+    handler = MICRO if steps else WORKER  # the dispatched ticket is the micro-grid's
     origin = ticket.state
-    loop.suspend(ticket, WORKER, reason="waiting for the owner to come back")
+    loop.suspend(ticket, handler, reason="waiting for the owner to come back")
     assert (ticket.state, ticket.suspended_from) == ("suspended", origin)
-    event = loop.resume(ticket, WORKER)
+    event = loop.resume(ticket, handler)
     assert (event.to_state, ticket.state, ticket.suspended_from) == (origin, origin, None)
 
 
@@ -183,8 +185,8 @@ def test_reopen_goes_back_to_the_same_unit_or_one_level_up() -> None:
     loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="no change")
     same = loop.reopen(ticket, HEAD, reason="try again")
     assert (same.payload["unit"], ticket.state, ticket.reopen_count) == ("mw-M1", "dispatched", 1)
-    loop.sign_for(ticket, WORKER)
-    loop.mark_handled(ticket, WORKER, result="second try")
+    loop.sign_for(ticket, MICRO)
+    loop.mark_handled(ticket, MICRO, result="second try")
     higher = loop.reopen(ticket, COMMUNITY, reason="take it up", higher=True)
     assert higher.payload["unit"] == "gw-G1"
     assert (ticket.reopen_count, ticket.escalation_count) == (2, 1)
@@ -266,7 +268,7 @@ def test_escalated_ticket_did_not_stay_in_the_grid() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
     assert loop.stayed_in_grid(ticket) is None
-    loop.escalate(ticket, WORKER, reason="too big for the building")
+    loop.escalate(ticket, MICRO, reason="too big for the building")
     loop.sign_for(ticket, WORKER)
     loop.mark_handled(ticket, WORKER, result="done")
     loop.close(ticket, WORKER)

@@ -34,6 +34,7 @@ from gridgov.workflow._people import (
 )
 from gridgov.workflow._permissions import (
     DEFAULT_PERMISSIONS,
+    SYSTEM_ROLE,
     Actor,
     AreaScope,
     PermissionPolicy,
@@ -62,6 +63,7 @@ __all__ = [
     "PEOPLE_COLUMNS",
     "SAME",
     "SATISFIED_VERDICTS",
+    "SYSTEM_ROLE",
     "TABLE",
     "TERMINAL_STATES",
     "VERDICTS",
