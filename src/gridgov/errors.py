@@ -23,7 +23,8 @@ The tree::
     │   ├── TransitionNotAllowed
     │   ├── TicketExists             a report with the id of a stored ticket
     │   └── PermissionDenied
-    │       └── UnknownActor         no person or unit has this id
+    │       ├── UnknownActor         no person or unit has this id
+    │       └── ActorMismatch        a caller claimed a role, area or unit it does not hold
     ├── CalendarError
     │   └── CalendarUnknownYear
     └── StoreError                   the database said no (driver errors are chained)
@@ -42,6 +43,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ActorMismatch",
     "AreaFileError",
     "AuditChainBroken",
     "CalendarError",
@@ -309,6 +311,16 @@ class UnknownActor(PermissionDenied):
             f"unknown actor {actor_id!r}: {self.reason} "
             "(people are loaded with `gridgov people import`)",
         )
+
+
+class ActorMismatch(PermissionDenied):
+    """A caller claimed to act as someone the stored people and units say it is not."""
+
+    def __init__(self, actor_id: str, reason: str) -> None:
+        self.actor_id = actor_id
+        self.trigger = self.ticket_id = ""
+        self.reason = reason
+        WorkflowError.__init__(self, f"actor {actor_id!r} refused: {reason}")
 
 
 class TicketExists(WorkflowError):

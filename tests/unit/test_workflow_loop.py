@@ -114,7 +114,7 @@ def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None
     assert first.payload["from_unit"] == "mw-M1"
     second = loop.escalate(ticket, WORKER, reason="needs the property company")
     assert (second.payload["unit"], second.payload["level"]) == ("co-C1", "community")
-    third = loop.escalate(ticket, COMMUNITY, reason="beyond the community", cause="sla_breach")
+    third = loop.escalate(ticket, SYSTEM, reason="beyond the community", cause="sla_breach")
     assert (third.payload["unit"], third.payload["level"]) == ("so-S", "street")
     assert ticket.escalation_count == 3
     with pytest.raises(NoResponsibleUnit):

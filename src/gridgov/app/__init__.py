@@ -9,6 +9,7 @@ nothing in those imports it.
 """
 
 from gridgov._public import publish
+from gridgov.app._actors import GUEST_ROLES, ActorResolver, StoredActors, trust_callers
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
@@ -16,16 +17,20 @@ from gridgov.app._stores import open_store
 from gridgov.app._views import ClockView, PartView, SlaNotice, TicketView
 
 __all__ = [
+    "GUEST_ROLES",
+    "ActorResolver",
     "ClockView",
     "Engine",
     "Notification",
     "PartView",
     "SlaNotice",
+    "StoredActors",
     "Subscriber",
     "TicketClocks",
     "TicketView",
     "open_engine",
     "open_store",
+    "trust_callers",
 ]
 
 publish(globals())

@@ -17,6 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from gridgov.app._actors import ActorResolver, StoredActors, resolve
 from gridgov.app._clocks import TicketClocks
 from gridgov.app._stores import open_store
 from gridgov.app._timers import fire_due
@@ -35,7 +36,9 @@ from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
 from gridgov.store import Store, TicketFilter, TicketSummary, UnitOfWork
 from gridgov.workflow import (
+    DEFAULT_PERMISSIONS,
     Actor,
+    PermissionPolicy,
     RoutingPolicy,
     Ticket,
     TicketEvent,
@@ -62,6 +65,12 @@ class Engine:
     without either, the one stored in the database is used.  Nothing connects
     until the first call.  :func:`gridgov.app.open_engine` builds one from a URL
     and policy files; ``with`` closes it (:meth:`close`).
+
+    Every action names its actor by id or as an :class:`~gridgov.workflow.Actor`; the
+    engine resolves it against the stored people and units
+    (:class:`~gridgov.app.StoredActors`) unless ``actors`` is a resolver the app trusts
+    (:func:`~gridgov.app.trust_callers`, say).  ``permissions`` is the permission matrix
+    (the shipped one by default).
     """
 
     def __init__(
@@ -75,6 +84,8 @@ class Engine:
         sla: SlaPolicy | None = None,
         clock: Clock | None = None,
         new_ticket_id: Callable[[], str] | None = None,
+        actors: ActorResolver | None = None,
+        permissions: PermissionPolicy = DEFAULT_PERMISSIONS,
     ) -> None:
         if store is not None and url is not None:
             raise ValueError("give either store= or url=, not both")
@@ -88,6 +99,8 @@ class Engine:
         self._routing = routing
         self._sla = sla
         self._new_id = new_ticket_id or _random_id
+        self._actors: ActorResolver = actors or StoredActors(self.store)
+        self._permissions = permissions
         self._loop: TicketLoop | None = None
         self._wiring = threading.Lock()
         self._subscribers: list[Subscriber] = []
@@ -137,7 +150,12 @@ class Engine:
         else:
             self.store.save_directory(directory)
         self._directory = directory
-        loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
+        loop = TicketLoop(
+            directory=directory,
+            clock=self.clock,
+            policy=self._routing,
+            permissions=self._permissions,
+        )
         self.store.save_categories(loop.policy)
         policy = self.sla_policy
         self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
@@ -158,12 +176,18 @@ class Engine:
             raise UnknownActor(actor_id)
         return found
 
+    def resolve(self, actor: Actor | str) -> Actor:
+        """Who ``actor`` (an id, or a claimed :class:`~gridgov.workflow.Actor`) acts as:
+        as the engine's resolver says; role ``system`` is never a caller's."""
+        self.loop  # noqa: B018 - make sure the directory is stored
+        return resolve(self._actors, actor)
+
     # ------------------------------------------------------------------ changes
 
     def report(
         self,
         *,
-        actor: Actor,
+        actor: Actor | str,
         category: str,
         area_code: str,
         ticket_id: str | None = None,
@@ -173,6 +197,7 @@ class Engine:
         ``description``, ``reporter_id``."""
         _check_params(TicketLoop.report, details, "report")
         loop = self.loop
+        actor = self.resolve(actor)
         ticket_id = ticket_id or self._new_id()
         ticket, event = loop.report(
             ticket_id, actor, category=category, area_code=area_code, **details
@@ -184,8 +209,9 @@ class Engine:
         self._publish([*due, event])
         return view
 
-    def act(self, ticket_id: str, trigger: str, *, actor: Actor, **params: Any) -> TicketView:
-        """Fire ``trigger`` (any trigger but ``report``) on the ticket as ``actor``.
+    def act(self, ticket_id: str, trigger: str, *, actor: Actor | str, **params: Any) -> TicketView:
+        """Fire ``trigger`` (any trigger but ``report``) on the ticket as ``actor``
+        (resolved by :meth:`resolve`).
 
         ``params`` are the trigger's own (``reason``, ``unit_code``, ``department``,
         ``result``, ``photos``, ``verdict``, ``comment``, ``into``, ``higher`` ...).
@@ -204,6 +230,7 @@ class Engine:
             )
         method = getattr(self.loop, trigger)
         _check_params(method, params, trigger)
+        actor = self.resolve(actor)
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
             expected = ticket.version
@@ -293,15 +320,21 @@ def _check_params(method: Callable[..., Any], given: dict[str, Any], trigger: st
         if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in {"category", "area_code"}
     ]
     unknown = sorted(set(given) - set(accepted))
-    if unknown:
-        expected = ", ".join(accepted) or "no parameters"
-        raise InvalidInput(
-            [
-                Problem(trigger, f"not a parameter of {trigger!r} (expected: {expected})", field=u)
-                for u in unknown
-            ],
-            what="parameters",
-        )
+    expected = ", ".join(accepted) or "no parameters"
+    problems = [
+        Problem(trigger, f"not a parameter of {trigger!r} (expected: {expected})", field=u)
+        for u in unknown
+    ]
+    problems += [
+        Problem(trigger, f"{trigger!r} needs this parameter", field=name)
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        and p.default is inspect.Parameter.empty
+        and name not in given
+        and name not in {"category", "area_code"}
+    ]
+    if problems:
+        raise InvalidInput(problems, what="parameters")
 
 
 def _refuse_existing(uow: UnitOfWork, ticket_id: str) -> None:
