@@ -302,6 +302,7 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
     departments = draw.departments_over(grid)
     counts: dict[str, int] = {}
     unsatisfied = 0
+    contested = False  # an unsatisfied 回访 stands: a close needs a supervisor's reason
     open_at_end = rng.random() < 0.03
     rows: list[list[str]] = []
     while state not in {State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN}:
@@ -356,6 +357,9 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         if trigger in {_T.REJECT, _T.RETURN_TO_DISPATCHER, _T.SUSPEND, _T.ESCALATE,
                        _T.SUPERVISE, _T.REOPEN, _T.WITHDRAW}:  # fmt: skip
             payload["reason"] = LOOP_ACTIVITIES[trigger] + "原因"
+        if trigger == _T.CLOSE and contested:
+            payload["reason"] = "裁定归档原因"  # the community office decides (it may supervise)
+            guards["contested"] = True
         if trigger == _T.MERGE_INTO:
             payload["into"] = f"LOOP{max(n - 1 - rng.randrange(50), 0):07d}"
             if payload["into"] == ticket_id:
@@ -374,6 +378,10 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         counts[trigger] = counts.get(trigger, 0) + 1
         if trigger == _T.SUSPEND:
             suspended_from = state
+        if trigger == _T.REVIEW:
+            contested = payload["verdict"] == "not_satisfied"
+        elif trigger == _T.REOPEN:
+            contested = False
         actor, role = loop_actor(ticket_id, trigger, grid, draw.parents)
         actor = actor or payload["unit"]
         rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,

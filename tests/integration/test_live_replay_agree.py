@@ -100,6 +100,7 @@ _PARAMS: dict[str, tuple[str, ...]] = {
     Trigger.DISPATCH: ("co_units",),
     Trigger.REVIEW: ("verdict", "comment"),
     Trigger.MERGE_INTO: ("into",),
+    Trigger.CLOSE: ("reason",),
 }
 
 

@@ -26,6 +26,7 @@ from gridgov.clock import ManualClock
 from gridgov.errors import (
     InvalidInput,
     NoResponsibleUnit,
+    PermissionDenied,
     PolicyError,
     TransitionNotAllowed,
     UnknownArea,
@@ -340,3 +341,47 @@ def test_a_major_ticket_handled_at_the_street_did_not_stay_in_the_grid() -> None
     loop.close(ticket, STREET)
     assert (ticket.handled_level, ticket.escalation_count) == ("street", 0)
     assert loop.stayed_in_grid(ticket) is False
+
+
+def test_an_unsatisfied_review_cannot_be_closed_by_a_grid_worker() -> None:
+    loop = make_loop()
+    ticket = reviewing(loop)
+    loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="still loud")
+    assert ticket.contested
+    with pytest.raises(PermissionDenied, match="only a supervisor's decision closes it"):
+        loop.close(ticket, WORKER)
+    with pytest.raises(PermissionDenied, match="only a supervisor's decision"):
+        loop.close(ticket, SYSTEM, reason="no answer", auto=True)
+    with pytest.raises(TransitionNotAllowed):
+        loop.close(ticket, HEAD)  # a supervisor, but no reason recorded
+    assert (ticket.state, ticket.version) == ("reviewing", 7)
+    event = loop.close(ticket, HEAD, reason="已核实: 夜间噪音来自施工许可时段")
+    assert (ticket.state, event.payload["contested"]) == ("closed", True)
+
+
+@pytest.mark.parametrize("settle", ["review", "reopen"])
+def test_a_new_review_or_a_reopen_settles_an_unsatisfied_review(settle: str) -> None:
+    loop = make_loop()
+    ticket = reviewing(loop)
+    loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="still loud")
+    if settle == "review":
+        loop.review(ticket, RESIDENT, verdict="basically_satisfied")
+        assert ticket.state == "closed"
+    else:
+        loop.reopen(ticket, HEAD, reason="重办")
+        assert (ticket.state, ticket.contested) == ("dispatched", False)
+
+
+def test_replay_refuses_closing_a_contested_ticket_without_a_reason() -> None:
+    at = START
+    ticket = Ticket("T9")
+    for trigger, payload in [
+        ("report", {}), ("accept", {}), ("dispatch", {}), ("sign_for", {}),
+        ("mark_handled", {"result": "done"}), ("request_review", {}),
+        ("review", {"verdict": "not_satisfied", "comment": "no"}),
+    ]:  # fmt: skip
+        assert ticket.fire(trigger, at, payload) is not None
+    assert ticket.fire("close", at) is None
+    assert ticket.nonconformance == ["reviewing:close"]
+    assert ticket.fire("close", at, {"reason": "裁定归档"}) is not None
+    assert ticket.state == "closed"

@@ -54,7 +54,7 @@ EXPECTED: dict[str, tuple[Scope, str]] = {
     "district_office": (Scope.AREA, f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"),
     "property_company": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
     "department": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
-    "system": (Scope.ANY, "close escalate supervise request_review"),
+    "system": (Scope.ANY, "close escalate supervise request_review reopen"),
 }
 DIRECT = f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"
 # What each area role may do to a ticket dispatched to another unit (on_others).

@@ -296,9 +296,23 @@ class TicketLoop:
     def close(
         self, ticket: Ticket, actor: Actor, *, reason: str = "", auto: bool = False
     ) -> TicketEvent:
-        """归档; ``auto`` when no review came in time (自动归档): the engine's timers only."""
+        """归档; ``auto`` when no review came in time (自动归档): the engine's timers only.
+
+        A ticket whose last review was not satisfied (:attr:`Ticket.contested`) is closed
+        only by a supervisor's decision (裁定归档): an actor who may ``supervise`` it,
+        not automatically, with a ``reason`` (the table's guard ``settled``).
+        """
         if auto:
             _system_only(actor, T.CLOSE, ticket, "close automatically (auto=True)")
+        if ticket.contested:
+            refusal = self.permissions.refusal(actor, T.SUPERVISE, ticket, self.tree)
+            if auto or refusal:
+                raise PermissionDenied(
+                    actor.id, T.CLOSE.value, ticket.id,
+                    "its review was not satisfied: only a supervisor's decision closes it "
+                    f"(one who may supervise it: {refusal or 'not automatically'}), with a "
+                    "reason; else a new review or a reopen (重办)",
+                )  # fmt: skip
         return self._simple(ticket, T.CLOSE, actor, {"reason": reason, "auto": auto})
 
     # ------------------------------------------------------------------ queries

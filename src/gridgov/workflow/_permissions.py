@@ -242,7 +242,9 @@ _DEFAULT_ROLES: Mapping[str, RoleGrant] = {
     ),
     "property_company": _grant("物业", Scope.ASSIGNED, _HANDLE, _PART),
     "department": _grant("职能部门", Scope.ASSIGNED, _HANDLE, _PART),
-    SYSTEM_ROLE: _grant("系统", Scope.ANY, {T.CLOSE, T.ESCALATE, T.SUPERVISE, T.REQUEST_REVIEW}),
+    SYSTEM_ROLE: _grant(
+        "系统", Scope.ANY, {T.CLOSE, T.ESCALATE, T.SUPERVISE, T.REQUEST_REVIEW, T.REOPEN}
+    ),
 }
 
 DEFAULT_PERMISSIONS: Final = PermissionPolicy(roles=dict(_DEFAULT_ROLES))
