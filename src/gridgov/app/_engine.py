@@ -26,6 +26,7 @@ from gridgov.clock import Clock, SystemClock
 from gridgov.errors import (
     InvalidInput,
     InvalidTime,
+    PermissionDenied,
     Problem,
     TicketExists,
     UnknownActor,
@@ -277,19 +278,36 @@ class Engine:
 
     # ------------------------------------------------------------------ queries
 
-    def get(self, ticket_id: str) -> TicketView:
-        """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none)."""
+    def get(self, ticket_id: str, *, visible_to: Actor | str | None = None) -> TicketView:
+        """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none).
+
+        With ``visible_to``, only if that actor may see it
+        (:meth:`PermissionPolicy.sees <gridgov.workflow.PermissionPolicy.sees>`), else
+        :class:`~gridgov.errors.PermissionDenied`."""
+        viewer = None if visible_to is None else self.resolve(visible_to)
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
+            if viewer is not None:
+                self._check_sees(viewer, ticket)
             summary = uow.tickets.summary(ticket_id)
             ticket.stayed_in_grid = summary.stayed_in_grid  # as judged when last written
             clocks = TicketClocks.load(self.sla_policy, uow, ticket, at=self.clock.now())
             return TicketView.of(ticket, next_due_at=summary.next_due_at, clocks=clocks.views())
 
-    def history(self, ticket_id: str) -> list[TicketEvent]:
-        """Every event of the ticket, oldest first."""
+    def history(
+        self, ticket_id: str, *, visible_to: Actor | str | None = None
+    ) -> list[TicketEvent]:
+        """Every event of the ticket, oldest first (``visible_to``: as :meth:`get`)."""
+        viewer = None if visible_to is None else self.resolve(visible_to)
         with self.store.unit_of_work() as uow:
+            if viewer is not None:
+                self._check_sees(viewer, uow.tickets.get(ticket_id))
             return uow.tickets.events(ticket_id)
+
+    def _check_sees(self, viewer: Actor, ticket: Ticket) -> None:
+        loop = self.loop
+        if not loop.permissions.sees(viewer, ticket, loop.tree):
+            raise PermissionDenied(viewer.id, "see", ticket.id, "outside what its role may see")
 
     def tickets(
         self,
@@ -300,12 +318,46 @@ class Engine:
         open_only: bool = True,
         due_by: datetime | None = None,
         limit: int = 100,
+        visible_to: Actor | str | None = None,
     ) -> list[TicketSummary]:
         """Tickets in an area's subtree, of a unit, in a state or due by a time;
-        earliest due first."""
-        where = TicketFilter(within, assigned_unit, state, open_only, due_by, limit)
+        earliest due first.
+
+        With ``visible_to`` (an actor, resolved as :meth:`act` does), only the tickets
+        that actor's role and area may see
+        (:meth:`PermissionPolicy.visibility <gridgov.workflow.PermissionPolicy.visibility>`):
+        a resident its own reports, an area role its area's subtree, a unit (a department,
+        a property company) the tickets dispatched to it.  A co-unit's joint tickets are
+        not listed unless they are dispatched to it (:meth:`get` shows them)."""
+        reporter_id = None
+        if visible_to is not None:
+            loop = self.loop
+            seen = loop.permissions.visibility(self.resolve(visible_to))
+            overlap, within = _narrow(loop.tree, within, seen.within)
+            if seen.nothing or not overlap:
+                return []
+            if seen.assigned_unit is not None:
+                if assigned_unit not in (None, seen.assigned_unit):
+                    return []
+                assigned_unit = seen.assigned_unit
+            reporter_id = seen.reporter_id
+        where = TicketFilter(
+            within, assigned_unit, state, open_only, due_by, limit, reporter_id=reporter_id
+        )
         with self.store.unit_of_work() as uow:
             return uow.tickets.find(where)
+
+
+def _narrow(tree: AreaTree, asked: str | None, allowed: str | None) -> tuple[bool, str | None]:
+    """The deeper of two subtrees (``None``: everywhere); ``(False, None)`` when they are
+    apart (no ticket is in both)."""
+    if asked is None or allowed is None:
+        return True, asked or allowed
+    if tree.is_within(asked, allowed):
+        return True, asked
+    if tree.is_within(allowed, asked):
+        return True, allowed
+    return False, None
 
 
 def _random_id() -> str:

@@ -142,7 +142,7 @@ def ticket_to_row(
         "next_due_at": next_due_at,
         "created_at": created_at,
         "updated_at": ticket.updated_at,
-        "data": {"stayed_in_grid": ticket.stayed_in_grid},
+        "data": {"stayed_in_grid": ticket.stayed_in_grid, "reporter_id": ticket.reporter_id},
     }
 
 

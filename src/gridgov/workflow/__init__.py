@@ -40,6 +40,7 @@ from gridgov.workflow._permissions import (
     PermissionPolicy,
     RoleGrant,
     Scope,
+    Visibility,
     load_permissions,
 )
 from gridgov.workflow._reference import (
@@ -92,6 +93,7 @@ __all__ = [
     "TransitionTable",
     "Trigger",
     "TriggerName",
+    "Visibility",
     "check_state",
     "check_trigger",
     "dump_people",

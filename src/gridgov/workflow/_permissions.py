@@ -25,6 +25,7 @@ __all__ = [
     "PermissionPolicy",
     "RoleGrant",
     "Scope",
+    "Visibility",
     "load_permissions",
 ]
 
@@ -76,6 +77,17 @@ class Actor:
     area_code: str | None = None
     unit_code: str | None = None
     name: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Which tickets an actor may see, as a query wants it: every field narrows
+    (:meth:`PermissionPolicy.visibility`); ``nothing`` when the role sees none."""
+
+    within: str | None = None
+    assigned_unit: str | None = None
+    reporter_id: str | None = None
+    nothing: bool = False
 
 
 class AreaScope(Protocol):
@@ -131,6 +143,30 @@ class PermissionPolicy(BaseModel):
         """Whether ``role`` may ever fire ``trigger`` (ignoring scope)."""
         grant = self.roles.get(role)
         return grant is not None and trigger in grant.triggers
+
+    def visibility(self, actor: Actor) -> Visibility:
+        """The tickets ``actor`` may see: its role's scope, read as a query (a resident
+        its own reports, an area role its area's subtree, a unit its dispatched tickets)."""
+        grant = self.roles.get(actor.role)
+        if grant is None:
+            return Visibility(nothing=True)
+        if grant.scope is Scope.OWN:
+            return Visibility(reporter_id=actor.id)
+        if grant.scope is Scope.AREA:
+            return Visibility(within=actor.area_code, nothing=actor.area_code is None)
+        if grant.scope is Scope.ASSIGNED:
+            return Visibility(assigned_unit=actor.unit_code, nothing=actor.unit_code is None)
+        return Visibility()
+
+    def sees(self, actor: Actor, ticket: Ticket, areas: AreaScope) -> bool:
+        """Whether ``actor`` may see ``ticket``: in its role's scope (as
+        :meth:`visibility`), or a co-unit (协办) of it."""
+        grant = self.roles.get(actor.role)
+        if grant is None:
+            return False
+        if not _out_of_scope(grant.scope, actor, ticket, areas):
+            return True
+        return actor.unit_code is not None and ticket.part(actor.unit_code) is not None
 
     def check(self, actor: Actor, trigger: str, ticket: Ticket, areas: AreaScope) -> None:
         """Raise :class:`~gridgov.errors.PermissionDenied` unless ``actor`` may fire ``trigger``."""
