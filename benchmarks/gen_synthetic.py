@@ -306,6 +306,7 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
     departments = draw.departments_over(grid)
     counts: dict[str, int] = {}
     unsatisfied = 0
+    contested = False  # an unsatisfied 回访 stands: a close needs a supervisor's reason
     open_at_end = rng.random() < 0.03
     rows: list[list[str]] = []
     while state not in {State.CLOSED, State.REJECTED, State.MERGED, State.WITHDRAWN}:
@@ -361,6 +362,9 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
                        _T.SUPERVISE, _T.REOPEN, _T.WITHDRAW}:  # fmt: skip
             payload["reason"] = LOOP_ACTIVITIES[trigger] + "原因"
         pick = rng.randrange(50) if trigger == _T.MERGE_INTO else 0
+        if trigger == _T.CLOSE and contested:
+            payload["reason"] = "裁定归档原因"  # the community office decides (it may supervise)
+            guards["contested"] = True
         if trigger == _T.MERGE_INTO:
             payload["into"] = "?"  # chosen below, once the merge's time is known
         if trigger == _T.RESUME:
@@ -384,6 +388,10 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         counts[trigger] = counts.get(trigger, 0) + 1
         if trigger == _T.SUSPEND:
             suspended_from = state
+        if trigger == _T.REVIEW:
+            contested = payload["verdict"] == "not_satisfied"
+        elif trigger == _T.REOPEN:
+            contested = False
         actor, role = loop_actor(ticket_id, trigger, grid, draw.parents)
         actor = actor or payload["unit"]
         rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,

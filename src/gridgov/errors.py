@@ -25,7 +25,8 @@ The tree::
     │   ├── TicketExists             a report with the id of a stored ticket
     │   ├── MergeRefused             merge_into a missing, closed or merged ticket
     │   └── PermissionDenied
-    │       └── UnknownActor         no person or unit has this id
+    │       ├── UnknownActor         no person or unit has this id
+    │       └── ActorMismatch        a caller claimed a role, area or unit it does not hold
     ├── CalendarError
     │   └── CalendarUnknownYear
     ├── StoreError                   the database said no (driver errors are chained)
@@ -47,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ActorMismatch",
     "AreaFileError",
     "AuditChainBroken",
     "AuditKeyError",
@@ -342,6 +344,16 @@ class MergeRefused(WorkflowError):
         self.into = into
         self.reason = reason
         super().__init__(f"ticket {ticket_id!r} cannot be merged into {into!r}: {reason}")
+
+
+class ActorMismatch(PermissionDenied):
+    """A caller claimed to act as someone the stored people and units say it is not."""
+
+    def __init__(self, actor_id: str, reason: str) -> None:
+        self.actor_id = actor_id
+        self.trigger = self.ticket_id = ""
+        self.reason = reason
+        WorkflowError.__init__(self, f"actor {actor_id!r} refused: {reason}")
 
 
 class TicketExists(WorkflowError):

@@ -218,6 +218,7 @@ class _Tickets:
             and (not where.open_only or r["is_open"])
             and (where.assigned_unit is None or r["assigned_unit"] == where.assigned_unit)
             and (where.state is None or r["state"] == where.state)
+            and (where.reporter_id is None or r["data"].get("reporter_id") == where.reporter_id)
             and (
                 where.due_by is None
                 or (r["next_due_at"] is not None and r["next_due_at"] <= where.due_by)

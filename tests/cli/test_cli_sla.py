@@ -21,7 +21,7 @@ def test_check_lists_every_rule_and_clock_of_the_default_policy() -> None:
     major = {r["clock"]: r["due"] for r in rows if r["rule"] == "major"}
     assert major["part"] == "2wd"  # one co-unit's part of a joint ticket (协办)
     default = {r["clock"]: r["due"] for r in rows if r["rule"] == "default"}
-    assert default == {"response": "5m", "handling": "24h", "review": "3wd"}
+    assert default == {"response": "5m", "handling": "24h", "review": "3wd", "rework": "2wd"}
 
 
 def test_check_reads_the_boston_policy() -> None:
@@ -55,6 +55,7 @@ def test_explain_gives_the_due_times_of_a_ticket() -> None:
         "handling": "2025-10-01T10:15:00+08:00",
         # National Day week off, then Thursday 9, Friday 10 and make-up Saturday 11 October.
         "review": "2025-10-11T10:15:00+08:00",
+        "rework": "2025-10-10T10:15:00+08:00",  # 回访不满意: two working days
     }
     warnings = {r["clock"]: r["warnings_at"] for r in rows}
     assert warnings["response"] == "2025-09-30T10:18:00+08:00"  # 60% of 5 minutes

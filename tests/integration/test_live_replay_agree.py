@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridgov import Engine
+from gridgov.app import trust_callers
 from gridgov.clock import ManualClock
 from gridgov.grid import AreaTree, Directory, Unit, UnitKind, load_sample
 from gridgov.replay import (
@@ -47,7 +48,14 @@ from gridgov.replay import (
 from gridgov.sla import SlaPolicy, clock_verdict, load_default_policy
 from gridgov.store import SqlStore, Store
 from gridgov.testing import InMemoryStore
-from gridgov.workflow import Actor, RoutingPolicy, State, Trigger
+from gridgov.workflow import (
+    DEFAULT_PERMISSIONS,
+    Actor,
+    PermissionPolicy,
+    RoutingPolicy,
+    State,
+    Trigger,
+)
 from tests.integration._store_harness import pg_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +98,7 @@ _PARAMS: dict[str, tuple[str, ...]] = {
     Trigger.DISPATCH: ("co_units",),
     Trigger.REVIEW: ("verdict", "comment"),
     Trigger.MERGE_INTO: ("into",),
+    Trigger.CLOSE: ("reason",),
 }
 
 
@@ -216,15 +225,16 @@ def _replay_all(
     return out
 
 
-def _actor(row: dict[str, str], parents: dict[str, str]) -> Actor:
-    """The event's actor as the live engine needs it: role, home area and unit."""
-    role, micro = row["role"], row["grid_code"]
-    if role == "resident":
-        return Actor(row["actor"], role, micro)
-    grid = parents[micro]
-    if role == "grid_worker":
-        return Actor(row["actor"], role, grid, row["actor"])
-    return Actor(row["actor"], role, parents[grid], row["actor"])
+def _actor(row: dict[str, str], trigger: str, assigned: str | None) -> Actor | str:
+    """The event's actor as the live engine resolves it: a resident (not stored) by its
+    claim, anyone else by the id of a stored unit.  The log has the grid's worker handle
+    every ticket; live, the unit the ticket is dispatched to handles it (a dispatched
+    ticket is its unit's), which changes no outcome."""
+    if row["role"] == "resident":
+        return Actor(row["actor"], "resident", row["grid_code"])
+    if trigger in GEN._HANDLER and assigned is not None:
+        return assigned
+    return row["actor"]
 
 
 def _feed_live(
@@ -232,13 +242,13 @@ def _feed_live(
     clock: ManualClock,
     rows: list[dict[str, str]],
     mapping: ReplayMapping,
-    parents: dict[str, str],
 ) -> dict[str, Outcome]:
     """Every row through the live engine, in the log's (time) order."""
     activities = mapping.activities
     zone = ZoneInfo(mapping.timezone)
     final = {row["case_id"]: n for n, row in enumerate(rows)}
     outcomes: dict[str, Outcome] = {}
+    assigned: dict[str, str | None] = {}
     last = None
     for n, row in enumerate(rows):
         at = datetime.strptime(row["timestamp"], mapping.time_format).replace(tzinfo=zone)
@@ -246,16 +256,17 @@ def _feed_live(
             clock.set(at)
             last = at
         trigger = activities[row["activity"]]
-        actor = _actor(row, parents)
         ticket_id = row["case_id"]
+        actor = _actor(row, trigger, assigned.get(ticket_id))
         if trigger == Trigger.REPORT:
-            engine.report(actor=actor, ticket_id=ticket_id, category=row["category"],
-                          area_code=row["grid_code"], channel=row["channel"])  # fmt: skip
+            view = engine.report(actor=actor, ticket_id=ticket_id, category=row["category"],
+                                 area_code=row["grid_code"], channel=row["channel"])  # fmt: skip
         else:
             params: dict[str, Any] = {k: row[k] for k in _PARAMS.get(trigger, ()) if row[k]}
             if "co_units" in params:
                 params["co_units"] = params["co_units"].split(";")
-            engine.act(ticket_id, trigger, actor=actor, **params)
+            view = engine.act(ticket_id, trigger, actor=actor, **params)
+        assigned[ticket_id] = view.assigned_unit
         if final[ticket_id] == n:
             # read back from the store at the ticket's last event: replay judges a clock
             # still running then, not at the end of the whole log
@@ -314,7 +325,6 @@ def test_live_and_replay_agree_on_every_synthetic_ticket(
     sample = load_sample("hangzhou")
     directory = sample.directory
     assert directory is not None
-    parents = {a.code: a.parent_code or "" for a in sample.tree}
     sla = load_default_policy()
     # Replay routes by the mapping's [routing] (compiled); the live engine by the shipped
     # policy, as an app would: both must give the same tiers and units.
@@ -323,7 +333,7 @@ def test_live_and_replay_agree_on_every_synthetic_ticket(
     started = time.perf_counter()
     clock = ManualClock(min(t.events[0].at for t in tickets))
     engine = Engine(store=empty_store, directory=directory, sla=sla, clock=clock)
-    fed_live = _feed_live(engine, clock, rows, loop_log.mapping, parents)
+    fed_live = _feed_live(engine, clock, rows, loop_log.mapping)
     live = {ticket_id: _sorted_cycles(o) for ticket_id, o in fed_live.items()}
     fed = time.perf_counter() - started
     replayed = {t: _sorted_cycles(o) for t, o in replayed.items()}
@@ -338,8 +348,18 @@ def test_live_and_replay_agree_on_every_synthetic_ticket(
 
 def _boston_actor() -> Actor:
     """The sample has no actor column: Boston's 311 centre acts on every ticket, as a
-    city-wide office (every trigger but withdraw, the whole city in scope)."""
+    city-wide office (every trigger but withdraw, the whole city in scope, every unit's
+    tickets: :data:`_CITY_WIDE`); the app trusts it (``trust_callers``)."""
     return Actor("bos-311", "community_office", "BOS", "bos-311")
+
+
+_OFFICE = DEFAULT_PERMISSIONS.roles["community_office"]
+_CITY_WIDE = PermissionPolicy(
+    roles={
+        **DEFAULT_PERMISSIONS.roles,
+        "community_office": _OFFICE.model_copy(update={"on_others": _OFFICE.triggers}),
+    }
+)
 
 
 _BOSTON_KINDS = {"precinct": UnitKind.GRID_WORKER, "ward": UnitKind.COMMUNITY_OFFICE,
@@ -381,7 +401,7 @@ def test_live_and_replay_agree_on_the_boston_sample(empty_store: Store) -> None:
     )
     clock = ManualClock(feed[0][0])
     engine = Engine(store=empty_store, directory=directory, routing=routing, sla=sla,
-                    clock=clock)  # fmt: skip
+                    clock=clock, actors=trust_callers, permissions=_CITY_WIDE)  # fmt: skip
     actor = _boston_actor()
     last = {t.ticket_id: len(t.events) - 1 for t in conforming}
     live: dict[str, Outcome] = {}

@@ -30,6 +30,7 @@ THREADS = 16
 TICKETS = 6
 ROUNDS = 12
 HEAD = Actor("H1", "grid_head", "ZM", "H1")
+WORKER = Actor("W1", "grid_worker", "ZM-01", "W1")
 UNITS = [
     Unit("H1", "李网格长", UnitKind.GRID_HEAD, "ZM"),
     Unit("W1", "王网格员", UnitKind.GRID_WORKER, "ZM-01"),
@@ -123,7 +124,7 @@ def test_two_timer_workers_never_fire_the_same_thing_twice(pg_url: str) -> None:
         ticket = first.report(actor=HEAD, category="noise", area_code="ZM-01")
         first.act(ticket.id, "accept", actor=HEAD)
         first.act(ticket.id, "dispatch", actor=HEAD)
-        ids.append(first.act(ticket.id, "sign_for", actor=HEAD).id)
+        ids.append(first.act(ticket.id, "sign_for", actor=WORKER).id)
     second = Engine(store=SqlStore(pg_url), directory=directory, clock=clock)
     moment = T0 + timedelta(hours=25)
     results: dict[int, list[tuple[str, str, int, float]]] = {}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from gridgov.clock import ManualClock
 from gridgov.grid import Area, AreaTree, Directory, LevelSet, Unit, UnitKind
-from gridgov.workflow import Actor, Ticket, TicketLoop
+from gridgov.workflow import DEFAULT_PERMISSIONS, Actor, PermissionPolicy, Ticket, TicketLoop
 
 LEVELS = LevelSet(["district", "street", "community", "grid", "micro_grid"])
 START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
@@ -44,6 +44,8 @@ RESIDENT = Actor("r1", "resident", "M1")
 NEIGHBOUR = Actor("r2", "resident", "M1")
 WORKER = Actor("gw-G1", UnitKind.GRID_WORKER, "G1", unit_code="gw-G1")
 OTHER_WORKER = Actor("gw-G3", UnitKind.GRID_WORKER, "G3", unit_code="gw-G3")
+MICRO = Actor("mw-M1", UnitKind.MICRO_GRID_WORKER, "M1", unit_code="mw-M1")
+"""The micro-grid worker (微网格员): small issues in M1 are dispatched to this unit."""
 HEAD = Actor("gh-G1", UnitKind.GRID_HEAD, "G1", unit_code="gh-G1")
 COMMUNITY = Actor("co-C1", UnitKind.COMMUNITY_OFFICE, "C1", unit_code="co-C1")
 STREET = Actor("so-S", UnitKind.STREET_OFFICE, "S", unit_code="so-S")
@@ -53,9 +55,26 @@ FIRE = Actor("fire-D", UnitKind.DEPARTMENT, "D", unit_code="fire-D")
 SYSTEM = Actor("sla", "system")
 
 
-def make_loop(clock: ManualClock | None = None) -> TicketLoop:
+def handler_of(ticket: Ticket) -> Actor:
+    """The world's actor for the unit the ticket is dispatched to (who may handle it)."""
+    units = (MICRO, WORKER, HEAD, COMMUNITY, STREET, CHENGGUAN, POLICE, FIRE)
+    return next(a for a in units if a.unit_code == ticket.assigned_unit)
+
+
+def make_loop(
+    clock: ManualClock | None = None, permissions: PermissionPolicy = DEFAULT_PERMISSIONS
+) -> TicketLoop:
     tree = AreaTree(AREAS, LEVELS)
-    return TicketLoop(directory=Directory(tree, UNITS), clock=clock or ManualClock(START))
+    return TicketLoop(
+        directory=Directory(tree, UNITS), clock=clock or ManualClock(START), permissions=permissions
+    )
+
+
+def everywhere(role: str, policy: PermissionPolicy = DEFAULT_PERMISSIONS) -> PermissionPolicy:
+    """``policy`` with ``role`` acting on every unit's tickets (on_others: all it may do)."""
+    grant = policy.roles[role]
+    roles = {**policy.roles, role: grant.model_copy(update={"on_others": grant.triggers})}
+    return PermissionPolicy(roles=roles)
 
 
 def reported(loop: TicketLoop, category: str = "noise", area: str = "M1") -> Ticket:
@@ -67,12 +86,14 @@ def in_progress(loop: TicketLoop, category: str = "noise") -> Ticket:
     ticket = reported(loop, category)
     loop.accept(ticket, WORKER)
     loop.dispatch(ticket, WORKER)
-    loop.sign_for(ticket, WORKER)
+    loop.sign_for(ticket, handler_of(ticket))
     return ticket
 
 
 def reviewing(loop: TicketLoop) -> Ticket:
     ticket = in_progress(loop)
-    loop.mark_handled(ticket, WORKER, result="talked to the neighbours", photos=["p1.jpg"])
+    loop.mark_handled(
+        ticket, handler_of(ticket), result="talked to the neighbours", photos=["p1.jpg"]
+    )
     loop.request_review(ticket, WORKER)
     return ticket

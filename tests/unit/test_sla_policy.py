@@ -45,6 +45,7 @@ def test_default_policy_has_the_clocks_of_the_source_documents() -> None:
         "response": ("5m", "always"),
         "handling": ("24h", "always"),
         "review": ("3wd", "cn_office"),
+        "rework": ("2wd", "cn_office"),
     }
 
 
@@ -52,6 +53,13 @@ def test_default_policy_auto_closes_when_no_review_comes() -> None:
     review = load_default_policy().select().clock("review")
     assert review is not None
     assert [a.action for a in review.on_breach] == ["close"]
+
+
+def test_default_policy_reopens_an_unsatisfied_review_left_alone() -> None:
+    rework = load_default_policy().select().clock("rework")
+    assert rework is not None
+    assert rework.start == frozenset({"review"})
+    assert [a.action for a in rework.on_breach] == ["reopen"]
 
 
 def test_first_matching_rule_wins() -> None:

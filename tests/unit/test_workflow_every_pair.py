@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tests.unit._workflow_world import POLICE, RESIDENT, make_loop
+from tests.unit._workflow_world import POLICE, RESIDENT, everywhere, make_loop
 
 from gridgov.errors import PermissionDenied, TransitionNotAllowed
 from gridgov.workflow import (
@@ -21,6 +21,8 @@ from gridgov.workflow import (
 )
 
 BOSS = Actor("boss", "community_office", "D")
+"""Acts on every unit's tickets (the pairs are about the table, not the permissions)."""
+BOSS_EVERYWHERE = everywhere("community_office")
 
 PATHS: dict[State, list[str]] = {
     State.REPORTED: [],
@@ -62,7 +64,7 @@ def _action(loop: TicketLoop, ticket: Ticket, trigger: str) -> Callable[[], Tick
 
 
 def _ticket_in(state: State) -> tuple[TicketLoop, Ticket]:
-    loop = make_loop()
+    loop = make_loop(permissions=BOSS_EVERYWHERE)
     ticket, _ = loop.report("T1", RESIDENT, category="noise", area_code="M1")
     for trigger in PATHS[state]:
         _action(loop, ticket, trigger)()
@@ -99,7 +101,7 @@ def _joint_ticket_in(state: State, trigger: str) -> tuple[TicketLoop, Ticket]:
     """A joint ticket (lead: the community office, co-unit: the police) in ``state``; the
     police part is signed for already when ``trigger`` is ``handle_part``, and handled
     before the lead's 办结 on the paths through it."""
-    loop = make_loop()
+    loop = make_loop(permissions=BOSS_EVERYWHERE)
     ticket, _ = loop.report("T1", RESIDENT, category="construction", area_code="M1")
     for step in PATHS[state]:
         if step == "dispatch":

@@ -9,6 +9,7 @@ from tests.unit._workflow_world import (
     CHENGGUAN,
     COMMUNITY,
     HEAD,
+    MICRO,
     NEIGHBOUR,
     RESIDENT,
     START,
@@ -25,6 +26,7 @@ from gridgov.clock import ManualClock
 from gridgov.errors import (
     InvalidInput,
     NoResponsibleUnit,
+    PermissionDenied,
     PolicyError,
     TransitionNotAllowed,
     UnknownArea,
@@ -42,8 +44,8 @@ def test_small_issue_runs_the_whole_loop_inside_the_grid() -> None:
     for step in (
         lambda: loop.accept(ticket, WORKER),
         lambda: loop.dispatch(ticket, WORKER),
-        lambda: loop.sign_for(ticket, WORKER),
-        lambda: loop.mark_handled(ticket, WORKER, result="quiet now", photos=["a.jpg"]),
+        lambda: loop.sign_for(ticket, MICRO),
+        lambda: loop.mark_handled(ticket, MICRO, result="quiet now", photos=["a.jpg"]),
         lambda: loop.request_review(ticket, WORKER),
         lambda: loop.review(ticket, RESIDENT, verdict="satisfied"),
     ):
@@ -103,17 +105,17 @@ def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None
     loop = make_loop()
     ticket = in_progress(loop)
     assert ticket.assigned_unit == "mw-M1"
-    first = loop.escalate(ticket, WORKER, reason="needs the grid worker")
+    first = loop.escalate(ticket, MICRO, reason="needs the grid worker")
     assert (first.payload["unit"], first.payload["level"]) == ("gw-G1", "grid")
     assert (first.actor_id, first.payload["reason"], first.payload["cause"]) == (
-        "gw-G1",
+        "mw-M1",
         "needs the grid worker",
         "person",
     )
     assert first.payload["from_unit"] == "mw-M1"
     second = loop.escalate(ticket, WORKER, reason="needs the property company")
     assert (second.payload["unit"], second.payload["level"]) == ("co-C1", "community")
-    third = loop.escalate(ticket, COMMUNITY, reason="beyond the community", cause="sla_breach")
+    third = loop.escalate(ticket, SYSTEM, reason="beyond the community", cause="sla_breach")
     assert (third.payload["unit"], third.payload["level"]) == ("so-S", "street")
     assert ticket.escalation_count == 3
     with pytest.raises(NoResponsibleUnit):
@@ -124,14 +126,14 @@ def test_escalation_climbs_one_level_at_a_time_and_records_who_and_why() -> None
 def test_escalation_to_a_department_for_linked_handling() -> None:
     loop = make_loop()
     ticket = in_progress(loop, category="illegal_building")
-    event = loop.escalate(ticket, WORKER, reason="needs enforcement", department="chengguan")
+    event = loop.escalate(ticket, COMMUNITY, reason="needs enforcement", department="chengguan")
     assert (event.payload["unit"], event.payload["level"]) == ("cg-D", "district")
 
 
 def test_returned_ticket_can_be_escalated() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
-    loop.return_to_dispatcher(ticket, WORKER, reason="beyond my power")
+    loop.return_to_dispatcher(ticket, MICRO, reason="beyond my power")
     assert (ticket.state, ticket.assigned_unit, ticket.return_count) == ("accepted", None, 1)
     event = loop.escalate(ticket, HEAD, reason="returned", cause="returned")
     assert event.payload["unit"] == "gw-G1"  # one above the tier's handler (the micro-grid worker)
@@ -141,7 +143,7 @@ def test_unknown_escalation_cause_is_refused() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
     with pytest.raises(InvalidInput, match="cause"):
-        loop.escalate(ticket, WORKER, reason="x", cause="boredom")
+        loop.escalate(ticket, MICRO, reason="x", cause="boredom")
 
 
 @pytest.mark.parametrize("steps", [0, 1, 2])
@@ -152,11 +154,12 @@ def test_resume_returns_to_where_it_was_suspended(steps: int) -> None:
     if steps >= 1:
         loop.dispatch(ticket, WORKER)
     if steps >= 2:
-        loop.sign_for(ticket, WORKER)
+        loop.sign_for(ticket, MICRO)
+    handler = MICRO if steps else WORKER  # the dispatched ticket is the micro-grid's
     origin = ticket.state
-    loop.suspend(ticket, WORKER, reason="waiting for the owner to come back")
+    loop.suspend(ticket, handler, reason="waiting for the owner to come back")
     assert (ticket.state, ticket.suspended_from) == ("suspended", origin)
-    event = loop.resume(ticket, WORKER)
+    event = loop.resume(ticket, handler)
     assert (event.to_state, ticket.state, ticket.suspended_from) == (origin, origin, None)
 
 
@@ -183,8 +186,8 @@ def test_reopen_goes_back_to_the_same_unit_or_one_level_up() -> None:
     loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="no change")
     same = loop.reopen(ticket, HEAD, reason="try again")
     assert (same.payload["unit"], ticket.state, ticket.reopen_count) == ("mw-M1", "dispatched", 1)
-    loop.sign_for(ticket, WORKER)
-    loop.mark_handled(ticket, WORKER, result="second try")
+    loop.sign_for(ticket, MICRO)
+    loop.mark_handled(ticket, MICRO, result="second try")
     higher = loop.reopen(ticket, COMMUNITY, reason="take it up", higher=True)
     assert higher.payload["unit"] == "gw-G1"
     assert (ticket.reopen_count, ticket.escalation_count) == (2, 1)
@@ -266,7 +269,7 @@ def test_escalated_ticket_did_not_stay_in_the_grid() -> None:
     loop = make_loop()
     ticket = in_progress(loop)
     assert loop.stayed_in_grid(ticket) is None
-    loop.escalate(ticket, WORKER, reason="too big for the building")
+    loop.escalate(ticket, MICRO, reason="too big for the building")
     loop.sign_for(ticket, WORKER)
     loop.mark_handled(ticket, WORKER, result="done")
     loop.close(ticket, WORKER)
@@ -338,3 +341,47 @@ def test_a_major_ticket_handled_at_the_street_did_not_stay_in_the_grid() -> None
     loop.close(ticket, STREET)
     assert (ticket.handled_level, ticket.escalation_count) == ("street", 0)
     assert loop.stayed_in_grid(ticket) is False
+
+
+def test_an_unsatisfied_review_cannot_be_closed_by_a_grid_worker() -> None:
+    loop = make_loop()
+    ticket = reviewing(loop)
+    loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="still loud")
+    assert ticket.contested
+    with pytest.raises(PermissionDenied, match="only a supervisor's decision closes it"):
+        loop.close(ticket, WORKER)
+    with pytest.raises(PermissionDenied, match="only a supervisor's decision"):
+        loop.close(ticket, SYSTEM, reason="no answer", auto=True)
+    with pytest.raises(TransitionNotAllowed):
+        loop.close(ticket, HEAD)  # a supervisor, but no reason recorded
+    assert (ticket.state, ticket.version) == ("reviewing", 7)
+    event = loop.close(ticket, HEAD, reason="已核实: 夜间噪音来自施工许可时段")
+    assert (ticket.state, event.payload["contested"]) == ("closed", True)
+
+
+@pytest.mark.parametrize("settle", ["review", "reopen"])
+def test_a_new_review_or_a_reopen_settles_an_unsatisfied_review(settle: str) -> None:
+    loop = make_loop()
+    ticket = reviewing(loop)
+    loop.review(ticket, RESIDENT, verdict="not_satisfied", comment="still loud")
+    if settle == "review":
+        loop.review(ticket, RESIDENT, verdict="basically_satisfied")
+        assert ticket.state == "closed"
+    else:
+        loop.reopen(ticket, HEAD, reason="重办")
+        assert (ticket.state, ticket.contested) == ("dispatched", False)
+
+
+def test_replay_refuses_closing_a_contested_ticket_without_a_reason() -> None:
+    at = START
+    ticket = Ticket("T9")
+    for trigger, payload in [
+        ("report", {}), ("accept", {}), ("dispatch", {}), ("sign_for", {}),
+        ("mark_handled", {"result": "done"}), ("request_review", {}),
+        ("review", {"verdict": "not_satisfied", "comment": "no"}),
+    ]:  # fmt: skip
+        assert ticket.fire(trigger, at, payload) is not None
+    assert ticket.fire("close", at) is None
+    assert ticket.nonconformance == ["reviewing:close"]
+    assert ticket.fire("close", at, {"reason": "裁定归档"}) is not None
+    assert ticket.state == "closed"

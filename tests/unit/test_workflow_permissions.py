@@ -8,7 +8,9 @@ import pytest
 from tests.unit._workflow_world import (
     AREAS,
     CHENGGUAN,
+    COMMUNITY,
     LEVELS,
+    MICRO,
     NEIGHBOUR,
     OTHER_WORKER,
     RESIDENT,
@@ -52,8 +54,18 @@ EXPECTED: dict[str, tuple[Scope, str]] = {
     "district_office": (Scope.AREA, f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"),
     "property_company": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
     "department": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
-    "system": (Scope.ANY, "close escalate supervise request_review"),
+    "system": (Scope.ANY, "close escalate supervise request_review reopen"),
 }
+DIRECT = f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"
+# What each area role may do to a ticket dispatched to another unit (on_others).
+ON_OTHERS: dict[str, str] = {
+    "grid_worker": FOLLOW_UP,
+    "grid_head": f"escalate {FOLLOW_UP} {OVERSEE}",
+    "community_office": DIRECT,
+    "street_office": DIRECT,
+    "district_office": DIRECT,
+}
+UNIT_FREE = {"report", "accept", "reject", "dispatch", "merge_into", "sign_for_part", "handle_part"}
 
 
 def _state_for(trigger: str) -> str:
@@ -85,6 +97,58 @@ def test_the_matrix_is_the_documented_one() -> None:
         for role, grant in DEFAULT_PERMISSIONS.roles.items()
     }
     assert actual == {role: (scope, set(t.split())) for role, (scope, t) in EXPECTED.items()}
+
+
+def test_the_roles_acting_on_other_units_tickets_are_the_documented_ones() -> None:
+    actual = {r: set(g.on_others) for r, g in DEFAULT_PERMISSIONS.roles.items() if g.on_others}
+    assert actual == {role: set(t.split()) for role, t in ON_OTHERS.items()}
+
+
+@pytest.mark.parametrize("role", sorted(r for r, (s, _) in EXPECTED.items() if s is Scope.AREA))
+@pytest.mark.parametrize("trigger", list(Trigger))
+def test_every_area_role_and_trigger_on_a_ticket_dispatched_to_another_unit(
+    role: str, trigger: Trigger
+) -> None:
+    _, granted = EXPECTED[role]
+    actor = Actor("x", role, "C1", unit_code="u2")  # in the area, not the ticket's unit u1
+    refusal = DEFAULT_PERMISSIONS.refusal(actor, trigger, _ticket(trigger), TREE)
+    reaches = trigger in granted.split() and (
+        trigger in ON_OTHERS.get(role, "").split() or trigger in UNIT_FREE
+    )
+    if trigger in ("sign_for_part", "handle_part") and trigger in granted.split():
+        assert "not a co-unit" in refusal  # a part is its own co-unit's, whatever the role
+    else:
+        assert (refusal == "") == reaches, refusal
+    assert DEFAULT_PERMISSIONS.roles[role].reach(trigger) == (
+        "" if trigger not in granted.split() else "any" if reaches or trigger in UNIT_FREE
+        else "unit"
+    )  # fmt: skip
+
+
+def test_micro_grid_worker_cannot_sign_for_a_ticket_dispatched_to_the_community_office() -> None:
+    loop = make_loop()
+    ticket = reported(loop)
+    loop.accept(ticket, WORKER)
+    loop.dispatch(ticket, WORKER, unit_code="co-C1")
+    micro = Actor("mw-M1", "micro_grid_worker", "M1", unit_code="mw-M1")
+    with pytest.raises(PermissionDenied, match="dispatched to unit 'co-C1'"):
+        loop.sign_for(ticket, micro)
+    loop.sign_for(ticket, COMMUNITY)
+    with pytest.raises(PermissionDenied, match="dispatched to unit 'co-C1'"):
+        loop.mark_handled(ticket, WORKER, result="done")
+    assert ticket.state == "in_progress"
+    loop.mark_handled(ticket, COMMUNITY, result="done")
+    loop.request_review(ticket, WORKER)  # follow-up of any ticket in the grid (on_others)
+    assert ticket.state == "reviewing"
+
+
+def test_on_others_must_be_granted_triggers() -> None:
+    from pydantic import ValidationError
+
+    from gridgov.workflow import RoleGrant
+
+    with pytest.raises(ValidationError, match="not granted: supervise"):
+        RoleGrant(label_zh="x", scope=Scope.AREA, triggers={"report"}, on_others={"supervise"})
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
@@ -145,7 +209,7 @@ def test_department_acts_only_on_tickets_dispatched_to_it() -> None:
     ticket = in_progress(loop)
     with pytest.raises(PermissionDenied, match="not dispatched to unit 'cg-D'"):
         loop.suspend(ticket, CHENGGUAN, reason="not ours")
-    loop.escalate(ticket, WORKER, reason="enforcement", department="chengguan")
+    loop.escalate(ticket, MICRO, reason="enforcement", department="chengguan")
     loop.sign_for(ticket, CHENGGUAN)
     assert ticket.state == "in_progress"
 

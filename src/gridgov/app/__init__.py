@@ -9,6 +9,7 @@ nothing in those imports it.
 """
 
 from gridgov._public import publish
+from gridgov.app._actors import GUEST_ROLES, ActorResolver, StoredActors, trust_callers
 from gridgov.app._built_with import BuiltWith, built_with, record_built_with
 from gridgov.app._clocks import TicketClocks, clock_check
 from gridgov.app._engine import Engine, Notification, Subscriber
@@ -17,12 +18,15 @@ from gridgov.app._stores import open_store
 from gridgov.app._views import ClockView, PartView, SlaNotice, TicketView
 
 __all__ = [
+    "GUEST_ROLES",
+    "ActorResolver",
     "BuiltWith",
     "ClockView",
     "Engine",
     "Notification",
     "PartView",
     "SlaNotice",
+    "StoredActors",
     "Subscriber",
     "TicketClocks",
     "TicketView",
@@ -31,6 +35,7 @@ __all__ = [
     "open_engine",
     "open_store",
     "record_built_with",
+    "trust_callers",
 ]
 
 publish(globals())

@@ -17,6 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from gridgov.app._actors import ActorResolver, StoredActors, resolve
 from gridgov.app._built_with import built_with
 from gridgov.app._clocks import TicketClocks, clock_check
 from gridgov.app._merge import hold_merge_target
@@ -27,6 +28,7 @@ from gridgov.clock import Clock, SystemClock
 from gridgov.errors import (
     InvalidInput,
     InvalidTime,
+    PermissionDenied,
     Problem,
     TicketExists,
     UnknownActor,
@@ -37,7 +39,9 @@ from gridgov.grid import AreaTree, Directory
 from gridgov.sla import SlaPolicy, load_default_policy
 from gridgov.store import ChainBreak, Progress, Store, TicketFilter, TicketSummary, UnitOfWork
 from gridgov.workflow import (
+    DEFAULT_PERMISSIONS,
     Actor,
+    PermissionPolicy,
     RoutingPolicy,
     Ticket,
     TicketEvent,
@@ -64,6 +68,12 @@ class Engine:
     without either, the one stored in the database is used.  Nothing connects
     until the first call.  :func:`gridgov.app.open_engine` builds one from a URL
     and policy files; ``with`` closes it (:meth:`close`).
+
+    Every action names its actor by id or as an :class:`~gridgov.workflow.Actor`; the
+    engine resolves it against the stored people and units
+    (:class:`~gridgov.app.StoredActors`) unless ``actors`` is a resolver the app trusts
+    (:func:`~gridgov.app.trust_callers`, say).  ``permissions`` is the permission matrix
+    (the shipped one by default).
     """
 
     def __init__(
@@ -77,6 +87,8 @@ class Engine:
         sla: SlaPolicy | None = None,
         clock: Clock | None = None,
         new_ticket_id: Callable[[], str] | None = None,
+        actors: ActorResolver | None = None,
+        permissions: PermissionPolicy = DEFAULT_PERMISSIONS,
     ) -> None:
         if store is not None and url is not None:
             raise ValueError("give either store= or url=, not both")
@@ -90,6 +102,8 @@ class Engine:
         self._routing = routing
         self._sla = sla
         self._new_id = new_ticket_id or _random_id
+        self._actors: ActorResolver = actors or StoredActors(self.store)
+        self._permissions = permissions
         self._loop: TicketLoop | None = None
         self._wiring = threading.Lock()
         self._subscribers: list[Subscriber] = []
@@ -143,7 +157,12 @@ class Engine:
         self._directory = directory
         if self._routing is None and (built := built_with(self.store)) is not None:
             self._routing = built.routing_policy()
-        loop = TicketLoop(directory=directory, clock=self.clock, policy=self._routing)
+        loop = TicketLoop(
+            directory=directory,
+            clock=self.clock,
+            policy=self._routing,
+            permissions=self._permissions,
+        )
         self.store.save_categories(loop.policy)
         policy = self.sla_policy
         self.store.record_policy("sla", policy.name, policy.fingerprint, policy.source)
@@ -164,12 +183,18 @@ class Engine:
             raise UnknownActor(actor_id)
         return found
 
+    def resolve(self, actor: Actor | str) -> Actor:
+        """Who ``actor`` (an id, or a claimed :class:`~gridgov.workflow.Actor`) acts as:
+        as the engine's resolver says; role ``system`` is never a caller's."""
+        self.loop  # noqa: B018 - make sure the directory is stored
+        return resolve(self._actors, actor)
+
     # ------------------------------------------------------------------ changes
 
     def report(
         self,
         *,
-        actor: Actor,
+        actor: Actor | str,
         category: str,
         area_code: str,
         ticket_id: str | None = None,
@@ -179,6 +204,7 @@ class Engine:
         ``description``, ``reporter_id``."""
         _check_params(TicketLoop.report, details, "report")
         loop = self.loop
+        actor = self.resolve(actor)
         ticket_id = ticket_id or self._new_id()
         ticket, event = loop.report(
             ticket_id, actor, category=category, area_code=area_code, **details
@@ -190,8 +216,9 @@ class Engine:
         self._publish([*due, event])
         return view
 
-    def act(self, ticket_id: str, trigger: str, *, actor: Actor, **params: Any) -> TicketView:
-        """Fire ``trigger`` (any trigger but ``report``) on the ticket as ``actor``.
+    def act(self, ticket_id: str, trigger: str, *, actor: Actor | str, **params: Any) -> TicketView:
+        """Fire ``trigger`` (any trigger but ``report``) on the ticket as ``actor``
+        (resolved by :meth:`resolve`).
 
         ``params`` are the trigger's own (``reason``, ``unit_code``, ``department``,
         ``result``, ``photos``, ``verdict``, ``comment``, ``into``, ``higher`` ...).
@@ -210,6 +237,7 @@ class Engine:
             )
         method = getattr(self.loop, trigger)
         _check_params(method, params, trigger)
+        actor = self.resolve(actor)
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
             expected = ticket.version
@@ -270,11 +298,18 @@ class Engine:
 
     # ------------------------------------------------------------------ queries
 
-    def get(self, ticket_id: str) -> TicketView:
-        """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none)."""
+    def get(self, ticket_id: str, *, visible_to: Actor | str | None = None) -> TicketView:
+        """The ticket now, with its clocks (:class:`~gridgov.errors.UnknownTicket` if none).
+
+        With ``visible_to``, only if that actor may see it
+        (:meth:`PermissionPolicy.sees <gridgov.workflow.PermissionPolicy.sees>`), else
+        :class:`~gridgov.errors.PermissionDenied`."""
         policy = self.sla_policy  # may read the store: not inside the unit of work
+        viewer = None if visible_to is None else self._viewer(visible_to)
         with self.store.unit_of_work() as uow:
             ticket = uow.tickets.get(ticket_id)
+            if viewer is not None:
+                self._check_sees(viewer, ticket)
             summary = uow.tickets.summary(ticket_id)
             ticket.stayed_in_grid = summary.stayed_in_grid  # as judged when last written
             clocks = TicketClocks.load(policy, uow, ticket, at=self.clock.now())
@@ -286,10 +321,26 @@ class Engine:
             uow.tickets.summary(ticket_id)  # UnknownTicket if there is none
             return uow.tickets.merged_into(ticket_id)
 
-    def history(self, ticket_id: str) -> list[TicketEvent]:
-        """Every event of the ticket, oldest first."""
+    def history(
+        self, ticket_id: str, *, visible_to: Actor | str | None = None
+    ) -> list[TicketEvent]:
+        """Every event of the ticket, oldest first (``visible_to``: as :meth:`get`)."""
+        viewer = None if visible_to is None else self._viewer(visible_to)
         with self.store.unit_of_work() as uow:
+            if viewer is not None:
+                self._check_sees(viewer, uow.tickets.get(ticket_id))
             return uow.tickets.events(ticket_id)
+
+    def _viewer(self, visible_to: Actor | str) -> Actor:
+        """The resolved viewer, with the loop wired before a unit of work opens (wiring
+        reads the store; on SQLite a read inside an open unit of work would wait)."""
+        self.loop  # noqa: B018
+        return self.resolve(visible_to)
+
+    def _check_sees(self, viewer: Actor, ticket: Ticket) -> None:
+        loop = self.loop
+        if not loop.permissions.sees(viewer, ticket, loop.tree):
+            raise PermissionDenied(viewer.id, "see", ticket.id, "outside what its role may see")
 
     def tickets(
         self,
@@ -300,12 +351,46 @@ class Engine:
         open_only: bool = True,
         due_by: datetime | None = None,
         limit: int = 100,
+        visible_to: Actor | str | None = None,
     ) -> list[TicketSummary]:
         """Tickets in an area's subtree, of a unit, in a state or due by a time;
-        earliest due first."""
-        where = TicketFilter(within, assigned_unit, state, open_only, due_by, limit)
+        earliest due first.
+
+        With ``visible_to`` (an actor, resolved as :meth:`act` does), only the tickets
+        that actor's role and area may see
+        (:meth:`PermissionPolicy.visibility <gridgov.workflow.PermissionPolicy.visibility>`):
+        a resident its own reports, an area role its area's subtree, a unit (a department,
+        a property company) the tickets dispatched to it.  A co-unit's joint tickets are
+        not listed unless they are dispatched to it (:meth:`get` shows them)."""
+        reporter_id = None
+        if visible_to is not None:
+            loop = self.loop
+            seen = loop.permissions.visibility(self.resolve(visible_to))
+            overlap, within = _narrow(loop.tree, within, seen.within)
+            if seen.nothing or not overlap:
+                return []
+            if seen.assigned_unit is not None:
+                if assigned_unit not in (None, seen.assigned_unit):
+                    return []
+                assigned_unit = seen.assigned_unit
+            reporter_id = seen.reporter_id
+        where = TicketFilter(
+            within, assigned_unit, state, open_only, due_by, limit, reporter_id=reporter_id
+        )
         with self.store.unit_of_work() as uow:
             return uow.tickets.find(where)
+
+
+def _narrow(tree: AreaTree, asked: str | None, allowed: str | None) -> tuple[bool, str | None]:
+    """The deeper of two subtrees (``None``: everywhere); ``(False, None)`` when they are
+    apart (no ticket is in both)."""
+    if asked is None or allowed is None:
+        return True, asked or allowed
+    if tree.is_within(asked, allowed):
+        return True, asked
+    if tree.is_within(allowed, asked):
+        return True, allowed
+    return False, None
 
 
 def _random_id() -> str:
@@ -320,15 +405,21 @@ def _check_params(method: Callable[..., Any], given: dict[str, Any], trigger: st
         if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in {"category", "area_code"}
     ]
     unknown = sorted(set(given) - set(accepted))
-    if unknown:
-        expected = ", ".join(accepted) or "no parameters"
-        raise InvalidInput(
-            [
-                Problem(trigger, f"not a parameter of {trigger!r} (expected: {expected})", field=u)
-                for u in unknown
-            ],
-            what="parameters",
-        )
+    expected = ", ".join(accepted) or "no parameters"
+    problems = [
+        Problem(trigger, f"not a parameter of {trigger!r} (expected: {expected})", field=u)
+        for u in unknown
+    ]
+    problems += [
+        Problem(trigger, f"{trigger!r} needs this parameter", field=name)
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+        and p.default is inspect.Parameter.empty
+        and name not in given
+        and name not in {"category", "area_code"}
+    ]
+    if problems:
+        raise InvalidInput(problems, what="parameters")
 
 
 def _refuse_existing(uow: UnitOfWork, ticket_id: str) -> None:

@@ -1,6 +1,7 @@
 """Timers (定时): fire the SLA warnings and breaches that came due, one ticket
 at a time, each in its own transaction, and do what the policy asks
-(escalate 上报升级, supervise 督办, close 自动归档; notify is left to subscribers).
+(escalate 上报升级, supervise 督办, close 自动归档, reopen 升级重办; notify is left
+to subscribers).
 
 The queue is ``tickets.next_due_at``: a worker claims the earliest due ticket
 with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so two workers never fire the
@@ -23,7 +24,7 @@ from gridgov.workflow import Actor, Ticket, TicketEvent, TicketLoop
 __all__ = ["SYSTEM_ACTOR", "fire_due", "recompute_provisional"]
 
 SYSTEM_ACTOR = Actor("gridgov-sla", "system")
-"""Who fires the policy's actions (role ``system``: close, escalate, supervise)."""
+"""Who fires the policy's actions (role ``system``: close, escalate, supervise, reopen)."""
 
 
 def fire_due(
@@ -131,4 +132,6 @@ def _do(
         return [loop.supervise(ticket, SYSTEM_ACTOR, reason=reason)]
     if action.action == "close":
         return [loop.close(ticket, SYSTEM_ACTOR, reason=reason, auto=True)]
+    if action.action == "reopen":
+        return [loop.reopen(ticket, SYSTEM_ACTOR, reason=reason, higher=True)]
     return []

@@ -40,8 +40,8 @@ def _actor_options(func: F) -> F:
     )
     func = click.option(
         "--role",
-        help="Act as --actor with this role (e.g. resident) instead of looking the "
-        "actor up among the stored people and units.",
+        help="The role --actor claims: checked against the stored person or unit; "
+        "someone not stored may act only as a resident.",
     )(func)
     func = click.option("--at", metavar="TIME", help="When it happened (ISO 8601); default now.")(
         func
@@ -125,8 +125,9 @@ def ticket() -> None:
     \b
     Actors are looked up among the people imported with
     `gridgov people import FILE --db URL`, then among the units imported with
-    `gridgov areas import FILE --db URL` (a unit acts as itself); give --role
-    to act as someone who is not stored (a resident, say).
+    `gridgov areas import FILE --db URL` (a unit acts as itself); give
+    --role resident to act as a resident who is not stored.  A claimed role,
+    area or unit must be the stored one; role system is the timers' own.
     """
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 __all__ = ["SlaAction", "SlaBreached", "SlaEvent", "SlaWarning"]
 
-ActionKind = Literal["escalate", "supervise", "notify", "close"]
+ActionKind = Literal["escalate", "supervise", "notify", "close", "reopen"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,9 @@ class SlaAction:
     """Something the policy asks to be done when a clock warns or breaches.
 
     ``escalate`` moves the ticket ``levels`` up (上报升级); ``supervise`` marks it
-    督办; ``notify`` tells ``role`` (提醒); ``close`` auto-closes it (自动归档).
+    督办; ``notify`` tells ``role`` (提醒); ``close`` auto-closes it (自动归档);
+    ``reopen`` sends it back to handling one level up (升级重办: an unsatisfied review
+    nobody acted on).
     """
 
     action: ActionKind

@@ -92,10 +92,11 @@ class ActionSpec(_Strict):
     """Something to do when a clock warns or breaches; the composition root applies it.
 
     ``escalate`` (上报升级, ``levels`` up), ``supervise`` (督办), ``notify`` a ``role``
-    (提醒), ``close`` (auto-close, 自动归档 — e.g. when no review came in time).
+    (提醒), ``close`` (auto-close, 自动归档 — e.g. when no review came in time),
+    ``reopen`` (升级重办: handling again, one level up — an unsatisfied review left alone).
     """
 
-    action: Literal["escalate", "supervise", "notify", "close"]
+    action: Literal["escalate", "supervise", "notify", "close", "reopen"]
     role: str | None = None
     levels: int = Field(default=1, ge=1)
     note: str = ""

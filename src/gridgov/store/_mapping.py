@@ -152,8 +152,12 @@ def ticket_to_row(
 
 def _row_data(ticket: Ticket) -> dict[str, Any]:
     """The row's ``data``: the verdict as judged when written, and a merged ticket's
-    target (what :meth:`TicketRepository.merged_into` looks for)."""
-    data: dict[str, Any] = {"stayed_in_grid": ticket.stayed_in_grid}
+    target (what :meth:`TicketRepository.merged_into` looks for), and its reporter
+    (scoped reads: a resident sees their own reports)."""
+    data: dict[str, Any] = {
+        "stayed_in_grid": ticket.stayed_in_grid,
+        "reporter_id": ticket.reporter_id,
+    }
     if ticket.merged_into is not None:
         data["merged_into"] = ticket.merged_into
     return data

@@ -66,6 +66,8 @@ class TicketFilter:
     """Which tickets a query wants; every field narrows it.
 
     ``within`` is an area code: the area itself and everything below it.
+    ``reporter_id`` keeps the tickets someone reported (a resident's own: stored with
+    each ticket's row from this version on; older rows gain it at their next change).
     """
 
     within: str | None = None
@@ -74,6 +76,7 @@ class TicketFilter:
     open_only: bool = True
     due_by: datetime | None = None
     limit: int = 100
+    reporter_id: str | None = None
 
 
 OPEN_STATUSES = ("running", "paused")

@@ -198,6 +198,8 @@ class SqlTicketRepository:
             query = query.where(tickets.c.state == where.state)
         if where.due_by is not None:
             query = query.where(tickets.c.next_due_at <= where.due_by)
+        if where.reporter_id is not None:
+            query = query.where(tickets.c.data["reporter_id"].as_string() == where.reporter_id)
         query = query.order_by(tickets.c.next_due_at.asc().nulls_last(), tickets.c.id)
         rows = self._conn.execute(query.limit(where.limit)).mappings()
         return [summary_from_row(row) for row in rows]

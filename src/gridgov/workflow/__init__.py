@@ -34,11 +34,13 @@ from gridgov.workflow._people import (
 )
 from gridgov.workflow._permissions import (
     DEFAULT_PERMISSIONS,
+    SYSTEM_ROLE,
     Actor,
     AreaScope,
     PermissionPolicy,
     RoleGrant,
     Scope,
+    Visibility,
     load_permissions,
 )
 from gridgov.workflow._reference import (
@@ -62,6 +64,7 @@ __all__ = [
     "PEOPLE_COLUMNS",
     "SAME",
     "SATISFIED_VERDICTS",
+    "SYSTEM_ROLE",
     "TABLE",
     "TERMINAL_STATES",
     "VERDICTS",
@@ -90,6 +93,7 @@ __all__ = [
     "TransitionTable",
     "Trigger",
     "TriggerName",
+    "Visibility",
     "check_state",
     "check_trigger",
     "dump_people",

@@ -61,6 +61,10 @@ def _non_empty_str(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _settled(payload: Payload) -> bool:
+    return not payload.get("contested") or _non_empty_str(payload.get("reason"))
+
+
 def _parts_done(payload: Payload) -> bool:
     if not payload.get("open_parts"):
         return True
@@ -84,6 +88,12 @@ GUARDS: Final[Mapping[str, Guard]] = {
             "not_satisfied",
             "payload 'verdict' is 'not_satisfied'",
             lambda p: p.get("verdict") == "not_satisfied",
+        ),
+        Guard(
+            "settled",
+            "no unsatisfied review stands (payload 'contested', which the ticket states), "
+            "or 'reason' records the supervisor's decision to close anyway (裁定归档)",
+            _settled,
         ),
         Guard(
             "names_target",
@@ -168,5 +178,5 @@ DEFINITION: Final[tuple[TransitionSpec, ...]] = (
     TransitionSpec(T.SUPERVISE, _OPEN, SAME),
     TransitionSpec(T.MERGE_INTO, (S.REPORTED, S.ACCEPTED), S.MERGED, ("names_target",)),
     TransitionSpec(T.WITHDRAW, _ACTIVE, S.WITHDRAWN),
-    TransitionSpec(T.CLOSE, (S.HANDLED, S.REVIEWING), S.CLOSED),
+    TransitionSpec(T.CLOSE, (S.HANDLED, S.REVIEWING), S.CLOSED, ("settled",)),
 )

@@ -15,13 +15,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from gridgov.clock import Clock
-from gridgov.errors import InvalidInput, Problem, TransitionNotAllowed
+from gridgov.errors import InvalidInput, PermissionDenied, Problem, TransitionNotAllowed
 from gridgov.grid import Directory
 from gridgov.workflow._assign import Assigner
 from gridgov.workflow._definition import VERDICTS
 from gridgov.workflow._events import TicketEvent
 from gridgov.workflow._machine import decide
-from gridgov.workflow._permissions import DEFAULT_PERMISSIONS, Actor, PermissionPolicy
+from gridgov.workflow._permissions import (
+    DEFAULT_PERMISSIONS,
+    SYSTEM_ROLE,
+    Actor,
+    PermissionPolicy,
+)
 from gridgov.workflow._routing import RoutingPolicy, load_routing_policy
 from gridgov.workflow._states import Trigger
 from gridgov.workflow._table import TABLE
@@ -158,6 +163,10 @@ class TicketLoop:
         """
         if cause not in ESCALATION_CAUSES:
             raise _invalid("escalate", "cause", f"expected one of {list(ESCALATION_CAUSES)}")
+        if cause == "sla_breach":
+            _system_only(
+                actor, T.ESCALATE, ticket, "escalate for an SLA breach (cause='sla_breach')"
+            )
         reason = _required(reason, "escalate", "reason")
 
         def build() -> dict[str, Any]:
@@ -287,7 +296,23 @@ class TicketLoop:
     def close(
         self, ticket: Ticket, actor: Actor, *, reason: str = "", auto: bool = False
     ) -> TicketEvent:
-        """归档; ``auto`` when no review came in time (自动归档)."""
+        """归档; ``auto`` when no review came in time (自动归档): the engine's timers only.
+
+        A ticket whose last review was not satisfied (:attr:`Ticket.contested`) is closed
+        only by a supervisor's decision (裁定归档): an actor who may ``supervise`` it,
+        not automatically, with a ``reason`` (the table's guard ``settled``).
+        """
+        if auto:
+            _system_only(actor, T.CLOSE, ticket, "close automatically (auto=True)")
+        if ticket.contested:
+            refusal = self.permissions.refusal(actor, T.SUPERVISE, ticket, self.tree)
+            if auto or refusal:
+                raise PermissionDenied(
+                    actor.id, T.CLOSE.value, ticket.id,
+                    "its review was not satisfied: only a supervisor's decision closes it "
+                    f"(one who may supervise it: {refusal or 'not automatically'}), with a "
+                    "reason; else a new review or a reopen (重办)",
+                )  # fmt: skip
         return self._simple(ticket, T.CLOSE, actor, {"reason": reason, "auto": auto})
 
     # ------------------------------------------------------------------ queries
@@ -348,6 +373,17 @@ class TicketLoop:
                 ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
             )
         return recorded[0]
+
+
+def _system_only(actor: Actor, trigger: Trigger, ticket: Ticket, what: str) -> None:
+    """What only the engine's own timers do (role :data:`SYSTEM_ROLE`)."""
+    if actor.role != SYSTEM_ROLE:
+        raise PermissionDenied(
+            actor.id,
+            trigger.value,
+            ticket.id,
+            f"only the engine's timers (role {SYSTEM_ROLE!r}) {what}",
+        )
 
 
 def _unit_of(actor: Actor) -> str:

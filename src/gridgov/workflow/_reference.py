@@ -58,14 +58,19 @@ def triggers_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
+_MARKS = {"any": "✓", "unit": "unit", "": ""}
+
+
 def permissions_markdown(policy: PermissionPolicy = DEFAULT_PERMISSIONS) -> str:
-    """The role × trigger matrix as a Markdown table (✓ where granted)."""
+    """The role × trigger matrix as a Markdown table: ✓ where granted on every ticket in
+    the role's scope, ``unit`` where granted only on tickets not dispatched or dispatched
+    to the actor's own unit (:meth:`RoleGrant.reach <gridgov.workflow.RoleGrant.reach>`)."""
     roles = list(policy.roles)
     head = "| trigger | " + " | ".join(f"{r}<br>{policy.roles[r].label_zh}" for r in roles) + " |"
     rows = [head, "|---|" + "---|" * len(roles)]
     scope = "| *scope* | " + " | ".join(policy.roles[r].scope.value for r in roles) + " |"
     rows.append(scope)
     for trigger in Trigger:
-        marks = " | ".join("✓" if trigger in policy.roles[r].triggers else "" for r in roles)
+        marks = " | ".join(_MARKS[policy.roles[r].reach(trigger)] for r in roles)
         rows.append(f"| `{trigger.value}` {trigger.label_zh} | {marks} |")
     return "\n".join(rows) + "\n"

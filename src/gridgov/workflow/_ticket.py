@@ -26,10 +26,15 @@ _NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _SUSPENDED = State.SUSPENDED.value
 _RESUME = Trigger.RESUME.value
-_IMPLYING = frozenset({_RESUME, Trigger.MARK_HANDLED.value, Trigger.REOPEN.value, *PART_TRIGGERS})
+_CLOSE = Trigger.CLOSE.value
+_REVIEWING = State.REVIEWING.value
+_NOT_SATISFIED = "not_satisfied"
+_IMPLYING = frozenset(
+    {_RESUME, Trigger.MARK_HANDLED.value, Trigger.REOPEN.value, Trigger.CLOSE.value, *PART_TRIGGERS}
+)
 """Triggers whose payload the ticket completes before the table decides (see
 :meth:`Ticket.implied`)."""
-_IMPLIED_KEYS = ("part_state", "open_parts", "lead_may_finish")
+_IMPLIED_KEYS = ("part_state", "open_parts", "lead_may_finish", "contested")
 """What :meth:`Ticket.implied` always states from the ticket itself (a stored event must
 agree with the ticket it is folded into)."""
 _UNSEEN = "<unseen>"
@@ -245,7 +250,9 @@ class Ticket:
         - ``mark_handled`` of a joint ticket with parts still open gets ``open_parts``
           (their units) and ``lead_may_finish`` (what the joint dispatch recorded);
         - ``reopen`` of a joint ticket names its ``co_units`` again: every part is
-          handled anew (重办).
+          handled anew (重办);
+        - ``close`` of a ticket whose last review was not satisfied gets ``contested``:
+          it closes only with a reason (a supervisor's decision), see :attr:`contested`.
         """
         data = payload or _NO_PAYLOAD
         if trigger == _RESUME:
@@ -255,6 +262,8 @@ class Ticket:
         if trigger in PART_TRIGGERS:
             part = self.part(data.get("unit"))
             return {**data, "part_state": part.state if part is not None else "none"}
+        if trigger == _CLOSE:
+            return {**data, "contested": True} if self.contested else data
         if not self.parts:
             return data
         if trigger == Trigger.MARK_HANDLED:
@@ -265,6 +274,12 @@ class Ticket:
         if trigger == Trigger.REOPEN and "co_units" not in data:
             return {**data, "co_units": [p.unit for p in self.parts]}
         return data
+
+    @property
+    def contested(self) -> bool:
+        """An unsatisfied review (回访不满意) stands: until a new review, a reopen (重办) or a
+        supervisor's decision with a reason, the ticket cannot be closed."""
+        return self.review_verdict == _NOT_SATISFIED and self.state == _REVIEWING
 
     def part(self, unit: object) -> Part | None:
         """The part of co-unit ``unit``, or ``None`` when it has none."""
