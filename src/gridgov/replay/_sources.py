@@ -24,13 +24,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from gridgov._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
-from gridgov.store import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
