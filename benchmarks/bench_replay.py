@@ -170,14 +170,27 @@ def bench_boston(path: Path) -> None:
     print(f"  replay, --policy (2 revisions) {policy:8.2f} s   {policy / parse:5.1f}x csv parse")
 
 
-_CHILD = """
-import json, resource, sys, time
+_PEAK = """
+import resource
+
+def peak_mb():
+    # this process's own peak (VmHWM): on Linux, ru_maxrss carries over the parent's
+    # high-water mark across fork and exec, so it would measure the benchmark itself
+    try:
+        with open("/proc/self/status") as status:
+            hwm = next(line for line in status if line.startswith("VmHWM:"))
+        return int(hwm.split()[1]) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+_CHILD = (
+    _PEAK
+    + """
+import json, sys, time
 sys.path.insert(0, {here!r})
 from bench_replay import _synthetic_options
 from gridgov.replay import run_replay
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 quarter = {{}}
 def progress(done, _read, _total):  # every 1,000 tickets
@@ -192,6 +205,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start,
     "peak_quarter_mb": quarter.get("peak_mb", 0.0),
     "peak_mb": peak_mb()}}))
 """
+)
 
 
 def _replay_in_child(path: Path, shape: str, tickets: int) -> dict[str, float]:
@@ -204,10 +218,7 @@ def _replay_in_child(path: Path, shape: str, tickets: int) -> dict[str, float]:
 
 
 def _baseline_rss_mb() -> float:
-    code = (
-        "import resource, gridgov.replay, gridgov.sla, gridgov.grid;"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-    )
+    code = _PEAK + "import gridgov.replay, gridgov.sla, gridgov.grid\nprint(peak_mb())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
 
