@@ -48,10 +48,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from transitions import Machine
 
-from gridgov.grid import load_sample
 from gridgov.replay import (
     BOSTON_SAMPLE_DIR,
-    PolicyInForce,
     ReplayOptions,
     boston_sample_options,
     load_mapping,
@@ -61,13 +59,14 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
 from gridgov.replay._sources import read_tickets
 from gridgov.replay._times import time_parser
-from gridgov.sla import load_default_policy
 from gridgov.workflow import DEFINITION, NEW, SAME, State
 
 HERE = Path(__file__).resolve().parent
 BOSTON_FULL = HERE.parent.parent / "shared" / "data" / "boston311" / "boston311_2015_h1.csv.gz"
 sys.path.insert(0, str(HERE))
-generate: Callable[..., Path] = importlib.import_module("gen_synthetic").generate
+_gen = importlib.import_module("gen_synthetic")
+generate: Callable[..., Path] = _gen.generate
+_synthetic_options: Callable[[Path, str], ReplayOptions] = _gen.synthetic_options
 
 
 class _Base(DeclarativeBase):
@@ -142,16 +141,6 @@ def _read_only(options: ReplayOptions) -> int:
     return sum(1 for _ in tickets)
 
 
-def _synthetic_options(path: Path, shape: str) -> ReplayOptions:
-    return ReplayOptions(
-        input=path,
-        mapping=load_mapping(HERE / f"synthetic_{shape}.toml"),
-        areas=load_sample("hangzhou").tree,
-        directory=load_sample("hangzhou").directory,
-        policies=(PolicyInForce(load_default_policy()),),
-    )
-
-
 def bench_boston(path: Path) -> None:
     rows = _csv_parse(path) - 1
     parse = _timed(lambda: _csv_parse(path))
@@ -189,7 +178,7 @@ _CHILD = (
     + """
 import json, sys, time
 sys.path.insert(0, {here!r})
-from bench_replay import _synthetic_options
+from gen_synthetic import synthetic_options as _synthetic_options  # no SQLAlchemy
 from gridgov.replay import run_replay
 
 quarter = {{}}
