@@ -37,3 +37,6 @@ def field_problem(field: str, value: str) -> str | None:
     if limit is not None and len(value) > limit:
         return f"{field} is {len(value)} characters long, over the limit of {limit}"
     return None
+
+
+field_problem.__module__ = "gridgov.store"  # its public home (re-exported there)

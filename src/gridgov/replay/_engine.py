@@ -12,7 +12,7 @@ Replay holds no rule of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,15 @@ from typing import Any
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla import SLA_POLICY_FILE, ClockCycle, ClockPlan, ClockRun, SlaPolicy, clock_verdict
+from gridgov.sla import (
+    SLA_POLICY_FILE,
+    ClockCycle,
+    ClockPlan,
+    ClockRun,
+    SlaPolicy,
+    SlaRule,
+    clock_verdict,
+)
 from gridgov.workflow import Assigner, Move, RoutingPolicy, State, Ticket, Trigger
 
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
@@ -107,6 +115,12 @@ def _working_time(
     return plan.calendar.working_time_between(opened, closed)
 
 
+def _breaches(cycles: Sequence[ClockCycle]) -> tuple[str, ...]:
+    """The clocks with a breached cycle, sorted."""
+    breached = {c.clock for c in cycles if c.breached}
+    return tuple(sorted(breached)) if breached else ()
+
+
 class ReplayEngine:
     """Replays tickets one at a time; holds no state between tickets.
 
@@ -136,6 +150,8 @@ class ReplayEngine:
             Assigner(directory, routing, units_required=False) if directory is not None else None
         )
         self.levels = directory.tree.levels if directory is not None else None
+        self._levels = self.levels if self.levels else None
+        """The levels when there are any (a test per ticket, not a ``len``)."""
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
         for period in self.policies:
             names = {plan.name for rule in period.policy.rules for plan in rule.clocks}
@@ -150,33 +166,36 @@ class ReplayEngine:
         self.due_from_source = due_from_source
         self.clock = clock
         self.keep_events = keep_events
+        only = self.policies[0] if len(self.policies) == 1 else None
+        self._always = only.policy if only is not None and only.since is None else None
+        """The one policy in force at every moment, if so (most replays: no search)."""
+        self._plans: dict[int, ClockPlan | None] = {}
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
         tier = self.routing.tier_of(source.category).name
         ticket = Ticket(source.ticket_id)
-        report = {
-            "category": source.category or None,
-            "tier": tier,
-            "area_code": source.area or None,
-            "channel": source.channel or None,
-        }
-        opened_at = source.events[0].at
+        events = source.events
+        opened_at = events[0].at
         policy = self._policy_at(opened_at)
         run: ClockRun | None = None
+        apply: Callable[..., object] | None = None  # run.apply once the clocks run
         moves: list[Move] = []
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
-        for event in source.events:
-            trigger = event.trigger
-            if trigger == _REPORT:
-                move = fire(trigger, event.at, {**event.payload, **report}, actor_id=event.actor,
-                            actor_role=event.role)  # fmt: skip
-            elif trigger in _ASSIGNING:
-                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
-                            actor_role=event.role, complete=complete)  # fmt: skip
+        # hot loop: one call to the fold per event, keyword arguments only where needed
+        for trigger, at, _line, actor, role, payload in events:
+            if trigger in _ASSIGNING:
+                move = fire(trigger, at, payload, actor_id=actor, actor_role=role,
+                            complete=complete)  # fmt: skip
             else:
-                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
-                            actor_role=event.role)  # fmt: skip
+                if trigger == _REPORT:
+                    payload = {**payload, "category": source.category or None, "tier": tier,
+                               "area_code": source.area or None,
+                               "channel": source.channel or None}  # fmt: skip
+                if actor or role:
+                    move = fire(trigger, at, payload, actor_id=actor, actor_role=role)
+                else:
+                    move = fire(trigger, at, payload)
             if move is None:
                 continue
             if run is None and policy is not None:
@@ -184,8 +203,10 @@ class ReplayEngine:
                 attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
                 rule = policy.select_for(attributes)
                 run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
-            if run is not None:
-                run.apply(trigger, move.to_state, event.at, announce=True)
+                if rule.clocks:  # a rule without clocks: no cycle to start, nothing to call
+                    apply = run.apply
+            if apply is not None:
+                apply(trigger, move.to_state, at, announce=True)
             if keep:
                 moves.append(move)
         if run is not None and ticket.updated_at is not None:
@@ -193,7 +214,8 @@ class ReplayEngine:
         cycles = tuple(run.cycles) if run is not None else ()
         closed_at = ticket.closed_at
         due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
-        stayed = self.routing.stayed_in_grid(ticket, self.levels) if self.levels else None
+        levels = self._levels
+        stayed = self.routing.stayed_in_grid(ticket, levels) if levels is not None else None
         ticket.stayed_in_grid = stayed
         return TicketOutcome(
             ticket_id=source.ticket_id,
@@ -210,15 +232,15 @@ class ReplayEngine:
             reopened=ticket.reopen_count,
             escalations=ticket.escalation_count,
             stayed_in_grid=stayed,
-            conformance=tuple(ticket.nonconformance),
+            conformance=tuple(ticket.nonconformance) if ticket.nonconformance else (),
             handling=handling,
-            breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
+            breaches=_breaches(cycles) if cycles else (),
             source_due=source.source_due,
             source_on_time=source.source_on_time,
             due_is_source=self.due_from_source,
             first_line=source.first_line,
             last_line=source.last_line,
-            accepted=tuple(moves),
+            accepted=tuple(moves) if keep else (),
             ticket=ticket if keep else None,
             cycles=cycles if keep else (),
             policy=policy if keep else None,
@@ -238,7 +260,17 @@ class ReplayEngine:
             return payload
         return {**payload, **assignment.payload()}
 
+    def _plan_of(self, rule: SlaRule) -> ClockPlan | None:
+        """``rule.clock(self.clock)``, remembered by rule (the policies outlive the engine's
+        use of them, so a rule's id stays its own)."""
+        key = id(rule)
+        if key not in self._plans:
+            self._plans[key] = rule.clock(self.clock)
+        return self._plans[key]
+
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:
+        if self._always is not None:
+            return self._always
         found = None
         for period in self.policies:
             if period.since is None or period.since <= moment:
@@ -255,7 +287,7 @@ class ReplayEngine:
     ) -> tuple[datetime | None, bool | None, timedelta | None]:
         """``(due_at, on_time, handling time)`` of the ticket."""
         handling = None if closed_at is None else closed_at - opened_at
-        plan = run.rule.clock(self.clock) if run is not None else None
+        plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)

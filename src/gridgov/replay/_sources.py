@@ -159,7 +159,7 @@ class _Reader:
         self._area_cells = _picker(self.cols.area)
         c = self.cols
         self._limited = [
-            (name, index)
+            (name, index, FIELD_LIMITS[name])
             for name, index in (
                 ("ticket_id", c.id),
                 ("category", c.category),
@@ -192,9 +192,11 @@ class _Reader:
                 why = field_problem(self.cols.names[at], values[at]) or ""
                 self.reject(line, RejectKind.BAD_VALUE, why, _printable(tid), self.cols.names[at])
                 return True
-        for name, index in self._limited:
+        for name, index, limit in self._limited:
+            if len(values[index]) <= limit:  # most cells: short enough before stripping
+                continue
             value = values[index].strip()
-            if len(value) > FIELD_LIMITS[name]:
+            if len(value) > limit:
                 why = f"column {self.cols.names[index]!r}: {field_problem(name, value)}"
                 self.reject(line, RejectKind.BAD_VALUE, why, tid, self.cols.names[index])
                 return True
@@ -471,12 +473,15 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 m.columns.at or "",
             )
             continue
-        payload = {}
+        payload: dict[str, Any] | None = None  # most rows: no payload, no dict
         for key, i in payload_at:
             if value := values[i].strip():
+                if payload is None:
+                    payload = {}
                 payload[key] = value
         actor, role = _get(values, c.actor), _get(values, c.role)
-        ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
+        event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
+        ticket.events.append(_event(SourceEvent, event))
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
             end(tid, line)

@@ -80,6 +80,11 @@ class TransitionTable:
         key = (state, trigger)
         return key in self._plain or key in self._guarded
 
+    def is_guarded(self, state: str, trigger: str) -> bool:
+        """True when the move from ``state`` on ``trigger`` depends on the payload (a guard
+        reads it); otherwise :meth:`next_state` gives the same answer for any payload."""
+        return (state, trigger) in self._guarded
+
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """The triggers defined in ``state``, in :class:`Trigger` order."""
         return self._from.get(state, ())
