@@ -217,34 +217,35 @@ class ReplayEngine:
         levels = self._levels
         stayed = self.routing.stayed_in_grid(ticket, levels) if levels is not None else None
         ticket.stayed_in_grid = stayed
-        return TicketOutcome(
-            ticket_id=source.ticket_id,
-            category=source.category,
-            area=source.area,
-            tier=tier,
-            channel=source.channel,
-            unit=source.unit,
-            opened_at=opened_at,
-            due_at=due_at,
-            closed_at=closed_at,
-            on_time=on_time if ticket.state == _CLOSED else None,
-            final_state=ticket.state,
-            reopened=ticket.reopen_count,
-            escalations=ticket.escalation_count,
-            stayed_in_grid=stayed,
-            conformance=tuple(ticket.nonconformance) if ticket.nonconformance else (),
-            handling=handling,
-            breaches=_breaches(cycles) if cycles else (),
-            source_due=source.source_due,
-            source_on_time=source.source_on_time,
-            due_is_source=self.due_from_source,
-            first_line=source.first_line,
-            last_line=source.last_line,
-            accepted=tuple(moves) if keep else (),
-            ticket=ticket if keep else None,
-            cycles=cycles if keep else (),
-            policy=policy if keep else None,
+        # positional, in field order: 22 keywords cost more than the rest of this tail
+        outcome = TicketOutcome(
+            source.ticket_id,
+            source.category,
+            source.area,
+            tier,
+            source.channel,
+            source.unit,
+            opened_at,
+            due_at,
+            closed_at,
+            on_time if ticket.state == _CLOSED else None,  # on_time
+            ticket.state,  # final_state
+            ticket.reopen_count,  # reopened
+            ticket.escalation_count,  # escalations
+            stayed,  # stayed_in_grid
+            tuple(ticket.nonconformance) if ticket.nonconformance else (),  # conformance
+            handling,
+            _breaches(cycles) if cycles else (),  # breaches
+            source.source_due,
+            source.source_on_time,
+            self.due_from_source,  # due_is_source
+            source.first_line,
+            source.last_line,
         )
+        if keep:  # --db stores them
+            outcome.accepted, outcome.ticket = tuple(moves), ticket
+            outcome.cycles, outcome.policy = cycles, policy
+        return outcome
 
     def _complete(
         self, ticket: Ticket, trigger: str, payload: Mapping[str, Any]

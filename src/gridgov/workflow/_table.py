@@ -71,7 +71,10 @@ class TransitionTable:
             return None
         data = _EMPTY if payload is None else payload
         for checks, candidate in variants:
-            if all(check(data) for check in checks):
+            for check in checks:  # a loop, not all(<generator>): replay's hot path
+                if not check(data):
+                    break
+            else:
                 return candidate
         return None
 
