@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 from gridgov.grid import load_sample
 from gridgov.replay import PolicyInForce, ReplayOptions, load_mapping
 from gridgov.sla import load_default_policy
-from gridgov.workflow import NEW, TABLE, State, Trigger
+from gridgov.workflow import NEW, PART_TRIGGERS, TABLE, State, Trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2024, 1, 1, tzinfo=SHANGHAI)
@@ -101,14 +101,16 @@ class _Draw:
         self, seed: int, *, start: datetime = START, span_seconds: int = YEAR_SECONDS
     ) -> None:
         self.rng = random.Random(seed)
-        tree = load_sample("hangzhou").tree
+        sample = load_sample("hangzhou")
+        tree = sample.tree
         self.grids = [a.code for a in tree if a.level == "micro_grid"]
         self.parents = {a.code: a.parent_code or "" for a in tree}
         self.start, self.span = start, span_seconds
-        # The loop shape's micro-grids: those with a street above them.  A complex
-        # ticket's tier level is the street, and where there is none (Xiaoshan's
-        # communities sit under the district) the live loop refuses to dispatch it
-        # (NoResponsibleUnit) while replay accepts the dispatch with no unit.
+        # The loop shape's micro-grids: those with a street above them.  Where there is
+        # none (Xiaoshan's communities sit under the district) a major ticket has no
+        # handler (the sample has no district office): the live loop refuses its
+        # dispatch (NoResponsibleUnit) and replay flags it ``unrouted``, so the walk,
+        # which feeds the live engine too, stays where every move can be made.
         levels = {a.code: a.level for a in tree}
 
         def ancestors(code: str) -> Iterator[str]:
@@ -117,9 +119,23 @@ class _Draw:
                 code = self.parents[code]
 
         self.routable = [g for g in self.grids if "street" in ancestors(g)]
+        # The loop shape's co-units (协办) of joint tickets: each district's departments.
+        self.departments: dict[str, list[str]] = {}
+        for unit in sample.directory or ():
+            if unit.kind == "department":
+                self.departments.setdefault(unit.area_code, []).append(unit.code)
+
         self.categories = list(CATEGORIES)
         self.category_weights = [w for w, _ in CATEGORIES.values()]
         self.channels, self.channel_weights = list(CHANNELS), list(CHANNELS.values())
+
+    def departments_over(self, code: str) -> list[str]:
+        """The department units of the areas above ``code``, nearest first."""
+        found: list[str] = []
+        while code:
+            found.extend(self.departments.get(code, ()))
+            code = self.parents[code]
+        return found
 
     def opened(self, n: int, total: int) -> datetime:
         day = self.start + timedelta(seconds=self.span * n / total)
@@ -215,7 +231,7 @@ cross nights, weekends and the holiday."""
 LOOP_SPAN_SECONDS = 49 * 24 * 3600
 LOOP_COLUMNS = (
     "case_id", "activity", "timestamp", "actor", "role", "category", "grid_code", "channel",
-    "result", "verdict", "reason", "comment", "into",
+    "result", "verdict", "reason", "comment", "into", "co_units", "unit",
 )  # fmt: skip
 LOOP_ACTIVITIES = {t.value: t.label_zh for t in Trigger}
 """Activity text of each trigger in the log: its Chinese label (the mapping maps it back)."""
@@ -230,17 +246,18 @@ LOOP_WEIGHTS: dict[str, dict[str, float]] = {
     State.ACCEPTED: {_T.DISPATCH: 85, _T.REJECT: 3, _T.SUSPEND: 3, _T.ESCALATE: 3,
                      _T.MERGE_INTO: 2, _T.WITHDRAW: 1, _T.SUPERVISE: 1},
     State.DISPATCHED: {_T.SIGN_FOR: 80, _T.RETURN_TO_DISPATCHER: 6, _T.SUSPEND: 3,
-                       _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 2},
+                       _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 2,
+                       _T.SIGN_FOR_PART: 40, _T.HANDLE_PART: 30},
     State.IN_PROGRESS: {_T.MARK_HANDLED: 80, _T.RETURN_TO_DISPATCHER: 3, _T.SUSPEND: 5,
-                        _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 4},
+                        _T.ESCALATE: 4, _T.WITHDRAW: 1, _T.SUPERVISE: 4,
+                        _T.SIGN_FOR_PART: 60, _T.HANDLE_PART: 60},
     State.SUSPENDED: {_T.RESUME: 90, _T.WITHDRAW: 5, _T.SUPERVISE: 2},
     State.HANDLED: {_T.REQUEST_REVIEW: 70, _T.CLOSE: 20, _T.REOPEN: 5, _T.SUPERVISE: 1},
     State.REVIEWING: {_T.REVIEW: 90, _T.CLOSE: 5, _T.REOPEN: 4, _T.SUPERVISE: 1},
 }  # fmt: skip
-# TODO(joint handling, 主办/协办 — issue 10 item 5, being built on main): when the table
-# gains the joint triggers (dispatch to a lead unit and co-units, each part's sign-for
-# and handled, the lead's final handled), give them weights here and their actors and
-# payload columns (co-units) in _loop_step; nothing else of the walk changes.
+JOINT_SHARE = 0.35
+"""Of the dispatches of tickets above the grid (难事, 大事), the share dispatched jointly
+(大事协同解决) to the community or street with one or two district departments."""
 LOOP_LIMITS: dict[str, int] = {_T.ESCALATE: 1, _T.REOPEN: 2, _T.SUPERVISE: 2, _T.SUSPEND: 2,
                _T.RETURN_TO_DISPATCHER: 2}  # fmt: skip
 """At most this many of a trigger per ticket (escalating twice would leave the tree)."""
@@ -250,6 +267,7 @@ _LOOP_MINUTES: dict[str, int] = {
     _T.RETURN_TO_DISPATCHER: 120, _T.SUSPEND: 180, _T.RESUME: 2 * 24 * 60,
     _T.REQUEST_REVIEW: 120, _T.REVIEW: 20 * 60, _T.REOPEN: 6 * 60, _T.ESCALATE: 240,
     _T.SUPERVISE: 8 * 60, _T.MERGE_INTO: 25, _T.WITHDRAW: 6 * 60, _T.CLOSE: 90,
+    _T.SIGN_FOR_PART: 60, _T.HANDLE_PART: 8 * 60,
 }  # fmt: skip
 """Median minutes from the previous event to each trigger (办结: the tier's handling time)."""
 _RESIDENT = (_T.REPORT, _T.WITHDRAW, _T.REVIEW)
@@ -265,6 +283,8 @@ def loop_actor(
     if trigger in _RESIDENT:
         return f"res-{ticket_id}", "resident"
     grid = parents.get(grid_code, "")
+    if trigger in PART_TRIGGERS:
+        return "", "department"  # the co-unit itself: the walk names it
     if trigger in _HANDLER:
         return f"{grid}-worker", "grid_worker"
     return f"{parents.get(grid, '')}-office", "community_office"
@@ -280,6 +300,8 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
     channel = rng.choices(draw.channels, draw.channel_weights)[0]
     at = draw.opened(n, total)
     state, suspended_from = NEW, ""
+    parts: dict[str, str] = {}  # co-unit -> its part's state (dispatched, in_progress, handled)
+    departments = draw.departments_over(grid)
     counts: dict[str, int] = {}
     unsatisfied = 0
     open_at_end = rng.random() < 0.03
@@ -294,9 +316,32 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
             if weights.get(t, 0) > 0
             and counts.get(t, 0) < LOOP_LIMITS.get(t, 1 << 30)
             and (t != _T.ESCALATE or tier == "small")  # above the grid: no unit further up
+            and (t != _T.SIGN_FOR_PART or "dispatched" in parts.values())
+            and (t != _T.HANDLE_PART or "in_progress" in parts.values())
+            and (t != _T.MARK_HANDLED or set(parts.values()) <= {"handled"})
         ]
         trigger = rng.choices(allowed, [weights[t] for t in allowed])[0]
-        payload = {"result": "", "verdict": "", "reason": "", "comment": "", "into": ""}
+        payload = {"result": "", "verdict": "", "reason": "", "comment": "", "into": "",
+                   "co_units": "", "unit": ""}  # fmt: skip
+        guards: dict[str, object] = {}
+        if trigger == _T.DISPATCH:
+            parts = {}
+            if tier != "small" and departments and rng.random() < JOINT_SHARE:
+                chosen = rng.sample(departments, min(len(departments), rng.choice((1, 2))))
+                parts = dict.fromkeys(chosen, "dispatched")
+                payload["co_units"] = ";".join(chosen)
+        elif trigger == _T.RETURN_TO_DISPATCHER:
+            parts = {}
+        elif trigger == _T.REOPEN:
+            parts = dict.fromkeys(parts, "dispatched")
+        elif trigger in PART_TRIGGERS:
+            wanted = "dispatched" if trigger == _T.SIGN_FOR_PART else "in_progress"
+            unit = rng.choice([u for u, p in parts.items() if p == wanted])
+            payload["unit"] = unit
+            guards["part_state"] = wanted
+            parts[unit] = "in_progress" if trigger == _T.SIGN_FOR_PART else "handled"
+            if trigger == _T.HANDLE_PART:
+                payload["result"] = "协办已处置"
         if trigger == _T.MARK_HANDLED:
             payload["result"] = "已处置"
             minutes = MEDIAN_HOURS[tier] * 60
@@ -317,8 +362,11 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
             payload["into"] = f"LOOP{max(n - 1 - rng.randrange(50), 0):07d}"
             if payload["into"] == ticket_id:
                 payload["into"] = f"LOOP{n + 1:07d}"
-        guards = {"resume_to": suspended_from} if trigger == _T.RESUME else payload
-        dest = TABLE.next_state(state, trigger, {k: v for k, v in guards.items() if v})
+        if trigger == _T.RESUME:
+            guards["resume_to"] = suspended_from
+        else:
+            guards.update((k, v) for k, v in payload.items() if v)
+        dest = TABLE.next_state(state, trigger, guards)
         if dest is None:  # pragma: no cover - the walk only picks moves the table allows
             raise AssertionError(f"{state}:{trigger}")
         if minutes:
@@ -329,6 +377,7 @@ def _loop_walk(draw: _Draw, n: int, total: int) -> list[list[str]]:
         if trigger == _T.SUSPEND:
             suspended_from = state
         actor, role = loop_actor(ticket_id, trigger, grid, draw.parents)
+        actor = actor or payload["unit"]
         rows.append([ticket_id, LOOP_ACTIVITIES[trigger], at.strftime(TIME_FORMAT), actor,
                      role, category, grid, channel, *payload.values()])  # fmt: skip
         state = dest

@@ -38,7 +38,7 @@ def test_upgrade_creates_the_schema_and_is_idempotent(url: str) -> None:
     assert run("db", "upgrade", "--db", url)[0] == 0
     code, out, _ = run("db", "upgrade", "--db", url)
     assert code == 0
-    assert "revision 0001" in out
+    assert "revision 0002" in out
     assert "up to date" in run("db", "status", "--db", url)[1]
 
 

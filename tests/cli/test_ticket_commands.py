@@ -165,3 +165,40 @@ def test_a_policy_file_with_errors_is_refused_naming_the_file(url: str, tmp_path
     assert code == 1
     assert "broken.toml" in err
     assert _database(url) == before
+
+
+def test_a_joint_ticket_is_handled_by_its_lead_and_its_co_unit(url: str) -> None:
+    office, police = "HZ-YH-CQ-ZM-office", "HZ-YH-police"
+    steps = [
+        ("2025-03-03T09:00+08:00", ["report", "--actor", "r1", "--role", "resident",
+         "--actor-area", AREA, "--category", "illegal_building", "--area", AREA, "--id", "J1"]),
+        ("2025-03-03T09:10+08:00", ["act", "J1", "accept", "--actor", office]),
+        ("2025-03-03T09:20+08:00", ["act", "J1", "dispatch", "--actor", office,
+                                     "--co-unit", police]),
+        ("2025-03-03T09:30+08:00", ["act", "J1", "sign_for", "--actor", office]),
+        ("2025-03-03T10:20+08:00", ["act", "J1", "sign_for_part", "--actor", police]),
+        ("2025-03-03T11:20+08:00", ["act", "J1", "handle_part", "--actor", police,
+                                     "--result", "责令停工"]),
+        ("2025-03-03T15:00+08:00", ["act", "J1", "mark_handled", "--actor", office,
+                                     "--result", "已拆除"]),
+    ]  # fmt: skip
+    for at, step in steps:
+        code, _, err = run("ticket", *step, "--db", url, "--at", at)
+        assert code == 0, (step, err)
+    shown = json.loads(run("ticket", "show", "J1", "--db", url, "--format", "json")[1])
+    ticket = shown["ticket"]
+    assert (ticket["state"], ticket["joint"], ticket["assigned_unit"]) == ("handled", True, office)
+    (part,) = ticket["parts"]
+    assert (part["unit"], part["state"], part["result"]) == (police, "handled", "责令停工")
+    assert part["took"] == "PT2H"
+    assert any(c["clock"] == f"part@{police}" and c["status"] == "met" for c in ticket["clocks"])
+    code, out, _ = run("ticket", "show", "J1", "--db", url)
+    assert code == 0
+    assert f"part {police}" in out
+
+
+def test_a_co_unit_that_is_not_one_is_refused(url: str) -> None:
+    code, _, err = run("ticket", "act", "T1", "sign_for_part", "--actor", "HZ-YH-police",
+                       "--db", url, "--at", T0)  # fmt: skip
+    assert code != 0
+    assert "not a co-unit" in err

@@ -70,7 +70,7 @@ def test_tickets_out_csv_has_the_promised_columns(tmp_path: Path) -> None:
         rows = list(csv.DictReader(file))
     assert {
         "ticket_id", "category", "area", "opened_at", "due_at", "closed_at", "on_time",
-        "final_state", "reopened", "escalations", "stayed_in_grid", "conformance",
+        "final_state", "reopened", "escalations", "stayed_in_grid", "joint", "parts", "conformance",
     } <= set(rows[0])  # fmt: skip
     closed = [r for r in rows if r["closed_at"]]
     still_open = [r for r in rows if not r["closed_at"]]

@@ -48,6 +48,8 @@ HEAD = Actor("gh-G1", UnitKind.GRID_HEAD, "G1", unit_code="gh-G1")
 COMMUNITY = Actor("co-C1", UnitKind.COMMUNITY_OFFICE, "C1", unit_code="co-C1")
 STREET = Actor("so-S", UnitKind.STREET_OFFICE, "S", unit_code="so-S")
 CHENGGUAN = Actor("cg-D", UnitKind.DEPARTMENT, "D", unit_code="cg-D")
+POLICE = Actor("pol-D", UnitKind.DEPARTMENT, "D", unit_code="pol-D")
+FIRE = Actor("fire-D", UnitKind.DEPARTMENT, "D", unit_code="fire-D")
 SYSTEM = Actor("sla", "system")
 
 

@@ -12,6 +12,7 @@ from tests.unit._workflow_world import (
     NEIGHBOUR,
     OTHER_WORKER,
     RESIDENT,
+    START,
     WORKER,
     in_progress,
     make_loop,
@@ -24,6 +25,7 @@ from gridgov.workflow import (
     DEFAULT_PERMISSIONS,
     TABLE,
     Actor,
+    Part,
     Scope,
     Ticket,
     Trigger,
@@ -36,6 +38,7 @@ HANDLE = "sign_for return_to_dispatcher suspend resume mark_handled"
 TRIAGE = "accept reject dispatch merge_into escalate"
 FOLLOW_UP = "request_review close"
 OVERSEE = "supervise reopen review"
+PART = "sign_for_part handle_part"
 # The matrix as the docs state it (docs/reference/permissions.md).
 EXPECTED: dict[str, tuple[Scope, str]] = {
     "resident": (Scope.OWN, "report withdraw review"),
@@ -45,10 +48,10 @@ EXPECTED: dict[str, tuple[Scope, str]] = {
     "grid_worker": (Scope.AREA, f"report {TRIAGE} {HANDLE} {FOLLOW_UP}"),
     "grid_head": (Scope.AREA, f"report {TRIAGE} {HANDLE} {FOLLOW_UP} {OVERSEE}"),
     "community_office": (Scope.AREA, " ".join(t for t in Trigger if t != "withdraw")),
-    "street_office": (Scope.AREA, f"{TRIAGE} {HANDLE} {FOLLOW_UP} {OVERSEE}"),
+    "street_office": (Scope.AREA, f"{TRIAGE} {HANDLE} {PART} {FOLLOW_UP} {OVERSEE}"),
     "district_office": (Scope.AREA, f"{TRIAGE} {FOLLOW_UP} {OVERSEE}"),
-    "property_company": (Scope.ASSIGNED, HANDLE),
-    "department": (Scope.ASSIGNED, HANDLE),
+    "property_company": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
+    "department": (Scope.ASSIGNED, f"{HANDLE} {PART}"),
     "system": (Scope.ANY, "close escalate supervise request_review"),
 }
 
@@ -59,7 +62,12 @@ def _state_for(trigger: str) -> str:
 
 def _ticket(trigger: str) -> Ticket:
     return Ticket(
-        id="T1", state=_state_for(trigger), area_code="M1", reporter_id="r1", assigned_unit="u1"
+        id="T1",
+        state=_state_for(trigger),
+        area_code="M1",
+        reporter_id="r1",
+        assigned_unit="u1",
+        parts=(Part("u1", START),),  # a joint ticket: unit u1 is also a co-unit
     )
 
 
@@ -68,7 +76,7 @@ def _actor(role: str, scope: Scope, *, inside: bool) -> Actor:
         return Actor("r1" if inside else "r2", role, "M1")
     if scope is Scope.ASSIGNED:
         return Actor("x", role, "D", unit_code="u1" if inside else "u2")
-    return Actor("x", role, "C1" if inside else "C2")
+    return Actor("x", role, "C1" if inside else "C2", unit_code="u1" if inside else "u2")
 
 
 def test_the_matrix_is_the_documented_one() -> None:

@@ -24,6 +24,14 @@ PAYLOADS: list[dict[str, Any]] = [
     {"resume_to": "dispatched"},
     {"resume_to": "in_progress"},
     {"resume_to": "closed"},
+    {"unit": "pol-D", "part_state": "dispatched"},
+    {"unit": "pol-D", "part_state": "in_progress", "result": "patrolled"},
+    {"unit": "pol-D", "part_state": "in_progress"},
+    {"unit": "pol-D", "part_state": "handled", "result": "again"},
+    {"result": "fixed", "open_parts": ["pol-D"]},
+    {"result": "fixed", "open_parts": ["pol-D"], "lead_may_finish": True},
+    {"result": "fixed", "open_parts": ["pol-D"], "lead_may_finish": True, "early_reason": "ok"},
+    {"result": "fixed", "open_parts": [], "early_reason": "nothing open"},
 ]
 PAIRS = [(s, t) for s in TABLE.states for t in TABLE.triggers]
 
@@ -36,8 +44,18 @@ def test_table_and_machine_agree_on_every_pair(state: str, trigger: str) -> None
 
 payload_values = st.one_of(st.none(), st.text(max_size=5), st.sampled_from(TABLE.states))
 payload_strategy = st.dictionaries(
-    st.sampled_from(["verdict", "result", "into", "resume_to", "reason", "unit"]),
-    st.one_of(payload_values, st.sampled_from(["satisfied", "not_satisfied", "fixed"])),
+    st.sampled_from(
+        [
+            *("verdict", "result", "into", "resume_to", "reason", "unit", "part_state"),
+            *("open_parts", "lead_may_finish", "early_reason"),
+        ]
+    ),
+    st.one_of(
+        payload_values,
+        st.booleans(),
+        st.lists(st.sampled_from(["pol-D", "fire-D"]), max_size=2),
+        st.sampled_from(["satisfied", "not_satisfied", "fixed"]),
+    ),
 )
 
 

@@ -13,12 +13,13 @@ from gridgov.app._clocks import TicketClocks
 from gridgov.app._engine import Engine, Notification, Subscriber
 from gridgov.app._open import open_engine
 from gridgov.app._stores import open_store
-from gridgov.app._views import ClockView, SlaNotice, TicketView
+from gridgov.app._views import ClockView, PartView, SlaNotice, TicketView
 
 __all__ = [
     "ClockView",
     "Engine",
     "Notification",
+    "PartView",
     "SlaNotice",
     "Subscriber",
     "TicketClocks",

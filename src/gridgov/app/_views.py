@@ -3,15 +3,15 @@ each with a JSON Schema (``TicketView.model_json_schema()``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gridgov.sla import ClockCycle, SlaBreached, SlaWarning
-from gridgov.workflow import State, Ticket
+from gridgov.workflow import Part, PartState, State, Ticket
 
-__all__ = ["ClockView", "SlaNotice", "TicketView"]
+__all__ = ["ClockView", "PartView", "SlaNotice", "TicketView"]
 
 
 class ClockView(BaseModel):
@@ -34,16 +34,35 @@ class ClockView(BaseModel):
 
     @classmethod
     def from_cycle(cls, cycle: ClockCycle) -> ClockView:
+        """The view of ``cycle``: its :meth:`~gridgov.sla.ClockCycle.summary`."""
+        return cls(**cycle.summary())
+
+
+class PartView(BaseModel):
+    """One co-unit's part (协办) of a joint ticket, and how long it took."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: str
+    state: str = Field(description="dispatched, in_progress, handled or released")
+    state_zh: str
+    dispatched_at: AwareDatetime
+    signed_at: AwareDatetime | None
+    handled_at: AwareDatetime | None
+    result: str | None
+    took: timedelta | None = Field(description="dispatch to handled, elapsed (None until then)")
+
+    @classmethod
+    def of(cls, part: Part) -> PartView:
         return cls(
-            clock=cycle.clock,
-            cycle=cycle.number,
-            status=cycle.status,
-            breached=cycle.breached,
-            started_at=cycle.started_at,
-            due_at=cycle.due,
-            stopped_at=cycle.stopped_at,
-            provisional=cycle.provisional,
-            provisional_years=cycle.assumed_years,
+            unit=part.unit,
+            state=part.state,
+            state_zh=PartState(part.state).label_zh,
+            dispatched_at=part.dispatched_at,
+            signed_at=part.signed_at,
+            handled_at=part.handled_at,
+            result=part.result,
+            took=part.took,
         )
 
 
@@ -67,6 +86,11 @@ class TicketView(BaseModel):
     escalation_count: int
     reopen_count: int
     supervised: bool
+    joint: bool = Field(description="dispatched jointly: a lead unit (主办) and co-units (协办)")
+    parts: list[PartView] = Field(description="the co-units' parts of the joint dispatch")
+    early_reason: str | None = Field(
+        description="why the lead unit finished before every co-unit had (when it did)"
+    )
     stayed_in_grid: bool | None = Field(
         description="小事不出网格: closed after being handled at the grid level or below, "
         "never escalated, not handled jointly (None while open or unknown)"
@@ -89,13 +113,16 @@ class TicketView(BaseModel):
         return cls(
             **own,
             state_zh=State(ticket.state).label_zh,
+            parts=[PartView.of(p) for p in ticket.parts],
             next_due_at=next_due_at,
             clocks=clocks,
         )
 
 
 _FROM_TICKET = tuple(
-    name for name in TicketView.model_fields if name not in {"state_zh", "next_due_at", "clocks"}
+    name
+    for name in TicketView.model_fields
+    if name not in {"state_zh", "parts", "next_due_at", "clocks"}
 )
 """The view's fields that are the ticket's own, copied by name."""
 

@@ -62,8 +62,17 @@ def _show(view: TicketView, fmt: str) -> None:
     if fmt == "json":
         click.echo(view.model_dump_json(indent=2))
         return
-    data = view.model_dump(mode="json", exclude={"clocks"})
+    data = view.model_dump(mode="json", exclude={"clocks", "parts"})
     rows = [{"field": k, "value": v} for k, v in data.items()]
+    rows += [
+        {
+            "field": f"part {p.unit}",
+            "value": f"{p.state} ({p.state_zh})"
+            + (f", took {p.took}" if p.took is not None else "")
+            + (f": {p.result}" if p.result else ""),
+        }
+        for p in view.parts
+    ]
     rows += [
         {
             "field": f"clock {c.clock}#{c.cycle}",
@@ -197,7 +206,17 @@ def list_(
 @click.option("--reason", help="Why (reject, return, suspend, escalate, reopen, supervise...).")
 @click.option("--unit", "unit_code", metavar="CODE", help="dispatch: to this unit.")
 @click.option("--department", help="dispatch / escalate: to this department (联动).")
-@click.option("--result", help="mark_handled: what was done.")
+@click.option(
+    "--co-unit",
+    "co_units",
+    multiple=True,
+    metavar="CODE",
+    help="dispatch / escalate: a co-unit (协办) of a joint dispatch (repeatable).",
+)
+@click.option("--result", help="mark_handled / handle_part: what was done.")
+@click.option(
+    "--early-reason", help="mark_handled: why the lead finishes before every co-unit has."
+)
 @click.option("--photo", "photos", multiple=True, help="mark_handled: a photo (repeatable).")
 @click.option("--verdict", help="review: satisfied, basically_satisfied or not_satisfied.")
 @click.option("--comment", help="review: the reviewer's words.")
@@ -219,8 +238,9 @@ def act(
 ) -> None:
     """Fire TRIGGER (accept, dispatch, sign_for, mark_handled, review ...) on TICKET_ID."""
     given = {k: v for k, v in params.items() if v not in (None, ())}
-    if "photos" in given:
-        given["photos"] = list(given["photos"])
+    for listed in ("photos", "co_units"):
+        if listed in given:
+            given[listed] = list(given[listed])
     with settings.open(at=at) as engine:
         actor = _actor(engine, actor_id, role, actor_area)
         view = engine.act(ticket_id, trigger, actor=actor, **given)

@@ -29,13 +29,25 @@ from gridgov.sla import (
     SlaRule,
     clock_verdict,
 )
-from gridgov.workflow import Assigner, Move, RoutingPolicy, State, Ticket, Trigger
+from gridgov.workflow import (
+    PART_TRIGGERS,
+    Assigner,
+    Move,
+    Part,
+    RoutingPolicy,
+    State,
+    Ticket,
+    Trigger,
+    parts_of,
+)
 
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _REPORT = Trigger.REPORT.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
+_PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+"""Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
 
 
 @dataclass(slots=True)
@@ -76,6 +88,10 @@ class TicketOutcome:
     policy: SlaPolicy | None = None
     """The SLA policy those cycles ran under (kept with them): a live engine continues
     an open cycle under it."""
+    joint: bool = False
+    """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
+    parts: tuple[Part, ...] = ()
+    """The co-units' parts of its last joint dispatch, with the time each took."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -146,8 +162,13 @@ class ReplayEngine:
         self.routing = routing
         if isinstance(directory, AreaTree):
             directory = Directory(directory)
+        # With units, replay routes as strictly as the live loop: a move no unit can
+        # take is flagged ``unrouted`` (the live loop refuses it with NoResponsibleUnit);
+        # a hierarchy of areas only routes to levels.
         self.assigner = (
-            Assigner(directory, routing, units_required=False) if directory is not None else None
+            Assigner(directory, routing, units_required=len(directory) > 0)
+            if directory is not None
+            else None
         )
         self.levels = directory.tree.levels if directory is not None else None
         self._levels = self.levels if self.levels else None
@@ -206,7 +227,11 @@ class ReplayEngine:
                 if rule.clocks:  # a rule without clocks: no cycle to start, nothing to call
                     apply = run.apply
             if apply is not None:
-                apply(trigger, move.to_state, at, announce=True)
+                if trigger in _PARTED:
+                    parts = parts_of(trigger, move.payload)
+                    apply(trigger, move.to_state, at, announce=True, parts=parts)
+                else:
+                    apply(trigger, move.to_state, at, announce=True)
             if keep:
                 moves.append(move)
         if run is not None and ticket.updated_at is not None:
@@ -242,6 +267,7 @@ class ReplayEngine:
             source.first_line,
             source.last_line,
         )
+        outcome.joint, outcome.parts = ticket.joint, ticket.parts
         if keep:  # --db stores them
             outcome.accepted, outcome.ticket = tuple(moves), ticket
             outcome.cycles, outcome.policy = cycles, policy

@@ -32,6 +32,9 @@ METRICS: tuple[str, ...] = (
     "p90_handling_h",
     "reopen_rate",
     "stay_in_grid_rate",
+    "joint_rate",
+    "median_part_h",
+    "p90_part_h",
     "breaches",
     "nonconforming_rate",
     "source_agreement",
@@ -57,6 +60,7 @@ _ANSWERS = (
     "agree",
     "due_known",
     "due_match",
+    "joint",
 )
 """The yes/no questions asked of every ticket, in the order of :attr:`_Contribution.answers`."""
 _AT = {name: i for i, name in enumerate(_ANSWERS)}
@@ -71,6 +75,8 @@ class _Contribution(NamedTuple):
     minutes: int | None
     flags: tuple[str, ...]
     breaches: tuple[str, ...]
+    part_minutes: tuple[int, ...]
+    """Dispatch to handled of each co-unit's part that was handled (joint tickets)."""
 
     @classmethod
     def of(cls, t: TicketOutcome) -> _Contribution:
@@ -92,6 +98,7 @@ class _Contribution(NamedTuple):
             verdict and t.on_time == t.source_on_time,
             due_known,
             due_known and abs(t.due_at - t.source_due) <= DUE_TOLERANCE,  # type: ignore[operator]
+            t.joint,
         )
         return cls(
             answers,
@@ -99,6 +106,7 @@ class _Contribution(NamedTuple):
             int(t.handling / _MINUTE) if closed and t.handling is not None else None,
             t.conformance,
             t.breaches,
+            tuple(int(p.took / _MINUTE) for p in t.parts if p.took is not None),
         )
 
 
@@ -117,6 +125,8 @@ class Tally:
     breaches: Counter[str] = field(default_factory=Counter)
     conformance: Counter[str] = field(default_factory=Counter)
     handling_minutes: Counter[int] = field(default_factory=Counter)
+    part_minutes: Counter[int] = field(default_factory=Counter)
+    """Co-units' parts (协办) by whole minutes from dispatch to handled."""
 
     def add(self, t: TicketOutcome) -> None:
         """Count one ticket."""
@@ -132,6 +142,8 @@ class Tally:
             self.conformance.update(c.flags)
         if c.breaches:
             self.breaches.update(c.breaches)
+        if c.part_minutes:
+            self.part_minutes.update(c.part_minutes)
 
     def yes(self, question: str) -> int:
         """Tickets that answered yes to ``question`` (one of :data:`_ANSWERS`)."""
@@ -209,13 +221,14 @@ class Tally:
             setattr(merged, name, value + getattr(other, name))
         return merged
 
-    def _percentile_hours(self, q: float) -> float | None:
-        total = sum(self.handling_minutes.values())
+    def _percentile_hours(self, q: float, histogram: Counter[int] | None = None) -> float | None:
+        minutes_seen = self.handling_minutes if histogram is None else histogram
+        total = sum(minutes_seen.values())
         if not total:
             return None
         rank, seen = max(1, -(-int(q * total * 1000) // 1000)), 0
-        for minutes in sorted(self.handling_minutes):
-            seen += self.handling_minutes[minutes]
+        for minutes in sorted(minutes_seen):
+            seen += minutes_seen[minutes]
             if seen >= rank:
                 return round(minutes / 60, 2)
         return None  # pragma: no cover - rank never exceeds total
@@ -232,6 +245,9 @@ class Tally:
             "p90_handling_h": self._percentile_hours(0.9),
             "reopen_rate": _rate(yes("reopened"), tickets),
             "stay_in_grid_rate": _rate(yes("stayed"), yes("stay_judged")),
+            "joint_rate": _rate(yes("joint"), tickets),
+            "median_part_h": self._percentile_hours(0.5, self.part_minutes),
+            "p90_part_h": self._percentile_hours(0.9, self.part_minutes),
             "breaches": dict(sorted(self.breaches.items())),
             "nonconforming_rate": _rate(yes("nonconforming"), tickets),
             "source_agreement": _rate(yes("agree"), yes("verdicts")),

@@ -16,6 +16,7 @@ Rows that cannot be used become :class:`~gridgov.replay.Reject` records.
 from __future__ import annotations
 
 import operator
+import re
 import zlib
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,17 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+
+
+LIST_FIELDS = frozenset({"co_units", "photos"})
+"""Payload fields that hold a list: a joint dispatch's co-units (协办), a result's photos.
+In a source cell the items are separated by ``;`` (or ``,``, ``、``)."""
+_SEPARATORS = re.compile(r"[;,、]")
+
+
+def split_list(cell: str) -> list[str]:
+    """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
+    return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -410,7 +422,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     c, m = r.cols, r.mapping
     activities, ignored = m.activities, frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
-    payload_at = [(key, i) for key, i in c.payload.items() if i is not None]
+    payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     ended_on, end = ended.line_of, ended.add
     for line, values in r.source.records(c.names):
@@ -474,11 +486,11 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             )
             continue
         payload: dict[str, Any] | None = None  # most rows: no payload, no dict
-        for key, i in payload_at:
+        for key, i, listed in payload_at:
             if value := values[i].strip():
                 if payload is None:
                     payload = {}
-                payload[key] = value
+                payload[key] = split_list(value) if listed else value
         actor, role = _get(values, c.actor), _get(values, c.role)
         event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
         ticket.events.append(_event(SourceEvent, event))

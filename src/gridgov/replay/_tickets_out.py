@@ -2,7 +2,9 @@
 
 Times are ISO 8601 with their offset; ``on_time`` is true/false, empty while the
 ticket is open; ``conformance`` lists the moves the loop refused
-(``state:trigger``), separated by ``;`` in CSV.
+(``state:trigger``), separated by ``;`` in CSV.  ``joint`` says whether the ticket was
+dispatched to a lead unit and co-units (大事协同解决); ``parts`` lists each co-unit's
+part as ``UNIT=HOURS`` from the joint dispatch to its 办结, or ``UNIT=STATE`` while open.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gridgov.replay._engine import TicketOutcome
+from gridgov.workflow import Part
 
 __all__ = ["TICKET_COLUMNS", "TicketWriter", "outcome_row"]
 
@@ -32,6 +35,8 @@ TICKET_COLUMNS = (
     "reopened",
     "escalations",
     "stayed_in_grid",
+    "joint",
+    "parts",
     "conformance",
     "handling_hours",
     "breaches",
@@ -46,6 +51,12 @@ def _time(value: datetime | None) -> str | None:
 
 def _hours(value: timedelta | None) -> float | None:
     return None if value is None else round(value / timedelta(hours=1), 4)
+
+
+def _part(part: Part) -> str:
+    """``UNIT=HOURS`` of a handled part (dispatch to 办结), else ``UNIT=STATE``."""
+    took = _hours(part.took)
+    return f"{part.unit}={took if took is not None else part.state}"
 
 
 def outcome_row(t: TicketOutcome) -> dict[str, Any]:
@@ -65,6 +76,8 @@ def outcome_row(t: TicketOutcome) -> dict[str, Any]:
         "reopened": t.reopened,
         "escalations": t.escalations,
         "stayed_in_grid": t.stayed_in_grid,
+        "joint": t.joint,
+        "parts": [_part(p) for p in t.parts],
         "conformance": list(t.conformance),
         "handling_hours": _hours(t.handling),
         "breaches": list(t.breaches),

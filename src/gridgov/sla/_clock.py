@@ -139,6 +139,21 @@ class ClockCycle:
         """When the cycle went past its due time (超时时刻), if it did."""
         return self.due if self.breached else None
 
+    def summary(self) -> dict[str, Any]:
+        """The cycle as it is shown and stored, by the names views and rows use: the one
+        mapping behind :class:`~gridgov.ClockView` and ``gridgov.store.ClockRecord``."""
+        return {
+            "clock": self.clock,
+            "cycle": self.number,
+            "status": self.status,
+            "breached": self.breached,
+            "started_at": self.started_at,
+            "due_at": self.due,
+            "stopped_at": self.stopped_at,
+            "provisional": self.provisional,
+            "provisional_years": self.assumed_years,
+        }
+
     # ----------------------------------------------------------------- arithmetic
 
     def plan_budget(self, plan: ClockPlan) -> None:

@@ -23,7 +23,7 @@ from gridgov.sla._clock import ClockCycle, CycleOutcome, to_us
 from gridgov.sla._events import SlaBreached, SlaEvent, SlaWarning
 from gridgov.sla._policy import ClockPlan, SlaPolicy, SlaRule, TicketAttributes
 from gridgov.sla._run import ClockRun
-from gridgov.workflow import TERMINAL_STATES
+from gridgov.workflow import TERMINAL_STATES, parts_of
 
 __all__ = ["SlaEngine", "SlaTransition"]
 
@@ -141,7 +141,8 @@ class SlaEngine:
         before = (ticket.state, dict(ticket.open), len(ticket.cycles))
         saved: list[_Saved] = []
         try:
-            self._apply(ticket, transition.trigger, transition.to_state, at, saved)
+            parts = parts_of(transition.trigger, transition.payload)
+            self._apply(ticket, transition.trigger, transition.to_state, at, saved, parts)
         except Exception:
             # e.g. CalendarUnknownYear: the ticket's clocks stay as they were before it.
             if transition.trigger == "report":
@@ -155,14 +156,20 @@ class SlaEngine:
         return events
 
     def _apply(
-        self, ticket: _Ticket, trigger: str, to_state: str, at: datetime, saved: list[_Saved]
+        self,
+        ticket: _Ticket,
+        trigger: str,
+        to_state: str,
+        at: datetime,
+        saved: list[_Saved],
+        parts: tuple[str, ...] | None,
     ) -> None:
         """Run the one clock rule (:class:`ClockRun`), then requeue what it changed;
         ``saved`` gets every existing cycle's state before it changes, so a failure
         half-way can be undone."""
         ticket.state = to_state
         changes = ticket.run.apply(
-            trigger, to_state, at, before_change=lambda c: saved.append(_save(c))
+            trigger, to_state, at, before_change=lambda c: saved.append(_save(c)), parts=parts
         )
         for position, plan, cycle in changes:
             if cycle.is_open:
@@ -193,10 +200,16 @@ class SlaEngine:
         self._schedule(ticket, position, plan, cycle)
         if fraction == 1.0:
             return SlaBreached(
-                ticket.ticket_id, plan.name, cycle.number, moment, cycle.due, plan.on_breach
+                ticket.ticket_id, cycle.clock, cycle.number, moment, cycle.due, plan.on_breach
             )
         return SlaWarning(
-            ticket.ticket_id, plan.name, cycle.number, moment, cycle.due, fraction, plan.on_warning
+            ticket.ticket_id,
+            cycle.clock,
+            cycle.number,
+            moment,
+            cycle.due,
+            fraction,
+            plan.on_warning,
         )
 
     def _schedule(self, ticket: _Ticket, position: int, plan: ClockPlan, cycle: ClockCycle) -> None:
@@ -219,9 +232,12 @@ class SlaEngine:
         """
         ticket = self._ticket(ticket_id)
         best: tuple[int, datetime] | None = None
-        for plan in ticket.rule.clocks:
-            cycle = ticket.open.get(plan.name)
-            found = _next_threshold(plan, cycle) if cycle is not None else None
+        for cycle in ticket.open.values():
+            located = ticket.rule.plan_of(cycle.clock)
+            if located is None:
+                continue
+            plan = located[1]
+            found = _next_threshold(plan, cycle)
             if found is not None and (best is None or found[1] < best[0]):
                 index, key, moment = found
                 is_breach = index == len(plan.thresholds) - 1
@@ -315,16 +331,14 @@ class SlaEngine:
         ticket.run.policy_fingerprint = self._policy.fingerprint
         changed = False
         for cycle in list(ticket.open.values()):
-            if rule.clock(cycle.clock) is None:
+            located = rule.plan_of(cycle.clock)
+            if located is None:
                 cycle.end(None, at, CycleOutcome.CANCELLED)
                 cycle.token = 0
                 del ticket.open[cycle.clock]
                 changed = True
-        for position, plan in enumerate(rule.clocks):
-            still_open = ticket.open.get(plan.name)
-            if still_open is None:
                 continue
-            cycle = still_open
+            position, plan = located
             stale = (
                 cycle.policy_fingerprint != self._policy.fingerprint
                 or cycle.calendar_fingerprint != plan.calendar.fingerprint

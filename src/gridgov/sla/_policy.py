@@ -52,6 +52,8 @@ class ClockPlan:
     on_breach: tuple[SlaAction, ...]
     working: bool
     """True when the clock counts working time; False for calendar (elapsed) time."""
+    per_part: bool = False
+    """One cycle per co-unit's part of a joint ticket (named ``NAME@UNIT``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class SlaRule:
     """By trigger, the clocks it starts or stops (with their positions)."""
     pausing: frozenset[str] = field(init=False, repr=False, compare=False)
     """Every state that pauses one of the clocks."""
+    per_part: bool = field(init=False, repr=False, compare=False)
+    """True when a clock runs per co-unit's part of a joint ticket."""
 
     def __post_init__(self) -> None:
         indexed = tuple(enumerate(self.clocks))
@@ -77,10 +81,20 @@ class SlaRule:
         object.__setattr__(self, "indexed", indexed)
         object.__setattr__(self, "movers", movers)
         object.__setattr__(self, "pausing", frozenset().union(*(c.pause_in for c in self.clocks)))
+        object.__setattr__(self, "per_part", any(c.per_part for c in self.clocks))
 
     def clock(self, name: str) -> ClockPlan | None:
         """The plan for clock ``name``, or None when this rule has no such clock."""
         return next((c for c in self.clocks if c.name == name), None)
+
+    def plan_of(self, cycle_clock: str) -> tuple[int, ClockPlan] | None:
+        """The position and plan a cycle's clock name comes from: ``NAME`` itself, or
+        the ``NAME`` of a part's ``NAME@UNIT`` (a ``per_part`` clock); None if neither."""
+        name, at, _ = cycle_clock.partition("@")
+        for position, plan in self.indexed:
+            if plan.name == name and plan.per_part == bool(at):
+                return position, plan
+        return None
 
 
 def _matcher(values: list[str] | None) -> Callable[[str | None], bool] | None:
@@ -231,6 +245,7 @@ def _plan(
         on_warning=_actions(spec.on_warning),
         on_breach=_actions(spec.on_breach),
         working=due.is_working,
+        per_part=spec.per_part,
     )
 
 

@@ -113,6 +113,12 @@ class ClockSpec(_Strict):
     A cycle starts on a ``start`` trigger (when none is running), stops on a ``stop``
     trigger (met or breached), does not run while the ticket is in a ``pause_in``
     state, and is due ``due`` after its start on ``calendar``.
+
+    A ``per_part`` clock runs once per co-unit's part of a joint ticket (协办,
+    大事协同解决): a ticket-wide start trigger that gives the ticket its parts starts one
+    cycle per part (named ``CLOCK@UNIT``), a co-unit's own move (``sign_for_part``,
+    ``handle_part``) stops or starts its part's cycle only, any other stop trigger stops
+    them all, and parts given afresh cancel the cycles of the parts they replace.
     """
 
     label_zh: str = ""
@@ -125,6 +131,7 @@ class ClockSpec(_Strict):
     on_warning: list[ActionSpec] = Field(default_factory=list)
     on_breach: list[ActionSpec] = Field(default_factory=list)
     enabled: bool = True
+    per_part: bool = False
 
     @model_validator(mode="after")
     def _start_is_not_stop(self) -> ClockSpec:
@@ -147,6 +154,7 @@ class ClockOverride(_Strict):
     on_warning: list[ActionSpec] | None = None
     on_breach: list[ActionSpec] | None = None
     enabled: bool | None = None
+    per_part: bool | None = None
 
     def apply(self, base: ClockSpec) -> ClockSpec:
         """``base`` with this override's fields set (validated again)."""

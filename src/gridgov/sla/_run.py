@@ -16,7 +16,7 @@ from datetime import datetime
 
 from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._policy import ClockPlan, SlaRule
-from gridgov.workflow import TERMINAL_STATES
+from gridgov.workflow import PART_TRIGGERS, TERMINAL_STATES
 
 __all__ = ["Changed", "ClockRun", "clock_verdict"]
 
@@ -49,6 +49,7 @@ class ClockRun:
         *,
         before_change: Callable[[ClockCycle], None] | None = None,
         announce: bool = False,
+        parts: tuple[str, ...] | None = None,
     ) -> list[Changed]:
         """What one accepted transition does to the clocks; returns the cycles it started
         or changed.  ``before_change`` sees each existing cycle before it changes (the
@@ -58,11 +59,15 @@ class ClockRun:
         transition pauses or cancels after its due time first gets its breach marked
         fired, as the live engine's timer has by then.  A cycle stopped after its due
         time is breached anyway; one that runs on unchanged is announced as well later:
-        call :meth:`announce` with the last event's time for the cycles still open."""
+        call :meth:`announce` with the last event's time for the cycles still open.
+
+        ``parts`` are the co-units the move concerns
+        (:func:`~gridgov.workflow.parts_of`): the ``per_part`` clocks run one cycle
+        per part (see :class:`~gridgov.sla.ClockSpec`)."""
         rule = self.rule
         final = to_state in _TERMINAL
         opened = self.open
-        if final or to_state in rule.pausing:
+        if final or to_state in rule.pausing or (parts is not None and rule.per_part):
             plans = rule.indexed
         else:  # most moves: only the clocks the trigger starts or stops can change
             plans = rule.movers.get(trigger, ())
@@ -72,6 +77,11 @@ class ClockRun:
                     break
         changed: list[Changed] = []
         for position, plan in plans:
+            if plan.per_part:
+                self._apply_parts(
+                    position, plan, trigger, to_state, at, parts, changed, before_change, announce
+                )
+                continue
             cycle = opened.get(plan.name)
             if cycle is not None and trigger in plan.stop:
                 if before_change is not None:
@@ -116,13 +126,68 @@ class ClockRun:
         for cycle in self.open.values():
             _announce(cycle, at)
 
-    def _start(self, plan: ClockPlan, at: datetime) -> ClockCycle:
+    def _apply_parts(
+        self,
+        position: int,
+        plan: ClockPlan,
+        trigger: str,
+        to_state: str,
+        at: datetime,
+        parts: tuple[str, ...] | None,
+        changed: list[Changed],
+        before_change: Callable[[ClockCycle], None] | None,
+        announce: bool,
+    ) -> None:
+        """One ``per_part`` clock: a cycle per co-unit's part, named ``NAME@UNIT``."""
+        prefix = plan.name + "@"
+        own_move = trigger in PART_TRIGGERS
+        mine = [c for key, c in self.open.items() if key.startswith(prefix)]
+        if trigger in plan.stop:  # a co-unit's move stops its own part; any other, all
+            for cycle in mine:
+                if not own_move or (parts and cycle.clock[len(prefix) :] in parts):
+                    if before_change is not None:
+                        before_change(cycle)
+                    self._end(plan, cycle, at)
+                    changed.append((position, plan, cycle))
+            mine = [c for c in mine if c.is_open]
+        if to_state in _TERMINAL or (parts is not None and not own_move):
+            for cycle in mine:  # the ticket is over, or its parts were given afresh
+                if before_change is not None:
+                    before_change(cycle)
+                if announce:
+                    _announce(cycle, at)
+                self._end(plan, cycle, at, CycleOutcome.CANCELLED)
+                changed.append((position, plan, cycle))
+            if to_state in _TERMINAL:
+                return
+            mine = []
+        if parts and trigger in plan.start:
+            for unit in parts:
+                if prefix + unit not in self.open:
+                    cycle = self._start(plan, at, prefix + unit)
+                    changed.append((position, plan, cycle))
+                    if to_state in plan.pause_in:
+                        cycle.pause(at)
+        for cycle in mine:
+            if (to_state in plan.pause_in) != (cycle.paused_since is not None):
+                if before_change is not None:
+                    before_change(cycle)
+                if cycle.paused_since is None:
+                    if announce:
+                        _announce(cycle, at)
+                    cycle.pause(at)
+                else:
+                    cycle.resume(plan, at)
+                changed.append((position, plan, cycle))
+
+    def _start(self, plan: ClockPlan, at: datetime, clock: str | None = None) -> ClockCycle:
+        name = clock or plan.name
         number = 1
         for earlier in self.cycles:
-            if earlier.clock == plan.name:
+            if earlier.clock == name:
                 number += 1
         cycle = ClockCycle(
-            plan.name,
+            name,
             number,
             at,
             calendar=plan.calendar_name,
@@ -130,14 +195,14 @@ class ClockRun:
         )
         cycle.plan_budget(plan)
         self.cycles.append(cycle)
-        self.open[plan.name] = cycle
+        self.open[name] = cycle
         return cycle
 
     def _end(
         self, plan: ClockPlan, cycle: ClockCycle, at: datetime, outcome: CycleOutcome | None = None
     ) -> None:
         cycle.end(plan, at, outcome)
-        del self.open[plan.name]
+        del self.open[cycle.clock]
 
 
 def _announce(cycle: ClockCycle, at: datetime) -> None:

@@ -94,19 +94,20 @@ class ClockRecord:
 
     @classmethod
     def from_cycle(cls, ticket_id: str, cycle: ClockCycle) -> ClockRecord:
-        """The record of ``cycle`` (the live engine's and replay's ``--db`` alike)."""
+        """The record of ``cycle`` (the live engine's and replay's ``--db`` alike): its
+        :meth:`ClockCycle.summary <gridgov.sla.ClockCycle.summary>` as columns, its whole
+        state as ``data``."""
+        summary = cycle.summary()
         return cls(
             ticket_id=ticket_id,
-            clock=cycle.clock,
-            cycle=cycle.number,
-            status=cycle.status,
-            breached=cycle.breached,
-            started_at=cycle.started_at,
-            due_at=cycle.due,
             fingerprint=cycle.policy_fingerprint,
-            stopped_at=cycle.stopped_at,
             data=cycle.to_dict(),
+            **{name: summary[name] for name in _SUMMARY_COLUMNS},
         )
+
+
+_SUMMARY_COLUMNS = ("clock", "cycle", "status", "breached", "started_at", "due_at", "stopped_at")
+"""The cycle's summary fields a record keeps as columns (the rest is in ``data``)."""
 
 
 @dataclass(frozen=True, slots=True)

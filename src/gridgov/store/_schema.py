@@ -175,12 +175,16 @@ ticket_events = Table(
 # 时限: one row per SLA clock cycle of a ticket (a reopen starts a new cycle).
 # ``data`` is the SLA engine's own record of the cycle (pauses, fired thresholds);
 # the columns are for reports.  The timer queue is ``tickets.next_due_at``.
+CLOCK_NAME_LENGTH = 32 + 1 + 64
+"""A clock's name (up to 32 characters), or a part's ``NAME@UNIT`` (a unit code of up
+to 64): a ``per_part`` clock runs one cycle per co-unit of a joint ticket."""
+
 sla_clocks = Table(
     "sla_clocks",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ticket_id", String(64), ForeignKey("tickets.id"), nullable=False),
-    Column("clock", String(32), nullable=False),
+    Column("clock", String(CLOCK_NAME_LENGTH), nullable=False),  # NAME, or NAME@UNIT (a part)
     Column("cycle", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("breached", Boolean, nullable=False),

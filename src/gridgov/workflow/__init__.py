@@ -48,9 +48,9 @@ from gridgov.workflow._reference import (
     triggers_markdown,
 )
 from gridgov.workflow._routing import Category, Route, RoutingPolicy, Tier, load_routing_policy
-from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
+from gridgov.workflow._states import NEW, PART_TRIGGERS, TERMINAL_STATES, PartState, State, Trigger
 from gridgov.workflow._table import TABLE, TransitionTable
-from gridgov.workflow._ticket import Move, Ticket
+from gridgov.workflow._ticket import Move, Part, Ticket, parts_of
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
@@ -58,6 +58,7 @@ __all__ = [
     "ESCALATION_CAUSES",
     "GUARDS",
     "NEW",
+    "PART_TRIGGERS",
     "PEOPLE_COLUMNS",
     "SAME",
     "SATISFIED_VERDICTS",
@@ -71,6 +72,8 @@ __all__ = [
     "Category",
     "Guard",
     "Move",
+    "Part",
+    "PartState",
     "PeopleFile",
     "PermissionPolicy",
     "RoleGrant",
@@ -95,6 +98,7 @@ __all__ = [
     "load_routing_policy",
     "mermaid_diagram",
     "parse_people",
+    "parts_of",
     "permissions_markdown",
     "states_markdown",
     "triggers_markdown",

@@ -7,17 +7,22 @@ area (a micro-grid worker 微网格员 before the grid worker); a tier without t
 unit of the policy's ``handler_kinds`` at its level.  When no unit serves the tier's
 level, the nearest handler above it takes the ticket (``fallback``), so a grid
 without a grid worker falls back to its community office.
+
+A joint dispatch (大事协同解决, 联动) gives the ticket to that lead unit (主办) and to
+co-units (协办): the ones the dispatcher names, or for a ``joint`` tier the units of the
+route's and the tier's departments covering the ticket's area.  Only a ticket whose
+tier finishes above the grid level is handled jointly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gridgov.errors import NoResponsibleUnit, UnknownArea
+from gridgov.errors import InvalidInput, NoResponsibleUnit, Problem, UnknownArea
 from gridgov.grid import AreaTree, Directory, Unit
-from gridgov.workflow._routing import RoutingPolicy
+from gridgov.workflow._routing import RoutingPolicy, Tier
 from gridgov.workflow._states import Trigger
 from gridgov.workflow._ticket import Ticket
 
@@ -33,12 +38,16 @@ class Assignment:
     ``unit`` is ``None`` when the hierarchy has no units (a replay of a city's export
     with areas only): the ticket is then at ``level`` of its area, nobody in particular.
     ``fallback`` is True when no unit served the tier's level and one above it took it.
+    ``co_units`` are the co-units (协办) of a joint dispatch, ``None`` when the move
+    leaves the ticket's parts as they are; ``lead_may_finish`` is the tier's rule.
     """
 
     unit: str | None
     level: str | None
     department: str | None = None
     fallback: bool = False
+    co_units: tuple[str, ...] | None = None
+    lead_may_finish: bool = False
     _payload: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +58,10 @@ class Assignment:
         }
         if self.fallback:
             data["fallback"] = True
+        if self.co_units is not None:
+            data["co_units"] = list(self.co_units)
+            if self.co_units and self.lead_may_finish:
+                data["lead_may_finish"] = True
         object.__setattr__(self, "_payload", data)
 
     def payload(self) -> Mapping[str, Any]:
@@ -80,8 +93,54 @@ class Assigner:
         reopen record, and what replay fills in when a source names no unit.
 
         ``payload`` may name ``unit`` or ``department`` (dispatch), ``department``
-        (escalate) or ``higher`` (reopen).
+        (escalate) or ``higher`` (reopen); a dispatch or an escalation may name
+        ``co_units`` (a joint dispatch; an empty list: not joint).
         """
+        lead = self._lead(ticket, trigger, payload)
+        if trigger == Trigger.REOPEN:
+            return lead  # a joint ticket's parts are reopened with it (Ticket.implied)
+        co_units = self.co_units(ticket, trigger, payload.get("co_units"), lead)
+        if co_units is None:
+            return lead
+        tier = self.policy.tier_of(_category(ticket))
+        return replace(lead, co_units=co_units, lead_may_finish=tier.lead_may_finish)
+
+    def co_units(
+        self, ticket: Ticket, trigger: str, wanted: Any, lead: Assignment
+    ) -> tuple[str, ...] | None:
+        """The co-units (协办) of a dispatch or escalation led by ``lead``: ``wanted``
+        (checked), else for a dispatch of a ``joint`` tier its departments' units, else
+        ``None`` (an escalation keeps the parts it has; a dispatch has none)."""
+        tier = self.policy.tier_of(_category(ticket))
+        if wanted is None:
+            if trigger != Trigger.DISPATCH or not tier.joint:
+                return None
+            route = self.policy.route(_category(ticket))
+            departments = dict.fromkeys(d for d in (route.department, *tier.departments) if d)
+            if lead.department:
+                departments.pop(lead.department, None)
+            found = (self.department(ticket, d) for d in departments)
+            return tuple(dict.fromkeys(a.unit or a.department or "" for a in found))
+        if isinstance(wanted, str) or not all(isinstance(u, str) and u for u in wanted):
+            raise _invalid_co_units(ticket, f"a list of unit codes, got {wanted!r}")
+        units = tuple(dict.fromkeys(wanted))
+        if not units:
+            return units
+        if lead.unit is not None and lead.unit in units:
+            raise _invalid_co_units(ticket, f"{lead.unit!r} leads the ticket: not a co-unit too")
+        if self.units_required:
+            levels = self.tree.levels
+            if not self.policy.above_grid(tier, levels):
+                raise _invalid_co_units(
+                    ticket,
+                    f"tier {tier.name!r} is handled in the grid (小事不出网格); only a tier "
+                    f"above the {self.policy.grid_level!r} level is handled jointly",
+                )
+            for code in units:
+                self.unit(ticket, code)  # it exists and covers the ticket's area
+        return units
+
+    def _lead(self, ticket: Ticket, trigger: str, payload: Mapping[str, Any]) -> Assignment:
         unit_code = payload.get("unit")
         department = payload.get("department")
         if trigger == Trigger.DISPATCH:
@@ -105,11 +164,22 @@ class Assigner:
         key = (area, tier.name)
         found = self._for_tier.get(key)
         if found is None:
-            found = self._route(area, tier.level_in(self.tree.levels), tier.handler_kinds)
+            found = self._route(area, self._tier_level(area, tier), tier.handler_kinds)
             if len(self._for_tier) >= _CACHE_LIMIT:
                 self._for_tier.clear()
             self._for_tier[key] = found
         return found
+
+    def _tier_level(self, area: str, tier: Tier) -> str:
+        """The level that finishes ``tier`` for a ticket in ``area``: the first of the
+        tier's levels on the area's own path (an optional 街道 level may be missing
+        there: Xiaoshan's communities sit under the district), else the first the
+        hierarchy defines."""
+        on_path = {a.level for a in self.tree.path(area)}
+        for level in tier.levels:
+            if level in on_path:
+                return level
+        return tier.level_in(self.tree.levels)
 
     def _route(self, area: str, target: str, tier_kinds: tuple[str, ...]) -> Assignment:
         levels = self.tree.levels
@@ -221,6 +291,11 @@ class Assigner:
             for unit in self.directory.covering(area_code, level=level, kind=kind):
                 return unit
         return None
+
+
+def _invalid_co_units(ticket: Ticket, reason: str) -> InvalidInput:
+    where = f"ticket {ticket.id}"
+    return InvalidInput([Problem(where, reason, field="co_units")], what="joint dispatch")
 
 
 def _area(ticket: Ticket) -> str:

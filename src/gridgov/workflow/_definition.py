@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gridgov.workflow._states import NEW, State, Trigger
+from gridgov.workflow._states import NEW, PART_DISPATCHED, PART_IN_PROGRESS, State, Trigger
 
 __all__ = [
     "DEFINITION",
@@ -55,6 +55,12 @@ def _non_empty_str(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _parts_done(payload: Payload) -> bool:
+    if not payload.get("open_parts"):
+        return True
+    return bool(payload.get("lead_may_finish")) and _non_empty_str(payload.get("early_reason"))
+
+
 GUARDS: Final[Mapping[str, Guard]] = {
     g.name: g
     for g in (
@@ -77,6 +83,22 @@ GUARDS: Final[Mapping[str, Guard]] = {
             "names_target",
             "payload 'into' names the ticket this one duplicates",
             lambda p: _non_empty_str(p.get("into")),
+        ),
+        Guard(
+            "parts_done",
+            "every co-unit's part is handled (payload 'open_parts' empty), or the policy lets "
+            "the lead unit finish first ('lead_may_finish') and 'early_reason' says why",
+            _parts_done,
+        ),
+        Guard(
+            "part_dispatched",
+            "payload 'unit' names a co-unit whose part waits to be signed for",
+            lambda p: p.get("part_state") == PART_DISPATCHED,
+        ),
+        Guard(
+            "part_in_progress",
+            "payload 'unit' names a co-unit that signed for its part",
+            lambda p: p.get("part_state") == PART_IN_PROGRESS,
         ),
         _resumes_to(State.ACCEPTED),
         _resumes_to(State.DISPATCHED),
@@ -115,6 +137,8 @@ S = State
 T = Trigger
 _ACTIVE = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)
 _OPEN = (*_ACTIVE, S.HANDLED, S.REVIEWING)
+_HANDLING = (S.DISPATCHED, S.IN_PROGRESS)
+"""Where a co-unit (协办) works its part of a joint ticket: the lead's dispatch gave it."""
 
 DEFINITION: Final[tuple[TransitionSpec, ...]] = (
     TransitionSpec(T.REPORT, (NEW,), S.REPORTED),
@@ -122,12 +146,14 @@ DEFINITION: Final[tuple[TransitionSpec, ...]] = (
     TransitionSpec(T.REJECT, (S.REPORTED, S.ACCEPTED), S.REJECTED),
     TransitionSpec(T.DISPATCH, (S.ACCEPTED,), S.DISPATCHED),
     TransitionSpec(T.SIGN_FOR, (S.DISPATCHED,), S.IN_PROGRESS),
+    TransitionSpec(T.SIGN_FOR_PART, _HANDLING, SAME, ("part_dispatched",)),
+    TransitionSpec(T.HANDLE_PART, _HANDLING, SAME, ("part_in_progress", "has_result")),
     TransitionSpec(T.RETURN_TO_DISPATCHER, (S.DISPATCHED, S.IN_PROGRESS), S.ACCEPTED),
     TransitionSpec(T.SUSPEND, (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS), S.SUSPENDED),
     TransitionSpec(T.RESUME, (S.SUSPENDED,), S.ACCEPTED, ("resume_to_accepted",)),
     TransitionSpec(T.RESUME, (S.SUSPENDED,), S.DISPATCHED, ("resume_to_dispatched",)),
     TransitionSpec(T.RESUME, (S.SUSPENDED,), S.IN_PROGRESS, ("resume_to_in_progress",)),
-    TransitionSpec(T.MARK_HANDLED, (S.IN_PROGRESS,), S.HANDLED, ("has_result",)),
+    TransitionSpec(T.MARK_HANDLED, (S.IN_PROGRESS,), S.HANDLED, ("has_result", "parts_done")),
     TransitionSpec(T.REQUEST_REVIEW, (S.HANDLED,), S.REVIEWING),
     TransitionSpec(T.REVIEW, (S.REVIEWING,), S.CLOSED, ("satisfied",), "回访满意"),
     TransitionSpec(T.REVIEW, (S.REVIEWING,), SAME, ("not_satisfied",), "回访不满意"),

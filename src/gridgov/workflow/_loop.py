@@ -115,15 +115,21 @@ class TicketLoop:
         *,
         unit_code: str | None = None,
         department: str | None = None,
+        co_units: Iterable[str] | None = None,
     ) -> TicketEvent:
         """派单: to ``unit_code``, to ``department``, or to the tier's handler for the area.
 
-        The payload records the linked departments (联动) of the route and the tier, and
+        With ``co_units`` (or by default for a ``joint`` tier) the dispatch is joint
+        (大事协同解决): the unit leads (主办) and each co-unit (协办) gets a part of its own
+        to sign for and handle (:meth:`sign_for_part`, :meth:`handle_part`).  The payload
+        records the linked departments (联动) of the route and the tier, and
         ``supervised`` for tiers that are supervised from the start (大事).
         """
 
         def build() -> dict[str, Any]:
-            wanted = {"unit": unit_code, "department": department}
+            wanted: dict[str, Any] = {"unit": unit_code, "department": department}
+            if co_units is not None:
+                wanted["co_units"] = list(co_units)
             assignment = self._assign.assign(ticket, T.DISPATCH, wanted)
             route = self.policy.route(ticket.category or "")
             linked = dict.fromkeys(d for d in (route.department, *route.tier.departments) if d)
@@ -143,17 +149,22 @@ class TicketLoop:
         reason: str,
         department: str | None = None,
         cause: str = "person",
+        co_units: Iterable[str] | None = None,
     ) -> TicketEvent:
         """升级: one level up the tree, or to ``department`` for linked handling (联动).
 
-        ``cause`` is one of :data:`ESCALATION_CAUSES`.
+        ``cause`` is one of :data:`ESCALATION_CAUSES`.  A joint ticket keeps its parts
+        unless ``co_units`` names a new set (an empty one ends the joint handling).
         """
         if cause not in ESCALATION_CAUSES:
             raise _invalid("escalate", "cause", f"expected one of {list(ESCALATION_CAUSES)}")
         reason = _required(reason, "escalate", "reason")
 
         def build() -> dict[str, Any]:
-            assignment = self._assign.assign(ticket, T.ESCALATE, {"department": department})
+            wanted: dict[str, Any] = {"department": department}
+            if co_units is not None:
+                wanted["co_units"] = list(co_units)
+            assignment = self._assign.assign(ticket, T.ESCALATE, wanted)
             return {
                 **assignment.payload(),
                 "reason": reason,
@@ -193,14 +204,45 @@ class TicketLoop:
 
     def resume(self, ticket: Ticket, actor: Actor) -> TicketEvent:
         """恢复: back to the state it was suspended from."""
-        return self._simple(ticket, T.RESUME, actor, ticket.implied(T.RESUME, {}))
+        return self._simple(ticket, T.RESUME, actor, {})
 
     def mark_handled(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        *,
+        result: str,
+        photos: Iterable[str] = (),
+        early_reason: str = "",
+    ) -> TicketEvent:
+        """办结: the result text and photo references residents will see.
+
+        A joint ticket is handled once every co-unit has handled its part; before that
+        only when its tier lets the lead finish first (``lead_may_finish``), and then
+        ``early_reason`` says why (the open parts are released).
+        """
+        payload: dict[str, Any] = {
+            "result": _required(result, "mark_handled", "result"),
+            "photos": list(photos),
+        }
+        if early_reason:
+            payload["early_reason"] = early_reason
+        return self._simple(ticket, T.MARK_HANDLED, actor, payload)
+
+    def sign_for_part(self, ticket: Ticket, actor: Actor) -> TicketEvent:
+        """协办签收: the actor's unit, a co-unit of a joint ticket, signs for its part."""
+        return self._simple(ticket, T.SIGN_FOR_PART, actor, {"unit": _unit_of(actor)})
+
+    def handle_part(
         self, ticket: Ticket, actor: Actor, *, result: str, photos: Iterable[str] = ()
     ) -> TicketEvent:
-        """办结: the result text and photo references residents will see."""
-        payload = {"result": _required(result, "mark_handled", "result"), "photos": list(photos)}
-        return self._simple(ticket, T.MARK_HANDLED, actor, payload)
+        """协办办结: the actor's unit records the result of its part of a joint ticket."""
+        payload = {
+            "unit": _unit_of(actor),
+            "result": _required(result, "handle_part", "result"),
+            "photos": list(photos),
+        }
+        return self._simple(ticket, T.HANDLE_PART, actor, payload)
 
     # ------------------------------------------------------------------ review and closing
 
@@ -298,11 +340,21 @@ class TicketLoop:
             ticket.stayed_in_grid = self.stayed_in_grid(ticket)
             recorded.append(event)
 
-        if decide(ticket.state, name, build, record) is None:
+        def implied() -> Mapping[str, Any]:  # what the ticket itself implies (one rule)
+            return ticket.implied(name, build())
+
+        if decide(ticket.state, name, implied, record) is None:
             raise TransitionNotAllowed(
                 ticket.id, ticket.state, name, TABLE.why_not(ticket.state, name)
             )
         return recorded[0]
+
+
+def _unit_of(actor: Actor) -> str:
+    if not actor.unit_code:
+        raise _invalid("part", "unit_code", f"actor {actor.id!r} acts for no unit: a part is "
+                       "signed for and handled by its own co-unit")  # fmt: skip
+    return actor.unit_code
 
 
 def _required(value: str, action: str, field: str) -> str:

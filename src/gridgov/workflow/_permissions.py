@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gridgov._toml import TomlKind, read_toml
 from gridgov.errors import PermissionDenied
-from gridgov.workflow._states import Trigger
+from gridgov.workflow._states import PART_TRIGGERS, Trigger
 from gridgov.workflow._ticket import Ticket
 
 __all__ = [
@@ -100,7 +100,17 @@ class PermissionPolicy(BaseModel):
             return f"unknown role {actor.role!r}"
         if trigger not in grant.triggers:
             return f"role {actor.role!r} ({grant.label_zh}) has no {trigger!r} permission"
+        if trigger in PART_TRIGGERS and grant.scope is not Scope.ANY:
+            return _not_a_co_unit(actor, ticket)
         return _out_of_scope(grant.scope, actor, ticket, areas)
+
+
+def _not_a_co_unit(actor: Actor, ticket: Ticket) -> str:
+    """A part of a joint ticket is acted on by its own co-unit only, whatever the scope."""
+    if actor.unit_code is not None and ticket.part(actor.unit_code) is not None:
+        return ""
+    units = ", ".join(p.unit for p in ticket.parts) or "none: the ticket is not joint"
+    return f"unit {actor.unit_code!r} is not a co-unit (协办) of this ticket (co-units: {units})"
 
 
 def _out_of_scope(scope: Scope, actor: Actor, ticket: Ticket, areas: AreaScope) -> str:
@@ -121,6 +131,8 @@ def _out_of_scope(scope: Scope, actor: Actor, ticket: Ticket, areas: AreaScope) 
 
 T = Trigger
 _HANDLE = frozenset({T.SIGN_FOR, T.RETURN_TO_DISPATCHER, T.SUSPEND, T.RESUME, T.MARK_HANDLED})
+_PART = frozenset({T.SIGN_FOR_PART, T.HANDLE_PART})
+"""A co-unit's (协办) own moves: the units above the grid that joint tickets call in."""
 _TRIAGE = frozenset({T.ACCEPT, T.REJECT, T.DISPATCH, T.MERGE_INTO, T.ESCALATE})
 _FOLLOW_UP = frozenset({T.REQUEST_REVIEW, T.CLOSE})
 _OVERSEE = frozenset({T.SUPERVISE, T.REOPEN, T.REVIEW})
@@ -139,10 +151,10 @@ _DEFAULT_ROLES: Mapping[str, RoleGrant] = {
     "grid_worker": _grant("网格员", Scope.AREA, {T.REPORT}, _TRIAGE, _HANDLE, _FOLLOW_UP),
     "grid_head": _grant("网格长", Scope.AREA, {T.REPORT}, _TRIAGE, _HANDLE, _FOLLOW_UP, _OVERSEE),
     "community_office": _grant("社区", Scope.AREA, _ALL_BUT_WITHDRAW),
-    "street_office": _grant("街道", Scope.AREA, _TRIAGE, _HANDLE, _FOLLOW_UP, _OVERSEE),
+    "street_office": _grant("街道", Scope.AREA, _TRIAGE, _HANDLE, _PART, _FOLLOW_UP, _OVERSEE),
     "district_office": _grant("区级指挥中心", Scope.AREA, _TRIAGE, _FOLLOW_UP, _OVERSEE),
-    "property_company": _grant("物业", Scope.ASSIGNED, _HANDLE),
-    "department": _grant("职能部门", Scope.ASSIGNED, _HANDLE),
+    "property_company": _grant("物业", Scope.ASSIGNED, _HANDLE, _PART),
+    "department": _grant("职能部门", Scope.ASSIGNED, _HANDLE, _PART),
     "system": _grant("系统", Scope.ANY, {T.CLOSE, T.ESCALATE, T.SUPERVISE, T.REQUEST_REVIEW}),
 }
 

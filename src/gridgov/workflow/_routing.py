@@ -56,6 +56,10 @@ class Tier:
     ``departments`` handle it in linkage (联动); ``supervised`` tiers are 督办 from dispatch.
     ``handler_kinds`` are the kinds of unit that finish it at or below its level, nearest
     first (empty: the policy's); above its level the policy's ``handler_kinds`` take over.
+    A ``joint`` tier is dispatched jointly by default (大事协同解决): the lead unit at its
+    level, the route's and the tier's departments as co-units (协办); ``lead_may_finish``
+    lets the lead mark it handled before every co-unit has, with a reason.  Only a tier
+    above the grid level is handled jointly.
     """
 
     name: str
@@ -65,6 +69,8 @@ class Tier:
     departments: tuple[str, ...] = ()
     supervised: bool = False
     handler_kinds: tuple[str, ...] = ()
+    joint: bool = False
+    lead_may_finish: bool = False
 
     def level_in(self, levels: LevelSet) -> str:
         """The level of ``levels`` that finishes this tier."""
@@ -203,6 +209,20 @@ class RoutingPolicy:
             for t in self.tiers.values()
             if not any(level in levels for level in t.levels)
         ]
+        problems.extend(
+            Problem(
+                self.source,
+                f"a joint tier must finish above the grid level {self.grid_level!r}, "
+                f"but {t.level_in(levels)!r} is not above it (小事不出网格)",
+                line=self._lines.get(f"tiers.{t.name}.level"),
+                field=f"tiers.{t.name}.joint",
+            )
+            for t in self.tiers.values()
+            if t.joint
+            and self.grid_level in levels
+            and any(level in levels for level in t.levels)
+            and not self.above_grid(t, levels)
+        )
         if self.grid_level not in levels:
             problems.append(
                 Problem(
@@ -214,6 +234,11 @@ class RoutingPolicy:
             )
         if problems:
             raise PolicyError.many(problems, what=ROUTING_POLICY.what)
+
+    def above_grid(self, tier: Tier, levels: LevelSet) -> bool:
+        """Whether ``tier`` finishes above the grid level: the tiers that may be handled
+        jointly (大事协同解决); the others stay in the grid."""
+        return levels.is_deeper(self.grid_level, tier.level_in(levels))
 
     def stayed_in_grid(self, ticket: Ticket, levels: LevelSet) -> bool | None:
         """小事不出网格: the one definition, for the live loop, replay and simulation.
@@ -282,6 +307,8 @@ def _build(
             tuple(t.departments),
             t.supervised,
             tuple(t.handler_kinds),
+            t.joint,
+            t.lead_may_finish,
         )
         for name, t in spec.tiers.items()
     }

@@ -41,6 +41,8 @@ class TierRecord(_Strict):
     departments: list[str] = Field(default_factory=list)
     supervised: StrictBool = False
     handler_kinds: list[UnitKind] = Field(default_factory=list)
+    joint: StrictBool = False
+    lead_may_finish: StrictBool = False
 
     @field_validator("level", mode="before")
     @classmethod

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["NEW", "TERMINAL_STATES", "State", "Trigger"]
+__all__ = [
+    "NEW",
+    "PART_DISPATCHED",
+    "PART_IN_PROGRESS",
+    "PART_TRIGGERS",
+    "TERMINAL_STATES",
+    "PartState",
+    "State",
+    "Trigger",
+]
 
 NEW = "new"
 """The pseudo-state before a ticket exists; ``report`` leaves it (``from_state`` of event #1)."""
@@ -49,10 +58,12 @@ class Trigger(StrEnum):
     REJECT = "reject"
     DISPATCH = "dispatch"
     SIGN_FOR = "sign_for"
+    SIGN_FOR_PART = "sign_for_part"
     RETURN_TO_DISPATCHER = "return_to_dispatcher"
     SUSPEND = "suspend"
     RESUME = "resume"
     MARK_HANDLED = "mark_handled"
+    HANDLE_PART = "handle_part"
     REQUEST_REVIEW = "request_review"
     REVIEW = "review"
     REOPEN = "reopen"
@@ -72,6 +83,40 @@ class Trigger(StrEnum):
         """A short English description."""
         return _TRIGGER_EN[self]
 
+
+class PartState(StrEnum):
+    """Where one co-unit's part (协办) of a joint ticket is.  The value is the stored string."""
+
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    HANDLED = "handled"
+    RELEASED = "released"
+    """The lead unit finished the ticket before this part was handled (the policy allowed
+    it, and the lead's 办结 records why)."""
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese name, e.g. 待签收."""
+        return _PART_ZH[self]
+
+    @property
+    def is_open(self) -> bool:
+        """True while the co-unit still owes its part."""
+        return self in (PartState.DISPATCHED, PartState.IN_PROGRESS)
+
+
+PART_DISPATCHED = PartState.DISPATCHED.value
+PART_IN_PROGRESS = PartState.IN_PROGRESS.value
+
+PART_TRIGGERS: frozenset[str] = frozenset({"sign_for_part", "handle_part"})
+"""The triggers a co-unit fires on its own part; the rest act on the whole ticket."""
+
+_PART_ZH = {
+    PartState.DISPATCHED: "待签收",
+    PartState.IN_PROGRESS: "处置中",
+    PartState.HANDLED: "已办结",
+    PartState.RELEASED: "主办先行办结",
+}
 
 TERMINAL_STATES: frozenset[State] = frozenset(
     {State.CLOSED, State.REJECTED, State.WITHDRAWN, State.MERGED}
@@ -109,10 +154,12 @@ _TRIGGER_ZH = {
     Trigger.REJECT: "不予受理(无效)",
     Trigger.DISPATCH: "派单",
     Trigger.SIGN_FOR: "签收",
+    Trigger.SIGN_FOR_PART: "协办签收",
     Trigger.RETURN_TO_DISPATCHER: "退回",
     Trigger.SUSPEND: "挂起",
     Trigger.RESUME: "恢复",
     Trigger.MARK_HANDLED: "办结",
+    Trigger.HANDLE_PART: "协办办结",
     Trigger.REQUEST_REVIEW: "发起回访",
     Trigger.REVIEW: "回访评价",
     Trigger.REOPEN: "重办",
@@ -126,12 +173,14 @@ _TRIGGER_EN = {
     Trigger.REPORT: "report a new issue",
     Trigger.ACCEPT: "accept (triage) the report",
     Trigger.REJECT: "reject the report as invalid",
-    Trigger.DISPATCH: "dispatch to the unit responsible at the tier's level",
+    Trigger.DISPATCH: "dispatch to the tier's unit (with co-units: jointly)",
     Trigger.SIGN_FOR: "the unit signs for the ticket and starts handling",
+    Trigger.SIGN_FOR_PART: "a co-unit (协办) signs for its part of a joint ticket",
     Trigger.RETURN_TO_DISPATCHER: "send back: wrong unit or beyond its power",
     Trigger.SUSPEND: "pause handling (the SLA clock stops)",
     Trigger.RESUME: "continue from where it was suspended",
     Trigger.MARK_HANDLED: "record the result (text and photos)",
+    Trigger.HANDLE_PART: "a co-unit records the result of its part of a joint ticket",
     Trigger.REQUEST_REVIEW: "ask the reporter or community to review",
     Trigger.REVIEW: "review: satisfied, basically satisfied or not satisfied",
     Trigger.REOPEN: "send an unsatisfactory result back to handling",

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from gridgov.errors import InvalidInput, Problem
 from gridgov.workflow._events import TicketEvent
-from gridgov.workflow._states import NEW, TERMINAL_STATES, State, Trigger
+from gridgov.workflow._states import (
+    NEW,
+    PART_TRIGGERS,
+    TERMINAL_STATES,
+    PartState,
+    State,
+    Trigger,
+)
 from gridgov.workflow._table import TABLE
 
-__all__ = ["Move", "Ticket"]
+__all__ = ["Move", "Part", "Ticket", "parts_of"]
 
 _NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _SUSPENDED = State.SUSPENDED.value
 _RESUME = Trigger.RESUME.value
+_IMPLYING = frozenset({_RESUME, Trigger.MARK_HANDLED.value, Trigger.REOPEN.value, *PART_TRIGGERS})
+"""Triggers whose payload the ticket completes before the table decides (see
+:meth:`Ticket.implied`)."""
+_IMPLIED_KEYS = ("part_state", "open_parts", "lead_may_finish")
+"""What :meth:`Ticket.implied` always states from the ticket itself (a stored event must
+agree with the ticket it is folded into)."""
 _UNSEEN = "<unseen>"
 _GUARDED = "<guarded>"
 _MOVES: dict[tuple[str, str], str | None] = {}
@@ -53,6 +66,46 @@ class Move(NamedTuple):
             at=self.at,
             payload=dict(self.payload),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One co-unit's part (协办) of a joint ticket: dispatched with the lead's dispatch,
+    signed for and handled by the co-unit itself (:attr:`Trigger.SIGN_FOR_PART`,
+    :attr:`Trigger.HANDLE_PART`)."""
+
+    unit: str
+    dispatched_at: datetime
+    state: str = PartState.DISPATCHED.value
+    signed_at: datetime | None = None
+    handled_at: datetime | None = None
+    result: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the co-unit still owes its part."""
+        return PartState(self.state).is_open
+
+    @property
+    def took(self) -> timedelta | None:
+        """Dispatch to handled (办结), elapsed time; ``None`` until it is handled."""
+        return None if self.handled_at is None else self.handled_at - self.dispatched_at
+
+
+def parts_of(trigger: str, payload: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The co-units a move concerns, read from the move alone (the fold and the SLA
+    clocks both ask it): for :data:`PART_TRIGGERS` the one unit acting on its part; for
+    a move that sets a joint ticket's parts afresh (a dispatch, a return, an escalation
+    or reopen naming ``co_units``) the new set; ``None`` for a move that leaves them."""
+    if trigger in PART_TRIGGERS:
+        return (str(payload.get("unit")),)
+    if trigger == Trigger.DISPATCH:
+        return tuple(payload.get("co_units") or ())
+    if trigger == Trigger.RETURN_TO_DISPATCHER:
+        return ()
+    if trigger in (Trigger.ESCALATE, Trigger.REOPEN) and "co_units" in payload:
+        return tuple(payload["co_units"] or ())
+    return None
 
 
 @dataclass(slots=True)
@@ -93,7 +146,15 @@ class Ticket:
     photos: tuple[str, ...] = ()
     review_verdict: str | None = None
     joint: bool = False
-    """Handled jointly by a lead unit and co-units (大事协同解决, 联动)."""
+    """Dispatched jointly, to a lead unit (主办) and co-units (协办) (大事协同解决, 联动);
+    stays True once it was."""
+    parts: tuple[Part, ...] = ()
+    """The co-units' parts of the current joint dispatch, in the order dispatched."""
+    lead_may_finish: bool = False
+    """The routing policy let the lead unit mark the ticket handled before every part is
+    (recorded with the joint dispatch)."""
+    early_reason: str | None = None
+    """Why the lead finished before every part was handled, when it did."""
     reported_at: datetime | None = None
     handled_at: datetime | None = None
     """When it was last handled (办结); cleared by a reopen (重办)."""
@@ -159,7 +220,7 @@ class Ticket:
         """
         state = self.state
         data = payload or _NO_PAYLOAD
-        if trigger == _RESUME:
+        if trigger in _IMPLYING:
             data = self.implied(trigger, data)
         key = (state, trigger)
         dest = _MOVES.get(key, _UNSEEN)  # most moves: the answer depends on the pair alone
@@ -180,12 +241,43 @@ class Ticket:
         return move
 
     def implied(self, trigger: str, payload: Mapping[str, Any] | None) -> Mapping[str, Any]:
-        """``payload`` with what the ticket itself implies: ``resume`` returns to the state
-        the ticket was suspended from unless the payload says otherwise."""
+        """``payload`` with what the ticket itself implies, so the loop's table (which
+        reads payloads only) can judge the move:
+
+        - ``resume`` returns to the state the ticket was suspended from unless the
+          payload says otherwise;
+        - a co-unit's move on its part gets ``part_state``, the state of the part of
+          the payload's ``unit`` (``"none"`` when it has none);
+        - ``mark_handled`` of a joint ticket with parts still open gets ``open_parts``
+          (their units) and ``lead_may_finish`` (what the joint dispatch recorded);
+        - ``reopen`` of a joint ticket names its ``co_units`` again: every part is
+          handled anew (重办).
+        """
         data = payload or _NO_PAYLOAD
-        if trigger == _RESUME and self.suspended_from and not data.get("resume_to"):
-            return {**data, "resume_to": self.suspended_from}
+        if trigger == _RESUME:
+            if self.suspended_from and not data.get("resume_to"):
+                return {**data, "resume_to": self.suspended_from}
+            return data
+        if trigger in PART_TRIGGERS:
+            part = self.part(data.get("unit"))
+            return {**data, "part_state": part.state if part is not None else "none"}
+        if not self.parts:
+            return data
+        if trigger == Trigger.MARK_HANDLED:
+            still = [p.unit for p in self.parts if p.is_open]
+            if still:
+                return {**data, "open_parts": still, "lead_may_finish": self.lead_may_finish}
+            return data
+        if trigger == Trigger.REOPEN and "co_units" not in data:
+            return {**data, "co_units": [p.unit for p in self.parts]}
         return data
+
+    def part(self, unit: object) -> Part | None:
+        """The part of co-unit ``unit``, or ``None`` when it has none."""
+        for part in self.parts:
+            if part.unit == unit:
+                return part
+        return None
 
     def _fold(self, move: Move | TicketEvent) -> None:
         """The one fold: what an accepted move changes (the move is not checked here)."""
@@ -211,6 +303,14 @@ class Ticket:
                 "from_state",
                 f"starts from {event.from_state!r} but the ticket is {self.state!r}",
             )
+        if event.trigger in _IMPLYING:
+            implied = self.implied(event.trigger, event.payload)
+            for key in _IMPLIED_KEYS:
+                if implied.get(key) != event.payload.get(key):
+                    return key, (
+                        f"records {key}={event.payload.get(key)!r} but the ticket implies "
+                        f"{implied.get(key)!r}"
+                    )
         expected = TABLE.next_state(self.state, event.trigger, event.payload)
         if expected is None:
             why = TABLE.why_not(self.state, event.trigger)
@@ -234,8 +334,20 @@ def _fold_report(ticket: Ticket, event: _Folded) -> None:
     ticket.reported_at = event.at
 
 
+def _fold_parts(ticket: Ticket, event: _Folded) -> None:
+    """A move that sets the parts afresh (:func:`parts_of`): one new part per co-unit."""
+    units = parts_of(event.trigger, event.payload)
+    if units is None:
+        return
+    ticket.parts = tuple(Part(unit, event.at) for unit in units)
+    if units:
+        ticket.joint = True
+        ticket.lead_may_finish = bool(event.payload.get("lead_may_finish"))
+
+
 def _fold_assignment(ticket: Ticket, event: _Folded) -> None:
     p = event.payload
+    _fold_parts(ticket, event)
     ticket.assigned_unit = p.get("unit")
     ticket.assigned_level = p.get("level")
     ticket.assigned_department = p.get("department")
@@ -248,10 +360,12 @@ def _fold_assignment(ticket: Ticket, event: _Folded) -> None:
         ticket.handled_level = None
         ticket.handled_at = None
         ticket.review_verdict = None
+        ticket.early_reason = None
 
 
 def _fold_return(ticket: Ticket, event: _Folded) -> None:
     ticket.return_count += 1
+    _fold_parts(ticket, event)
     ticket.assigned_unit = None
     ticket.assigned_department = None
 
@@ -265,6 +379,32 @@ def _fold_handled(ticket: Ticket, event: _Folded) -> None:
     ticket.photos = tuple(event.payload.get("photos", ()))
     ticket.handled_level = ticket.assigned_level
     ticket.handled_at = event.at
+    if event.payload.get("open_parts"):  # the lead finished first, as the policy allows
+        ticket.early_reason = event.payload.get("early_reason")
+        ticket.parts = tuple(
+            replace(p, state=PartState.RELEASED.value) if p.is_open else p for p in ticket.parts
+        )
+
+
+def _fold_part(ticket: Ticket, event: _Folded) -> None:
+    """A co-unit signs for (签收) or handles (办结) its own part."""
+    unit = event.payload.get("unit")
+    signed = event.trigger == Trigger.SIGN_FOR_PART
+    ticket.parts = tuple(
+        (
+            replace(p, state=PartState.IN_PROGRESS.value, signed_at=event.at)
+            if signed
+            else replace(
+                p,
+                state=PartState.HANDLED.value,
+                handled_at=event.at,
+                result=event.payload.get("result"),
+            )
+        )
+        if p.unit == unit
+        else p
+        for p in ticket.parts
+    )
 
 
 def _fold_review(ticket: Ticket, event: _Folded) -> None:
@@ -287,6 +427,8 @@ _FOLDS: dict[str, Callable[[Ticket, _Folded], None]] = {
     Trigger.RETURN_TO_DISPATCHER: _fold_return,
     Trigger.SUSPEND: _fold_suspend,
     Trigger.MARK_HANDLED: _fold_handled,
+    Trigger.SIGN_FOR_PART: _fold_part,
+    Trigger.HANDLE_PART: _fold_part,
     Trigger.REVIEW: _fold_review,
     Trigger.SUPERVISE: _fold_supervise,
     Trigger.MERGE_INTO: _fold_merge,
