@@ -19,6 +19,7 @@ from typing import Any
 
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
+from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
 from gridgov.replay._sources import SourceTicket
 from gridgov.sla import (
     SLA_POLICY_FILE,
@@ -147,6 +148,8 @@ class ReplayEngine:
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
     instead (a ticket without one is on time when closed, as Boston's 311 counts it).
+    With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
+    its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class ReplayEngine:
         due_from_source: bool = False,
         clock: str = "handling",
         keep_events: bool = False,
+        shapes: bool = True,
     ) -> None:
         self.routing = routing
         if isinstance(directory, AreaTree):
@@ -191,10 +195,22 @@ class ReplayEngine:
         self._always = only.policy if only is not None and only.since is None else None
         """The one policy in force at every moment, if so (most replays: no search)."""
         self._plans: dict[int, ClockPlan | None] = {}
+        self._memo = ShapeMemo() if shapes and not keep_events else None
+        """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
+        ``keep_events``, which stores each ticket's own fold."""
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
         tier = self.routing.tier_of(source.category).name
+        memo, key = self._memo, None
+        if memo is not None and memo.active:
+            key = shape_key(source, tier)
+            shape = memo.get(key)
+            if shape is not None:  # folded before: only the clocks run, on these times
+                return self._replay_shape(source, tier, shape)
+        record = key is not None
+        accepted: list[Accepted] = []
+        closed_index = last_index = None
         ticket = Ticket(source.ticket_id)
         events = source.events
         opened_at = events[0].at
@@ -203,8 +219,9 @@ class ReplayEngine:
         apply: Callable[..., object] | None = None  # run.apply once the clocks run
         moves: list[Move] = []
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
+        attributes = None
         # hot loop: one call to the fold per event, keyword arguments only where needed
-        for trigger, at, _line, actor, role, payload in events:
+        for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
             if trigger in _ASSIGNING:
                 move = fire(trigger, at, payload, actor_id=actor, actor_role=role,
                             complete=complete)  # fmt: skip
@@ -219,29 +236,100 @@ class ReplayEngine:
                     move = fire(trigger, at, payload)
             if move is None:
                 continue
-            if run is None and policy is not None:
+            if attributes is None:
                 # A missing value is None, as the live engine has it: '*' matches no None.
                 attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
-                rule = policy.select_for(attributes)
-                run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
-                if rule.clocks:  # a rule without clocks: no cycle to start, nothing to call
-                    apply = run.apply
+                if policy is not None:
+                    rule = policy.select_for(attributes)
+                    run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+                    if rule.clocks:  # a rule without clocks: no cycle to start, nothing to call
+                        apply = run.apply
+            parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
             if apply is not None:
-                if trigger in _PARTED:
-                    parts = parts_of(trigger, move.payload)
-                    apply(trigger, move.to_state, at, announce=True, parts=parts)
-                else:
+                if parts is None:
                     apply(trigger, move.to_state, at, announce=True)
+                else:
+                    apply(trigger, move.to_state, at, announce=True, parts=parts)
             if keep:
                 moves.append(move)
-        if run is not None and ticket.updated_at is not None:
-            run.announce(ticket.updated_at)  # what live timers had fired by the last move
-        cycles = tuple(run.cycles) if run is not None else ()
-        closed_at = ticket.closed_at
-        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+            if record:  # observed, for the next ticket of this shape
+                accepted.append((index, trigger, move.to_state, parts))
+                if closed_index is None and ticket.closed_at is not None:
+                    closed_index = index
+                if ticket.updated_at is at:
+                    last_index = index
         levels = self._levels
         stayed = self.routing.stayed_in_grid(ticket, levels) if levels is not None else None
         ticket.stayed_in_grid = stayed
+        conformance = tuple(ticket.nonconformance) if ticket.nonconformance else ()
+        if memo is not None and record and not (ticket.parts or ticket.joint) and attributes:
+            shape = Shape(
+                tuple(accepted),
+                attributes,
+                closed_index,
+                last_index,
+                ticket.state,
+                ticket.reopen_count,
+                ticket.escalation_count,
+                stayed,
+                conformance,
+            )
+            memo.add(key, shape)
+        outcome = self._outcome(
+            source, tier, policy, run, ticket.updated_at, ticket.closed_at, ticket.state,
+            ticket.reopen_count, ticket.escalation_count, stayed, conformance,
+        )  # fmt: skip
+        outcome.joint, outcome.parts = ticket.joint, ticket.parts
+        if keep:  # --db stores them
+            outcome.accepted, outcome.ticket = tuple(moves), ticket
+            outcome.cycles = tuple(run.cycles) if run is not None else ()
+            outcome.policy = policy
+        return outcome
+
+    def _replay_shape(self, source: SourceTicket, tier: str, shape: Shape) -> TicketOutcome:
+        """A ticket of a shape folded before: its clocks on its own times, the rest as
+        the fold concluded for that shape."""
+        events = source.events
+        policy = self._policy_at(events[0].at)
+        run: ClockRun | None = None
+        if policy is not None and shape.accepted:
+            rule = policy.select_for(shape.attributes)
+            run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+            if rule.clocks:
+                apply = run.apply
+                for index, trigger, to_state, parts in shape.accepted:
+                    if parts is None:
+                        apply(trigger, to_state, events[index].at, announce=True)
+                    else:
+                        apply(trigger, to_state, events[index].at, announce=True, parts=parts)
+        closed = shape.closed
+        last = shape.last
+        return self._outcome(
+            source, tier, policy, run, None if last is None else events[last].at,
+            None if closed is None else events[closed].at, shape.state, shape.reopened,
+            shape.escalations, shape.stayed_in_grid, shape.conformance,
+        )  # fmt: skip
+
+    def _outcome(
+        self,
+        source: SourceTicket,
+        tier: str,
+        policy: SlaPolicy | None,
+        run: ClockRun | None,
+        updated_at: datetime | None,
+        closed_at: datetime | None,
+        state: str,
+        reopened: int,
+        escalations: int,
+        stayed: bool | None,
+        conformance: tuple[str, ...],
+    ) -> TicketOutcome:
+        """The outcome of a folded ticket: its clocks' verdict, and what the fold found."""
+        if run is not None and updated_at is not None:
+            run.announce(updated_at)  # what live timers had fired by the last move
+        cycles = tuple(run.cycles) if run is not None else ()
+        opened_at = source.events[0].at
+        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
             source.ticket_id,
@@ -253,12 +341,12 @@ class ReplayEngine:
             opened_at,
             due_at,
             closed_at,
-            on_time if ticket.state == _CLOSED else None,  # on_time
-            ticket.state,  # final_state
-            ticket.reopen_count,  # reopened
-            ticket.escalation_count,  # escalations
+            on_time if state == _CLOSED else None,  # on_time
+            state,  # final_state
+            reopened,
+            escalations,
             stayed,  # stayed_in_grid
-            tuple(ticket.nonconformance) if ticket.nonconformance else (),  # conformance
+            conformance,
             handling,
             _breaches(cycles) if cycles else (),  # breaches
             source.source_due,
@@ -267,10 +355,6 @@ class ReplayEngine:
             source.first_line,
             source.last_line,
         )
-        outcome.joint, outcome.parts = ticket.joint, ticket.parts
-        if keep:  # --db stores them
-            outcome.accepted, outcome.ticket = tuple(moves), ticket
-            outcome.cycles, outcome.policy = cycles, policy
         return outcome
 
     def _complete(
