@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gridgov.replay._sources import SourceTicket
 
 __all__ = ["Shape", "ShapeMemo"]
 
-SHAPES_LIMIT = 65_536
-"""Shapes remembered per engine at most (then the memo starts afresh)."""
+SHAPES_LIMIT = 16_384
+"""Shapes remembered per engine at most (then the memo starts afresh): about 1 KB each."""
 TRIAL = 2_000
 """Tickets in each window after which remembering stops unless :data:`WORTH` of them
 repeated a shape."""
@@ -79,6 +79,8 @@ class ShapeMemo:
 
     def __init__(self) -> None:
         self.shapes: dict[Hashable, Shape] = {}
+        self._moves: dict[tuple[Accepted, ...], tuple[Accepted, ...]] = {}
+        """One copy of each sequence of accepted moves (many shapes share one)."""
         self.active = True
         self.windows = 0
         self.tried = 0
@@ -99,6 +101,7 @@ class ShapeMemo:
             if self.windows > WARM_UP and self.hits < TRIAL * WORTH:
                 self.active = False  # keying every ticket would cost more than it saves
                 self.shapes.clear()
+                self._moves.clear()
             self.tried = self.hits = 0
         return found
 
@@ -106,5 +109,8 @@ class ShapeMemo:
         """Remember ``shape`` for ``key`` (not when the key holds a list)."""
         if len(self.shapes) >= SHAPES_LIMIT:
             self.shapes.clear()
+            self._moves.clear()
         with suppress(TypeError):  # a key holding a list: not remembered
-            self.shapes[key] = shape
+            hash(key)
+            accepted = self._moves.setdefault(shape.accepted, shape.accepted)
+            self.shapes[key] = replace(shape, accepted=accepted)
