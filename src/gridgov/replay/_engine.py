@@ -262,7 +262,8 @@ class ReplayEngine:
         stayed = self.routing.stayed_in_grid(ticket, levels) if levels is not None else None
         ticket.stayed_in_grid = stayed
         conformance = tuple(ticket.nonconformance) if ticket.nonconformance else ()
-        if memo is not None and record and not (ticket.parts or ticket.joint) and attributes:
+        timeless = not (ticket.parts or ticket.joint)  # parts record when they were taken
+        if memo is not None and key is not None and attributes is not None and timeless:
             shape = Shape(
                 tuple(accepted),
                 attributes,

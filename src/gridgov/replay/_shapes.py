@@ -27,7 +27,8 @@ from gridgov.replay._sources import SourceTicket
 __all__ = ["Shape", "ShapeMemo"]
 
 SHAPES_LIMIT = 16_384
-"""Shapes remembered per engine at most (then the memo starts afresh): about 1 KB each."""
+"""Shapes remembered per engine at most (then the memo starts afresh): a few hundred
+bytes each, their events and moves shared."""
 TRIAL = 2_000
 """Tickets in each window after which remembering stops unless :data:`WORTH` of them
 repeated a shape."""
@@ -60,7 +61,11 @@ class Shape:
     conformance: tuple[str, ...]
 
 
-def shape_key(source: SourceTicket, tier: str) -> Hashable:
+ShapeKey = tuple[Hashable, ...]
+"""(category, area, channel, tier, events): see :func:`shape_key`."""
+
+
+def shape_key(source: SourceTicket, tier: str) -> ShapeKey:
     """Everything of ``source`` the fold and the routing can read: all but its times."""
     return (
         source.category,
@@ -78,16 +83,18 @@ class ShapeMemo:
     """Shapes by :func:`shape_key`, bounded, and given up when tickets rarely repeat."""
 
     def __init__(self) -> None:
-        self.shapes: dict[Hashable, Shape] = {}
+        self.shapes: dict[ShapeKey, Shape] = {}
         self._moves: dict[tuple[Accepted, ...], tuple[Accepted, ...]] = {}
-        """One copy of each sequence of accepted moves (many shapes share one)."""
+        self._events: dict[Hashable, Hashable] = {}
+        """One copy of each sequence of accepted moves and of events (many shapes share
+        one: they differ by category and area)."""
         self.active = True
         self.windows = 0
         self.tried = 0
         """Tickets looked up in the current window."""
         self.hits = 0
 
-    def get(self, key: Hashable) -> Shape | None:
+    def get(self, key: ShapeKey) -> Shape | None:
         """The shape remembered for ``key``; ``None`` (and counted) when there is none."""
         self.tried += 1
         try:
@@ -102,15 +109,18 @@ class ShapeMemo:
                 self.active = False  # keying every ticket would cost more than it saves
                 self.shapes.clear()
                 self._moves.clear()
+                self._events.clear()
             self.tried = self.hits = 0
         return found
 
-    def add(self, key: Hashable, shape: Shape) -> None:
+    def add(self, key: ShapeKey, shape: Shape) -> None:
         """Remember ``shape`` for ``key`` (not when the key holds a list)."""
         if len(self.shapes) >= SHAPES_LIMIT:
             self.shapes.clear()
             self._moves.clear()
+            self._events.clear()
         with suppress(TypeError):  # a key holding a list: not remembered
-            hash(key)
+            *facts, events = key
+            key = (*facts, self._events.setdefault(events, events))
             accepted = self._moves.setdefault(shape.accepted, shape.accepted)
             self.shapes[key] = replace(shape, accepted=accepted)
