@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gridgov.replay._sources import SourceTicket
 
@@ -43,7 +43,7 @@ Accepted = tuple[int, str, str, tuple[str, ...] | None]
 the clocks (``None``: none)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Shape:
     """What folding one ticket of a shape concluded, its times left out (by event index)."""
 
@@ -120,7 +120,8 @@ class ShapeMemo:
             self._moves.clear()
             self._events.clear()
         with suppress(TypeError):  # a key holding a list: not remembered
-            *facts, events = key
-            key = (*facts, self._events.setdefault(events, events))
-            accepted = self._moves.setdefault(shape.accepted, shape.accepted)
-            self.shapes[key] = replace(shape, accepted=accepted)
+            events = key[4]
+            key = (key[0], key[1], key[2], key[3], self._events.setdefault(events, events))
+            accepted = shape.accepted
+            shape.accepted = self._moves.setdefault(accepted, accepted)
+            self.shapes[key] = shape
