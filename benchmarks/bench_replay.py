@@ -48,10 +48,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from transitions import Machine
 
-from gridgov.grid import load_sample
 from gridgov.replay import (
     BOSTON_SAMPLE_DIR,
-    PolicyInForce,
     ReplayOptions,
     boston_sample_options,
     load_mapping,
@@ -61,13 +59,14 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
 from gridgov.replay._sources import read_tickets
 from gridgov.replay._times import time_parser
-from gridgov.sla import load_default_policy
 from gridgov.workflow import DEFINITION, NEW, SAME, State
 
 HERE = Path(__file__).resolve().parent
 BOSTON_FULL = HERE.parent.parent / "shared" / "data" / "boston311" / "boston311_2015_h1.csv.gz"
 sys.path.insert(0, str(HERE))
-generate: Callable[..., Path] = importlib.import_module("gen_synthetic").generate
+_gen = importlib.import_module("gen_synthetic")
+generate: Callable[..., Path] = _gen.generate
+_synthetic_options: Callable[[Path, str], ReplayOptions] = _gen.synthetic_options
 
 
 class _Base(DeclarativeBase):
@@ -142,16 +141,6 @@ def _read_only(options: ReplayOptions) -> int:
     return sum(1 for _ in tickets)
 
 
-def _synthetic_options(path: Path, shape: str) -> ReplayOptions:
-    return ReplayOptions(
-        input=path,
-        mapping=load_mapping(HERE / f"synthetic_{shape}.toml"),
-        areas=load_sample("hangzhou").tree,
-        directory=load_sample("hangzhou").directory,
-        policies=(PolicyInForce(load_default_policy()),),
-    )
-
-
 def bench_boston(path: Path) -> None:
     rows = _csv_parse(path) - 1
     parse = _timed(lambda: _csv_parse(path))
@@ -170,14 +159,27 @@ def bench_boston(path: Path) -> None:
     print(f"  replay, --policy (2 revisions) {policy:8.2f} s   {policy / parse:5.1f}x csv parse")
 
 
-_CHILD = """
-import json, resource, sys, time
-sys.path.insert(0, {here!r})
-from bench_replay import _synthetic_options
-from gridgov.replay import run_replay
+_PEAK = """
+import resource
 
 def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # this process's own peak (VmHWM): on Linux, ru_maxrss carries over the parent's
+    # high-water mark across fork and exec, so it would measure the benchmark itself
+    try:
+        with open("/proc/self/status") as status:
+            hwm = next(line for line in status if line.startswith("VmHWM:"))
+        return int(hwm.split()[1]) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+_CHILD = (
+    _PEAK
+    + """
+import json, sys, time
+sys.path.insert(0, {here!r})
+from gen_synthetic import synthetic_options as _synthetic_options  # no SQLAlchemy
+from gridgov.replay import run_replay
 
 quarter = {{}}
 def progress(done, _read, _total):  # every 1,000 tickets
@@ -192,6 +194,7 @@ print(json.dumps({{"seconds": time.perf_counter() - start,
     "peak_quarter_mb": quarter.get("peak_mb", 0.0),
     "peak_mb": peak_mb()}}))
 """
+)
 
 
 def _replay_in_child(path: Path, shape: str, tickets: int) -> dict[str, float]:
@@ -204,10 +207,7 @@ def _replay_in_child(path: Path, shape: str, tickets: int) -> dict[str, float]:
 
 
 def _baseline_rss_mb() -> float:
-    code = (
-        "import resource, gridgov.replay, gridgov.sla, gridgov.grid;"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-    )
+    code = _PEAK + "import gridgov.replay, gridgov.sla, gridgov.grid\nprint(peak_mb())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
 

@@ -40,6 +40,8 @@ from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from gridgov.grid import load_sample
+from gridgov.replay import PolicyInForce, ReplayOptions, load_mapping
+from gridgov.sla import load_default_policy
 from gridgov.workflow import NEW, PART_TRIGGERS, TABLE, State, Trigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -458,6 +460,19 @@ def generate(out: Path, tickets: int, *, shape: str = "snapshot", seed: int = 20
             writer.writerow(EVENT_COLUMNS)
             writer.writerows(_event_rows(draw, tickets))
     return out
+
+
+def synthetic_options(path: Path, shape: str) -> ReplayOptions:
+    """Replay options for a file of ``shape``: its mapping beside this script, the
+    Hangzhou sample areas and units, the default SLA policy."""
+    sample = load_sample("hangzhou")
+    return ReplayOptions(
+        input=path,
+        mapping=load_mapping(Path(__file__).resolve().parent / f"synthetic_{shape}.toml"),
+        areas=sample.tree,
+        directory=sample.directory,
+        policies=(PolicyInForce(load_default_policy()),),
+    )
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,11 @@ def test_domain_module_imports_no_infrastructure(path: Path) -> None:
         if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
     }
     assert bad == set(), f"{path.relative_to(SRC)} imports {sorted(bad)}"
+
+
+def test_replay_without_a_database_imports_no_sqlalchemy() -> None:
+    """Replay checks field limits at read time from ``gridgov._limits``: importing it
+    (without ``--db``) loads no SQLAlchemy (about 25 MB and 0.2 s per process)."""
+    code = "import sys, gridgov.replay; print('sqlalchemy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -12,15 +12,24 @@ Replay holds no rule of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
+from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla import SLA_POLICY_FILE, ClockCycle, ClockPlan, ClockRun, SlaPolicy, clock_verdict
+from gridgov.sla import (
+    SLA_POLICY_FILE,
+    ClockCycle,
+    ClockPlan,
+    ClockRun,
+    SlaPolicy,
+    SlaRule,
+    clock_verdict,
+)
 from gridgov.workflow import (
     PART_TRIGGERS,
     Assigner,
@@ -126,6 +135,17 @@ def _working_time(
     return plan.calendar.working_time_between(opened, closed)
 
 
+def _provisional(cycles: Sequence[ClockCycle]) -> tuple[str, ...]:
+    """The clocks whose due time is on a provisional calendar (a year without data)."""
+    return tuple(sorted({c.clock for c in cycles if c.assumed_years}))
+
+
+def _breaches(cycles: Sequence[ClockCycle]) -> tuple[str, ...]:
+    """The clocks with a breached cycle, sorted."""
+    breached = {c.clock for c in cycles if c.breached}
+    return tuple(sorted(breached)) if breached else ()
+
+
 class ReplayEngine:
     """Replays tickets one at a time; holds no state between tickets.
 
@@ -136,6 +156,8 @@ class ReplayEngine:
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
     instead (a ticket without one is on time when closed, as Boston's 311 counts it).
+    With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
+    its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
     """
 
     def __init__(
@@ -147,6 +169,7 @@ class ReplayEngine:
         due_from_source: bool = False,
         clock: str = "handling",
         keep_events: bool = False,
+        shapes: bool = True,
     ) -> None:
         self.routing = routing
         if isinstance(directory, AreaTree):
@@ -160,6 +183,8 @@ class ReplayEngine:
             else None
         )
         self.levels = directory.tree.levels if directory is not None else None
+        self._levels = self.levels if self.levels else None
+        """The levels when there are any (a test per ticket, not a ``len``)."""
         self.policies = sorted(policies, key=lambda p: (p.since is not None, p.since))
         for period in self.policies:
             names = {plan.name for rule in period.policy.rules for plan in rule.clocks}
@@ -174,83 +199,174 @@ class ReplayEngine:
         self.due_from_source = due_from_source
         self.clock = clock
         self.keep_events = keep_events
+        only = self.policies[0] if len(self.policies) == 1 else None
+        self._always = only.policy if only is not None and only.since is None else None
+        """The one policy in force at every moment, if so (most replays: no search)."""
+        self._plans: dict[int, ClockPlan | None] = {}
+        self._memo = ShapeMemo() if shapes and not keep_events else None
+        """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
+        ``keep_events``, which stores each ticket's own fold."""
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
         tier = self.routing.tier_of(source.category).name
+        memo, key = self._memo, None
+        if memo is not None and memo.active:
+            key = shape_key(source, tier)
+            shape = memo.get(key)
+            if shape is not None:  # folded before: only the clocks run, on these times
+                return self._replay_shape(source, tier, shape)
+        record = key is not None
+        accepted: list[Accepted] = []
+        closed_index = last_index = None
         ticket = Ticket(source.ticket_id)
-        report = {
-            "category": source.category or None,
-            "tier": tier,
-            "area_code": source.area or None,
-            "channel": source.channel or None,
-        }
-        opened_at = source.events[0].at
+        events = source.events
+        opened_at = events[0].at
         policy = self._policy_at(opened_at)
         run: ClockRun | None = None
+        apply: Callable[..., object] | None = None  # run.apply once the clocks run
         moves: list[Move] = []
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
-        for event in source.events:
-            trigger = event.trigger
-            if trigger == _REPORT:
-                move = fire(trigger, event.at, {**event.payload, **report}, actor_id=event.actor,
-                            actor_role=event.role)  # fmt: skip
-            elif trigger in _ASSIGNING:
-                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
-                            actor_role=event.role, complete=complete)  # fmt: skip
+        attributes = None
+        # hot loop: one call to the fold per event, keyword arguments only where needed
+        for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
+            if trigger in _ASSIGNING:
+                move = fire(trigger, at, payload, actor_id=actor, actor_role=role,
+                            complete=complete)  # fmt: skip
             else:
-                move = fire(trigger, event.at, event.payload, actor_id=event.actor,
-                            actor_role=event.role)  # fmt: skip
+                if trigger == _REPORT:
+                    payload = {**payload, "category": source.category or None, "tier": tier,
+                               "area_code": source.area or None,
+                               "channel": source.channel or None}  # fmt: skip
+                if actor or role:
+                    move = fire(trigger, at, payload, actor_id=actor, actor_role=role)
+                else:
+                    move = fire(trigger, at, payload)
             if move is None:
                 continue
-            if run is None and policy is not None:
+            if attributes is None:
                 # A missing value is None, as the live engine has it: '*' matches no None.
                 attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
-                rule = policy.select_for(attributes)
-                run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
-            if run is not None:
-                parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
-                run.apply(trigger, move.to_state, event.at, announce=True, parts=parts)
+                if policy is not None:
+                    rule = policy.select_for(attributes)
+                    run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+                    if rule.clocks:  # a rule without clocks: no cycle to start, nothing to call
+                        apply = run.apply
+            parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
+            if apply is not None:
+                if parts is None:
+                    apply(trigger, move.to_state, at, announce=True)
+                else:
+                    apply(trigger, move.to_state, at, announce=True, parts=parts)
             if keep:
                 moves.append(move)
-        if run is not None and ticket.updated_at is not None:
-            run.announce(ticket.updated_at)  # what live timers had fired by the last move
-        cycles = tuple(run.cycles) if run is not None else ()
-        closed_at = ticket.closed_at
-        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
-        stayed = self.routing.stayed_in_grid(ticket, self.levels) if self.levels else None
+            if record:  # observed, for the next ticket of this shape
+                accepted.append((index, trigger, move.to_state, parts))
+                if closed_index is None and ticket.closed_at is not None:
+                    closed_index = index
+                if ticket.updated_at is at:
+                    last_index = index
+        levels = self._levels
+        stayed = self.routing.stayed_in_grid(ticket, levels) if levels is not None else None
         ticket.stayed_in_grid = stayed
-        return TicketOutcome(
-            ticket_id=source.ticket_id,
-            category=source.category,
-            area=source.area,
-            tier=tier,
-            channel=source.channel,
-            unit=source.unit,
-            opened_at=opened_at,
-            due_at=due_at,
-            closed_at=closed_at,
-            on_time=on_time if ticket.state == _CLOSED else None,
-            final_state=ticket.state,
-            reopened=ticket.reopen_count,
-            escalations=ticket.escalation_count,
-            stayed_in_grid=stayed,
-            conformance=tuple(ticket.nonconformance),
-            joint=ticket.joint,
-            parts=ticket.parts,
-            handling=handling,
-            breaches=tuple(sorted({c.clock for c in cycles if c.breached})),
-            provisional=tuple(sorted({c.clock for c in cycles if c.assumed_years})),
-            source_due=source.source_due,
-            source_on_time=source.source_on_time,
-            due_is_source=self.due_from_source,
-            first_line=source.first_line,
-            last_line=source.last_line,
-            accepted=tuple(moves),
-            ticket=ticket if keep else None,
-            cycles=cycles if keep else (),
-            policy=policy if keep else None,
+        conformance = tuple(ticket.nonconformance) if ticket.nonconformance else ()
+        timeless = not (ticket.parts or ticket.joint)  # parts record when they were taken
+        if memo is not None and key is not None and attributes is not None and timeless:
+            shape = Shape(
+                tuple(accepted),
+                attributes,
+                closed_index,
+                last_index,
+                ticket.state,
+                ticket.reopen_count,
+                ticket.escalation_count,
+                stayed,
+                conformance,
+            )
+            memo.add(key, shape)
+        outcome = self._outcome(
+            source, tier, policy, run, ticket.updated_at, ticket.closed_at, ticket.state,
+            ticket.reopen_count, ticket.escalation_count, stayed, conformance,
+        )  # fmt: skip
+        outcome.joint, outcome.parts = ticket.joint, ticket.parts
+        if keep:  # --db stores them
+            outcome.accepted, outcome.ticket = tuple(moves), ticket
+            outcome.cycles = tuple(run.cycles) if run is not None else ()
+            outcome.policy = policy
+        return outcome
+
+    def _replay_shape(self, source: SourceTicket, tier: str, shape: Shape) -> TicketOutcome:
+        """A ticket of a shape folded before: its clocks on its own times, the rest as
+        the fold concluded for that shape."""
+        events = source.events
+        policy = self._policy_at(events[0].at)
+        run: ClockRun | None = None
+        if policy is not None and shape.accepted:
+            rule = policy.select_for(shape.attributes)
+            run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+            if rule.clocks:
+                apply = run.apply
+                for index, trigger, to_state, parts in shape.accepted:
+                    if parts is None:
+                        apply(trigger, to_state, events[index].at, announce=True)
+                    else:
+                        apply(trigger, to_state, events[index].at, announce=True, parts=parts)
+        closed = shape.closed
+        last = shape.last
+        return self._outcome(
+            source, tier, policy, run, None if last is None else events[last].at,
+            None if closed is None else events[closed].at, shape.state, shape.reopened,
+            shape.escalations, shape.stayed_in_grid, shape.conformance,
+        )  # fmt: skip
+
+    def _outcome(
+        self,
+        source: SourceTicket,
+        tier: str,
+        policy: SlaPolicy | None,
+        run: ClockRun | None,
+        updated_at: datetime | None,
+        closed_at: datetime | None,
+        state: str,
+        reopened: int,
+        escalations: int,
+        stayed: bool | None,
+        conformance: tuple[str, ...],
+    ) -> TicketOutcome:
+        """The outcome of a folded ticket: its clocks' verdict, and what the fold found."""
+        if run is not None and updated_at is not None:
+            run.announce(updated_at)  # what live timers had fired by the last move
+        cycles = tuple(run.cycles) if run is not None else ()
+        opened_at = source.events[0].at
+        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+        # positional, in field order: 22 keywords cost more than the rest of this tail
+        outcome = TicketOutcome(
+            source.ticket_id,
+            source.category,
+            source.area,
+            tier,
+            source.channel,
+            source.unit,
+            opened_at,
+            due_at,
+            closed_at,
+            on_time if state == _CLOSED else None,  # on_time
+            state,  # final_state
+            reopened,
+            escalations,
+            stayed,  # stayed_in_grid
+            conformance,
+            handling,
+            _breaches(cycles) if cycles else (),  # breaches
+            source.source_due,
+            source.source_on_time,
+            self.due_from_source,  # due_is_source
+            source.first_line,
+            source.last_line,
         )
+        if cycles:
+            outcome.provisional = _provisional(cycles)
+        return outcome
 
     def _complete(
         self, ticket: Ticket, trigger: str, payload: Mapping[str, Any]
@@ -266,7 +382,17 @@ class ReplayEngine:
             return payload
         return {**payload, **assignment.payload()}
 
+    def _plan_of(self, rule: SlaRule) -> ClockPlan | None:
+        """``rule.clock(self.clock)``, remembered by rule (the policies outlive the engine's
+        use of them, so a rule's id stays its own)."""
+        key = id(rule)
+        if key not in self._plans:
+            self._plans[key] = rule.clock(self.clock)
+        return self._plans[key]
+
     def _policy_at(self, moment: datetime) -> SlaPolicy | None:
+        if self._always is not None:
+            return self._always
         found = None
         for period in self.policies:
             if period.since is None or period.since <= moment:
@@ -283,7 +409,7 @@ class ReplayEngine:
     ) -> tuple[datetime | None, bool | None, timedelta | None]:
         """``(due_at, on_time, handling time)`` of the ticket."""
         handling = None if closed_at is None else closed_at - opened_at
-        plan = run.rule.clock(self.clock) if run is not None else None
+        plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)

@@ -25,13 +25,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from gridgov._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
-from gridgov.store import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
@@ -173,7 +173,7 @@ class _Reader:
         self._area_cells = _picker(self.cols.area)
         c = self.cols
         self._limited = [
-            (name, index)
+            (name, index, FIELD_LIMITS[name])
             for name, index in (
                 ("ticket_id", c.id),
                 ("category", c.category),
@@ -206,9 +206,11 @@ class _Reader:
                 why = field_problem(self.cols.names[at], values[at]) or ""
                 self.reject(line, RejectKind.BAD_VALUE, why, _printable(tid), self.cols.names[at])
                 return True
-        for name, index in self._limited:
+        for name, index, limit in self._limited:
+            if len(values[index]) <= limit:  # most cells: short enough before stripping
+                continue
             value = values[index].strip()
-            if len(value) > FIELD_LIMITS[name]:
+            if len(value) > limit:
                 why = f"column {self.cols.names[index]!r}: {field_problem(name, value)}"
                 self.reject(line, RejectKind.BAD_VALUE, why, tid, self.cols.names[index])
                 return True
@@ -501,12 +503,15 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 m.columns.at or "",
             )
             continue
-        payload: dict[str, Any] = {}
+        payload: dict[str, Any] | None = None  # most rows: no payload, no dict
         for key, i, listed in payload_at:
             if value := values[i].strip():
+                if payload is None:
+                    payload = {}
                 payload[key] = split_list(value) if listed else value
         actor, role = _get(values, c.actor), _get(values, c.role)
-        ticket.events.append(_event(SourceEvent, (trigger, at, line, actor, role, payload)))
+        event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
+        ticket.events.append(_event(SourceEvent, event))
         if trigger in FINAL_TRIGGERS:
             ticket.last_line = line
             end(tid, line)

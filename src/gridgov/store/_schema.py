@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from gridgov._limits import FIELD_LIMITS
+
 __all__ = [
     "APPEND_ONLY",
     "areas",
@@ -133,14 +135,14 @@ categories = Table(
 tickets = Table(
     "tickets",
     metadata,
-    Column("id", String(64), primary_key=True),
+    Column("id", String(FIELD_LIMITS["ticket_id"]), primary_key=True),
     Column("state", String(32), nullable=False),
     Column("is_open", Boolean, nullable=False),
-    Column("area_code", String(64), nullable=False),
+    Column("area_code", String(FIELD_LIMITS["area_code"]), nullable=False),
     Column("area_path", _PATH, nullable=False),
-    Column("category", String(64), nullable=True),
+    Column("category", String(FIELD_LIMITS["category"]), nullable=True),
     Column("tier", String(32), nullable=True),
-    Column("assigned_unit", String(64), nullable=True),
+    Column("assigned_unit", String(FIELD_LIMITS["unit"]), nullable=True),
     Column("version", Integer, nullable=False),
     Column("next_due_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
@@ -163,7 +165,7 @@ ticket_events = Table(
     Column("trigger", String(32), nullable=False),
     Column("from_state", String(32), nullable=False),
     Column("to_state", String(32), nullable=False),
-    Column("actor_id", String(64), nullable=False),
+    Column("actor_id", String(FIELD_LIMITS["actor_id"]), nullable=False),
     Column("actor_role", String(32), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("payload", JSON, nullable=False),

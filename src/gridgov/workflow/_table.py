@@ -71,7 +71,10 @@ class TransitionTable:
             return None
         data = _EMPTY if payload is None else payload
         for checks, candidate in variants:
-            if all(check(data) for check in checks):
+            for check in checks:  # a loop, not all(<generator>): replay's hot path
+                if not check(data):
+                    break
+            else:
                 return candidate
         return None
 
@@ -79,6 +82,11 @@ class TransitionTable:
         """True when some row leaves ``state`` on ``trigger`` (whatever its guards say)."""
         key = (state, trigger)
         return key in self._plain or key in self._guarded
+
+    def is_guarded(self, state: str, trigger: str) -> bool:
+        """True when the move from ``state`` on ``trigger`` depends on the payload (a guard
+        reads it); otherwise :meth:`next_state` gives the same answer for any payload."""
+        return (state, trigger) in self._guarded
 
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """The triggers defined in ``state``, in :class:`Trigger` order."""

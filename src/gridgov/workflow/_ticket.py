@@ -38,8 +38,12 @@ _IMPLIED_KEYS = ("part_state", "open_parts", "lead_may_finish", "contested")
 """What :meth:`Ticket.implied` always states from the ticket itself (a stored event must
 agree with the ticket it is folded into)."""
 _UNSEEN = "<unseen>"
-_BARE_MOVES: dict[tuple[str, str], str | None] = {}
-"""``TABLE.next_state(state, trigger)`` without a payload, remembered (replay's hot path)."""
+_GUARDED = "<guarded>"
+_MOVES: dict[tuple[str, str], str | None] = {}
+"""``TABLE.next_state(state, trigger)`` for every pair no guard reads the payload of (the
+answer for any payload), else ``_GUARDED``: remembered (replay's hot path)."""
+_new_move = tuple.__new__
+"""Builds a :class:`Move` from a full tuple without the keyword machinery (hot path)."""
 
 
 class Move(NamedTuple):
@@ -223,19 +227,21 @@ class Ticket:
         data = payload or _NO_PAYLOAD
         if trigger in _IMPLYING:
             data = self.implied(trigger, data)
-        if data:
+        key = (state, trigger)
+        dest = _MOVES.get(key, _UNSEEN)  # most moves: the answer depends on the pair alone
+        if dest is _UNSEEN:
+            guarded = TABLE.is_guarded(state, trigger)
+            dest = _MOVES[key] = _GUARDED if guarded else TABLE.next_state(state, trigger)
+        if dest is _GUARDED:
             dest = TABLE.next_state(state, trigger, data)
-        else:  # most moves: the answer depends on (state, trigger) alone
-            key = (state, trigger)
-            dest = _BARE_MOVES.get(key, _UNSEEN)
-            if dest is _UNSEEN:
-                dest = _BARE_MOVES[key] = TABLE.next_state(state, trigger, None)
         if dest is None:
             self.nonconformance.append(f"{state}:{trigger}")
             return None
         if complete is not None:
             data = complete(self, trigger, data)
-        move = Move(trigger, state, dest, at, actor_id, actor_role, data or _NO_PAYLOAD)
+        move: Move = _new_move(
+            Move, (trigger, state, dest, at, actor_id, actor_role, data or _NO_PAYLOAD)
+        )
         self._fold(move)
         return move
 

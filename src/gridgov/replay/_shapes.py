@@ -1,0 +1,127 @@
+"""Ticket shapes (工单形态): what the fold and the routing concluded, remembered per shape.
+
+The loop's table, the fold and the routing read a ticket's events — triggers, actors,
+payloads — and its category, area, channel and tier, never its times: the times are
+only stored (``reported_at``, ``closed_at`` …) and measured by the SLA clocks.  So two
+tickets with the same *shape* (everything but their times) fold to the same states,
+counts, flags and routing.  Replay folds the first ticket of each shape with
+:meth:`Ticket.fire <gridgov.workflow.Ticket.fire>` as usual and remembers the result as
+a :class:`Shape`: *observed* — which events were accepted, with which destination, at
+which event the ticket closed — not derived from any rule here.  A later ticket of
+that shape runs only its clocks (:class:`~gridgov.sla.ClockRun`, on its own times).
+
+A ticket whose fold depends on its times is never remembered: one with a joint
+dispatch's parts (they record when each co-unit took its part).  A file whose tickets
+rarely repeat (free-text results, a log with per-event actors) turns remembering off
+after a trial (:class:`ShapeMemo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from contextlib import suppress
+from dataclasses import dataclass
+
+from gridgov.replay._sources import SourceTicket
+
+__all__ = ["Shape", "ShapeMemo"]
+
+SHAPES_LIMIT = 16_384
+"""Shapes remembered per engine at most (then the memo starts afresh): a few hundred
+bytes each, their events and moves shared."""
+TRIAL = 2_000
+"""Tickets in each window after which remembering stops unless :data:`WORTH` of them
+repeated a shape."""
+WARM_UP = 5
+"""Windows not judged: the first tickets of each shape cannot repeat yet."""
+WORTH = 0.3
+"""The share of repeats that pays for keying every ticket (a key costs about a third of
+what a repeat saves)."""
+
+Accepted = tuple[int, str, str, tuple[str, ...] | None]
+"""An accepted move: its event's index, trigger, destination, and the parts passed to
+the clocks (``None``: none)."""
+
+
+@dataclass(slots=True)
+class Shape:
+    """What folding one ticket of a shape concluded, its times left out (by event index)."""
+
+    accepted: tuple[Accepted, ...]
+    attributes: tuple[str | None, str | None, str | None, str | None]
+    """(category, tier, priority, channel) after the first accepted move: the SLA rule's."""
+    closed: int | None
+    """The event whose time the ticket closed at (``closed_at``), if it closed."""
+    last: int | None
+    """The event whose time the ticket was last updated at (``updated_at``)."""
+    state: str
+    reopened: int
+    escalations: int
+    stayed_in_grid: bool | None
+    conformance: tuple[str, ...]
+
+
+ShapeKey = tuple[Hashable, ...]
+"""(category, area, channel, tier, events): see :func:`shape_key`."""
+
+
+def shape_key(source: SourceTicket, tier: str) -> ShapeKey:
+    """Everything of ``source`` the fold and the routing can read: all but its times."""
+    return (
+        source.category,
+        source.area,
+        source.channel,
+        tier,
+        tuple(
+            (e.trigger, e.actor, e.role, tuple(e.payload.items()) if e.payload else ())
+            for e in source.events
+        ),
+    )
+
+
+class ShapeMemo:
+    """Shapes by :func:`shape_key`, bounded, and given up when tickets rarely repeat."""
+
+    def __init__(self) -> None:
+        self.shapes: dict[ShapeKey, Shape] = {}
+        self._moves: dict[tuple[Accepted, ...], tuple[Accepted, ...]] = {}
+        self._events: dict[Hashable, Hashable] = {}
+        """One copy of each sequence of accepted moves and of events (many shapes share
+        one: they differ by category and area)."""
+        self.active = True
+        self.windows = 0
+        self.tried = 0
+        """Tickets looked up in the current window."""
+        self.hits = 0
+
+    def get(self, key: ShapeKey) -> Shape | None:
+        """The shape remembered for ``key``; ``None`` (and counted) when there is none."""
+        self.tried += 1
+        try:
+            found = self.shapes.get(key)
+        except TypeError:  # a payload holding a list (co-units, photos): not remembered
+            found = None
+        if found is not None:
+            self.hits += 1
+        if self.tried == TRIAL:  # a window of tickets: did enough of them repeat a shape?
+            self.windows += 1
+            if self.windows > WARM_UP and self.hits < TRIAL * WORTH:
+                self.active = False  # keying every ticket would cost more than it saves
+                self.shapes.clear()
+                self._moves.clear()
+                self._events.clear()
+            self.tried = self.hits = 0
+        return found
+
+    def add(self, key: ShapeKey, shape: Shape) -> None:
+        """Remember ``shape`` for ``key`` (not when the key holds a list)."""
+        if len(self.shapes) >= SHAPES_LIMIT:
+            self.shapes.clear()
+            self._moves.clear()
+            self._events.clear()
+        with suppress(TypeError):  # a key holding a list: not remembered
+            events = key[4]
+            key = (key[0], key[1], key[2], key[3], self._events.setdefault(events, events))
+            accepted = shape.accepted
+            shape.accepted = self._moves.setdefault(accepted, accepted)
+            self.shapes[key] = shape
