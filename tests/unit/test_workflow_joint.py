@@ -290,3 +290,16 @@ def test_parts_of_reads_the_move_alone() -> None:
 
 IMPLIED = ("part_state", "open_parts", "lead_may_finish")
 """What a ticket states itself in its events (replay's sources do not)."""
+
+
+def test_any_tier_above_the_grid_can_be_asked_to_go_jointly_with_its_departments() -> None:
+    loop = make_loop()
+    ticket = reported(loop, "order")  # major, not a joint tier; its route's department: police
+    loop.accept(ticket, COMMUNITY)
+    event = loop.dispatch(ticket, COMMUNITY, joint=True)
+    assert (event.payload["unit"], event.payload["co_units"]) == ("so-S", ["pol-D"])
+    small = make_loop()
+    noise = reported(small, "noise")
+    small.accept(noise, WORKER)
+    with pytest.raises(InvalidInput, match="handled in the grid"):
+        small.dispatch(noise, WORKER, joint=True)

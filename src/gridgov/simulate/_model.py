@@ -389,7 +389,7 @@ class _Simulation:
             and self.world.routing.above_grid(tier, self.levels)
             and self.rng.random() < self.rules.joint_share
         ):
-            payload["co_units"] = self._departments_of(sim)
+            payload["joint"] = True  # the routing names the co-units (Assigner.co_units)
         try:
             move = self._fire(sim, T.DISPATCH, at, payload)
         except GridGovError:  # no unit can take it (NoResponsibleUnit): the live loop refuses
@@ -408,19 +408,6 @@ class _Simulation:
             if escalated is not None:
                 unit = self._unit_of(sim)
         self._dispatched(sim, unit, at)
-
-    def _departments_of(self, sim: _Sim) -> list[str]:
-        """Co-units for a joint dispatch: the route's and the tier's departments' units."""
-        route = self.world.routing.route(sim.ticket.category or "")
-        found: list[str] = []
-        for department in dict.fromkeys(
-            d for d in (route.department, *route.tier.departments) if d
-        ):
-            try:
-                found.append(self.assigner.department(sim.ticket, department).unit or "")
-            except GridGovError:
-                continue
-        return [u for u in dict.fromkeys(found) if u]
 
     def _dispatched(self, sim: _Sim, unit: _Unit, at: datetime) -> None:
         """The ticket (and each co-unit's part) waits in its unit's queue."""

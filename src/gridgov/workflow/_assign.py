@@ -99,22 +99,26 @@ class Assigner:
         lead = self._lead(ticket, trigger, payload)
         if trigger == Trigger.REOPEN:
             return lead  # a joint ticket's parts are reopened with it (Ticket.implied)
-        co_units = self.co_units(ticket, trigger, payload.get("co_units"), lead)
+        wanted, joint = payload.get("co_units"), bool(payload.get("joint"))
+        co_units = self.co_units(ticket, trigger, wanted, lead, joint=joint)
         if co_units is None:
             return lead
         tier = self.policy.tier_of(_category(ticket))
         return replace(lead, co_units=co_units, lead_may_finish=tier.lead_may_finish)
 
     def co_units(
-        self, ticket: Ticket, trigger: str, wanted: Any, lead: Assignment
+        self, ticket: Ticket, trigger: str, wanted: Any, lead: Assignment, *, joint: bool = False
     ) -> tuple[str, ...] | None:
         """The co-units (协办) of a dispatch or escalation led by ``lead``: ``wanted``
-        (checked), else for a dispatch of a ``joint`` tier its departments' units, else
-        ``None`` (an escalation keeps the parts it has; a dispatch has none)."""
+        (checked), else for a dispatch of a ``joint`` tier, or one asked to be ``joint``,
+        its route's and tier's departments' units, else ``None`` (an escalation keeps the
+        parts it has; a dispatch has none)."""
         tier = self.policy.tier_of(_category(ticket))
         if wanted is None:
-            if trigger != Trigger.DISPATCH or not tier.joint:
+            if trigger != Trigger.DISPATCH or not (tier.joint or joint):
                 return None
+            if self.units_required and not self.policy.above_grid(tier, self.tree.levels):
+                raise _invalid_co_units(ticket, _IN_THE_GRID.format(tier.name, self.policy))
             route = self.policy.route(_category(ticket))
             departments = dict.fromkeys(d for d in (route.department, *tier.departments) if d)
             if lead.department:
@@ -131,11 +135,7 @@ class Assigner:
         if self.units_required:
             levels = self.tree.levels
             if not self.policy.above_grid(tier, levels):
-                raise _invalid_co_units(
-                    ticket,
-                    f"tier {tier.name!r} is handled in the grid (小事不出网格); only a tier "
-                    f"above the {self.policy.grid_level!r} level is handled jointly",
-                )
+                raise _invalid_co_units(ticket, _IN_THE_GRID.format(tier.name, self.policy))
             for code in units:
                 self.unit(ticket, code)  # it exists and covers the ticket's area
         return units
@@ -291,6 +291,12 @@ class Assigner:
             for unit in self.directory.covering(area_code, level=level, kind=kind):
                 return unit
         return None
+
+
+_IN_THE_GRID = (
+    "tier {0!r} is handled in the grid (小事不出网格); only a tier above the "
+    "{1.grid_level!r} level is handled jointly"
+)
 
 
 def _invalid_co_units(ticket: Ticket, reason: str) -> InvalidInput:

@@ -121,10 +121,12 @@ class TicketLoop:
         unit_code: str | None = None,
         department: str | None = None,
         co_units: Iterable[str] | None = None,
+        joint: bool = False,
     ) -> TicketEvent:
         """派单: to ``unit_code``, to ``department``, or to the tier's handler for the area.
 
-        With ``co_units`` (or by default for a ``joint`` tier) the dispatch is joint
+        With ``co_units``, or ``joint`` (the route's and tier's departments as co-units,
+        as a ``joint`` tier has by default), the dispatch is joint
         (大事协同解决): the unit leads (主办) and each co-unit (协办) gets a part of its own
         to sign for and handle (:meth:`sign_for_part`, :meth:`handle_part`).  The payload
         records the linked departments (联动) of the route and the tier, and
@@ -135,6 +137,8 @@ class TicketLoop:
             wanted: dict[str, Any] = {"unit": unit_code, "department": department}
             if co_units is not None:
                 wanted["co_units"] = list(co_units)
+            if joint:
+                wanted["joint"] = True
             assignment = self._assign.assign(ticket, T.DISPATCH, wanted)
             route = self.policy.route(ticket.category or "")
             linked = dict.fromkeys(d for d in (route.department, *route.tier.departments) if d)
