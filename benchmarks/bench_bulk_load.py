@@ -20,24 +20,27 @@ duplicate check.  N is 20,000 (500 with ``--smoke``).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
 from gridgov.grid import Area, AreaTree
 from gridgov.store import ClockRecord, SqlStore, TicketLoad
 from gridgov.store._bulk import collector_paused
 from gridgov.store._schema import metadata, sla_clocks, ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
+
+scratch_postgres: Callable[[str], AbstractContextManager[str]] = importlib.import_module(
+    "_scratch"
+).scratch_postgres  # benchmarks/_scratch.py, beside this script
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 GRIDS = [f"G{i:02d}" for i in range(1, 9)]
@@ -97,24 +100,6 @@ def _timed(work: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-@contextmanager
-def _scratch_postgres(base: str) -> Iterator[str]:
-    schema = f"gg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def bench(name: str, url: str, loads: list[TicketLoad], batch: int) -> None:
     store = SqlStore(url)
     store.upgrade()
@@ -169,7 +154,7 @@ def main() -> None:
         bench("SQLite file", f"sqlite:///{Path(tmp) / 'bulk.db'}", loads, args.batch)
     postgres = os.environ.get("GRIDGOV_TEST_POSTGRES_URL")
     if postgres:
-        with _scratch_postgres(postgres) as url:
+        with scratch_postgres(postgres) as url:
             bench("PostgreSQL", url, loads, args.batch)
     else:
         print("  PostgreSQL   skipped: set GRIDGOV_TEST_POSTGRES_URL")

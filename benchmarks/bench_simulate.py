@@ -22,7 +22,6 @@ import argparse
 import heapq
 import importlib.util
 import random
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -135,12 +134,7 @@ def city(tickets: int, days: float) -> Scenario:
 
 def replay_seconds(tickets: int, folder: Path) -> float:
     """Replay of ``tickets`` synthetic loop-shape tickets (reading included)."""
-    spec = importlib.util.spec_from_file_location("gen_synthetic", HERE / "gen_synthetic.py")
-    assert spec is not None
-    assert spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_synthetic", gen)
-    spec.loader.exec_module(gen)
+    gen = importlib.import_module("gen_synthetic")  # beside this script, as the others do
     path = gen.generate(folder / "loop.csv", tickets, shape="loop")
     mapping = load_mapping(HERE / "synthetic_loop.toml")
     sample = load_sample("hangzhou")

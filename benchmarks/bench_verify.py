@@ -17,20 +17,22 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from gridgov.app import clock_check
 from gridgov.grid import load_sample
 from gridgov.replay import PolicyInForce, ReplayOptions, load_mapping, run_replay
 from gridgov.sla import load_default_policy
 from gridgov.store import AuditKey, Keyring, SqlStore
+
+scratch_postgres: Callable[[str], AbstractContextManager[str]] = importlib.import_module(
+    "_scratch"
+).scratch_postgres  # benchmarks/_scratch.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -43,24 +45,6 @@ def _timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
     work()
     return time.perf_counter() - start
-
-
-@contextmanager
-def _scratch_postgres(base: str) -> Iterator[str]:
-    schema = f"gg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _loaded(url: str, options: ReplayOptions, keyring: Keyring | None) -> SqlStore:
@@ -122,7 +106,7 @@ def main() -> None:
         bench("SQLite file", files, options)
         postgres = os.environ.get("GRIDGOV_TEST_POSTGRES_URL")
         if postgres:
-            with _scratch_postgres(postgres) as one, _scratch_postgres(postgres) as two:
+            with scratch_postgres(postgres) as one, scratch_postgres(postgres) as two:
                 bench("PostgreSQL", (one, two), options)
         else:
             print("  PostgreSQL   skipped: set GRIDGOV_TEST_POSTGRES_URL")

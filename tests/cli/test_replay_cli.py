@@ -297,19 +297,12 @@ def test_a_replayed_joint_ticket_shows_its_parts_in_files_reports_and_the_databa
 ) -> None:
     """大事协同解决 from an event log: co-units read from the log, each part's time in
     ``--tickets-out`` and the report, and the stored ticket shows the same parts."""
-    import importlib.util
+    from tests._synthetic import GEN, ROOT
 
     from gridgov.store import SqlStore
 
-    root = Path(__file__).resolve().parents[2]
-    spec = importlib.util.spec_from_file_location(
-        "gen_synthetic_cli", root / "benchmarks" / "gen_synthetic.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    log = generator.generate(tmp_path / "loop.csv", 400, shape="loop")
+    root = ROOT
+    log = GEN.generate(tmp_path / "loop.csv", 400, shape="loop")
     url = f"sqlite:///{tmp_path / 'g.db'}"
     with SqlStore(url) as store:
         store.upgrade()

@@ -16,8 +16,6 @@ actions a breach would fire (escalate, supervise, auto-close) are not part of ei
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -56,9 +54,9 @@ from gridgov.workflow import (
     State,
     Trigger,
 )
+from tests._synthetic import GEN, ROOT
 from tests.integration._store_harness import pg_schema_url
 
-ROOT = Path(__file__).resolve().parents[2]
 LOOP_MAPPING = ROOT / "benchmarks" / "synthetic_loop.toml"
 TICKETS = 5_000
 """Tickets of the synthetic log, replayed whole and fed live on memory and SQLite."""
@@ -68,21 +66,6 @@ network; all 5,000 tickets (34,448 events) agreed there too but took ~4 minutes 
 2 shared cores."""
 CLOCK = "handling"
 
-
-def _generator() -> Any:
-    """benchmarks/gen_synthetic.py (a script, not a package), loaded by its path."""
-    spec = importlib.util.spec_from_file_location(
-        "gen_synthetic", ROOT / "benchmarks" / "gen_synthetic.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_synthetic", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
 
 # What each trigger's event carries as the live call's keyword parameters.
 _PARAMS: dict[str, tuple[str, ...]] = {

@@ -6,10 +6,7 @@ loop log (every trigger of the table, joint tickets with parts: nothing repeats)
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,24 +15,7 @@ from gridgov.replay._engine import ReplayEngine
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
 from gridgov.replay._sources import read_tickets
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _generator() -> Any:
-    """benchmarks/gen_synthetic.py (a script, not a package), loaded by its path."""
-    spec = importlib.util.spec_from_file_location(
-        "gen_synthetic", ROOT / "benchmarks" / "gen_synthetic.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("gen_synthetic", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
+from tests._synthetic import GEN, ROOT
 
 
 @pytest.mark.parametrize(
