@@ -32,6 +32,7 @@ from gridgov.sla import (
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
+    TERMINAL_STATES,
     Assigner,
     Move,
     Part,
@@ -45,6 +46,7 @@ from gridgov.workflow import (
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
+_FINAL = frozenset(s.value for s in TERMINAL_STATES)
 _REPORT = Trigger.REPORT.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
@@ -206,9 +208,30 @@ class ReplayEngine:
         self._memo = ShapeMemo() if shapes and not keep_events else None
         """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
         ``keep_events``, which stores each ticket's own fold."""
+        self._ended: tuple[SourceTicket, TicketOutcome] | None = None
+        """The case :meth:`ends` last found ended, with its outcome (its replay's)."""
+
+    def ends(self, source: SourceTicket) -> bool:
+        """Whether an event log's case, with its events so far, has reached a final state
+        (归档, 无效, 撤回, 合并) — the reader's question at a close: a close the loop
+        refuses is flagged and the case goes on (``read_tickets(ends=...)``).
+
+        The answer is this engine's own fold (routed, as :meth:`replay` routes); the
+        outcome of an ended case is kept, so replaying that same ticket next costs nothing.
+        """
+        outcome = self.replay(source)
+        if outcome.final_state not in _FINAL:
+            return False
+        self._ended = (source, outcome)
+        return True
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
+        ended = self._ended
+        if ended is not None:
+            self._ended = None
+            if ended[0] is source:  # just folded by :meth:`ends`, unchanged since
+                return ended[1]
         tier = self.routing.tier_of(source.category).name
         memo, key = self._memo, None
         if memo is not None and memo.active:

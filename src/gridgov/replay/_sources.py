@@ -4,8 +4,13 @@ Both kinds of source become a stream of :class:`SourceTicket` (a ticket and its
 events in time order), ready for the engine.  A snapshot row is one ticket
 (报事记录 → its implied events: ``report`` at the opening time, ``mark_handled``
 and ``close`` at the closing time when the status says closed).  An event log
-is grouped by case id; a case leaves memory as soon as it reaches a final
-trigger, so memory grows with the number of *open* tickets, not with the file.
+is grouped by case id; a case leaves memory as soon as its events reach a final
+*state* (归档, 无效, 撤回, 合并) — a close the loop refuses (closed before it was
+handled) is flagged and the case goes on — so memory grows with the number of
+*open* tickets, not with the file.  Whether a case has ended is the one rule
+core's answer: ``ends`` (the replay engine's :meth:`~gridgov.replay.ReplayEngine.ends`,
+else a plain :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>` fold) is asked at
+each event whose trigger can end a case.
 The ids already finished (to reject a repeated snapshot id, or an event after
 its case ended) are kept in a :class:`~gridgov.replay._seen.SeenIds`: bounded
 memory, the rest in a temporary on-disk index removed when the stream ends or
@@ -32,10 +37,20 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
+from gridgov.workflow import TABLE, TERMINAL_STATES, Ticket
 
-__all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
+__all__ = ["SourceEvent", "SourceTicket", "folds_to_end", "partition_of", "read_tickets"]
 
-FINAL_TRIGGERS = frozenset({"close", "reject", "withdraw", "merge_into"})
+_FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
+FINAL_TRIGGERS = frozenset(
+    trigger
+    for state in TABLE.states
+    for trigger in TABLE.triggers_from(state)
+    if _FINAL_STATES.intersection(TABLE.destinations(state, trigger))
+)
+"""Triggers that can bring a case to a final state (``close``, a satisfied ``review``,
+``reject``, ``withdraw``, ``merge_into``), read from the loop's table: only at them is
+``ends`` asked."""
 NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -79,6 +94,15 @@ _SEPARATORS = re.compile(r"[;,、]")
 def split_list(cell: str) -> list[str]:
     """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
     return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
+
+
+def folds_to_end(ticket: SourceTicket) -> bool:
+    """Whether ``ticket``'s events, folded by :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>`
+    alone (no routing), reach a final state: :func:`read_tickets`' default ``ends``."""
+    fold = Ticket(ticket.ticket_id)
+    for trigger, at, _line, actor, role, payload in ticket.events:
+        fold.fire(trigger, at, payload, actor_id=actor, actor_role=role)
+    return fold.state in _FINAL_STATES
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -155,8 +179,10 @@ class _Reader:
         recent_ids: int = RECENT_IDS,
         spill_dir: Path | None = None,
         counts: RowCounts | None = None,
+        ends: Callable[[SourceTicket], bool] = folds_to_end,
     ) -> None:
         self.counts = RowCounts() if counts is None else counts
+        self.ends = ends
         self.mapping = mapping
         self.source = source
         self.name = str(source.path)
@@ -293,6 +319,7 @@ def read_tickets(
     recent_ids: int = RECENT_IDS,
     spill_dir: Path | None = None,
     counts: RowCounts | None = None,
+    ends: Callable[[SourceTicket], bool] = folds_to_end,
 ) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
@@ -307,8 +334,14 @@ def read_tickets(
 
     ``counts`` receives the rows met (those ``keep`` selects) and those ignored: with
     ``rejects.rows`` they account for every row the stream read.
+
+    ``ends(ticket)`` says whether an event log's case, with its events so far, has
+    reached a final state (asked at each event whose trigger can end it): then it is
+    yielded, and a later event of it is an ``after_end`` reject.  A refused close
+    does not end it.  Default: :func:`folds_to_end`; a replay passes its engine's
+    :meth:`~gridgov.replay.ReplayEngine.ends`, which also routes.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts, ends)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
@@ -438,7 +471,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     open_tickets: dict[str, SourceTicket] = {}
     payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
-    ended_on, end = ended.line_of, ended.add
+    ended_on, end, ends = ended.line_of, ended.add, r.ends
     met = ignored_rows = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
@@ -513,7 +546,10 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
         event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
         ticket.events.append(_event(SourceEvent, event))
         if trigger in FINAL_TRIGGERS:
-            ticket.last_line = line
+            ticket.last_line = line  # the outcome ``ends`` may keep names its last line
+            if not ends(ticket):  # a refused close: flagged by the fold, the case goes on
+                ticket.last_line = 0
+                continue
             end(tid, line)
             replayed += len(ticket.events)
             yield open_tickets.pop(tid)
