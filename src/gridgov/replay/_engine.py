@@ -20,7 +20,7 @@ from typing import Any
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
-from gridgov.replay._sources import SourceTicket
+from gridgov.replay._sources import SourceNote, SourceTicket
 from gridgov.sla import (
     SLA_POLICY_FILE,
     ClockCycle,
@@ -98,6 +98,8 @@ class TicketOutcome:
     """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
     parts: tuple[Part, ...] = ()
     """The co-units' parts of its last joint dispatch, with the time each took."""
+    notes: tuple[SourceNote, ...] = ()
+    """An event log's rows of ``note_activities``, passed through (they decide nothing)."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -389,6 +391,8 @@ class ReplayEngine:
         )
         if cycles:
             outcome.provisional = _provisional(cycles)
+        if source.notes:
+            outcome.notes = source.notes
         return outcome
 
     def _complete(

@@ -7,6 +7,7 @@ and, when it can be found, the line.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ __all__ = [
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "EventRules",
     "ReplayMapping",
     "RoutingRules",
     "SnapshotRules",
@@ -132,6 +134,19 @@ class SnapshotRules(_Strict):
     closed_values: list[str] = ["Closed", "closed"]
 
 
+class EventRules(_Strict):
+    """What an event log implies beyond its rows.
+
+    ``close_at_last_event`` are triggers fired, in order, at the last event of a case
+    the log leaves open (no final state by the end of the file): for a log that has
+    no explicit close (``["close"]`` when its last activity is the decision, i.e.
+    ``mark_handled``).  Each is decided by the loop like any event: one the case
+    cannot take is flagged.  Default ``[]``: such a case stays open.
+    """
+
+    close_at_last_event: list[TriggerName] = []
+
+
 class RoutingRules(_Strict):
     """Routing (分级处置) for a source: which routing policy, and which tier each of the
     source's own categories belongs to.
@@ -196,10 +211,16 @@ class ReplayMapping(_Strict):
     columns: ColumnMap
     area: AreaRules
     snapshot: SnapshotRules = SnapshotRules()
+    events: EventRules = EventRules()
     routing: RoutingRules = RoutingRules()
-    activities: dict[str, TriggerName] = {}
+    activities: dict[str, TriggerName | Annotated[list[TriggerName], Field(min_length=1)]] = {}
+    """Activity → trigger, or → several triggers fired in order at that event
+    (``"Confirmation of receipt" = ["report", "accept"]``)."""
     payload: dict[str, str] = {}
     ignore_activities: list[str] = []
+    note_activities: list[str] = []
+    """Activities kept with their ticket as notes (:attr:`TicketOutcome.notes`), not
+    lifecycle steps: nothing is decided by them."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
     _path: Path | None = PrivateAttr(default=None)
@@ -223,7 +244,23 @@ class ReplayMapping(_Strict):
             raise ValueError(f"a {self.kind} source needs columns.{' and columns.'.join(missing)}")
         if self.kind == "events" and not self.activities:
             raise ValueError("an events source needs an [activities] table (activity = trigger)")
+        kinds = {
+            "activities": set(self.activities),
+            "ignore_activities": set(self.ignore_activities),
+            "note_activities": set(self.note_activities),
+        }
+        for (one, these), (other, those) in itertools.combinations(kinds.items(), 2):
+            both = sorted(these & those)
+            if both:
+                raise ValueError(f"activity {both[0]!r} is in both {one} and {other}")
         return self
+
+    def steps(self) -> dict[str, tuple[str, ...]]:
+        """Each mapped activity's triggers, in order (one for most)."""
+        return {
+            activity: (trigger,) if isinstance(trigger, str) else tuple(trigger)
+            for activity, trigger in self.activities.items()
+        }
 
 
 def load_mapping(path: str | Path) -> ReplayMapping:
