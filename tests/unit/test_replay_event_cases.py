@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gridgov.errors import PolicyError
+from gridgov.grid import load_areas, load_sample
 from gridgov.replay import (
     InputFile,
     RejectLog,
@@ -55,14 +57,8 @@ result = "decision"
 "Decision made" = "mark_handled"
 "Reject application" = "reject"
 "Close case" = "close"
-
-[area]
-missing = "PERMITS"
-
-[[area.levels]]
-level = "office"
-column = "decision"
 """
+# no [area]: the log has no places
 
 
 def _mapping(tmp_path: Path, text: str = PERMIT_MAPPING) -> ReplayMapping:
@@ -155,3 +151,37 @@ def test_read_tickets_alone_folds_with_the_rule_core(tmp_path: Path) -> None:
     tickets = list(read_tickets(_mapping(tmp_path), InputFile(PERMIT_LOG), areas=None, rejects=log))
     assert [t.ticket_id for t in tickets] == ["P1", "P3", "P2", "P4"]
     assert dict(log.counts) == {"after_end": 1}
+
+
+def test_a_log_without_places_needs_no_area_section(tmp_path: Path) -> None:
+    _, outcomes, log = _replayed(_mapping(tmp_path), PERMIT_LOG, tmp_path / "r.csv")
+    assert {o.area for o in outcomes} == {""}  # no tree: no area code at all
+    assert set(log.counts) == {"after_end"}
+
+
+def test_without_places_every_ticket_is_in_the_root_of_the_tree(tmp_path: Path) -> None:
+    tree = load_sample("hangzhou").tree
+    (root,) = tree.roots
+    log = RejectLog()
+    stream = read_tickets(_mapping(tmp_path), InputFile(PERMIT_LOG), areas=tree, rejects=log)
+    assert {t.area for t in stream} == {root.code}
+
+
+def test_without_places_area_missing_names_the_area(tmp_path: Path) -> None:
+    mapping = _mapping(tmp_path, PERMIT_MAPPING + '\n[area]\nmissing = "BOS-W05"\n')
+    tree = load_sample("boston311").tree
+    stream = read_tickets(mapping, InputFile(PERMIT_LOG), areas=tree, rejects=RejectLog())
+    assert {t.area for t in stream} == {"BOS-W05"}
+
+
+def test_without_places_a_tree_of_several_roots_asks_for_area_missing(tmp_path: Path) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "# levels: city\ncode,name,level,parent_code\nA,A,city,\nB,B,city,\n", encoding="utf-8"
+    )
+    tree = load_areas(path).tree
+    with pytest.raises(PolicyError, match=r"2 roots \(A, B\): set area.missing") as caught:
+        list(
+            read_tickets(_mapping(tmp_path), InputFile(PERMIT_LOG), areas=tree, rejects=RejectLog())
+        )
+    assert caught.value.problems[0].field == "area.missing"

@@ -162,3 +162,18 @@ def test_an_activity_cannot_be_both_a_step_and_a_note(tmp_path: Path) -> None:
         PolicyError, match="'Start review' is in both activities and note_activities"
     ):
         load_mapping(path)
+
+
+def test_a_bad_step_in_a_list_is_named_at_its_activity(tmp_path: Path) -> None:
+    text = MAPPING.format(events="").replace('["report", "accept"]', '["report", "acept"]')
+    path = tmp_path / "m.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path)
+    (problem,) = caught.value.problems
+    assert problem.field == "activities.Confirmation of receipt"
+    assert (
+        problem.line
+        == text.splitlines().index('"Confirmation of receipt" = ["report", "acept"]') + 1
+    )
+    assert problem.reason.startswith("unknown trigger 'acept' (did you mean 'accept'?)")

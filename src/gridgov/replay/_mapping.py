@@ -12,11 +12,19 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
 from gridgov.errors import PolicyError
-from gridgov.workflow import RoutingPolicy, TriggerName, load_routing_policy
+from gridgov.workflow import RoutingPolicy, TriggerName, check_trigger, load_routing_policy
 
 __all__ = [
     "MAPPING_FILE",
@@ -37,6 +45,17 @@ MAPPING_FILE = TomlKind(
     hint="check the spelling; see docs/reference/mapping-file.md",
 )
 """How errors name a mapping file (映射文件)."""
+
+
+def _steps(value: str | list[str]) -> str | list[str]:
+    for trigger in [value] if isinstance(value, str) else value:
+        check_trigger(trigger)
+    return value
+
+
+ActivitySteps = Annotated[str | Annotated[list[str], Field(min_length=1)], AfterValidator(_steps)]
+"""An activity's trigger, or its triggers in order (each checked, the error at the
+activity's own key)."""
 
 
 class _Strict(BaseModel):
@@ -114,9 +133,13 @@ class AreaRules(_Strict):
     ``missing`` is the area code for rows with no area at all (Boston: the city);
     without it such rows are rejected.  ``nested`` checks that each finer level
     lies within the coarser one in the area tree.
+
+    Without levels (a log without places: no ``[area]`` section at all) every ticket
+    belongs to one root area: ``missing`` when set, else the area tree's root (a tree
+    with one root), else none (an empty area code, when the replay has no tree).
     """
 
-    levels: list[AreaLevelRule] = Field(min_length=1)
+    levels: list[AreaLevelRule] = []
     missing: str | None = None
     nested: bool = True
 
@@ -209,11 +232,11 @@ class ReplayMapping(_Strict):
     timezone: TimeZoneName = "UTC"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
     columns: ColumnMap
-    area: AreaRules
+    area: AreaRules = AreaRules()
     snapshot: SnapshotRules = SnapshotRules()
     events: EventRules = EventRules()
     routing: RoutingRules = RoutingRules()
-    activities: dict[str, TriggerName | Annotated[list[TriggerName], Field(min_length=1)]] = {}
+    activities: dict[str, ActivitySteps] = {}
     """Activity → trigger, or → several triggers fired in order at that event
     (``"Confirmation of receipt" = ["report", "accept"]``)."""
     payload: dict[str, str] = {}

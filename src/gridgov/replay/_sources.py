@@ -209,7 +209,8 @@ class _Reader:
         self.name = str(source.path)
         self.cols = _Columns(mapping)
         self.parse: TimeParser = time_parser(mapping.time_format, mapping.timezone)
-        self.cleaner = AreaCleaner(mapping.area, areas)
+        where = str(mapping.path) if mapping.path is not None else "<mapping>"
+        self.cleaner = AreaCleaner(mapping.area, areas, where)
         self.rejects = rejects
         self.keep = keep
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
