@@ -40,10 +40,15 @@ class AreaIndex(Protocol):
 
 
 def _clean_one(rule: AreaLevelRule, pattern: re.Pattern[str], raw: str) -> str | None:
+    r"""The level's code, ``None`` when ``raw`` does not match, ``""`` when the group took
+    no part in the match or matched nothing (``^(?:Unknown|(\d+))$`` on ``Unknown``): the
+    level is then empty, never ``"None"``."""
     match = pattern.match(raw)
     if match is None:
         return None
     value = match.group(1)
+    if not value:  # None when the group did not take part
+        return ""
     if rule.integer:
         try:
             number = int(float(value))
@@ -87,7 +92,8 @@ class AreaCleaner:
             if code is None:
                 why = f"{value!r} does not match the {rule.level} pattern {rule.pattern}"
                 return None, RejectKind.BAD_VALUE, why, rule.column
-            codes.append((code, rule.column))
+            if code:
+                codes.append((code, rule.column))
         if not codes:
             if self.rules.missing is None:
                 columns = ", ".join(r.column for r in self.rules.levels)

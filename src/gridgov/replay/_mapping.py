@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -244,6 +245,13 @@ class ReplayMapping(_Strict):
     note_activities: list[str] = []
     """Activities kept with their ticket as notes (:attr:`TicketOutcome.notes`), not
     lifecycle steps: nothing is decided by them."""
+    null_values: list[str] = []
+    """Cells (stripped) read as empty in every column the mapping reads: a source's
+    placeholders (``"Unspecified"``, ``"N/A"``)."""
+    column_null_values: dict[str, list[str]] = {}
+    """Per source column, more cells read as empty there (``ward = ["0"]``,
+    ``CLOSED_DT = ["01/01/1900 12:00:00 AM"]``); after ``columns``, ``area`` and
+    ``payload``, which name the columns read."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
     _path: Path | None = PrivateAttr(default=None)
@@ -258,6 +266,23 @@ class ReplayMapping(_Strict):
         base = self._path.parent if self._path is not None else None
         source = str(self._path) if self._path is not None else "<mapping>"
         return self.routing.compile(base, source=source)
+
+    @field_validator("column_null_values")
+    @classmethod
+    def _read_columns_only(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
+        columns, area = info.data.get("columns"), info.data.get("area")
+        if columns is None or area is None:
+            return value  # their own errors are reported
+        read = _columns_read(columns, area, info.data.get("payload", {}))
+        unknown = sorted(set(value) - read)
+        if unknown:
+            raise ValueError(
+                f"names {unknown[0]!r}, a column this mapping does not read "
+                f"(it reads: {', '.join(sorted(read))})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _columns_for_kind(self) -> ReplayMapping:
@@ -284,6 +309,13 @@ class ReplayMapping(_Strict):
             activity: (trigger,) if isinstance(trigger, str) else tuple(trigger)
             for activity, trigger in self.activities.items()
         }
+
+
+def _columns_read(columns: ColumnMap, area: AreaRules, payload: dict[str, str]) -> set[str]:
+    """Every source column a mapping reads: ``[columns]``, ``[payload]``, the area levels."""
+    named = [*columns.model_dump().values(), *payload.values()]
+    named += [level.column for level in area.levels]
+    return {name for name in named if name}
 
 
 def load_mapping(path: str | Path) -> ReplayMapping:

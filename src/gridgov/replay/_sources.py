@@ -23,7 +23,7 @@ from __future__ import annotations
 import operator
 import re
 import zlib
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from gridgov._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
-from gridgov.replay._readers import InputFile
+from gridgov.replay._readers import InputFile, Record
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
@@ -172,6 +172,19 @@ def _printable(text: str) -> str:
     return text
 
 
+def _nulled(records: Iterator[Record], nulls: list[frozenset[str]]) -> Iterator[Record]:
+    """``records`` with each cell that is one of its column's ``nulls`` made empty."""
+    for line, values in records:
+        if isinstance(values, str):
+            yield line, values
+        else:
+            cells = tuple(
+                "" if cell.strip() in null else cell
+                for cell, null in zip(values, nulls, strict=True)
+            )
+            yield line, cells
+
+
 def _get(values: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else values[index].strip()
 
@@ -233,6 +246,16 @@ class _Reader:
         self._areas: dict[tuple[str, ...], AreaResult] = {}
         """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas);
         up to :data:`AREA_CACHE_LIMIT` of them."""
+
+    def records(self) -> Iterator[Record]:
+        """The source's records of the mapped columns, placeholder cells (``null_values``,
+        ``column_null_values``) read as empty."""
+        names, m = self.cols.names, self.mapping
+        if not m.null_values and not m.column_null_values:
+            return self.source.records(names)
+        every = frozenset(m.null_values)
+        nulls = [every | frozenset(m.column_null_values.get(name, ())) for name in names]
+        return _nulled(self.source.records(names), nulls)
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
@@ -379,7 +402,7 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
     closed_values = frozenset(rules.closed_values)
     id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
     met = replayed = 0
-    for line, values in r.source.records(c.names):
+    for line, values in r.records():
         if isinstance(values, str):
             if keep(""):
                 met += 1
@@ -497,7 +520,7 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
     ended_on, end, ends = ended.line_of, ended.add, r.ends
     met = ignored_rows = replayed = 0
-    for line, values in r.source.records(c.names):
+    for line, values in r.records():
         if isinstance(values, str):
             if keep(""):
                 met += 1
