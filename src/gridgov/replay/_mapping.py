@@ -7,6 +7,7 @@ and, when it can be found, the line.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import re
 from pathlib import Path
@@ -46,6 +47,20 @@ MAPPING_FILE = TomlKind(
     hint="check the spelling; see docs/reference/mapping-file.md",
 )
 """How errors name a mapping file (映射文件)."""
+
+
+def _ascii_compatible(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError as exc:
+        raise ValueError(
+            f"unknown encoding {value!r}: expected utf-8, utf-8-sig, gbk, gb18030 or another "
+            "codec Python knows"
+        ) from exc
+    ascii_text = b'\n,;\t"a0'
+    if ascii_text.decode(value, errors="replace") != ascii_text.decode("ascii"):
+        raise ValueError(f"encoding {value!r} is not ASCII-compatible (UTF-16?): save as UTF-8")
+    return value
 
 
 def _steps(value: str | list[str]) -> str | list[str]:
@@ -232,6 +247,10 @@ class ReplayMapping(_Strict):
     time_format: Annotated[str, Field(min_length=1)] = "iso"
     timezone: TimeZoneName = "UTC"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    encoding: Annotated[str, AfterValidator(_ascii_compatible)] = "utf-8"
+    """The input's text encoding: ``utf-8`` (a byte-order mark is skipped), ``utf-8-sig``,
+    ``gbk``, ``gb18030`` (Chinese 12345 hotline exports), or another ASCII-compatible
+    codec Python knows."""
     columns: ColumnMap
     area: AreaRules = AreaRules()
     snapshot: SnapshotRules = SnapshotRules()

@@ -251,11 +251,12 @@ class _Reader:
         """The source's records of the mapped columns, placeholder cells (``null_values``,
         ``column_null_values``) read as empty."""
         names, m = self.cols.names, self.mapping
+        records = self.source.records(names, encoding=m.encoding)
         if not m.null_values and not m.column_null_values:
-            return self.source.records(names)
+            return records
         every = frozenset(m.null_values)
         nulls = [every | frozenset(m.column_null_values.get(name, ())) for name in names]
-        return _nulled(self.source.records(names), nulls)
+        return _nulled(records, nulls)
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
