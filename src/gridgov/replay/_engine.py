@@ -393,6 +393,8 @@ class ReplayEngine:
             outcome.provisional = _provisional(cycles)
         if source.notes:
             outcome.notes = source.notes
+        if source.flags:  # the reader's, about times: not part of a shape
+            outcome.conformance = (*conformance, *source.flags)
         return outcome
 
     def _complete(

@@ -264,6 +264,10 @@ class ReplayMapping(_Strict):
     note_activities: list[str] = []
     """Activities kept with their ticket as notes (:attr:`TicketOutcome.notes`), not
     lifecycle steps: nothing is decided by them."""
+    clock_skew_seconds: Annotated[float, Field(ge=0)] = 60
+    """A snapshot row closed at most this long before it opened is clock skew between the
+    source's systems: replayed as closed at the opening time, flagged
+    ``close_before_open_skew``; beyond it the row is a ``close_before_open`` reject."""
     null_values: list[str] = []
     """Cells (stripped) read as empty in every column the mapping reads: a source's
     placeholders (``"Unspecified"``, ``"N/A"``)."""

@@ -25,7 +25,7 @@ import re
 import zlib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -59,6 +59,9 @@ FINAL_TRIGGERS = frozenset(
 ``reject``, ``withdraw``, ``merge_into``), read from the loop's table: only at them is
 ``ends`` asked."""
 NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+CLOSE_BEFORE_OPEN_SKEW = "close_before_open_skew"
+"""The conformance flag of a snapshot row closed within ``clock_skew_seconds`` before it
+opened (replayed as closed at the opening time)."""
 
 
 class SourceNote(NamedTuple):
@@ -101,6 +104,9 @@ class SourceTicket:
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
     notes: tuple[SourceNote, ...] = ()
     """An event log's rows of ``note_activities``, in order."""
+    flags: tuple[str, ...] = ()
+    """What the reader found about the ticket's times, for its ``conformance``
+    (``close_before_open_skew``)."""
     rows: int = 1
     """The source rows the ticket was read from (an event log's rows of the case, notes too;
     one activity can stand for several events)."""
@@ -229,6 +235,7 @@ class _Reader:
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
+        self.skew = timedelta(seconds=mapping.clock_skew_seconds)
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
@@ -472,15 +479,19 @@ def _snapshot_ticket(
             m.columns.status or "",
         )
         return None
-    if closed is not None and closed < opened:
+    skewed = closed is not None and closed < opened
+    if skewed and opened - closed > r.skew:
         r.reject(
             line,
             RejectKind.CLOSE_BEFORE_OPEN,
-            f"closed {closed.isoformat()} before it opened {opened.isoformat()}",
+            f"closed {closed.isoformat()} before it opened {opened.isoformat()} (more than "
+            f"clock_skew_seconds = {m.clock_skew_seconds:g} before)",
             tid,
             m.columns.closed_at or "",
         )
         return None
+    if skewed:
+        closed = opened  # clock skew between the source's systems: closed as it opened
     if dispatched is not None and not opened <= dispatched <= (closed or dispatched):
         r.reject(
             line,
@@ -494,6 +505,8 @@ def _snapshot_ticket(
     ticket = r.facts(values, line, tid)
     if ticket is None:
         return None
+    if skewed:
+        ticket.flags = (CLOSE_BEFORE_OPEN_SKEW,)
     events = ticket.events
     for trigger in r.on_open:
         at = dispatched if trigger == "dispatch" and dispatched is not None else opened
