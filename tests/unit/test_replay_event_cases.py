@@ -185,3 +185,27 @@ def test_without_places_a_tree_of_several_roots_asks_for_area_missing(tmp_path: 
             read_tickets(_mapping(tmp_path), InputFile(PERMIT_LOG), areas=tree, rejects=RejectLog())
         )
     assert caught.value.problems[0].field == "area.missing"
+
+
+def test_a_snapshot_row_is_a_whole_ticket_even_when_its_close_is_refused(tmp_path: Path) -> None:
+    """A snapshot's id is seen at its row, whatever its implied close did: a second row
+    with it is a duplicate, not the rest of the ticket."""
+    path = tmp_path / "m.toml"
+    path.write_text(
+        'name = "s"\nkind = "snapshot"\n[columns]\nid = "id"\nopened_at = "o"\n'
+        'closed_at = "c"\n[snapshot]\non_open = ["report"]\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "t.csv"
+    data.write_text(
+        "id,o,c\n1,2024-01-01T09:00,2024-01-01T10:00\n1,2024-01-01T09:00,2024-01-02T10:00\n",
+        encoding="utf-8",
+    )
+    mapping = load_mapping(path)
+    engine = ReplayEngine(mapping.routing_policy())
+    log = RejectLog()
+    (ticket,) = read_tickets(mapping, InputFile(data), areas=None, rejects=log, ends=engine.ends)
+    outcome = engine.replay(ticket)
+    assert outcome.final_state == "reported"  # the implied close was refused, and flagged
+    assert outcome.conformance == ("reported:mark_handled", "reported:close")
+    assert dict(log.counts) == {"duplicate_id": 1}
