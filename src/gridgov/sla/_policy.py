@@ -103,13 +103,23 @@ def _matcher(values: list[str] | None) -> Callable[[str | None], bool] | None:
     exact = frozenset(v for v in values if not any(ch in v for ch in "*?["))
     patterns = [v for v in values if v not in exact]
     regex = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+    return _Matches(exact, regex)
 
-    def matches(value: str | None) -> bool:
+
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """One attribute's test: an exact value or a glob pattern (a class, not a closure, so
+    a policy pickles for another process: ``replay --executor dask``)."""
+
+    exact: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    def __call__(self, value: str | None) -> bool:
         if value is None:
             return False
-        return value in exact or (regex is not None and regex.match(value) is not None)
-
-    return matches
+        return value in self.exact or (
+            self.regex is not None and self.regex.match(value) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
