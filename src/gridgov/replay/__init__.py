@@ -15,6 +15,7 @@ from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
     ColumnMap,
+    EventRules,
     ReplayMapping,
     RoutingRules,
     SnapshotRules,
@@ -31,7 +32,7 @@ from gridgov.replay._samples import (
     boston_policies,
     boston_sample_options,
 )
-from gridgov.replay._sources import SourceEvent, SourceTicket, read_tickets
+from gridgov.replay._sources import SourceEvent, SourceNote, SourceTicket, read_tickets
 from gridgov.replay._tickets_out import TICKET_COLUMNS
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "EventRules",
     "InputFile",
     "PolicyInForce",
     "Progress",
@@ -58,6 +60,7 @@ __all__ = [
     "RowCounts",
     "SnapshotRules",
     "SourceEvent",
+    "SourceNote",
     "SourceTicket",
     "Tally",
     "TicketOutcome",

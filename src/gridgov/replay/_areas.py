@@ -13,9 +13,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
-from gridgov.replay._mapping import AreaLevelRule, AreaRules
+from gridgov.errors import PolicyError
+from gridgov.replay._mapping import MAPPING_FILE, AreaLevelRule, AreaRules
 from gridgov.replay._rejects import RejectKind
 
 __all__ = ["AREA_CACHE_LIMIT", "AreaCleaner", "AreaIndex", "AreaResult"]
@@ -33,6 +34,9 @@ class AreaIndex(Protocol):
     def __contains__(self, code: object) -> bool: ...
 
     def is_within(self, code: str, ancestor_code: str) -> bool: ...
+
+    @property
+    def roots(self) -> tuple[Any, ...]: ...
 
 
 def _clean_one(rule: AreaLevelRule, pattern: re.Pattern[str], raw: str) -> str | None:
@@ -54,13 +58,27 @@ def _clean_one(rule: AreaLevelRule, pattern: re.Pattern[str], raw: str) -> str |
 class AreaCleaner:
     """Turns the raw area columns of one row into ``(code, None)`` or ``(None, reason)``."""
 
-    def __init__(self, rules: AreaRules, tree: AreaIndex | None) -> None:
+    def __init__(self, rules: AreaRules, tree: AreaIndex | None, source: str = "<mapping>") -> None:
         self.rules = rules
         self.tree = tree
         self._patterns = [re.compile(level.pattern) for level in rules.levels]
+        self._root = rules.missing
+        """Without levels: the one area of every ticket (see :class:`AreaRules`)."""
+        if not rules.levels and self._root is None:
+            self._root = _root_of(tree, source)
+
+    def _everywhere(self) -> AreaResult:
+        """A source without places: every ticket in the one root area."""
+        code = self._root or ""
+        if code and self.tree is not None and code not in self.tree:
+            why = f"area {code!r} (area.missing) is not in the area tree"
+            return None, RejectKind.UNKNOWN_AREA, why, ""
+        return code, None, "", ""
 
     def clean(self, raw: Sequence[str]) -> AreaResult:
         """``(code, kind, reason, column)``: the area code, or the reject kind, why, and where."""
+        if not self._patterns:
+            return self._everywhere()
         codes: list[tuple[str, str]] = []  # (code, column), coarse to fine
         for rule, pattern, value in zip(self.rules.levels, self._patterns, raw, strict=True):
             if not value.strip():
@@ -88,3 +106,19 @@ class AreaCleaner:
                         why = f"area {inner!r} is not within {outer!r}"
                         return None, RejectKind.AREA_MISMATCH, why, column
         return codes[-1][0], None, "", ""
+
+
+def _root_of(tree: AreaIndex | None, source: str) -> str:
+    """The one root of ``tree`` (``""`` without a tree), for a source without places."""
+    if tree is None:
+        return ""
+    roots = [area.code for area in tree.roots]
+    if len(roots) == 1:
+        return str(roots[0])
+    raise PolicyError(
+        source,
+        f"the source has no area columns and the area tree has {len(roots)} roots "
+        f"({', '.join(map(str, roots[:5]))}): set area.missing to the area of every ticket",
+        key="area.missing",
+        what=MAPPING_FILE.what,
+    )

@@ -20,7 +20,7 @@ from typing import Any
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
-from gridgov.replay._sources import SourceTicket
+from gridgov.replay._sources import SourceNote, SourceTicket
 from gridgov.sla import (
     SLA_POLICY_FILE,
     ClockCycle,
@@ -32,6 +32,7 @@ from gridgov.sla import (
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
+    TERMINAL_STATES,
     Assigner,
     Move,
     Part,
@@ -45,6 +46,7 @@ from gridgov.workflow import (
 __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
+_FINAL = frozenset(s.value for s in TERMINAL_STATES)
 _REPORT = Trigger.REPORT.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
@@ -96,6 +98,8 @@ class TicketOutcome:
     """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
     parts: tuple[Part, ...] = ()
     """The co-units' parts of its last joint dispatch, with the time each took."""
+    notes: tuple[SourceNote, ...] = ()
+    """An event log's rows of ``note_activities``, passed through (they decide nothing)."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -206,9 +210,30 @@ class ReplayEngine:
         self._memo = ShapeMemo() if shapes and not keep_events else None
         """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
         ``keep_events``, which stores each ticket's own fold."""
+        self._ended: tuple[SourceTicket, TicketOutcome] | None = None
+        """The case :meth:`ends` last found ended, with its outcome (its replay's)."""
+
+    def ends(self, source: SourceTicket) -> bool:
+        """Whether an event log's case, with its events so far, has reached a final state
+        (归档, 无效, 撤回, 合并) — the reader's question at a close: a close the loop
+        refuses is flagged and the case goes on (``read_tickets(ends=...)``).
+
+        The answer is this engine's own fold (routed, as :meth:`replay` routes); the
+        outcome of an ended case is kept, so replaying that same ticket next costs nothing.
+        """
+        outcome = self.replay(source)
+        if outcome.final_state not in _FINAL:
+            return False
+        self._ended = (source, outcome)
+        return True
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
+        ended = self._ended
+        if ended is not None:
+            self._ended = None
+            if ended[0] is source:  # just folded by :meth:`ends`, unchanged since
+                return ended[1]
         tier = self.routing.tier_of(source.category).name
         memo, key = self._memo, None
         if memo is not None and memo.active:
@@ -366,6 +391,8 @@ class ReplayEngine:
         )
         if cycles:
             outcome.provisional = _provisional(cycles)
+        if source.notes:
+            outcome.notes = source.notes
         return outcome
 
     def _complete(

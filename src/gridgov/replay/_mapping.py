@@ -7,21 +7,31 @@ and, when it can be found, the line.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
 from gridgov.errors import PolicyError
-from gridgov.workflow import RoutingPolicy, TriggerName, load_routing_policy
+from gridgov.workflow import RoutingPolicy, TriggerName, check_trigger, load_routing_policy
 
 __all__ = [
     "MAPPING_FILE",
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "EventRules",
     "ReplayMapping",
     "RoutingRules",
     "SnapshotRules",
@@ -35,6 +45,17 @@ MAPPING_FILE = TomlKind(
     hint="check the spelling; see docs/reference/mapping-file.md",
 )
 """How errors name a mapping file (映射文件)."""
+
+
+def _steps(value: str | list[str]) -> str | list[str]:
+    for trigger in [value] if isinstance(value, str) else value:
+        check_trigger(trigger)
+    return value
+
+
+ActivitySteps = Annotated[str | Annotated[list[str], Field(min_length=1)], AfterValidator(_steps)]
+"""An activity's trigger, or its triggers in order (each checked, the error at the
+activity's own key)."""
 
 
 class _Strict(BaseModel):
@@ -112,9 +133,13 @@ class AreaRules(_Strict):
     ``missing`` is the area code for rows with no area at all (Boston: the city);
     without it such rows are rejected.  ``nested`` checks that each finer level
     lies within the coarser one in the area tree.
+
+    Without levels (a log without places: no ``[area]`` section at all) every ticket
+    belongs to one root area: ``missing`` when set, else the area tree's root (a tree
+    with one root), else none (an empty area code, when the replay has no tree).
     """
 
-    levels: list[AreaLevelRule] = Field(min_length=1)
+    levels: list[AreaLevelRule] = []
     missing: str | None = None
     nested: bool = True
 
@@ -130,6 +155,19 @@ class SnapshotRules(_Strict):
     on_open: list[TriggerName] = ["report", "accept", "dispatch", "sign_for"]
     on_close: list[TriggerName] = ["mark_handled", "close"]
     closed_values: list[str] = ["Closed", "closed"]
+
+
+class EventRules(_Strict):
+    """What an event log implies beyond its rows.
+
+    ``close_at_last_event`` are triggers fired, in order, at the last event of a case
+    the log leaves open (no final state by the end of the file): for a log that has
+    no explicit close (``["close"]`` when its last activity is the decision, i.e.
+    ``mark_handled``).  Each is decided by the loop like any event: one the case
+    cannot take is flagged.  Default ``[]``: such a case stays open.
+    """
+
+    close_at_last_event: list[TriggerName] = []
 
 
 class RoutingRules(_Strict):
@@ -194,12 +232,18 @@ class ReplayMapping(_Strict):
     timezone: TimeZoneName = "UTC"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
     columns: ColumnMap
-    area: AreaRules
+    area: AreaRules = AreaRules()
     snapshot: SnapshotRules = SnapshotRules()
+    events: EventRules = EventRules()
     routing: RoutingRules = RoutingRules()
-    activities: dict[str, TriggerName] = {}
+    activities: dict[str, ActivitySteps] = {}
+    """Activity → trigger, or → several triggers fired in order at that event
+    (``"Confirmation of receipt" = ["report", "accept"]``)."""
     payload: dict[str, str] = {}
     ignore_activities: list[str] = []
+    note_activities: list[str] = []
+    """Activities kept with their ticket as notes (:attr:`TicketOutcome.notes`), not
+    lifecycle steps: nothing is decided by them."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
     _path: Path | None = PrivateAttr(default=None)
@@ -223,7 +267,23 @@ class ReplayMapping(_Strict):
             raise ValueError(f"a {self.kind} source needs columns.{' and columns.'.join(missing)}")
         if self.kind == "events" and not self.activities:
             raise ValueError("an events source needs an [activities] table (activity = trigger)")
+        kinds = {
+            "activities": set(self.activities),
+            "ignore_activities": set(self.ignore_activities),
+            "note_activities": set(self.note_activities),
+        }
+        for (one, these), (other, those) in itertools.combinations(kinds.items(), 2):
+            both = sorted(these & those)
+            if both:
+                raise ValueError(f"activity {both[0]!r} is in both {one} and {other}")
         return self
+
+    def steps(self) -> dict[str, tuple[str, ...]]:
+        """Each mapped activity's triggers, in order (one for most)."""
+        return {
+            activity: (trigger,) if isinstance(trigger, str) else tuple(trigger)
+            for activity, trigger in self.activities.items()
+        }
 
 
 def load_mapping(path: str | Path) -> ReplayMapping:

@@ -139,6 +139,7 @@ def _replay_share(
             recent_ids=options.recent_ids,
             spill_dir=options.spill_dir,
             counts=counts,
+            ends=engine.ends,
         )
         # closed at once, not when collected: that removes the reader's temporary index
         with closing(stream) as tickets:

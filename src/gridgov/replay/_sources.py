@@ -4,8 +4,13 @@ Both kinds of source become a stream of :class:`SourceTicket` (a ticket and its
 events in time order), ready for the engine.  A snapshot row is one ticket
 (报事记录 → its implied events: ``report`` at the opening time, ``mark_handled``
 and ``close`` at the closing time when the status says closed).  An event log
-is grouped by case id; a case leaves memory as soon as it reaches a final
-trigger, so memory grows with the number of *open* tickets, not with the file.
+is grouped by case id; a case leaves memory as soon as its events reach a final
+*state* (归档, 无效, 撤回, 合并) — a close the loop refuses (closed before it was
+handled) is flagged and the case goes on — so memory grows with the number of
+*open* tickets, not with the file.  Whether a case has ended is the one rule
+core's answer: ``ends`` (the replay engine's :meth:`~gridgov.replay.ReplayEngine.ends`,
+else a plain :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>` fold) is asked at
+each event whose trigger can end a case.
 The ids already finished (to reject a repeated snapshot id, or an event after
 its case ended) are kept in a :class:`~gridgov.replay._seen.SeenIds`: bounded
 memory, the rest in a temporary on-disk index removed when the stream ends or
@@ -32,11 +37,37 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
+from gridgov.workflow import TABLE, TERMINAL_STATES, Ticket
 
-__all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
+__all__ = [
+    "SourceEvent",
+    "SourceNote",
+    "SourceTicket",
+    "folds_to_end",
+    "partition_of",
+    "read_tickets",
+]
 
-FINAL_TRIGGERS = frozenset({"close", "reject", "withdraw", "merge_into"})
+_FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
+FINAL_TRIGGERS = frozenset(
+    trigger
+    for state in TABLE.states
+    for trigger in TABLE.triggers_from(state)
+    if _FINAL_STATES.intersection(TABLE.destinations(state, trigger))
+)
+"""Triggers that can bring a case to a final state (``close``, a satisfied ``review``,
+``reject``, ``withdraw``, ``merge_into``), read from the loop's table: only at them is
+``ends`` asked."""
 NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+
+
+class SourceNote(NamedTuple):
+    """An event log row kept as a note (``note_activities``): not a lifecycle step."""
+
+    activity: str
+    at: datetime
+    line: int
+    actor: str = ""
 
 
 class SourceEvent(NamedTuple):
@@ -68,6 +99,11 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+    notes: tuple[SourceNote, ...] = ()
+    """An event log's rows of ``note_activities``, in order."""
+    rows: int = 1
+    """The source rows the ticket was read from (an event log's rows of the case, notes too;
+    one activity can stand for several events)."""
 
 
 LIST_FIELDS = frozenset({"co_units", "photos"})
@@ -79,6 +115,15 @@ _SEPARATORS = re.compile(r"[;,、]")
 def split_list(cell: str) -> list[str]:
     """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
     return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
+
+
+def folds_to_end(ticket: SourceTicket) -> bool:
+    """Whether ``ticket``'s events, folded by :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>`
+    alone (no routing), reach a final state: :func:`read_tickets`' default ``ends``."""
+    fold = Ticket(ticket.ticket_id)
+    for trigger, at, _line, actor, role, payload in ticket.events:
+        fold.fire(trigger, at, payload, actor_id=actor, actor_role=role)
+    return fold.state in _FINAL_STATES
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -155,14 +200,17 @@ class _Reader:
         recent_ids: int = RECENT_IDS,
         spill_dir: Path | None = None,
         counts: RowCounts | None = None,
+        ends: Callable[[SourceTicket], bool] = folds_to_end,
     ) -> None:
         self.counts = RowCounts() if counts is None else counts
+        self.ends = ends
         self.mapping = mapping
         self.source = source
         self.name = str(source.path)
         self.cols = _Columns(mapping)
         self.parse: TimeParser = time_parser(mapping.time_format, mapping.timezone)
-        self.cleaner = AreaCleaner(mapping.area, areas)
+        where = str(mapping.path) if mapping.path is not None else "<mapping>"
+        self.cleaner = AreaCleaner(mapping.area, areas, where)
         self.rejects = rejects
         self.keep = keep
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
@@ -293,6 +341,7 @@ def read_tickets(
     recent_ids: int = RECENT_IDS,
     spill_dir: Path | None = None,
     counts: RowCounts | None = None,
+    ends: Callable[[SourceTicket], bool] = folds_to_end,
 ) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
@@ -307,8 +356,14 @@ def read_tickets(
 
     ``counts`` receives the rows met (those ``keep`` selects) and those ignored: with
     ``rejects.rows`` they account for every row the stream read.
+
+    ``ends(ticket)`` says whether an event log's case, with its events so far, has
+    reached a final state (asked at each event whose trigger can end it): then it is
+    yielded, and a later event of it is an ``after_end`` reject.  A refused close
+    does not end it.  Default: :func:`folds_to_end`; a replay passes its engine's
+    :meth:`~gridgov.replay.ReplayEngine.ends`, which also routes.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts, ends)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
@@ -434,11 +489,13 @@ def _event_log(r: _Reader) -> Generator[SourceTicket, None, None]:
 
 def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, None]:
     c, m = r.cols, r.mapping
-    activities, ignored = m.activities, frozenset(m.ignore_activities)
+    steps = m.steps()  # activity -> its triggers; a note's: none
+    steps.update(dict.fromkeys(m.note_activities, ()))
+    ignored = frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
     payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
-    ended_on, end = ended.line_of, ended.add
+    ended_on, end, ends = ended.line_of, ended.add, r.ends
     met = ignored_rows = replayed = 0
     for line, values in r.source.records(c.names):
         if isinstance(values, str):
@@ -459,12 +516,13 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
         if activity in ignored:
             ignored_rows += 1
             continue
-        trigger = activities.get(activity)
-        if trigger is None:
+        triggers = steps.get(activity)
+        if triggers is None:
             r.reject(
                 line,
                 RejectKind.UNKNOWN_ACTIVITY,
-                f"activity {activity!r} is not in [activities] or ignore_activities",
+                f"activity {activity!r} is not in [activities], ignore_activities or "
+                "note_activities",
                 tid,
                 m.columns.activity or "",
             )
@@ -491,17 +549,16 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             ticket = r.facts(values, line, tid)
             if ticket is None:
                 continue
+            ticket.rows = 0
             open_tickets[tid] = ticket
-        elif at < ticket.events[-1].at:
-            before = ticket.events[-1]
-            r.reject(
-                line,
-                RejectKind.OUT_OF_ORDER,
-                f"{at.isoformat()} is before the case's previous event "
-                f"on line {before.line} ({before.at.isoformat()})",
-                tid,
-                m.columns.at or "",
-            )
+        elif (ticket.notes or at < ticket.events[-1].at) and _before_previous(
+            r, ticket, at, line, tid
+        ):
+            continue
+        ticket.rows += 1
+        actor = _get(values, c.actor)
+        if not triggers:  # a note: kept with the ticket, decides nothing
+            ticket.notes += (SourceNote(activity, at, line, actor),)
             continue
         payload: dict[str, Any] | None = None  # most rows: no payload, no dict
         for key, i, listed in payload_at:
@@ -509,15 +566,63 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 if payload is None:
                     payload = {}
                 payload[key] = split_list(value) if listed else value
-        actor, role = _get(values, c.actor), _get(values, c.role)
-        event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
-        ticket.events.append(_event(SourceEvent, event))
-        if trigger in FINAL_TRIGGERS:
-            ticket.last_line = line
+        role, data = _get(values, c.role), payload or NO_PAYLOAD
+        append = ticket.events.append
+        for trigger in triggers:  # most activities: one step
+            append(_event(SourceEvent, (trigger, at, line, actor, role, data)))
+        if not FINAL_TRIGGERS.isdisjoint(triggers):
+            ticket.last_line = line  # the outcome ``ends`` may keep names its last line
+            if not ends(ticket):  # a refused close: flagged by the fold, the case goes on
+                ticket.last_line = 0
+                continue
             end(tid, line)
-            replayed += len(ticket.events)
+            replayed += ticket.rows
             yield open_tickets.pop(tid)
     r.counts.rows += met
     r.counts.ignored += ignored_rows
-    r.counts.replayed += replayed + sum(len(t.events) for t in open_tickets.values())
-    yield from sorted(open_tickets.values(), key=lambda t: t.first_line)
+    left = sorted(open_tickets.values(), key=lambda t: t.first_line)
+    for ticket in left:  # the cases the file leaves open
+        if ticket.events:
+            _close_at_last_event(r, ticket)
+            replayed += ticket.rows
+            yield ticket
+        else:
+            _notes_alone(r, ticket)
+    r.counts.replayed += replayed
+
+
+def _before_previous(r: _Reader, ticket: SourceTicket, at: datetime, line: int, tid: str) -> bool:
+    """Reject a row earlier than its case's previous row (event or note)."""
+    before: SourceEvent | SourceNote = ticket.events[-1] if ticket.events else ticket.notes[-1]
+    if ticket.notes and ticket.notes[-1].line > before.line:
+        before = ticket.notes[-1]
+    if at >= before.at:
+        return False
+    r.reject(
+        line,
+        RejectKind.OUT_OF_ORDER,
+        f"{at.isoformat()} is before the case's previous event "
+        f"on line {before.line} ({before.at.isoformat()})",
+        tid,
+        r.mapping.columns.at or "",
+    )
+    return True
+
+
+_CLOSED_AT_LAST = MappingProxyType({"result": "closed at the log's last event"})
+
+
+def _close_at_last_event(r: _Reader, ticket: SourceTicket) -> None:
+    """The mapping's ``events.close_at_last_event`` steps, at the case's last event."""
+    last = ticket.events[-1]
+    for trigger in r.mapping.events.close_at_last_event:
+        event = (trigger, last.at, last.line, "", "", _CLOSED_AT_LAST)
+        ticket.events.append(_event(SourceEvent, event))
+
+
+def _notes_alone(r: _Reader, ticket: SourceTicket) -> None:
+    """A case with notes and no lifecycle event is no ticket: each note is a reject."""
+    tid, column = ticket.ticket_id, r.mapping.columns.activity or ""
+    for note in ticket.notes:
+        why = f"case {tid!r} has notes but no lifecycle event"
+        r.reject(note.line, RejectKind.MISSING_VALUE, why, tid, column)
