@@ -375,7 +375,9 @@ def _cell(metric: str, value: object) -> object:
     return value
 
 
-_PERCENT = ("source_agreement", "due_reproduced")
+_PERCENT = ("source_agreement", "due_reproduced", "due_coverage")
+_SHOWN_WITHOUT_DUE = 10
+"""Categories without a due time a terminal table shows, most tickets first."""
 
 
 def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
@@ -393,6 +395,14 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
         {"figure": f"provisional {k}", "value": v} for k, v in report.get("provisional", {}).items()
     ]
     emit(overall, ["figure", "value"], "table", title=title)
+    without_due = report.get("coverage", {}).get("without_due", [])
+    if without_due:
+        shown = without_due[:_SHOWN_WITHOUT_DUE]
+        rest = without_due[_SHOWN_WITHOUT_DUE:]
+        if rest:  # every one is in --report-out and --format json|csv
+            others = f"({len(rest)} more categories: --report-out or --format json lists all)"
+            shown = [*shown, {"category": others, "tickets": sum(c["tickets"] for c in rest)}]
+        emit(shown, ["category", "tickets"], "table", title="categories without a due time")
     for dimension, groups in report["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
         emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}")

@@ -11,6 +11,7 @@ The domain part imports no click or rich: progress is a plain callback.
 """
 
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._infer import InferredAreas, infer_areas
 from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
@@ -46,6 +47,7 @@ __all__ = [
     "AreaRules",
     "ColumnMap",
     "EventRules",
+    "InferredAreas",
     "InputFile",
     "PolicyInForce",
     "Progress",
@@ -67,6 +69,7 @@ __all__ = [
     "boston_policies",
     "boston_sample_options",
     "check_report_path",
+    "infer_areas",
     "load_mapping",
     "read_tickets",
     "report_rows",

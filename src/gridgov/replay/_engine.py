@@ -29,6 +29,7 @@ from gridgov.sla import (
     SlaPolicy,
     SlaRule,
     clock_verdict,
+    verdict_without_due,
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
@@ -159,7 +160,8 @@ class ReplayEngine:
     levels, so ``stayed_in_grid`` is unknown).  ``policies`` give the SLA clocks, each
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
-    instead (a ticket without one is on time when closed, as Boston's 311 counts it).
+    instead.  A closed ticket without a due time is judged as the policy in force says
+    (``[policy] closed_without_due``; without a policy, on time, as Boston's 311 counts it).
     With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
     its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
     """
@@ -363,7 +365,7 @@ class ReplayEngine:
             run.announce(updated_at)  # what live timers had fired by the last move
         cycles = tuple(run.cycles) if run is not None else ()
         opened_at = source.events[0].at
-        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+        due_at, on_time, handling = self._verdict(source, policy, run, cycles, opened_at, closed_at)
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
             source.ticket_id,
@@ -429,6 +431,7 @@ class ReplayEngine:
     def _verdict(
         self,
         source: SourceTicket,
+        policy: SlaPolicy | None,
         run: ClockRun | None,
         cycles: tuple[ClockCycle, ...],
         opened_at: datetime,
@@ -440,9 +443,12 @@ class ReplayEngine:
         if plan is not None and closed_at is not None and plan.working:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)
+        without_due = policy.closed_without_due if policy is not None else "on_time"
         if self.due_from_source:
             due = source.source_due
-            on_time = None if closed_at is None else (due is None or closed_at <= due)
+            if closed_at is None:
+                return due, None, handling
+            on_time = closed_at <= due if due is not None else verdict_without_due(without_due)
             return due, on_time, handling
-        due, met = clock_verdict(cycles, self.clock)
+        due, met = clock_verdict(cycles, self.clock, without_due=without_due)
         return due, (None if closed_at is None else met), handling

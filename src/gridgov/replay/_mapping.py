@@ -180,13 +180,17 @@ class RoutingRules(_Strict):
     (``*`` and ``?`` wildcards; first match wins) to one of that policy's tiers, before
     its catalogue; any other category takes ``default_tier`` (default: the policy's).
     "Stayed in the grid" is the policy's: handled at its ``grid_level`` or below,
-    never escalated, not handled jointly.
+    never escalated, not handled jointly.  ``levels`` (tier → level, or a list of
+    alternatives) and ``grid_level`` put the policy's tiers on the source's own levels,
+    so a city of wards and precincts needs no routing policy file of its own.
     """
 
     policy: str | None = None
     categories: str | None = None
     tiers: dict[str, str] = {}
     default_tier: str | None = None
+    levels: dict[str, str | list[str]] = {}
+    grid_level: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -217,7 +221,14 @@ class RoutingRules(_Strict):
                 key="routing.default_tier",
                 what=MAPPING_FILE.what,
             )
-        return policy.with_patterns(self.tiers, fallback_tier=fallback, source=source)
+        levels = {t: [v] if isinstance(v, str) else v for t, v in self.levels.items()}
+        return policy.with_patterns(
+            self.tiers,
+            fallback_tier=fallback,
+            source=source,
+            levels=levels,
+            grid_level=self.grid_level,
+        )
 
 
 class ReplayMapping(_Strict):
