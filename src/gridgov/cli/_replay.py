@@ -307,6 +307,7 @@ _BRIEF = {
     "median_handling_h": "median h",
     "p90_handling_h": "p90 h",
     "stay_in_grid_rate": "in grid",
+    "satisfaction_rate": "satisfied",
     "source_agreement": "agrees",
 }
 
@@ -339,7 +340,7 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
     emit(overall, ["figure", "value"], "table", title=title)
     for dimension, groups in report["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
-        emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}")
+        emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}", whole=("key",))
 
 
 def _check_by(by: Sequence[str]) -> None:

@@ -32,6 +32,7 @@ from gridgov.sla import (
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
+    SATISFIED_VERDICTS,
     Assigner,
     Move,
     Part,
@@ -46,6 +47,7 @@ __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _REPORT = Trigger.REPORT.value
+_REVIEW = Trigger.REVIEW.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 """Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
@@ -96,6 +98,9 @@ class TicketOutcome:
     """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
     parts: tuple[Part, ...] = ()
     """The co-units' parts of its last joint dispatch, with the time each took."""
+    satisfied: bool | None = None
+    """The last accepted review's verdict (回访满意: satisfied or basically satisfied), else
+    the source's satisfaction column; ``None`` when the ticket was never reviewed."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -228,6 +233,7 @@ class ReplayEngine:
         moves: list[Move] = []
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
         attributes = None
+        satisfied: bool | None = None
         # hot loop: one call to the fold per event, keyword arguments only where needed
         for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
             if trigger in _ASSIGNING:
@@ -244,6 +250,8 @@ class ReplayEngine:
                     move = fire(trigger, at, payload)
             if move is None:
                 continue
+            if trigger == _REVIEW:  # accepted: the guards read a verdict of the loop's
+                satisfied = move.payload.get("verdict") in SATISFIED_VERDICTS
             if attributes is None:
                 # A missing value is None, as the live engine has it: '*' matches no None.
                 attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
@@ -282,11 +290,12 @@ class ReplayEngine:
                 ticket.escalation_count,
                 stayed,
                 conformance,
+                satisfied,
             )
             memo.add(key, shape)
         outcome = self._outcome(
             source, tier, policy, run, ticket.updated_at, ticket.closed_at, ticket.state,
-            ticket.reopen_count, ticket.escalation_count, stayed, conformance,
+            ticket.reopen_count, ticket.escalation_count, stayed, conformance, satisfied,
         )  # fmt: skip
         outcome.joint, outcome.parts = ticket.joint, ticket.parts
         if keep:  # --db stores them
@@ -316,7 +325,7 @@ class ReplayEngine:
         return self._outcome(
             source, tier, policy, run, None if last is None else events[last].at,
             None if closed is None else events[closed].at, shape.state, shape.reopened,
-            shape.escalations, shape.stayed_in_grid, shape.conformance,
+            shape.escalations, shape.stayed_in_grid, shape.conformance, shape.satisfied,
         )  # fmt: skip
 
     def _outcome(
@@ -332,6 +341,7 @@ class ReplayEngine:
         escalations: int,
         stayed: bool | None,
         conformance: tuple[str, ...],
+        satisfied: bool | None,
     ) -> TicketOutcome:
         """The outcome of a folded ticket: its clocks' verdict, and what the fold found."""
         if run is not None and updated_at is not None:
@@ -366,6 +376,7 @@ class ReplayEngine:
         )
         if cycles:
             outcome.provisional = _provisional(cycles)
+        outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
         return outcome
 
     def _complete(

@@ -31,6 +31,7 @@ METRICS: tuple[str, ...] = (
     "median_handling_h",
     "p90_handling_h",
     "reopen_rate",
+    "satisfaction_rate",
     "stay_in_grid_rate",
     "joint_rate",
     "median_part_h",
@@ -61,6 +62,8 @@ _ANSWERS = (
     "due_known",
     "due_match",
     "joint",
+    "reviewed",
+    "satisfied",
 )
 """The yes/no questions asked of every ticket, in the order of :attr:`_Contribution.answers`."""
 _AT = {name: i for i, name in enumerate(_ANSWERS)}
@@ -99,6 +102,8 @@ class _Contribution(NamedTuple):
             due_known,
             due_known and abs(t.due_at - t.source_due) <= DUE_TOLERANCE,  # type: ignore[operator]
             t.joint,
+            t.satisfied is not None,
+            bool(t.satisfied),
         )
         return cls(
             answers,
@@ -215,6 +220,16 @@ class Tally:
         """Of those, due times within :data:`DUE_TOLERANCE` of the source's."""
         return self.yes("due_match")
 
+    @property
+    def reviewed(self) -> int:
+        """Tickets with a review verdict (回访), from the loop or the source's column."""
+        return self.yes("reviewed")
+
+    @property
+    def satisfied(self) -> int:
+        """Of those, tickets whose verdict was satisfied or basically satisfied (回访满意)."""
+        return self.yes("satisfied")
+
     def __add__(self, other: Tally) -> Tally:
         merged = Tally()
         for name, value in vars(self).items():
@@ -244,6 +259,7 @@ class Tally:
             "median_handling_h": self._percentile_hours(0.5),
             "p90_handling_h": self._percentile_hours(0.9),
             "reopen_rate": _rate(yes("reopened"), tickets),
+            "satisfaction_rate": _rate(yes("satisfied"), yes("reviewed")),
             "stay_in_grid_rate": _rate(yes("stayed"), yes("stay_judged")),
             "joint_rate": _rate(yes("joint"), tickets),
             "median_part_h": self._percentile_hours(0.5, self.part_minutes),

@@ -32,6 +32,7 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
+from gridgov.workflow import SATISFIED_VERDICTS
 
 __all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
 
@@ -68,6 +69,8 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+    source_satisfied: bool | None = None
+    """The mapped satisfaction column's verdict (回访满意?), ``None`` without one."""
 
 
 LIST_FIELDS = frozenset({"co_units", "photos"})
@@ -111,6 +114,7 @@ class _Columns:
         )
         self.activity, self.at = pos(cols.activity), pos(cols.at)
         self.actor, self.role, self.result = pos(cols.actor), pos(cols.role), pos(cols.result)
+        self.satisfaction = pos(cols.satisfaction)
         self.payload = {key: pos(column) for key, column in mapping.payload.items()}
         self.area = [pos(level.column) for level in mapping.area.levels]
         self.names = names
@@ -168,6 +172,10 @@ class _Reader:
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
+        self.satisfied = {
+            cell: verdict in SATISFIED_VERDICTS
+            for cell, verdict in mapping.satisfaction_values.items()
+        }
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
@@ -271,7 +279,7 @@ class _Reader:
                 col,
             )
             return None
-        return SourceTicket(  # positional: one per row
+        ticket = SourceTicket(  # positional: one per row
             tid,
             line,
             area,
@@ -281,6 +289,20 @@ class _Reader:
             due,
             verdict,
         )
+        if c.satisfaction is not None and (cell := values[c.satisfaction].strip()):
+            satisfied = self.satisfied.get(cell)
+            if satisfied is None:
+                self.reject(
+                    line,
+                    RejectKind.BAD_VALUE,
+                    f"satisfaction {cell!r} is not one of {sorted(self.satisfied)} "
+                    "(add it to satisfaction_values)",
+                    tid,
+                    self.mapping.columns.satisfaction or "",
+                )
+                return None
+            ticket.source_satisfied = satisfied
+        return ticket
 
 
 def read_tickets(
