@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from tests.unit.test_replay_sources import GOOD_ROW, HEADER
 
@@ -84,3 +85,68 @@ def _cells(table: str, first: str) -> list[str]:
         if cells[0] == first:
             return cells
     raise AssertionError(f"no row {first!r} in\n{table}")
+
+
+# ----------------------------------------------------------------------------- --by A,B
+
+SAMPLE = BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"
+
+
+def _sample(*args: str) -> dict[str, object]:
+    command = ["replay", "run", str(SAMPLE), "--mapping", str(MAPPING), "--due-from-source"]
+    result = CliRunner().invoke(main, [*command, "-q", "--format", "json", *args])
+    assert result.exit_code == 0, result.stderr or result.exception
+    return {"rows": json.loads(result.stdout)}
+
+
+def test_a_combined_grouping_keys_every_pair(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    _run(tmp_path, "--by", "area:ward,category", "--report-out", str(report))
+    groups = json.loads(report.read_text(encoding="utf-8"))["groups"]["area:ward,category"]
+    counts = {tuple(g["keys"]): (g["key"], g["tickets"], g["satisfaction_rate"]) for g in groups}
+    assert counts == {
+        ("BOS-W05", "Graffiti"): ("BOS-W05 | Graffiti", 1, None),
+        ("BOS-W05", "Pothole"): ("BOS-W05 | Pothole", 2, 0.5),
+        ("BOS-W21", "Graffiti"): ("BOS-W21 | Graffiti", 1, 0.0),
+        ("BOS-W21", "Pothole"): ("BOS-W21 | Pothole", 1, 1.0),
+    }
+
+
+def test_combined_groupings_add_up_to_their_single_ones() -> None:
+    rows = _sample("--by", "category,tier", "--by", "category")["rows"]
+    assert isinstance(rows, list)
+    combined = [r for r in rows if r["group"] == "category,tier"]
+    single = {r["key"]: r["tickets"] for r in rows if r["group"] == "category"}
+    summed: dict[str, int] = {}
+    for row in combined:
+        category, tier = row["key"].split(" | ")
+        assert tier in {"small", "complex", "major"}
+        summed[category] = summed.get(category, 0) + row["tickets"]
+    assert summed == single
+
+
+def test_combined_groupings_under_jobs_equal_one_process(tmp_path: Path) -> None:
+    reports = []
+    for jobs in ("1", "3"):
+        out = tmp_path / f"r{jobs}.json"
+        _sample("--by", "area:ward,month", "--by", "category,tier", "--jobs", jobs,
+                "--report-out", str(out))  # fmt: skip
+        data = json.loads(out.read_text(encoding="utf-8"))
+        data["meta"].pop("jobs", None)
+        reports.append(data)
+    assert reports[0] == reports[1]
+    assert len(reports[0]["groups"]["area:ward,month"]) > 22  # wards × months
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"),
+    [
+        ("month,colour", "unknown grouping 'colour'"),
+        ("month,month", "'month,month' names a dimension twice"),
+    ],
+)
+def test_a_bad_combined_grouping_is_a_usage_error(by: str, expected: str) -> None:
+    command = ["replay", "run", str(SAMPLE), "--mapping", str(MAPPING), "--due-from-source"]
+    result = CliRunner().invoke(main, [*command, "--by", by])
+    assert result.exit_code == 2
+    assert expected in result.stderr

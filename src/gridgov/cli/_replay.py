@@ -205,7 +205,8 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     multiple=True,
     metavar="DIM",
     help="Group the report by area, area:LEVEL, category, tier, channel, unit, state, "
-    "day, week, month, quarter or year (repeatable).",
+    "day, week, month, quarter or year, or several at once joined by commas "
+    "(area:ward,month) (repeatable).",
 )
 @click.option(
     "--tickets-out",
@@ -344,13 +345,13 @@ def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
 
 
 def _check_by(by: Sequence[str]) -> None:
-    from gridgov.replay import DIMENSIONS
+    from gridgov.replay import dimension_parts
 
-    bad = [d for d in by if d not in DIMENSIONS and not d.startswith("area:")]
-    if bad:
-        raise click.BadParameter(
-            f"{bad[0]!r}: expected one of {', '.join(DIMENSIONS)}", param_hint="--by"
-        )
+    for dimension in by:
+        try:
+            dimension_parts(dimension)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--by") from None
 
 
 def _load_report(path: Path) -> dict[str, Any]:

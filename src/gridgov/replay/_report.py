@@ -16,7 +16,16 @@ from typing import Any, NamedTuple
 
 from gridgov.replay._engine import TicketOutcome
 
-__all__ = ["DIMENSIONS", "HEAT", "METRICS", "SERIES", "ReplayReport", "Tally", "grouper"]
+__all__ = [
+    "DIMENSIONS",
+    "HEAT",
+    "METRICS",
+    "SERIES",
+    "ReplayReport",
+    "Tally",
+    "dimension_parts",
+    "grouper",
+]
 
 _DAY = timedelta(hours=24)
 _MINUTE = timedelta(minutes=1)
@@ -271,16 +280,21 @@ class Tally:
         }
 
 
-Grouper = Callable[[TicketOutcome], str]
+Key = str | tuple[str, ...]
+"""A group's key: one dimension's value, or a combined grouping's values in order."""
+Grouper = Callable[[TicketOutcome], Key]
+_Single = Callable[[TicketOutcome], str]
+KEY_JOINER = " | "
+"""How a combined grouping's key is written (``BOS-W05 | 2015-03``)."""
 
-_PERIODS: Mapping[str, Grouper] = {
+_PERIODS: Mapping[str, _Single] = {
     "day": lambda t: t.opened_at.strftime("%Y-%m-%d"),
     "week": lambda t: "{}-W{:02d}".format(*t.opened_at.isocalendar()[:2]),
     "month": lambda t: t.opened_at.strftime("%Y-%m"),
     "quarter": lambda t: f"{t.opened_at.year}-Q{(t.opened_at.month - 1) // 3 + 1}",
     "year": lambda t: str(t.opened_at.year),
 }
-_FIELDS: Mapping[str, Grouper] = {
+_FIELDS: Mapping[str, _Single] = {
     "area": lambda t: t.area,
     "category": lambda t: t.category,
     "tier": lambda t: t.tier,
@@ -291,7 +305,7 @@ _FIELDS: Mapping[str, Grouper] = {
 DIMENSIONS = (*_FIELDS, *_PERIODS, "area:LEVEL")
 
 
-def _once_a_day(period: Grouper) -> Grouper:
+def _once_a_day(period: _Single) -> _Single:
     """``period`` computed once per opening date (it depends on nothing else)."""
     seen: dict[date, str] = {}
 
@@ -305,12 +319,34 @@ def _once_a_day(period: Grouper) -> Grouper:
     return group
 
 
+def dimension_parts(dimension: str) -> tuple[str, ...]:
+    """The dimensions of a ``--by`` grouping: ``"area:ward,month"`` → ``("area:ward",
+    "month")``; raises ``ValueError`` naming an unknown or repeated one."""
+    parts = tuple(part.strip() for part in dimension.split(","))
+    for part in parts:
+        known = part in _FIELDS or part in _PERIODS
+        if not known and not (part.startswith("area:") and part[5:]):
+            raise ValueError(
+                f"unknown grouping {part!r}; expected one of {', '.join(DIMENSIONS)}, or "
+                "several joined by commas (area:ward,month)"
+            )
+    if len(set(parts)) < len(parts):
+        raise ValueError(f"{dimension!r} names a dimension twice")
+    return parts
+
+
 def grouper(dimension: str, area_at_level: Callable[[str, str], str] | None = None) -> Grouper:
-    """The key function of a ``--by`` dimension (``month``, ``category``, ``area:ward`` ...).
+    """The key function of a ``--by`` grouping (``month``, ``category``, ``area:ward`` ...).
 
     ``area_at_level(code, level)`` names the area's ancestor at a level; it is
-    needed only for ``area:LEVEL``.
+    needed only for ``area:LEVEL``.  A combined grouping (``area:ward,month``) keys a
+    ticket by the tuple of its dimensions' keys.
     """
+    parts = dimension_parts(dimension)
+    if len(parts) > 1:
+        keys = [grouper(part, area_at_level) for part in parts]
+        return lambda t: tuple([str(key(t)) for key in keys])
+    dimension = parts[0]
     if dimension in _FIELDS:
         return _FIELDS[dimension]
     if dimension in _PERIODS:
@@ -327,7 +363,7 @@ class ReplayReport:
 
     meta: dict[str, Any] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
-    groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    groups: dict[str, dict[Key, Tally]] = field(default_factory=dict)
     rejects: Counter[str] = field(default_factory=Counter)
     input: Counter[str] = field(default_factory=Counter)
     provisional: Counter[str] = field(default_factory=Counter)
@@ -335,7 +371,7 @@ class ReplayReport:
     data), by clock."""
     """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
 
-    def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
+    def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, Key]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
 
         The chart and heat-table groupings (:data:`SERIES`, :data:`HEAT`) count answers
@@ -385,7 +421,7 @@ class ReplayReport:
             "provisional": dict(sorted(self.provisional.items())),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
-                dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
+                dimension: [_group_row(key, groups[key]) for key in sorted(groups)]
                 for dimension, groups in self.groups.items()
                 if not dimension.startswith("_")
             },
@@ -399,6 +435,13 @@ class ReplayReport:
             ],
             "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+
+def _group_row(key: Key, tally: Tally) -> dict[str, Any]:
+    """A group's figures; a combined grouping's row also lists its ``keys`` in order."""
+    if isinstance(key, tuple):
+        return {"key": KEY_JOINER.join(key), "keys": list(key), **tally.metrics()}
+    return {"key": key, **tally.metrics()}
 
 
 def input_summary(counts: Mapping[str, int]) -> dict[str, Any]:
@@ -431,12 +474,12 @@ _ANSWERS_ONLY = frozenset({SERIES, HEAT})
 """The groupings that count answers only (see :meth:`ReplayReport.add`)."""
 
 
-def _heat(cells: Mapping[str, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
+def _heat(cells: Mapping[Key, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
     """On-time rate for the busiest ``rows`` areas × ``columns`` categories."""
     by_area: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     for key, tally in cells.items():
-        area, category = key.split("\t", 1)
+        area, category = str(key).split("\t", 1)
         by_area[area] += tally.tickets
         by_category[category] += tally.tickets
     areas = [a for a, _ in by_area.most_common(rows)]
