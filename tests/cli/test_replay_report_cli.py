@@ -150,3 +150,60 @@ def test_a_bad_combined_grouping_is_a_usage_error(by: str, expected: str) -> Non
     result = CliRunner().invoke(main, [*command, "--by", by])
     assert result.exit_code == 2
     assert expected in result.stderr
+
+
+# ----------------------------------------------------------------------------- --top
+
+
+def _table(*args: str) -> str:
+    command = ["replay", "run", str(SAMPLE), "--mapping", str(MAPPING), "--due-from-source"]
+    wide = {"COLUMNS": "200"}
+    result = CliRunner().invoke(main, [*command, "-q", "--by", "category", *args], env=wide)
+    assert result.exit_code == 0, result.stderr or result.exception
+    return result.stdout
+
+
+def _group_rows(table: str) -> list[list[str]]:
+    """The rows of the terminal's ``by category`` table."""
+    section = table[table.index("by category") :]
+    return [
+        [c.strip() for c in line.strip("│ ").split("│")]
+        for line in section.splitlines()
+        if line.startswith("│")
+    ]
+
+
+def test_the_terminal_shows_the_busiest_groups_and_one_row_of_the_others(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "r.json"
+    table = _table("--top", "3", "--report-out", str(report))
+    every = json.loads(report.read_text(encoding="utf-8"))["groups"]["category"]
+    assert len(every) > 20  # the file has every group
+    busiest = sorted(every, key=lambda g: (-g["tickets"], g["key"]))
+    rows = _group_rows(table)
+    assert [r[:2] for r in rows[:3]] == [[g["key"], str(g["tickets"])] for g in busiest[:3]]
+    rest = sum(g["tickets"] for g in busiest[3:])
+    assert rows[3][:2] == [f"({len(every) - 3:,} others)", str(rest)]
+    assert len(rows) == 4
+    assert f"the 3 of {len(every)} groups with the most tickets" in table
+
+
+def test_the_others_row_is_the_tally_of_the_others() -> None:
+    from gridgov.replay import boston_sample_options, run_replay
+
+    report = run_replay(boston_sample_options(due_from_source=True, by=("category",)))
+    others = report.to_dict(top=5)["groups"]["category"][-1]
+    groups = report.groups["category"]
+    rest = sorted(groups, key=lambda k: (-groups[k].tickets, k))[5:]
+    merged = groups[rest[0]]
+    for key in rest[1:]:
+        merged = merged + groups[key]
+    assert others == {"key": f"({len(rest)} others)", "others": len(rest), **merged.metrics()}
+
+
+def test_top_0_and_a_few_groups_show_every_group() -> None:
+    rows = _group_rows(_table("--top", "0"))
+    assert len(rows) > 20
+    assert not any("others" in r[0] for r in rows)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # in key order, as in files

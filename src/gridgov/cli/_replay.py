@@ -24,6 +24,7 @@ from gridgov.replay import (
     Progress,
     ReplayMapping,
     ReplayOptions,
+    ReplayReport,
     check_report_path,
     load_mapping,
     report_rows,
@@ -34,6 +35,8 @@ from gridgov.replay import (
 __all__ = ["replay"]
 
 _SHOWN = ("group", "key", *METRICS)
+TOP_GROUPS = 20
+"""Groups of each grouping shown on the terminal (``--top``): the rest as one row."""
 
 
 @click.group()
@@ -223,6 +226,14 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Rejected rows with file, line and reason (.csv).",
 )
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=TOP_GROUPS,
+    show_default=True,
+    help="Groups of each grouping in the terminal's table: the busiest, then one row of "
+    "the others (0: all). Files and --format json|csv have every group.",
+)
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row.")
 @click.option(
     "--jobs",
@@ -245,6 +256,7 @@ def run(
     tickets_out: Path | None,
     report_out: Path | None,
     rejects_out: Path | None,
+    top: int,
     strict: bool,
     jobs: int,
     url: str | None,
@@ -286,7 +298,8 @@ def run(
         check_report_path(report_out)  # before the run, not after it
     show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress, _unwind_on_sigterm():
-        report = run_replay(options, progress=progress).to_dict()
+        replayed = run_replay(options, progress=progress)
+    report = replayed.to_dict()
     if report_out is not None:
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
@@ -298,7 +311,7 @@ def run(
             f"database: {db['written']:,} tickets written, {db['already_there']:,} already there",
             err=True,
         )
-    show_report(report, fmt, title=f"Replay of {input_file.name}")
+    show_report(replayed, fmt, title=f"Replay of {input_file.name}", top=top)
 
 
 _BRIEF = {
@@ -324,24 +337,32 @@ def _cell(metric: str, value: object) -> object:
 _PERCENT = ("source_agreement", "due_reproduced")
 
 
-def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
-    """Print a report: compact tables for people, every figure for programs."""
+def show_report(report: ReplayReport, fmt: str, *, title: str, top: int = TOP_GROUPS) -> None:
+    """Print a report: compact tables for people (each grouping's ``top`` busiest groups
+    and one row of the others), every figure of every group for programs."""
     if fmt != "table":
-        emit(report_rows(report), _SHOWN, fmt, title=title)
+        emit(report_rows(report.to_dict()), _SHOWN, fmt, title=title)
         return
+    shown = report.to_dict(top=top or None)
     overall = [
-        {"figure": m, "value": _cell(m, v)} for m, v in report["overall"].items() if v is not None
+        {"figure": m, "value": _cell(m, v)} for m, v in shown["overall"].items() if v is not None
     ]
-    overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
-    overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
-    overall += [{"figure": f"input {k}", "value": v} for k, v in report.get("input", {}).items()]
+    overall += [{"figure": f"state {k}", "value": v} for k, v in shown["states"].items()]
+    overall += [{"figure": f"rejected {k}", "value": v} for k, v in shown["rejects"].items()]
+    overall += [{"figure": f"input {k}", "value": v} for k, v in shown.get("input", {}).items()]
     overall += [
-        {"figure": f"provisional {k}", "value": v} for k, v in report.get("provisional", {}).items()
+        {"figure": f"provisional {k}", "value": v} for k, v in shown.get("provisional", {}).items()
     ]
     emit(overall, ["figure", "value"], "table", title=title)
-    for dimension, groups in report["groups"].items():
+    for dimension, groups in shown["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
-        emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}", whole=("key",))
+        heading = f"by {dimension}"
+        if groups and "others" in groups[-1]:
+            heading += (
+                f": the {top} of {top + groups[-1]['others']:,} groups with the most tickets, "
+                "then the others as one row (every group: --report-out or --format json|csv)"
+            )
+        emit(rows, ["key", *_BRIEF.values()], "table", title=heading, whole=("key",))
 
 
 def _check_by(by: Sequence[str]) -> None:

@@ -405,12 +405,15 @@ class ReplayReport:
             for key, tally in groups.items():
                 mine[key] = mine[key] + tally if key in mine else tally
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """The report as JSON-able data (what ``--report-out x.json`` writes).
 
         Groupings whose name starts with ``_`` are internal: ``_series`` (tickets
         by week, for the chart) and ``_heat`` (area × category, for the heat
-        table) appear compacted as ``series`` and ``heat``.
+        table) appear compacted as ``series`` and ``heat``.  With ``top`` (the
+        terminal's table), a grouping of more groups lists only the ``top`` with the
+        most tickets, most first, and then one row for all the others (exact: their
+        tallies added up; ``others`` says how many).
         """
         return {
             "meta": self.meta,
@@ -421,7 +424,7 @@ class ReplayReport:
             "provisional": dict(sorted(self.provisional.items())),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
-                dimension: [_group_row(key, groups[key]) for key in sorted(groups)]
+                dimension: _group_rows(groups, top)
                 for dimension, groups in self.groups.items()
                 if not dimension.startswith("_")
             },
@@ -437,10 +440,28 @@ class ReplayReport:
         }
 
 
+def _group_rows(groups: Mapping[Key, Tally], top: int | None) -> list[dict[str, Any]]:
+    """Every group in key order; or the ``top`` busiest and one row of the others."""
+    if top is None or len(groups) <= top:
+        return [_group_row(key, groups[key]) for key in sorted(groups)]
+    busiest = sorted(groups, key=lambda k: (-groups[k].tickets, _key_text(k)))
+    others = Tally()
+    for key in busiest[top:]:
+        others = others + groups[key]
+    rest = len(groups) - top
+    row = {"key": f"({rest:,} other{'s' if rest > 1 else ''})", "others": rest}
+    row.update(others.metrics())
+    return [*(_group_row(key, groups[key]) for key in busiest[:top]), row]
+
+
+def _key_text(key: Key) -> str:
+    return key if isinstance(key, str) else KEY_JOINER.join(key)
+
+
 def _group_row(key: Key, tally: Tally) -> dict[str, Any]:
     """A group's figures; a combined grouping's row also lists its ``keys`` in order."""
     if isinstance(key, tuple):
-        return {"key": KEY_JOINER.join(key), "keys": list(key), **tally.metrics()}
+        return {"key": _key_text(key), "keys": list(key), **tally.metrics()}
     return {"key": key, **tally.metrics()}
 
 
