@@ -207,3 +207,73 @@ def test_top_0_and_a_few_groups_show_every_group() -> None:
     assert len(rows) > 20
     assert not any("others" in r[0] for r in rows)
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # in key order, as in files
+
+
+# ----------------------------------------------------------------------------- compare
+
+POLICY = BOSTON_SAMPLE_DIR / "policy.toml"
+
+
+def _report(path: Path, *args: str) -> Path:
+    command = ["replay", "run", str(SAMPLE), "--mapping", str(MAPPING), "-q"]
+    result = CliRunner().invoke(main, [*command, *args, "--report-out", str(path)])
+    assert result.exit_code == 0, result.stderr or result.exception
+    return path
+
+
+def _compare(a: Path, b: Path) -> tuple[dict[tuple[str, str, str], dict[str, str]], str]:
+    result = CliRunner().invoke(main, ["replay", "compare", str(a), str(b), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr or result.exception
+    rows = csv.DictReader(io.StringIO(result.stdout))
+    return {(r["group"], r["key"], r["metric"]): r for r in rows}, result.stderr
+
+
+def test_compare_labels_hours_and_never_subtracts_wall_from_working(tmp_path: Path) -> None:
+    wall = _report(tmp_path / "wall.json", "--due-from-source", "--by", "tier")
+    working = _report(tmp_path / "working.json", "--policy", str(POLICY), "--by", "tier")
+    rows, err = _compare(wall, working)
+    assert json.loads(wall.read_text(encoding="utf-8"))["overall"]["handling_unit"] == "wall"
+    major = rows[("tier", "major", "median_handling_h")]  # Boston's rule: business hours
+    assert (major["unit"], major["change"]) == ("A wall hours, B working hours", "")
+    assert float(major["a"]) > float(major["b"]) > 0
+    overall = rows[("all", "", "p90_handling_h")]  # rules of both kinds of calendar
+    assert (overall["unit"], overall["change"]) == ("A wall hours, B mixed hours", "")
+    assert rows[("all", "", "on_time_rate")]["change"] != ""  # a rate is a rate
+    assert "not subtracted: median_handling_h is in different hours in A and B" in err
+    assert ("all", "", "handling_unit") not in rows  # said in the unit column
+
+
+def test_compare_subtracts_hours_of_the_same_kind(tmp_path: Path) -> None:
+    a = _report(tmp_path / "a.json", "--policy", str(POLICY), "--by", "tier")
+    b = _report(tmp_path / "b.json", "--policy", str(POLICY), "--by", "tier", "--clock", "handling")
+    rows, err = _compare(a, b)
+    major = rows[("tier", "major", "median_handling_h")]
+    assert (major["unit"], major["change"]) == ("working hours", "0.0")
+    part = rows.get(("all", "", "median_part_h"))
+    assert part is None  # no joint tickets in Boston: nothing to show
+    assert "not subtracted" not in err
+
+
+def test_compare_takes_only_the_groups_both_reports_have_and_says_so(tmp_path: Path) -> None:
+    a = _report(tmp_path / "a.json", "--due-from-source", "--by", "tier", "--by", "month")
+    b = _report(tmp_path / "b.json", "--due-from-source", "--by", "tier", "--by", "area:ward")
+    data = json.loads(b.read_text(encoding="utf-8"))
+    data["groups"]["tier"] = [g for g in data["groups"]["tier"] if g["key"] != "major"]
+    b.write_text(json.dumps(data), encoding="utf-8")
+    rows, err = _compare(a, b)
+    assert {group for group, _, _ in rows} == {"all", "tier"}
+    assert {key for group, key, _ in rows if group == "tier"} == {"complex", "small"}
+    assert "not compared: groupings only in A: month" in err
+    assert "not compared: groupings only in B: area:ward" in err
+    assert "not compared: by tier: 1 groups only in A, 0 only in B (the 2 both have" in err
+
+
+def test_compare_does_not_subtract_hours_of_an_unknown_kind(tmp_path: Path) -> None:
+    a = _report(tmp_path / "a.json", "--due-from-source")
+    old = json.loads(a.read_text(encoding="utf-8"))
+    del old["overall"]["handling_unit"]  # as a report of an older gridgov has it
+    b = tmp_path / "old.json"
+    b.write_text(json.dumps(old), encoding="utf-8")
+    rows, _ = _compare(a, b)
+    median = rows[("all", "", "median_handling_h")]
+    assert (median["unit"], median["change"]) == ("A wall hours, B hours (unit not recorded)", "")

@@ -320,6 +320,7 @@ _BRIEF = {
     "closed_24h_rate": "24 h",
     "median_handling_h": "median h",
     "p90_handling_h": "p90 h",
+    "handling_unit": "hours",
     "stay_in_grid_rate": "in grid",
     "satisfaction_rate": "satisfied",
     "source_agreement": "agrees",
@@ -385,33 +386,96 @@ def _load_report(path: Path) -> dict[str, Any]:
     return data
 
 
+_HOURS = {
+    "median_handling_h": "handling_unit",
+    "p90_handling_h": "handling_unit",
+    "median_part_h": "",
+    "p90_part_h": "",
+}
+"""The figures in hours, and the figure that says which hours (``""``: always wall)."""
+
+
+def _unit(row: dict[str, Any], metric: str) -> str:
+    """What ``metric`` of a report row measures: ``working hours``, ``wall hours`` …"""
+    if metric not in _HOURS:
+        return ""
+    if not _HOURS[metric]:
+        return "wall hours"
+    if _HOURS[metric] not in row:
+        return "hours (unit not recorded)"  # a report of an older gridgov
+    return f"{row[_HOURS[metric]] or 'no'} hours"
+
+
+def _shared(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> list[tuple[str, str]]:
+    """The (grouping, key) rows both reports have, in A's order; what is left out is said
+    on stderr."""
+    groups_a, groups_b = a["groups"], b["groups"]
+    only = [
+        f"groupings only in {name}: {', '.join(sorted(set(mine) - set(theirs)))}"
+        for name, mine, theirs in ((names[0], groups_a, groups_b), (names[1], groups_b, groups_a))
+        if set(mine) - set(theirs)
+    ]
+    shared: list[tuple[str, str]] = [("all", "")]
+    for dimension, rows in groups_a.items():
+        if dimension not in groups_b:
+            continue
+        keys_a = [r["key"] for r in rows]
+        keys_b = {r["key"] for r in groups_b[dimension]}
+        both = [k for k in keys_a if k in keys_b]
+        shared += [(dimension, k) for k in both]
+        left_a, left_b = len(keys_a) - len(both), len(keys_b) - len(both)
+        if left_a or left_b:
+            only.append(
+                f"by {dimension}: {left_a:,} groups only in {names[0]}, {left_b:,} only in "
+                f"{names[1]} (the {len(both):,} both have are compared)"
+            )
+    for line in only:
+        click.echo(f"not compared: {line}", err=True)
+    return shared
+
+
 @replay.command("compare")
 @click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @format_option()
 def compare(first: Path, second: Path, fmt: str) -> None:
-    """Two reports (from `replay run --report-out X.json`) side by side, with the change."""
+    """Two reports (from `replay run --report-out X.json`) side by side, with the change.
+
+    Only the groups both reports have are compared (the others are named on stderr).
+    Hours say which hours they are: working hours on the handling clock's calendar, or
+    wall hours; two figures in different hours are shown, never subtracted.
+    """
     a, b = _load_report(first), _load_report(second)
     rows_a = {(r["group"], r["key"]): r for r in report_rows(a)}
     rows_b = {(r["group"], r["key"]): r for r in report_rows(b)}
     rows = []
-    for key in [*rows_a, *(k for k in rows_b if k not in rows_a)]:
+    apart = set()
+    for key in _shared(a, b, ("A", "B")):
+        row_a, row_b = rows_a.get(key, {}), rows_b.get(key, {})
         for metric in METRICS:
-            va, vb = rows_a.get(key, {}).get(metric), rows_b.get(key, {}).get(metric)
-            if va is None and vb is None:
+            va, vb = row_a.get(metric), row_b.get(metric)
+            if (va is None and vb is None) or metric in _HOURS.values():
                 continue
-            change = (
-                vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else None
-            )
+            unit_a, unit_b = _unit(row_a, metric), _unit(row_b, metric)
+            same = unit_a == unit_b and "(" not in unit_a and not unit_a.startswith("mixed")
+            if unit_a != unit_b:
+                apart.add(metric)
+            numbers = isinstance(va, int | float) and isinstance(vb, int | float)
+            change = vb - va if numbers and same else None  # type: ignore[operator]
             rows.append(
                 {
                     "group": key[0],
                     "key": key[1],
                     "metric": metric,
+                    "unit": unit_a if unit_a == unit_b else f"A {unit_a}, B {unit_b}",
                     "a": va,
                     "b": vb,
                     "change": None if change is None else round(change, 4),
                 }
             )
+    for metric in sorted(apart):
+        click.echo(
+            f"not subtracted: {metric} is in different hours in A and B (see its unit)", err=True
+        )
     title = f"A = {first.name}, B = {second.name}"
-    emit(rows, ["group", "key", "metric", "a", "b", "change"], fmt, title=title)
+    emit(rows, ["group", "key", "metric", "unit", "a", "b", "change"], fmt, title=title)

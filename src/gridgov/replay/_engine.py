@@ -98,6 +98,8 @@ class TicketOutcome:
     """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
     parts: tuple[Part, ...] = ()
     """The co-units' parts of its last joint dispatch, with the time each took."""
+    handling_working: bool = False
+    """``handling`` is working time (on the handling clock's calendar), not wall time."""
     satisfied: bool | None = None
     """The last accepted review's verdict (回访满意: satisfied or basically satisfied), else
     the source's satisfaction column; ``None`` when the ticket was never reviewed."""
@@ -348,7 +350,9 @@ class ReplayEngine:
             run.announce(updated_at)  # what live timers had fired by the last move
         cycles = tuple(run.cycles) if run is not None else ()
         opened_at = source.events[0].at
-        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+        due_at, on_time, handling, working = self._verdict(
+            source, run, cycles, opened_at, closed_at
+        )
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
             source.ticket_id,
@@ -377,6 +381,7 @@ class ReplayEngine:
         if cycles:
             outcome.provisional = _provisional(cycles)
         outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
+        outcome.handling_working = working
         return outcome
 
     def _complete(
@@ -417,16 +422,18 @@ class ReplayEngine:
         cycles: tuple[ClockCycle, ...],
         opened_at: datetime,
         closed_at: datetime | None,
-    ) -> tuple[datetime | None, bool | None, timedelta | None]:
-        """``(due_at, on_time, handling time)`` of the ticket."""
+    ) -> tuple[datetime | None, bool | None, timedelta | None, bool]:
+        """``(due_at, on_time, handling time, whether that is working time)``."""
         handling = None if closed_at is None else closed_at - opened_at
+        working = False
         plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)
+            working = True
         if self.due_from_source:
             due = source.source_due
             on_time = None if closed_at is None else (due is None or closed_at <= due)
-            return due, on_time, handling
+            return due, on_time, handling, working
         due, met = clock_verdict(cycles, self.clock)
-        return due, (None if closed_at is None else met), handling
+        return due, (None if closed_at is None else met), handling, working

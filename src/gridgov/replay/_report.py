@@ -39,6 +39,7 @@ METRICS: tuple[str, ...] = (
     "closed_24h_rate",
     "median_handling_h",
     "p90_handling_h",
+    "handling_unit",
     "reopen_rate",
     "satisfaction_rate",
     "stay_in_grid_rate",
@@ -73,6 +74,7 @@ _ANSWERS = (
     "joint",
     "reviewed",
     "satisfied",
+    "working_hours",
 )
 """The yes/no questions asked of every ticket, in the order of :attr:`_Contribution.answers`."""
 _AT = {name: i for i, name in enumerate(_ANSWERS)}
@@ -113,6 +115,7 @@ class _Contribution(NamedTuple):
             t.joint,
             t.satisfied is not None,
             bool(t.satisfied),
+            closed and t.handling is not None and t.handling_working,
         )
         return cls(
             answers,
@@ -239,6 +242,17 @@ class Tally:
         """Of those, tickets whose verdict was satisfied or basically satisfied (回访满意)."""
         return self.yes("satisfied")
 
+    @property
+    def handling_unit(self) -> str | None:
+        """What the handling hours measure: ``working`` hours on the handling clock's
+        calendar, ``wall`` (clock) hours, ``mixed`` when the group has both (rules of
+        different calendars), ``None`` with no handling time."""
+        measured = sum(self.handling_minutes.values())
+        if not measured:
+            return None
+        working = self.yes("working_hours")
+        return "working" if working == measured else "wall" if not working else "mixed"
+
     def __add__(self, other: Tally) -> Tally:
         merged = Tally()
         for name, value in vars(self).items():
@@ -267,6 +281,7 @@ class Tally:
             "closed_24h_rate": _rate(yes("closed_24h"), tickets),
             "median_handling_h": self._percentile_hours(0.5),
             "p90_handling_h": self._percentile_hours(0.9),
+            "handling_unit": self.handling_unit,
             "reopen_rate": _rate(yes("reopened"), tickets),
             "satisfaction_rate": _rate(yes("satisfied"), yes("reviewed")),
             "stay_in_grid_rate": _rate(yes("stayed"), yes("stay_judged")),
