@@ -96,11 +96,17 @@ def _replay_share(
     options: ReplayOptions, share: int, jobs: int, progress: Progress | None
 ) -> Generator[TicketOutcome | ReplayReport, None, None]:
     """Replay the tickets of worker ``share``; yield outcomes, then the report last."""
-    source = InputFile(options.input, options.mapping.format, delimiter=options.mapping.delimiter)
     rejects_path = options.rejects_out
     if rejects_path is not None and jobs > 1:
         rejects_path = Path(f"{rejects_path}.part{share}")
-    rejects = RejectLog(rejects_path, strict=options.strict)
+    rejects = RejectLog(rejects_path, strict=options.strict)  # a full disk shows before a row
+    try:
+        source = InputFile(
+            options.input, options.mapping.format, delimiter=options.mapping.delimiter
+        )
+    except BaseException:
+        rejects.close()
+        raise
     directory = options.directory
     if directory is None and isinstance(options.areas, AreaTree):
         directory = Directory(options.areas)

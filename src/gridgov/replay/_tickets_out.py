@@ -123,7 +123,12 @@ class TicketWriter:
             self._file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
             self._csv = None if self.jsonl else csv.writer(self._file, lineterminator="\n")
             if self._csv is not None:
-                self._csv.writerow(TICKET_COLUMNS)
+                try:
+                    self._csv.writerow(TICKET_COLUMNS)
+                    self._file.flush()  # a full disk shows now, not after the replay
+                except OSError:
+                    self._abandon()
+                    raise
 
     def write_row(self, row: dict[str, Any]) -> None:
         """Write one row made by :func:`outcome_row`."""
