@@ -24,7 +24,13 @@ from pydantic import (
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
 from gridgov.errors import PolicyError
-from gridgov.workflow import RoutingPolicy, TriggerName, check_trigger, load_routing_policy
+from gridgov.workflow import (
+    VERDICTS,
+    RoutingPolicy,
+    TriggerName,
+    check_trigger,
+    load_routing_policy,
+)
 
 __all__ = [
     "MAPPING_FILE",
@@ -80,6 +86,8 @@ class ColumnMap(_Strict):
     actor: str | None = None
     role: str | None = None
     result: str | None = None
+    satisfaction: str | None = None
+    """The reporter's review verdict (回访评价), read through ``satisfaction_values``."""
 
 
 class AreaLevelRule(_Strict):
@@ -257,6 +265,14 @@ class ReplayMapping(_Strict):
     lifecycle steps: nothing is decided by them."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
+    satisfaction_values: dict[str, str] = {
+        **{v: v for v in VERDICTS},
+        "满意": "satisfied",
+        "基本满意": "basically_satisfied",
+        "不满意": "not_satisfied",
+    }
+    """``columns.satisfaction`` cell → the loop's review verdict (:data:`~gridgov.workflow.
+    VERDICTS`); whether a verdict counts as satisfied is the loop's rule."""
     _path: Path | None = PrivateAttr(default=None)
 
     @property
@@ -269,6 +285,15 @@ class ReplayMapping(_Strict):
         base = self._path.parent if self._path is not None else None
         source = str(self._path) if self._path is not None else "<mapping>"
         return self.routing.compile(base, source=source)
+
+    @field_validator("satisfaction_values")
+    @classmethod
+    def _loop_verdicts(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {cell: v for cell, v in value.items() if v not in VERDICTS}
+        if bad:
+            cell, verdict = next(iter(bad.items()))
+            raise ValueError(f"{cell!r} = {verdict!r}: expected one of {', '.join(VERDICTS)}")
+        return value
 
     @model_validator(mode="after")
     def _columns_for_kind(self) -> ReplayMapping:

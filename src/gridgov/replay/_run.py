@@ -29,7 +29,7 @@ from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._outputs import REJECT_SUFFIXES, TICKET_SUFFIXES, check_output, writing
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
-from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
+from gridgov.replay._report import HEAT, SERIES, ReplayReport, dimension_parts, grouper
 from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
@@ -102,11 +102,17 @@ def _replay_share(
 ) -> Generator[TicketOutcome | ReplayReport, None, None]:
     """Replay the tickets of worker ``share``; yield outcomes, then the report last.
     ``parted``: the rejects go to a part file of their own, merged afterwards."""
-    source = InputFile(options.input, options.mapping.format, delimiter=options.mapping.delimiter)
     rejects_path = options.rejects_out
     if rejects_path is not None and parted:
         rejects_path = Path(f"{rejects_path}.part{share}")
-    rejects = RejectLog(rejects_path, strict=options.strict)
+    rejects = RejectLog(rejects_path, strict=options.strict)  # a full disk shows before a row
+    try:
+        source = InputFile(
+            options.input, options.mapping.format, delimiter=options.mapping.delimiter
+        )
+    except BaseException:
+        rejects.close()
+        raise
     directory = options.directory
     if directory is None and isinstance(options.areas, AreaTree):
         directory = Directory(options.areas)
@@ -118,13 +124,17 @@ def _replay_share(
         clock=options.clock,
         keep_events=options.db is not None,
     )
-    if options.areas is None and any(d.startswith("area:") for d in options.by):
+    try:
+        parts = [part for d in options.by for part in dimension_parts(d)]
+    except ValueError as exc:
+        raise InvalidInput([Problem("--by", str(exc))]) from None
+    if options.areas is None and any(d.startswith("area:") for d in parts):
         raise InvalidInput(
             [Problem("--by", "grouping by area:LEVEL needs the area tree (--areas or `areas`)")]
         )
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
-    area_dim = next((g for d, g in dims if d.startswith("area")), grouper("area"))
+    area_dim = grouper(next((d for d in parts if d.startswith("area")), "area"), at_level)
     week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
