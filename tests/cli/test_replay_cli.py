@@ -83,7 +83,11 @@ def test_json_format_prints_every_row(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0
     rows = json.loads(out)
-    assert [r["group"] for r in rows] == ["all"] + ["month"] * 6
+    groups = [r["group"] for r in rows]
+    assert groups[:7] == ["all"] + ["month"] * 6
+    assert set(groups[7:]) == {"without_due"}  # the categories with no TARGET_DT, by name
+    without_due, tickets = sum(r["tickets"] for r in rows[7:]), rows[0]["tickets"]
+    assert round(tickets * rows[0]["due_coverage"]) == tickets - without_due
 
 
 def test_strict_fails_on_the_first_reject_with_its_line(tmp_path: Path) -> None:

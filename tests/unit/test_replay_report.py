@@ -74,7 +74,11 @@ outcomes = st.lists(
 def test_split_reports_merge_to_the_whole(items: list[TicketOutcome], cut: int) -> None:
     whole, left, right = ReplayReport(), ReplayReport(), ReplayReport()
     for i, outcome in enumerate(items):
-        keys = [("category", outcome.category)]
+        combined = (outcome.category, outcome.final_state)
+        keys: list[tuple[str, str | tuple[str, ...]]] = [
+            ("category", outcome.category),
+            ("category,state", combined),
+        ]
         whole.add(outcome, keys)
         (left if i < cut else right).add(outcome, keys)
     left.merge(right)

@@ -116,8 +116,9 @@ def demo(
         )
         how = "the city's own due times" if due_from_source else "Boston's SLA policies"
         click.echo(f"Replaying through the ticket loop, judged against {how} …")
-    report = run_replay(options).to_dict()
-    show_report(report, fmt, title="Boston 311 sample: replay report (回放报告)")
+    replayed = run_replay(options)
+    report = replayed.to_dict()
+    show_report(replayed, fmt, title="Boston 311 sample: replay report (回放报告)")
     if db is not None:
         _record_policies(db)
         _stored(db, report["meta"]["db"])

@@ -8,7 +8,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Executor
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from gridgov.replay import (
     Progress,
     ReplayMapping,
     ReplayOptions,
+    ReplayReport,
     check_report_path,
     load_mapping,
     report_rows,
@@ -34,6 +37,8 @@ from gridgov.replay import (
 __all__ = ["replay"]
 
 _SHOWN = ("group", "key", *METRICS)
+TOP_GROUPS = 20
+"""Groups of each grouping shown on the terminal (``--top``): the rest as one row."""
 
 
 @click.group()
@@ -126,6 +131,36 @@ def _unwind_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _dask(scheduler: str | None, jobs: int) -> Iterator[tuple[Executor, int]]:
+    """A Dask cluster's executor and how many shares to cut: ``--jobs`` when given, else
+    one per worker thread of the cluster.  Without ``--scheduler``, a local cluster of
+    ``--jobs`` worker processes (stopped afterwards)."""
+    try:
+        import distributed
+    except ImportError:
+        raise click.UsageError(
+            "--executor dask needs Dask distributed: pip install 'gridgov[distributed]'"
+        ) from None
+    with ExitStack() as stack:
+        if scheduler is None:
+            cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=jobs, threads_per_worker=1, dashboard_address=None
+            )
+            stack.enter_context(cluster)
+            client = stack.enter_context(distributed.Client(cluster))  # type: ignore[no-untyped-call]
+        else:
+            try:
+                connect = distributed.Client  # untyped
+                client = stack.enter_context(connect(scheduler, timeout="30s"))  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise click.UsageError(
+                    f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})"
+                ) from None
+        shares = jobs if jobs > 1 else max(sum(client.nthreads().values()), 1)
+        yield client.get_executor(), shares
+
+
 def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
     total = counts.get("total", 0)
     if not total:
@@ -205,7 +240,8 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     multiple=True,
     metavar="DIM",
     help="Group the report by area, area:LEVEL, category, tier, channel, unit, state, "
-    "day, week, month, quarter or year (repeatable).",
+    "day, week, month, quarter or year, or several at once joined by commas "
+    "(area:ward,month) (repeatable).",
 )
 @click.option(
     "--tickets-out",
@@ -222,13 +258,36 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Rejected rows with file, line and reason (.csv).",
 )
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=TOP_GROUPS,
+    show_default=True,
+    help="Groups of each grouping in the terminal's table: the busiest, then one row of "
+    "the others (0: all). Files and --format json|csv have every group.",
+)
 @click.option("--strict", is_flag=True, help="Stop at the first rejected row.")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes (results equal one process).",
+    help="Worker processes, or shares with --executor dask (results equal one process).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where --jobs shares run: local processes, or a Dask cluster "
+    "(extra gridgov[distributed]).",
+)
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    metavar="ADDRESS",
+    help="The Dask scheduler (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS, else a "
+    "local cluster of --jobs processes).",
 )
 @db_option(optional=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -244,8 +303,11 @@ def run(
     tickets_out: Path | None,
     report_out: Path | None,
     rejects_out: Path | None,
+    top: int,
     strict: bool,
     jobs: int,
+    executor: str,
+    scheduler: str | None,
     url: str | None,
     quiet: bool,
     fmt: str,
@@ -259,10 +321,12 @@ def run(
     mapping = load_mapping(mapping_path)
     if not policies and not due_from_source:
         raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
-    if url is not None and jobs > 1:
+    if url is not None and (jobs > 1 or executor != "local"):
         raise click.UsageError(
-            "--db (or $GRIDGOV_DATABASE_URL) writes from one process: drop --jobs"
+            "--db (or $GRIDGOV_DATABASE_URL) writes from one process: drop --jobs / --executor"
         )
+    if scheduler is not None and executor != "dask":
+        raise click.UsageError("--scheduler names a Dask scheduler: add --executor dask")
     area_file = _areas(areas_path, mapping, mapping_path)
     options = ReplayOptions(
         input=input_file,
@@ -283,9 +347,14 @@ def run(
     _check_by(by)
     if report_out is not None:
         check_report_path(report_out)  # before the run, not after it
-    show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
+    show_bar = not quiet and jobs == 1 and executor == "local" and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress, _unwind_on_sigterm():
-        report = run_replay(options, progress=progress).to_dict()
+        if executor == "dask":
+            with _dask(scheduler, jobs) as (pool, shares):
+                replayed = run_replay(replace(options, jobs=shares), executor=pool)
+        else:
+            replayed = run_replay(options, progress=progress)
+    report = replayed.to_dict()
     if report_out is not None:
         write_report(report, report_out)
     _print_rejects(report["rejects"], rejects_out)
@@ -297,7 +366,7 @@ def run(
             f"database: {db['written']:,} tickets written, {db['already_there']:,} already there",
             err=True,
         )
-    show_report(report, fmt, title=f"Replay of {input_file.name}")
+    show_report(replayed, fmt, title=f"Replay of {input_file.name}", top=top)
 
 
 _BRIEF = {
@@ -306,7 +375,9 @@ _BRIEF = {
     "closed_24h_rate": "24 h",
     "median_handling_h": "median h",
     "p90_handling_h": "p90 h",
+    "handling_unit": "hours",
     "stay_in_grid_rate": "in grid",
+    "satisfaction_rate": "satisfied",
     "source_agreement": "agrees",
 }
 
@@ -319,37 +390,55 @@ def _cell(metric: str, value: object) -> object:
     return value
 
 
-_PERCENT = ("source_agreement", "due_reproduced")
+_PERCENT = ("source_agreement", "due_reproduced", "due_coverage")
+_SHOWN_WITHOUT_DUE = 10
+"""Categories without a due time a terminal table shows, most tickets first."""
 
 
-def show_report(report: dict[str, Any], fmt: str, *, title: str) -> None:
-    """Print a report: compact tables for people, every figure for programs."""
+def show_report(report: ReplayReport, fmt: str, *, title: str, top: int = TOP_GROUPS) -> None:
+    """Print a report: compact tables for people (each grouping's ``top`` busiest groups
+    and one row of the others), every figure of every group for programs."""
     if fmt != "table":
-        emit(report_rows(report), _SHOWN, fmt, title=title)
+        emit(report_rows(report.to_dict()), _SHOWN, fmt, title=title)
         return
+    shown = report.to_dict(top=top or None)
     overall = [
-        {"figure": m, "value": _cell(m, v)} for m, v in report["overall"].items() if v is not None
+        {"figure": m, "value": _cell(m, v)} for m, v in shown["overall"].items() if v is not None
     ]
-    overall += [{"figure": f"state {k}", "value": v} for k, v in report["states"].items()]
-    overall += [{"figure": f"rejected {k}", "value": v} for k, v in report["rejects"].items()]
-    overall += [{"figure": f"input {k}", "value": v} for k, v in report.get("input", {}).items()]
+    overall += [{"figure": f"state {k}", "value": v} for k, v in shown["states"].items()]
+    overall += [{"figure": f"rejected {k}", "value": v} for k, v in shown["rejects"].items()]
+    overall += [{"figure": f"input {k}", "value": v} for k, v in shown.get("input", {}).items()]
     overall += [
-        {"figure": f"provisional {k}", "value": v} for k, v in report.get("provisional", {}).items()
+        {"figure": f"provisional {k}", "value": v} for k, v in shown.get("provisional", {}).items()
     ]
     emit(overall, ["figure", "value"], "table", title=title)
-    for dimension, groups in report["groups"].items():
+    without_due = shown.get("coverage", {}).get("without_due", [])
+    if without_due:
+        listed = without_due[:_SHOWN_WITHOUT_DUE]
+        rest = without_due[_SHOWN_WITHOUT_DUE:]
+        if rest:  # every one is in --report-out and --format json|csv
+            others = f"({len(rest)} more categories: --report-out or --format json lists all)"
+            listed = [*listed, {"category": others, "tickets": sum(c["tickets"] for c in rest)}]
+        emit(listed, ["category", "tickets"], "table", title="categories without a due time")
+    for dimension, groups in shown["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
-        emit(rows, ["key", *_BRIEF.values()], "table", title=f"by {dimension}")
+        heading = f"by {dimension}"
+        if groups and "others" in groups[-1]:
+            heading += (
+                f": the {top} of {top + groups[-1]['others']:,} groups with the most tickets, "
+                "then the others as one row (every group: --report-out or --format json|csv)"
+            )
+        emit(rows, ["key", *_BRIEF.values()], "table", title=heading, whole=("key",))
 
 
 def _check_by(by: Sequence[str]) -> None:
-    from gridgov.replay import DIMENSIONS
+    from gridgov.replay import dimension_parts
 
-    bad = [d for d in by if d not in DIMENSIONS and not d.startswith("area:")]
-    if bad:
-        raise click.BadParameter(
-            f"{bad[0]!r}: expected one of {', '.join(DIMENSIONS)}", param_hint="--by"
-        )
+    for dimension in by:
+        try:
+            dimension_parts(dimension)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--by") from None
 
 
 def _load_report(path: Path) -> dict[str, Any]:
@@ -362,33 +451,96 @@ def _load_report(path: Path) -> dict[str, Any]:
     return data
 
 
+_HOURS = {
+    "median_handling_h": "handling_unit",
+    "p90_handling_h": "handling_unit",
+    "median_part_h": "",
+    "p90_part_h": "",
+}
+"""The figures in hours, and the figure that says which hours (``""``: always wall)."""
+
+
+def _unit(row: dict[str, Any], metric: str) -> str:
+    """What ``metric`` of a report row measures: ``working hours``, ``wall hours`` …"""
+    if metric not in _HOURS:
+        return ""
+    if not _HOURS[metric]:
+        return "wall hours"
+    if _HOURS[metric] not in row:
+        return "hours (unit not recorded)"  # a report of an older gridgov
+    return f"{row[_HOURS[metric]] or 'no'} hours"
+
+
+def _shared(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> list[tuple[str, str]]:
+    """The (grouping, key) rows both reports have, in A's order; what is left out is said
+    on stderr."""
+    groups_a, groups_b = a["groups"], b["groups"]
+    only = [
+        f"groupings only in {name}: {', '.join(sorted(set(mine) - set(theirs)))}"
+        for name, mine, theirs in ((names[0], groups_a, groups_b), (names[1], groups_b, groups_a))
+        if set(mine) - set(theirs)
+    ]
+    shared: list[tuple[str, str]] = [("all", "")]
+    for dimension, rows in groups_a.items():
+        if dimension not in groups_b:
+            continue
+        keys_a = [r["key"] for r in rows]
+        keys_b = {r["key"] for r in groups_b[dimension]}
+        both = [k for k in keys_a if k in keys_b]
+        shared += [(dimension, k) for k in both]
+        left_a, left_b = len(keys_a) - len(both), len(keys_b) - len(both)
+        if left_a or left_b:
+            only.append(
+                f"by {dimension}: {left_a:,} groups only in {names[0]}, {left_b:,} only in "
+                f"{names[1]} (the {len(both):,} both have are compared)"
+            )
+    for line in only:
+        click.echo(f"not compared: {line}", err=True)
+    return shared
+
+
 @replay.command("compare")
 @click.argument("first", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @format_option()
 def compare(first: Path, second: Path, fmt: str) -> None:
-    """Two reports (from `replay run --report-out X.json`) side by side, with the change."""
+    """Two reports (from `replay run --report-out X.json`) side by side, with the change.
+
+    Only the groups both reports have are compared (the others are named on stderr).
+    Hours say which hours they are: working hours on the handling clock's calendar, or
+    wall hours; two figures in different hours are shown, never subtracted.
+    """
     a, b = _load_report(first), _load_report(second)
     rows_a = {(r["group"], r["key"]): r for r in report_rows(a)}
     rows_b = {(r["group"], r["key"]): r for r in report_rows(b)}
     rows = []
-    for key in [*rows_a, *(k for k in rows_b if k not in rows_a)]:
+    apart = set()
+    for key in _shared(a, b, ("A", "B")):
+        row_a, row_b = rows_a.get(key, {}), rows_b.get(key, {})
         for metric in METRICS:
-            va, vb = rows_a.get(key, {}).get(metric), rows_b.get(key, {}).get(metric)
-            if va is None and vb is None:
+            va, vb = row_a.get(metric), row_b.get(metric)
+            if (va is None and vb is None) or metric in _HOURS.values():
                 continue
-            change = (
-                vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else None
-            )
+            unit_a, unit_b = _unit(row_a, metric), _unit(row_b, metric)
+            same = unit_a == unit_b and "(" not in unit_a and not unit_a.startswith("mixed")
+            if unit_a != unit_b:
+                apart.add(metric)
+            numbers = isinstance(va, int | float) and isinstance(vb, int | float)
+            change = vb - va if numbers and same else None  # type: ignore[operator]
             rows.append(
                 {
                     "group": key[0],
                     "key": key[1],
                     "metric": metric,
+                    "unit": unit_a if unit_a == unit_b else f"A {unit_a}, B {unit_b}",
                     "a": va,
                     "b": vb,
                     "change": None if change is None else round(change, 4),
                 }
             )
+    for metric in sorted(apart):
+        click.echo(
+            f"not subtracted: {metric} is in different hours in A and B (see its unit)", err=True
+        )
     title = f"A = {first.name}, B = {second.name}"
-    emit(rows, ["group", "key", "metric", "a", "b", "change"], fmt, title=title)
+    emit(rows, ["group", "key", "metric", "unit", "a", "b", "change"], fmt, title=title)

@@ -11,6 +11,7 @@ The domain part imports no click or rich: progress is a plain callback.
 """
 
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._infer import InferredAreas, infer_areas
 from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
@@ -24,7 +25,7 @@ from gridgov.replay._mapping import (
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._render import REPORT_COLUMNS, check_report_path, report_rows, write_report
-from gridgov.replay._report import DIMENSIONS, METRICS, ReplayReport, Tally
+from gridgov.replay._report import DIMENSIONS, METRICS, ReplayReport, Tally, dimension_parts
 from gridgov.replay._run import Progress, ReplayOptions, run_replay
 from gridgov.replay._samples import (
     BOSTON_REVISION,
@@ -46,6 +47,7 @@ __all__ = [
     "AreaRules",
     "ColumnMap",
     "EventRules",
+    "InferredAreas",
     "InputFile",
     "PolicyInForce",
     "Progress",
@@ -67,6 +69,8 @@ __all__ = [
     "boston_policies",
     "boston_sample_options",
     "check_report_path",
+    "dimension_parts",
+    "infer_areas",
     "load_mapping",
     "read_tickets",
     "report_rows",

@@ -13,16 +13,26 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from gridgov.errors import PolicyError
 from gridgov.replay._mapping import MAPPING_FILE, AreaLevelRule, AreaRules
 from gridgov.replay._rejects import RejectKind
 
-__all__ = ["AREA_CACHE_LIMIT", "AreaCleaner", "AreaIndex", "AreaResult"]
+__all__ = ["AREA_CACHE_LIMIT", "AreaCleaner", "AreaIndex", "AreaResult", "LevelCode"]
 
 AreaResult = tuple[str | None, RejectKind | None, str, str]
 """``(code, None, "", "")`` or ``(None, kind, reason, column)``."""
+
+
+class LevelCode(NamedTuple):
+    """One level's code in a row: the level's position in ``area.levels`` (``-1`` for
+    ``area.missing``), the code, and the column it came from."""
+
+    level: int
+    code: str
+    column: str
+
 
 AREA_CACHE_LIMIT = 1 << 16
 """Distinct raw area values remembered with their result (a few MB at most)."""
@@ -80,12 +90,16 @@ class AreaCleaner:
             return None, RejectKind.UNKNOWN_AREA, why, ""
         return code, None, "", ""
 
-    def clean(self, raw: Sequence[str]) -> AreaResult:
-        """``(code, kind, reason, column)``: the area code, or the reject kind, why, and where."""
-        if not self._patterns:
-            return self._everywhere()
-        codes: list[tuple[str, str]] = []  # (code, column), coarse to fine
-        for rule, pattern, value in zip(self.rules.levels, self._patterns, raw, strict=True):
+    def read(self, raw: Sequence[str]) -> list[LevelCode] | AreaResult:
+        """The row's codes, coarse to fine, each with its level's position (``-1`` for
+        ``area.missing``) and column; or, as :meth:`clean`, why the row has none.
+
+        The rules alone, no tree: ``gridgov areas infer`` builds a tree from these.
+        """
+        codes: list[LevelCode] = []
+        for index, (rule, pattern, value) in enumerate(
+            zip(self.rules.levels, self._patterns, raw, strict=True)
+        ):
             if not value.strip():
                 continue
             code = _clean_one(rule, pattern, value)
@@ -93,25 +107,34 @@ class AreaCleaner:
                 why = f"{value!r} does not match the {rule.level} pattern {rule.pattern}"
                 return None, RejectKind.BAD_VALUE, why, rule.column
             if code:
-                codes.append((code, rule.column))
+                codes.append(LevelCode(index, code, rule.column))
         if not codes:
             if self.rules.missing is None:
                 columns = ", ".join(r.column for r in self.rules.levels)
                 why = f"no area: {columns} all empty (set area.missing to keep such rows)"
                 return None, RejectKind.MISSING_VALUE, why, ""
-            codes.append((self.rules.missing, ""))
+            codes.append(LevelCode(-1, self.rules.missing, ""))
+        return codes
+
+    def clean(self, raw: Sequence[str]) -> AreaResult:
+        """``(code, kind, reason, column)``: the area code, or the reject kind, why, and where."""
+        if not self._patterns:
+            return self._everywhere()
+        codes = self.read(raw)
+        if not isinstance(codes, list):
+            return codes
         tree = self.tree
         if tree is not None:
-            for code, column in codes:
+            for _, code, column in codes:
                 if code not in tree:
                     why = f"area {code!r} (from {list(raw)}) is not in the area tree"
                     return None, RejectKind.UNKNOWN_AREA, why, column
             if self.rules.nested:
-                for (outer, _), (inner, column) in itertools.pairwise(codes):
+                for (_, outer, _), (_, inner, column) in itertools.pairwise(codes):
                     if not tree.is_within(inner, outer):
                         why = f"area {inner!r} is not within {outer!r}"
                         return None, RejectKind.AREA_MISMATCH, why, column
-        return codes[-1][0], None, "", ""
+        return codes[-1].code, None, "", ""
 
 
 def _root_of(tree: AreaIndex | None, source: str) -> str:

@@ -29,9 +29,11 @@ from gridgov.sla import (
     SlaPolicy,
     SlaRule,
     clock_verdict,
+    verdict_without_due,
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
+    SATISFIED_VERDICTS,
     TERMINAL_STATES,
     Assigner,
     Move,
@@ -48,6 +50,7 @@ __all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
 _CLOSED = State.CLOSED.value
 _FINAL = frozenset(s.value for s in TERMINAL_STATES)
 _REPORT = Trigger.REPORT.value
+_REVIEW = Trigger.REVIEW.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 """Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
@@ -100,6 +103,11 @@ class TicketOutcome:
     """The co-units' parts of its last joint dispatch, with the time each took."""
     notes: tuple[SourceNote, ...] = ()
     """An event log's rows of ``note_activities``, passed through (they decide nothing)."""
+    handling_working: bool = False
+    """``handling`` is working time (on the handling clock's calendar), not wall time."""
+    satisfied: bool | None = None
+    """The last accepted review's verdict (回访满意: satisfied or basically satisfied), else
+    the source's satisfaction column; ``None`` when the ticket was never reviewed."""
 
     @property
     def order(self) -> tuple[int, int]:
@@ -159,7 +167,8 @@ class ReplayEngine:
     levels, so ``stayed_in_grid`` is unknown).  ``policies`` give the SLA clocks, each
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
-    instead (a ticket without one is on time when closed, as Boston's 311 counts it).
+    instead.  A closed ticket without a due time is judged as the policy in force says
+    (``[policy] closed_without_due``; without a policy, on time, as Boston's 311 counts it).
     With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
     its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
     """
@@ -253,6 +262,7 @@ class ReplayEngine:
         moves: list[Move] = []
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
         attributes = None
+        satisfied: bool | None = None
         # hot loop: one call to the fold per event, keyword arguments only where needed
         for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
             if trigger in _ASSIGNING:
@@ -269,6 +279,8 @@ class ReplayEngine:
                     move = fire(trigger, at, payload)
             if move is None:
                 continue
+            if trigger == _REVIEW:  # accepted: the guards read a verdict of the loop's
+                satisfied = move.payload.get("verdict") in SATISFIED_VERDICTS
             if attributes is None:
                 # A missing value is None, as the live engine has it: '*' matches no None.
                 attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
@@ -307,11 +319,12 @@ class ReplayEngine:
                 ticket.escalation_count,
                 stayed,
                 conformance,
+                satisfied,
             )
             memo.add(key, shape)
         outcome = self._outcome(
             source, tier, policy, run, ticket.updated_at, ticket.closed_at, ticket.state,
-            ticket.reopen_count, ticket.escalation_count, stayed, conformance,
+            ticket.reopen_count, ticket.escalation_count, stayed, conformance, satisfied,
         )  # fmt: skip
         outcome.joint, outcome.parts = ticket.joint, ticket.parts
         if keep:  # --db stores them
@@ -341,7 +354,7 @@ class ReplayEngine:
         return self._outcome(
             source, tier, policy, run, None if last is None else events[last].at,
             None if closed is None else events[closed].at, shape.state, shape.reopened,
-            shape.escalations, shape.stayed_in_grid, shape.conformance,
+            shape.escalations, shape.stayed_in_grid, shape.conformance, shape.satisfied,
         )  # fmt: skip
 
     def _outcome(
@@ -357,13 +370,16 @@ class ReplayEngine:
         escalations: int,
         stayed: bool | None,
         conformance: tuple[str, ...],
+        satisfied: bool | None,
     ) -> TicketOutcome:
         """The outcome of a folded ticket: its clocks' verdict, and what the fold found."""
         if run is not None and updated_at is not None:
             run.announce(updated_at)  # what live timers had fired by the last move
         cycles = tuple(run.cycles) if run is not None else ()
         opened_at = source.events[0].at
-        due_at, on_time, handling = self._verdict(source, run, cycles, opened_at, closed_at)
+        due_at, on_time, handling, working = self._verdict(
+            source, policy, run, cycles, opened_at, closed_at
+        )
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
             source.ticket_id,
@@ -393,6 +409,8 @@ class ReplayEngine:
             outcome.provisional = _provisional(cycles)
         if source.notes:
             outcome.notes = source.notes
+        outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
+        outcome.handling_working = working
         if source.flags:  # the reader's, about times: not part of a shape
             outcome.conformance = (*conformance, *source.flags)
         return outcome
@@ -431,20 +449,26 @@ class ReplayEngine:
     def _verdict(
         self,
         source: SourceTicket,
+        policy: SlaPolicy | None,
         run: ClockRun | None,
         cycles: tuple[ClockCycle, ...],
         opened_at: datetime,
         closed_at: datetime | None,
-    ) -> tuple[datetime | None, bool | None, timedelta | None]:
-        """``(due_at, on_time, handling time)`` of the ticket."""
+    ) -> tuple[datetime | None, bool | None, timedelta | None, bool]:
+        """``(due_at, on_time, handling time, whether that is working time)``."""
         handling = None if closed_at is None else closed_at - opened_at
+        working = False
         plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)
+            working = True
+        without_due = policy.closed_without_due if policy is not None else "on_time"
         if self.due_from_source:
             due = source.source_due
-            on_time = None if closed_at is None else (due is None or closed_at <= due)
-            return due, on_time, handling
-        due, met = clock_verdict(cycles, self.clock)
-        return due, (None if closed_at is None else met), handling
+            if closed_at is None:
+                return due, None, handling, working
+            on_time = closed_at <= due if due is not None else verdict_without_due(without_due)
+            return due, on_time, handling, working
+        due, met = clock_verdict(cycles, self.clock, without_due=without_due)
+        return due, (None if closed_at is None else met), handling, working

@@ -26,7 +26,13 @@ from pydantic import (
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
 from gridgov.errors import PolicyError
-from gridgov.workflow import RoutingPolicy, TriggerName, check_trigger, load_routing_policy
+from gridgov.workflow import (
+    VERDICTS,
+    RoutingPolicy,
+    TriggerName,
+    check_trigger,
+    load_routing_policy,
+)
 
 __all__ = [
     "MAPPING_FILE",
@@ -96,6 +102,8 @@ class ColumnMap(_Strict):
     actor: str | None = None
     role: str | None = None
     result: str | None = None
+    satisfaction: str | None = None
+    """The reporter's review verdict (回访评价), read through ``satisfaction_values``."""
 
 
 class AreaLevelRule(_Strict):
@@ -196,13 +204,17 @@ class RoutingRules(_Strict):
     (``*`` and ``?`` wildcards; first match wins) to one of that policy's tiers, before
     its catalogue; any other category takes ``default_tier`` (default: the policy's).
     "Stayed in the grid" is the policy's: handled at its ``grid_level`` or below,
-    never escalated, not handled jointly.
+    never escalated, not handled jointly.  ``levels`` (tier → level, or a list of
+    alternatives) and ``grid_level`` put the policy's tiers on the source's own levels,
+    so a city of wards and precincts needs no routing policy file of its own.
     """
 
     policy: str | None = None
     categories: str | None = None
     tiers: dict[str, str] = {}
     default_tier: str | None = None
+    levels: dict[str, str | list[str]] = {}
+    grid_level: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -233,7 +245,14 @@ class RoutingRules(_Strict):
                 key="routing.default_tier",
                 what=MAPPING_FILE.what,
             )
-        return policy.with_patterns(self.tiers, fallback_tier=fallback, source=source)
+        levels = {t: [v] if isinstance(v, str) else v for t, v in self.levels.items()}
+        return policy.with_patterns(
+            self.tiers,
+            fallback_tier=fallback,
+            source=source,
+            levels=levels,
+            grid_level=self.grid_level,
+        )
 
 
 class ReplayMapping(_Strict):
@@ -277,6 +296,14 @@ class ReplayMapping(_Strict):
     ``payload``, which name the columns read."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
+    satisfaction_values: dict[str, str] = {
+        **{v: v for v in VERDICTS},
+        "满意": "satisfied",
+        "基本满意": "basically_satisfied",
+        "不满意": "not_satisfied",
+    }
+    """``columns.satisfaction`` cell → the loop's review verdict (:data:`~gridgov.workflow.
+    VERDICTS`); whether a verdict counts as satisfied is the loop's rule."""
     _path: Path | None = PrivateAttr(default=None)
 
     @property
@@ -305,6 +332,15 @@ class ReplayMapping(_Strict):
                 f"names {unknown[0]!r}, a column this mapping does not read "
                 f"(it reads: {', '.join(sorted(read))})"
             )
+        return value
+
+    @field_validator("satisfaction_values")
+    @classmethod
+    def _loop_verdicts(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {cell: v for cell, v in value.items() if v not in VERDICTS}
+        if bad:
+            cell, verdict = next(iter(bad.items()))
+            raise ValueError(f"{cell!r} = {verdict!r}: expected one of {', '.join(VERDICTS)}")
         return value
 
     @model_validator(mode="after")

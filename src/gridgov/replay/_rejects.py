@@ -89,7 +89,13 @@ class RejectLog:
             with writing(path, option=_OPTION):
                 self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
                 self._writer = csv.DictWriter(self._file, REJECT_COLUMNS, lineterminator="\n")
-                self._writer.writeheader()
+                try:
+                    self._writer.writeheader()
+                    self._file.flush()  # a full disk shows now, not after the replay
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        self._file.close()
+                    raise
 
     def add(self, reject: Reject) -> None:
         """Record one reject; raise :class:`InvalidInput` at once in strict mode."""

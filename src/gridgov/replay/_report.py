@@ -16,7 +16,16 @@ from typing import Any, NamedTuple
 
 from gridgov.replay._engine import TicketOutcome
 
-__all__ = ["DIMENSIONS", "HEAT", "METRICS", "SERIES", "ReplayReport", "Tally", "grouper"]
+__all__ = [
+    "DIMENSIONS",
+    "HEAT",
+    "METRICS",
+    "SERIES",
+    "ReplayReport",
+    "Tally",
+    "dimension_parts",
+    "grouper",
+]
 
 _DAY = timedelta(hours=24)
 _MINUTE = timedelta(minutes=1)
@@ -27,10 +36,13 @@ METRICS: tuple[str, ...] = (
     "tickets",
     "closed",
     "on_time_rate",
+    "due_coverage",
     "closed_24h_rate",
     "median_handling_h",
     "p90_handling_h",
+    "handling_unit",
     "reopen_rate",
+    "satisfaction_rate",
     "stay_in_grid_rate",
     "joint_rate",
     "median_part_h",
@@ -61,6 +73,10 @@ _ANSWERS = (
     "due_known",
     "due_match",
     "joint",
+    "due",
+    "reviewed",
+    "satisfied",
+    "working_hours",
 )
 """The yes/no questions asked of every ticket, in the order of :attr:`_Contribution.answers`."""
 _AT = {name: i for i, name in enumerate(_ANSWERS)}
@@ -99,6 +115,10 @@ class _Contribution(NamedTuple):
             due_known,
             due_known and abs(t.due_at - t.source_due) <= DUE_TOLERANCE,  # type: ignore[operator]
             t.joint,
+            t.due_at is not None,
+            t.satisfied is not None,
+            bool(t.satisfied),
+            closed and t.handling is not None and t.handling_working,
         )
         return cls(
             answers,
@@ -215,6 +235,27 @@ class Tally:
         """Of those, due times within :data:`DUE_TOLERANCE` of the source's."""
         return self.yes("due_match")
 
+    @property
+    def reviewed(self) -> int:
+        """Tickets with a review verdict (回访), from the loop or the source's column."""
+        return self.yes("reviewed")
+
+    @property
+    def satisfied(self) -> int:
+        """Of those, tickets whose verdict was satisfied or basically satisfied (回访满意)."""
+        return self.yes("satisfied")
+
+    @property
+    def handling_unit(self) -> str | None:
+        """What the handling hours measure: ``working`` hours on the handling clock's
+        calendar, ``wall`` (clock) hours, ``mixed`` when the group has both (rules of
+        different calendars), ``None`` with no handling time."""
+        measured = sum(self.handling_minutes.values())
+        if not measured:
+            return None
+        working = self.yes("working_hours")
+        return "working" if working == measured else "wall" if not working else "mixed"
+
     def __add__(self, other: Tally) -> Tally:
         merged = Tally()
         for name, value in vars(self).items():
@@ -240,10 +281,13 @@ class Tally:
             "tickets": tickets,
             "closed": yes("closed"),
             "on_time_rate": _rate(yes("on_time"), yes("judged")),
+            "due_coverage": _rate(yes("due"), tickets),
             "closed_24h_rate": _rate(yes("closed_24h"), tickets),
             "median_handling_h": self._percentile_hours(0.5),
             "p90_handling_h": self._percentile_hours(0.9),
+            "handling_unit": self.handling_unit,
             "reopen_rate": _rate(yes("reopened"), tickets),
+            "satisfaction_rate": _rate(yes("satisfied"), yes("reviewed")),
             "stay_in_grid_rate": _rate(yes("stayed"), yes("stay_judged")),
             "joint_rate": _rate(yes("joint"), tickets),
             "median_part_h": self._percentile_hours(0.5, self.part_minutes),
@@ -255,16 +299,21 @@ class Tally:
         }
 
 
-Grouper = Callable[[TicketOutcome], str]
+Key = str | tuple[str, ...]
+"""A group's key: one dimension's value, or a combined grouping's values in order."""
+Grouper = Callable[[TicketOutcome], Key]
+_Single = Callable[[TicketOutcome], str]
+KEY_JOINER = " | "
+"""How a combined grouping's key is written (``BOS-W05 | 2015-03``)."""
 
-_PERIODS: Mapping[str, Grouper] = {
+_PERIODS: Mapping[str, _Single] = {
     "day": lambda t: t.opened_at.strftime("%Y-%m-%d"),
     "week": lambda t: "{}-W{:02d}".format(*t.opened_at.isocalendar()[:2]),
     "month": lambda t: t.opened_at.strftime("%Y-%m"),
     "quarter": lambda t: f"{t.opened_at.year}-Q{(t.opened_at.month - 1) // 3 + 1}",
     "year": lambda t: str(t.opened_at.year),
 }
-_FIELDS: Mapping[str, Grouper] = {
+_FIELDS: Mapping[str, _Single] = {
     "area": lambda t: t.area,
     "category": lambda t: t.category,
     "tier": lambda t: t.tier,
@@ -275,7 +324,7 @@ _FIELDS: Mapping[str, Grouper] = {
 DIMENSIONS = (*_FIELDS, *_PERIODS, "area:LEVEL")
 
 
-def _once_a_day(period: Grouper) -> Grouper:
+def _once_a_day(period: _Single) -> _Single:
     """``period`` computed once per opening date (it depends on nothing else)."""
     seen: dict[date, str] = {}
 
@@ -289,12 +338,34 @@ def _once_a_day(period: Grouper) -> Grouper:
     return group
 
 
+def dimension_parts(dimension: str) -> tuple[str, ...]:
+    """The dimensions of a ``--by`` grouping: ``"area:ward,month"`` → ``("area:ward",
+    "month")``; raises ``ValueError`` naming an unknown or repeated one."""
+    parts = tuple(part.strip() for part in dimension.split(","))
+    for part in parts:
+        known = part in _FIELDS or part in _PERIODS
+        if not known and not (part.startswith("area:") and part[5:]):
+            raise ValueError(
+                f"unknown grouping {part!r}; expected one of {', '.join(DIMENSIONS)}, or "
+                "several joined by commas (area:ward,month)"
+            )
+    if len(set(parts)) < len(parts):
+        raise ValueError(f"{dimension!r} names a dimension twice")
+    return parts
+
+
 def grouper(dimension: str, area_at_level: Callable[[str, str], str] | None = None) -> Grouper:
-    """The key function of a ``--by`` dimension (``month``, ``category``, ``area:ward`` ...).
+    """The key function of a ``--by`` grouping (``month``, ``category``, ``area:ward`` ...).
 
     ``area_at_level(code, level)`` names the area's ancestor at a level; it is
-    needed only for ``area:LEVEL``.
+    needed only for ``area:LEVEL``.  A combined grouping (``area:ward,month``) keys a
+    ticket by the tuple of its dimensions' keys.
     """
+    parts = dimension_parts(dimension)
+    if len(parts) > 1:
+        keys = [grouper(part, area_at_level) for part in parts]
+        return lambda t: tuple([str(key(t)) for key in keys])
+    dimension = parts[0]
     if dimension in _FIELDS:
         return _FIELDS[dimension]
     if dimension in _PERIODS:
@@ -311,15 +382,17 @@ class ReplayReport:
 
     meta: dict[str, Any] = field(default_factory=dict)
     overall: Tally = field(default_factory=Tally)
-    groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    groups: dict[str, dict[Key, Tally]] = field(default_factory=dict)
     rejects: Counter[str] = field(default_factory=Counter)
     input: Counter[str] = field(default_factory=Counter)
     provisional: Counter[str] = field(default_factory=Counter)
     """Tickets with a due time on a provisional calendar (a year without official holiday
     data), by clock."""
     """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
+    without_due: Counter[str] = field(default_factory=Counter)
+    """Tickets that got no due time, by category (``""``: no category)."""
 
-    def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, str]]) -> None:
+    def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, Key]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
 
         The chart and heat-table groupings (:data:`SERIES`, :data:`HEAT`) count answers
@@ -330,6 +403,8 @@ class ReplayReport:
         self.overall.count(contribution)
         if outcome.provisional:
             self.provisional.update(outcome.provisional)
+        if outcome.due_at is None:
+            self.without_due[outcome.category] += 1
         for dimension, key in keys:
             group = self.groups.get(dimension)
             if group is None:
@@ -348,17 +423,21 @@ class ReplayReport:
         self.rejects.update(other.rejects)
         self.input.update(other.input)
         self.provisional.update(other.provisional)
+        self.without_due.update(other.without_due)
         for dimension, groups in other.groups.items():
             mine = self.groups.setdefault(dimension, {})
             for key, tally in groups.items():
                 mine[key] = mine[key] + tally if key in mine else tally
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, top: int | None = None) -> dict[str, Any]:
         """The report as JSON-able data (what ``--report-out x.json`` writes).
 
         Groupings whose name starts with ``_`` are internal: ``_series`` (tickets
         by week, for the chart) and ``_heat`` (area × category, for the heat
-        table) appear compacted as ``series`` and ``heat``.
+        table) appear compacted as ``series`` and ``heat``.  With ``top`` (the
+        terminal's table), a grouping of more groups lists only the ``top`` with the
+        most tickets, most first, and then one row for all the others (exact: their
+        tallies added up; ``others`` says how many).
         """
         return {
             "meta": self.meta,
@@ -367,9 +446,10 @@ class ReplayReport:
             "rejects": {"total": sum(self.rejects.values()), **dict(sorted(self.rejects.items()))},
             "input": input_summary(self.input),
             "provisional": dict(sorted(self.provisional.items())),
+            "coverage": self.coverage(),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
-                dimension: [{"key": key, **groups[key].metrics()} for key in sorted(groups)]
+                dimension: _group_rows(groups, top)
                 for dimension, groups in self.groups.items()
                 if not dimension.startswith("_")
             },
@@ -383,6 +463,50 @@ class ReplayReport:
             ],
             "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+    def coverage(self) -> dict[str, Any]:
+        """How many tickets got a due time, and the categories that got none: each with
+        its tickets, most first (``(no category)`` for tickets without one)."""
+        tickets = self.overall.tickets
+        without = sum(self.without_due.values())
+        ordered = sorted(self.without_due.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "tickets": tickets,
+            "with_due": tickets - without,
+            "due_coverage": _rate(tickets - without, tickets),
+            "without_due": [
+                {"category": category or NO_CATEGORY, "tickets": n} for category, n in ordered
+            ],
+        }
+
+
+NO_CATEGORY = "(no category)"
+"""How the report names the tickets without a category."""
+
+
+def _group_rows(groups: Mapping[Key, Tally], top: int | None) -> list[dict[str, Any]]:
+    """Every group in key order; or the ``top`` busiest and one row of the others."""
+    if top is None or len(groups) <= top:
+        return [_group_row(key, groups[key]) for key in sorted(groups)]
+    busiest = sorted(groups, key=lambda k: (-groups[k].tickets, _key_text(k)))
+    others = Tally()
+    for key in busiest[top:]:
+        others = others + groups[key]
+    rest = len(groups) - top
+    row = {"key": f"({rest:,} other{'s' if rest > 1 else ''})", "others": rest}
+    row.update(others.metrics())
+    return [*(_group_row(key, groups[key]) for key in busiest[:top]), row]
+
+
+def _key_text(key: Key) -> str:
+    return key if isinstance(key, str) else KEY_JOINER.join(key)
+
+
+def _group_row(key: Key, tally: Tally) -> dict[str, Any]:
+    """A group's figures; a combined grouping's row also lists its ``keys`` in order."""
+    if isinstance(key, tuple):
+        return {"key": _key_text(key), "keys": list(key), **tally.metrics()}
+    return {"key": key, **tally.metrics()}
 
 
 def input_summary(counts: Mapping[str, int]) -> dict[str, Any]:
@@ -415,12 +539,12 @@ _ANSWERS_ONLY = frozenset({SERIES, HEAT})
 """The groupings that count answers only (see :meth:`ReplayReport.add`)."""
 
 
-def _heat(cells: Mapping[str, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
+def _heat(cells: Mapping[Key, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
     """On-time rate for the busiest ``rows`` areas × ``columns`` categories."""
     by_area: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     for key, tally in cells.items():
-        area, category = key.split("\t", 1)
+        area, category = str(key).split("\t", 1)
         by_area[area] += tally.tickets
         by_category[category] += tally.tickets
     areas = [a for a, _ in by_area.most_common(rows)]

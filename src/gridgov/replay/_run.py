@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from gridgov.replay._mapping import ReplayMapping
 from gridgov.replay._outputs import REJECT_SUFFIXES, TICKET_SUFFIXES, check_output, writing
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
-from gridgov.replay._report import HEAT, SERIES, ReplayReport, grouper
+from gridgov.replay._report import HEAT, SERIES, ReplayReport, dimension_parts, grouper
 from gridgov.replay._seen import RECENT_IDS
 from gridgov.replay._sources import partition_of, read_tickets
 from gridgov.replay._tickets_out import TicketWriter, outcome_row
@@ -93,14 +93,26 @@ def _area_at_level(areas: AreaLookup | None) -> Callable[[str, str], str]:
 
 
 def _replay_share(
-    options: ReplayOptions, share: int, jobs: int, progress: Progress | None
+    options: ReplayOptions,
+    share: int,
+    jobs: int,
+    progress: Progress | None,
+    *,
+    parted: bool = False,
 ) -> Generator[TicketOutcome | ReplayReport, None, None]:
-    """Replay the tickets of worker ``share``; yield outcomes, then the report last."""
-    source = InputFile(options.input, options.mapping.format, delimiter=options.mapping.delimiter)
+    """Replay the tickets of worker ``share``; yield outcomes, then the report last.
+    ``parted``: the rejects go to a part file of their own, merged afterwards."""
     rejects_path = options.rejects_out
-    if rejects_path is not None and jobs > 1:
+    if rejects_path is not None and parted:
         rejects_path = Path(f"{rejects_path}.part{share}")
-    rejects = RejectLog(rejects_path, strict=options.strict)
+    rejects = RejectLog(rejects_path, strict=options.strict)  # a full disk shows before a row
+    try:
+        source = InputFile(
+            options.input, options.mapping.format, delimiter=options.mapping.delimiter
+        )
+    except BaseException:
+        rejects.close()
+        raise
     directory = options.directory
     if directory is None and isinstance(options.areas, AreaTree):
         directory = Directory(options.areas)
@@ -112,13 +124,17 @@ def _replay_share(
         clock=options.clock,
         keep_events=options.db is not None,
     )
-    if options.areas is None and any(d.startswith("area:") for d in options.by):
+    try:
+        parts = [part for d in options.by for part in dimension_parts(d)]
+    except ValueError as exc:
+        raise InvalidInput([Problem("--by", str(exc))]) from None
+    if options.areas is None and any(d.startswith("area:") for d in parts):
         raise InvalidInput(
             [Problem("--by", "grouping by area:LEVEL needs the area tree (--areas or `areas`)")]
         )
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
-    area_dim = next((g for d, g in dims if d.startswith("area")), grouper("area"))
+    area_dim = grouper(next((d for d in parts if d.startswith("area")), "area"), at_level)
     week = grouper("week")
     report = ReplayReport()
     keep = (lambda tid: partition_of(tid, jobs) == share) if jobs > 1 else (lambda _tid: True)
@@ -164,17 +180,30 @@ def _replay_share(
     yield report
 
 
-def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> ReplayReport:
+def run_replay(
+    options: ReplayOptions,
+    *,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> ReplayReport:
     """Replay ``options.input`` and return the report (writing the files the options ask for).
 
     The output files are checked first (their suffix, their folder), so a path that
     cannot be written fails at once, not after the whole input was read.
+
+    With ``options.jobs > 1`` the input is split into that many shares by ticket id; by
+    default each share runs in a local process (forked).  ``executor`` runs the shares
+    on any :class:`concurrent.futures.Executor` instead — a Dask cluster's
+    (``distributed.Client(address).get_executor()``), Ray's, a process pool: each share
+    is one call of a picklable function with the options as its argument, and the input
+    file and the output files' folder must be paths every worker can reach (a shared
+    volume).  The merged outputs are identical to one process's, whoever ran the shares.
     """
     _check_outputs(options)
-    if options.jobs > 1:
+    if options.jobs > 1 or executor is not None:
         if options.db is not None:
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
-        return _run_parallel(options)
+        return _run_parallel(options, executor)
     writer = TicketWriter(options.tickets_out) if options.tickets_out else None
     database = None
     if options.db is not None:
@@ -250,16 +279,24 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
-    """One worker: replay a share, write ticket rows with their order keys to a part file."""
-    options = _WORKER_OPTIONS
-    assert options is not None
+    """One forked worker's share: the options came with the fork (:func:`_init_worker`)."""
+    assert _WORKER_OPTIONS is not None
+    return _work_on_share(_WORKER_OPTIONS, share, jobs)
+
+
+def _work_on_share(
+    options: ReplayOptions, share: int, jobs: int
+) -> tuple[ReplayReport | None, list[Problem]]:
+    """One share of a parallel replay, anywhere (a forked process, a cluster's worker):
+    replay the tickets of ``share`` of ``jobs``, write their rows with their order keys to
+    the part files beside the outputs, and return the share's report and input problems."""
     part = None if options.tickets_out is None else Path(f"{options.tickets_out}.part{share}")
     report: ReplayReport | None = None
     try:
         with (
             writing(part or os.devnull, option="--tickets-out"),
             open(os.devnull if part is None else part, "w", encoding="utf-8") as out,
-            closing(_replay_share(options, share, jobs, None)) as items,
+            closing(_replay_share(options, share, jobs, None, parted=True)) as items,
         ):
             for item in items:
                 if isinstance(item, ReplayReport):
@@ -275,8 +312,16 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
     return report, []
 
 
-def _run_parallel(options: ReplayOptions) -> ReplayReport:
+def _run_parallel(options: ReplayOptions, executor: Executor | None) -> ReplayReport:
     jobs = options.jobs
+    if executor is not None:
+        shares = range(jobs)
+        try:
+            results = list(executor.map(_work_on_share, [options] * jobs, shares, [jobs] * jobs))
+        except BaseException:
+            _remove_parts(options, jobs)
+            raise
+        return _merge(options, results)
     context = multiprocessing.get_context("fork")
     before = set(multiprocessing.active_children())
     with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
@@ -286,6 +331,14 @@ def _run_parallel(options: ReplayOptions) -> ReplayReport:
             for child in set(multiprocessing.active_children()) - before:
                 child.terminate()  # each unwinds and removes its temporary files
             raise
+    return _merge(options, results)
+
+
+def _merge(
+    options: ReplayOptions, results: list[tuple[ReplayReport | None, list[Problem]]]
+) -> ReplayReport:
+    """The shares' reports and part files as one process would have written them."""
+    jobs = options.jobs
     every = sorted((p for _, mine in results for p in mine), key=lambda p: p.line or 0)
     problems = list(dict.fromkeys(every))  # a file-level problem is met by every worker
     if problems:

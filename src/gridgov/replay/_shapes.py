@@ -59,6 +59,8 @@ class Shape:
     escalations: int
     stayed_in_grid: bool | None
     conformance: tuple[str, ...]
+    satisfied: bool | None
+    """The last accepted review's verdict: satisfied (or basically), not, or no review."""
 
 
 ShapeKey = tuple[Hashable, ...]

@@ -37,7 +37,7 @@ from gridgov.replay._readers import InputFile, Record
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
-from gridgov.workflow import TABLE, TERMINAL_STATES, Ticket
+from gridgov.workflow import SATISFIED_VERDICTS, TABLE, TERMINAL_STATES, Ticket
 
 __all__ = [
     "SourceEvent",
@@ -110,6 +110,8 @@ class SourceTicket:
     rows: int = 1
     """The source rows the ticket was read from (an event log's rows of the case, notes too;
     one activity can stand for several events)."""
+    source_satisfied: bool | None = None
+    """The mapped satisfaction column's verdict (回访满意?), ``None`` without one."""
 
 
 LIST_FIELDS = frozenset({"co_units", "photos"})
@@ -162,6 +164,7 @@ class _Columns:
         )
         self.activity, self.at = pos(cols.activity), pos(cols.at)
         self.actor, self.role, self.result = pos(cols.actor), pos(cols.role), pos(cols.result)
+        self.satisfaction = pos(cols.satisfaction)
         self.payload = {key: pos(column) for key, column in mapping.payload.items()}
         self.area = [pos(level.column) for level in mapping.area.levels]
         self.names = names
@@ -236,6 +239,10 @@ class _Reader:
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
         self.skew = timedelta(seconds=mapping.clock_skew_seconds)
+        self.satisfied = {
+            cell: verdict in SATISFIED_VERDICTS
+            for cell, verdict in mapping.satisfaction_values.items()
+        }
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
         self._area_cells = _picker(self.cols.area)
@@ -350,7 +357,7 @@ class _Reader:
                 col,
             )
             return None
-        return SourceTicket(  # positional: one per row
+        ticket = SourceTicket(  # positional: one per row
             tid,
             line,
             area,
@@ -360,6 +367,20 @@ class _Reader:
             due,
             verdict,
         )
+        if c.satisfaction is not None and (cell := values[c.satisfaction].strip()):
+            satisfied = self.satisfied.get(cell)
+            if satisfied is None:
+                self.reject(
+                    line,
+                    RejectKind.BAD_VALUE,
+                    f"satisfaction {cell!r} is not one of {sorted(self.satisfied)} "
+                    "(add it to satisfaction_values)",
+                    tid,
+                    self.mapping.columns.satisfaction or "",
+                )
+                return None
+            ticket.source_satisfied = satisfied
+        return ticket
 
 
 def read_tickets(

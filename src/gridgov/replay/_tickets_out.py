@@ -6,6 +6,7 @@ ticket is open; ``conformance`` lists the moves the loop refused
 (``state:trigger``), separated by ``;`` in CSV.  ``joint`` says whether the ticket was
 dispatched to a lead unit and co-units (大事协同解决); ``parts`` lists each co-unit's
 part as ``UNIT=HOURS`` from the joint dispatch to its 办结, or ``UNIT=STATE`` while open.
+``satisfied`` is the last review's verdict (回访满意), empty when never reviewed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ TICKET_COLUMNS = (
     "breaches",
     "source_due_at",
     "source_on_time",
+    "satisfied",
 )
 
 
@@ -90,6 +92,7 @@ def outcome_row(t: TicketOutcome) -> dict[str, Any]:
         "breaches": list(t.breaches),
         "source_due_at": _time(t.source_due),
         "source_on_time": t.source_on_time,
+        "satisfied": t.satisfied,
     }
 
 
@@ -120,7 +123,12 @@ class TicketWriter:
             self._file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
             self._csv = None if self.jsonl else csv.writer(self._file, lineterminator="\n")
             if self._csv is not None:
-                self._csv.writerow(TICKET_COLUMNS)
+                try:
+                    self._csv.writerow(TICKET_COLUMNS)
+                    self._file.flush()  # a full disk shows now, not after the replay
+                except OSError:
+                    self._abandon()
+                    raise
 
     def write_row(self, row: dict[str, Any]) -> None:
         """Write one row made by :func:`outcome_row`."""
