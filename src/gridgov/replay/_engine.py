@@ -421,7 +421,8 @@ class ReplayEngine:
             due = source.source_due
             if closed_at is None:
                 return due, None, handling
-            on_time = closed_at <= due if due is not None else verdict_without_due(without_due)
-            return due, on_time, handling
+            if due is not None:
+                return due, closed_at <= due, handling
+            return None, verdict_without_due(without_due), handling
         due, met = clock_verdict(cycles, self.clock, without_due=without_due)
         return due, (None if closed_at is None else met), handling
