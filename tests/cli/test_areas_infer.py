@@ -172,6 +172,20 @@ def test_an_unwritable_out_is_refused_before_reading(
     assert "expected .csv, .json or .toml" in err
 
 
+def test_a_file_where_no_row_gives_an_area_writes_nothing_and_says_why(
+    town: tuple[Path, Path], tmp_path: Path
+) -> None:
+    mapping, data = town
+    mapping.write_text(MAPPING.replace('missing = "TOWN"', ""), encoding="utf-8")
+    data.write_text("id,opened,type,district,street\n1,2024-01-02 09:00,noise,,\n")
+    out = tmp_path / "areas.csv"
+    code, _, err = _run("areas", "infer", str(data), "--mapping", str(mapping), "--out", str(out))
+    assert code == 1
+    assert f"{data}:2: no area: district, street all empty" in err
+    assert "gives an area" in err
+    assert not out.exists()
+
+
 def test_a_root_level_that_is_also_a_mapped_level_is_a_usage_error(
     town: tuple[Path, Path], tmp_path: Path
 ) -> None:

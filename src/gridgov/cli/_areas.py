@@ -415,6 +415,9 @@ def infer(
             raise click.BadParameter(str(exc), param_hint="--root-level") from exc
     finally:
         rejects.close()
+    if not len(result.tree):
+        _print_not_placed(result, rejects_out)
+        raise click.ClickException(f"no row of {data} gives an area: {out} not written")
     text = dump_areas(result.tree, format_of(out))
     if text.startswith("# levels:"):  # CSV: say where the file came from
         text = (
@@ -440,6 +443,8 @@ def _print_not_placed(result: InferredAreas, rejects_out: Path | None) -> None:
         f"read {result.rows:,} rows: {result.placed:,} placed, {not_placed:,} not placed{other}",
         err=True,
     )
+    if not result.accounted:
+        click.echo("warning: these counts do not add up: rows were lost (a gridgov bug)", err=True)
     if not not_placed:
         return
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(result.not_placed.items()))
