@@ -151,7 +151,8 @@ def areas() -> None:
     as a whole, and every problem is listed with its file, line and field.
     validate, import, tree, show, responsible and export work on files and on
     the shipped samples with no database; import --db URL stores a file, and
-    tree, show, responsible and export --db URL read it back.
+    tree, show, responsible and export --db URL read it back.  infer writes a
+    file from a replay source's own area columns (a new city's first one).
     """
 
 
