@@ -92,7 +92,8 @@ class _AreaRows:
         columns += [level.column for level in mapping.area.levels]
         self.names = list(dict.fromkeys(columns))
         self.id_at = 0
-        self.activity_at = 1 if mapping.kind == "events" else None
+        activity = mapping.columns.activity
+        self.activity_at = self.names.index(activity) if activity is not None else 0
         self.area_at = [self.names.index(level.column) for level in mapping.area.levels]
         self.rows = self.other_rows = 0
 
@@ -116,7 +117,7 @@ class _AreaRows:
                     reject(Reject(name, line, RejectKind.MISSING_VALUE, what, "", m.columns.id))
                     continue
                 first = seen.line_of(tid)
-                if events and (first is not None or values[1].strip() not in mapped):
+                if events and (first is not None or values[self.activity_at].strip() not in mapped):
                     self.other_rows += 1  # the case's area comes from its first mapped row
                     continue
                 if first is not None:
