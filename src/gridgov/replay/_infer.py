@@ -92,7 +92,7 @@ class _AreaRows:
         columns += [level.column for level in mapping.area.levels]
         self.names = list(dict.fromkeys(columns))
         self.id_at = 0
-        activity = mapping.columns.activity
+        activity = mapping.columns.activity if mapping.kind == "events" else None
         self.activity_at = self.names.index(activity) if activity is not None else 0
         self.area_at = [self.names.index(level.column) for level in mapping.area.levels]
         self.rows = self.other_rows = 0
