@@ -172,6 +172,20 @@ def test_an_unwritable_out_is_refused_before_reading(
     assert "expected .csv, .json or .toml" in err
 
 
+def test_a_file_where_no_row_gives_an_area_writes_nothing_and_says_why(
+    town: tuple[Path, Path], tmp_path: Path
+) -> None:
+    mapping, data = town
+    mapping.write_text(MAPPING.replace('missing = "TOWN"', ""), encoding="utf-8")
+    data.write_text("id,opened,type,district,street\n1,2024-01-02 09:00,noise,,\n")
+    out = tmp_path / "areas.csv"
+    code, _, err = _run("areas", "infer", str(data), "--mapping", str(mapping), "--out", str(out))
+    assert code == 1
+    assert f"{data}:2: no area: district, street all empty" in err
+    assert "gives an area" in err
+    assert not out.exists()
+
+
 def test_a_root_level_that_is_also_a_mapped_level_is_a_usage_error(
     town: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -243,3 +257,41 @@ def test_boston_areas_inferred_from_the_data_are_the_shipped_hierarchy(
     assert len(not_placed) == 5  # precincts whose row names another ward
     assert lines(replayed, "unknown_area") == []
     assert lines(replayed, "area_mismatch") == not_placed
+
+
+def test_infer_reads_the_file_as_replay_does_encoding_and_null_values(
+    town: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A GBK hotline export whose placeholder street is `未知`: infer decodes it with the
+    mapping's `encoding` and reads the placeholder as empty, as replay's reader does."""
+    mapping, data = town
+    mapping.write_text(
+        MAPPING.replace(
+            'kind = "snapshot"', 'kind = "snapshot"\nencoding = "gbk"\nnull_values = ["未知"]'
+        ),
+        encoding="utf-8",
+    )
+    rows = (
+        "id,opened,type,district,street\n"
+        "1,2024-01-02 09:00,噪音,1,东街\n"
+        "2,2024-01-02 09:00,噪音,1,未知\n"
+    )
+    data.write_bytes(rows.encode("gbk"))
+    out = tmp_path / "areas.csv"
+    code, _, err = _run("areas", "infer", str(data), "--mapping", str(mapping), "--out", str(out))
+    assert code == 0, err
+    codes = {area.code for area in load_areas(out).tree}
+    assert codes == {"TOWN", "D1", "S-东街"}  # no area S-未知: the placeholder is empty
+
+
+def test_a_mapping_without_area_levels_has_nothing_to_infer(
+    town: tuple[Path, Path], tmp_path: Path
+) -> None:
+    mapping, data = town
+    head = MAPPING.split("[[area.levels]]")[0]
+    mapping.write_text(head.replace('[area]\nmissing = "TOWN"\n', ""), encoding="utf-8")
+    out = tmp_path / "areas.csv"
+    code, _, err = _run("areas", "infer", str(data), "--mapping", str(mapping), "--out", str(out))
+    assert code == 1
+    assert "no [[area.levels]]" in err
+    assert not out.exists()

@@ -10,6 +10,8 @@ from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 
+import pytest
+
 from gridgov.grid import load_sample
 from gridgov.replay import (
     BOSTON_SAMPLE_DIR,
@@ -30,12 +32,12 @@ POLICY = BOSTON_SAMPLE_DIR / "policy.toml"
 Outcome = tuple[object, ...]
 
 
-def _replayed() -> dict[str, Outcome]:
+def _replayed(policy: Path) -> dict[str, Outcome]:
     mapping = load_mapping(MAPPING)
     areas = load_sample("boston311")
     engine = ReplayEngine(
         mapping.routing_policy(), directory=areas.directory,
-        policies=[PolicyInForce(load_policy(POLICY))], keep_events=True,
+        policies=[PolicyInForce(load_policy(policy))], keep_events=True,
     )  # fmt: skip
     source = InputFile(SAMPLE, mapping.format, delimiter=mapping.delimiter)
     found: dict[str, Outcome] = {}
@@ -46,8 +48,19 @@ def _replayed() -> dict[str, Outcome]:
     return found
 
 
-def test_a_trace_with_unlimited_staff_is_its_replay() -> None:
-    replayed = _replayed()
+@pytest.mark.parametrize("closed_without_due", ["on_time", "not_judged"])
+def test_a_trace_with_unlimited_staff_is_its_replay(
+    closed_without_due: str, tmp_path: Path
+) -> None:
+    # Boston's policy gives many types no due time: both judge those as the policy says.
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        POLICY.read_text(encoding="utf-8").replace(
+            'name = "boston311"', f'name = "boston311"\nclosed_without_due = "{closed_without_due}"'
+        ),
+        encoding="utf-8",
+    )
+    replayed = _replayed(policy)
     mapping = load_mapping(MAPPING)
     source = InputFile(SAMPLE, mapping.format, delimiter=mapping.delimiter)
     tickets = list(read_tickets(mapping, source, areas=load_sample("boston311").tree,
@@ -60,7 +73,7 @@ def test_a_trace_with_unlimited_staff_is_its_replay() -> None:
                 "name": "boston-trace",
                 "start": start,
                 "areas": "boston311",
-                "sla": str(POLICY),
+                "sla": str(policy),
             },
             "trace": {"file": str(SAMPLE), "mapping": str(MAPPING), "handling": "trace"},
             "staffing": {"unlimited": True},
@@ -94,6 +107,13 @@ def test_a_trace_with_unlimited_staff_is_its_replay() -> None:
     assert not differ, f"{len(differ)} differ, e.g. {next(iter(differ.items()))}"
     states = {o[0] for o in simulated.values()}
     assert {"closed", "in_progress"} <= states  # closed and still-open tickets both agree
+    # the on-time rate counts the tickets the kept verdicts judge, no more, no less
+    judged = [o[4] for o in simulated.values() if o[4] is not None]
+    assert run.on_time_judged == len(judged)
+    assert run.on_time == sum(judged)
+    untimed = [o for o in simulated.values() if o[0] == "closed" and not o[3]]
+    assert untimed
+    assert {o[4] for o in untimed} == ({True} if closed_without_due == "on_time" else {None})
 
 
 def test_the_sample_policy_is_where_the_test_reads_it() -> None:

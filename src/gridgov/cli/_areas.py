@@ -151,7 +151,8 @@ def areas() -> None:
     as a whole, and every problem is listed with its file, line and field.
     validate, import, tree, show, responsible and export work on files and on
     the shipped samples with no database; import --db URL stores a file, and
-    tree, show, responsible and export --db URL read it back.
+    tree, show, responsible and export --db URL read it back.  infer writes a
+    file from a replay source's own area columns (a new city's first one).
     """
 
 
@@ -415,6 +416,9 @@ def infer(
             raise click.BadParameter(str(exc), param_hint="--root-level") from exc
     finally:
         rejects.close()
+    if not len(result.tree):
+        _print_not_placed(result, rejects_out)
+        raise click.ClickException(f"no row of {data} gives an area: {out} not written")
     text = dump_areas(result.tree, format_of(out))
     if text.startswith("# levels:"):  # CSV: say where the file came from
         text = (
@@ -440,6 +444,8 @@ def _print_not_placed(result: InferredAreas, rejects_out: Path | None) -> None:
         f"read {result.rows:,} rows: {result.placed:,} placed, {not_placed:,} not placed{other}",
         err=True,
     )
+    if not result.accounted:
+        click.echo("warning: these counts do not add up: rows were lost (a gridgov bug)", err=True)
     if not not_placed:
         return
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(result.not_placed.items()))

@@ -468,7 +468,8 @@ class ReplayEngine:
             due = source.source_due
             if closed_at is None:
                 return due, None, handling, working
-            on_time = closed_at <= due if due is not None else verdict_without_due(without_due)
-            return due, on_time, handling, working
+            if due is not None:
+                return due, closed_at <= due, handling, working
+            return None, verdict_without_due(without_due), handling, working
         due, met = clock_verdict(cycles, self.clock, without_due=without_due)
         return due, (None if closed_at is None else met), handling, working

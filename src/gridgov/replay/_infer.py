@@ -33,9 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gridgov.errors import PolicyError
 from gridgov.grid import Area, AreaTree, LevelSet
 from gridgov.replay._areas import AreaCleaner, LevelCode
-from gridgov.replay._mapping import ReplayMapping
+from gridgov.replay._mapping import MAPPING_FILE, ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._seen import RECENT_IDS, SeenIds
@@ -92,7 +93,8 @@ class _AreaRows:
         columns += [level.column for level in mapping.area.levels]
         self.names = list(dict.fromkeys(columns))
         self.id_at = 0
-        self.activity_at = 1 if mapping.kind == "events" else None
+        activity = mapping.columns.activity if mapping.kind == "events" else None
+        self.activity_at = self.names.index(activity) if activity is not None else 0
         self.area_at = [self.names.index(level.column) for level in mapping.area.levels]
         self.rows = self.other_rows = 0
 
@@ -116,7 +118,7 @@ class _AreaRows:
                     reject(Reject(name, line, RejectKind.MISSING_VALUE, what, "", m.columns.id))
                     continue
                 first = seen.line_of(tid)
-                if events and (first is not None or values[1].strip() not in mapped):
+                if events and (first is not None or values[self.activity_at].strip() not in mapped):
                     self.other_rows += 1  # the case's area comes from its first mapped row
                     continue
                 if first is not None:
@@ -199,6 +201,14 @@ def infer_areas(
     mapping has one and no level rule gives its code).  Rows that cannot be placed go
     to ``rejects``, by line, as replay would reject them.
     """
+    if not mapping.area.levels:
+        raise PolicyError(
+            str(mapping.path or "<mapping>"),
+            "the mapping has no [[area.levels]]: its rows name no area to infer a "
+            "hierarchy from (every ticket is in one root area)",
+            key="area.levels",
+            what=MAPPING_FILE.what,
+        )
     rows = _AreaRows(mapping, source, recent_ids, spill_dir)
     level_of, parents = _votes(rows(lambda _reject: None), AreaCleaner(mapping.area, None))
     areas, levels = _hierarchy(mapping, level_of, parents, root_level)

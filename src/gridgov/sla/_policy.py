@@ -163,6 +163,8 @@ class SlaPolicy:
     calendars: Mapping[str, CalendarPort] = field(repr=False)
     _rules: tuple[_CompiledRule, ...] = field(repr=False)
     _cache: dict[TicketAttributes, SlaRule] = field(default_factory=dict, repr=False)
+    closed_without_due: ClosedWithoutDue = "on_time"
+    """How a closed ticket with no due time is judged (``[policy] closed_without_due``)."""
 
     @classmethod
     def from_document(
@@ -198,6 +200,7 @@ class SlaPolicy:
             document=document,
             calendars=dict(calendars),
             _rules=(*ordinary, *fallbacks, default),
+            closed_without_due=document.policy.closed_without_due,
         )
 
     @property
@@ -205,11 +208,6 @@ class SlaPolicy:
         """Every rule in the order they are tried: the rules of the file, then its
         fallback rules, the default last."""
         return tuple(c.rule for c in self._rules)
-
-    @property
-    def closed_without_due(self) -> ClosedWithoutDue:
-        """How a closed ticket with no due time is judged (``[policy] closed_without_due``)."""
-        return self.document.policy.closed_without_due
 
     def select(
         self,
