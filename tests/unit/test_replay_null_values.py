@@ -14,6 +14,7 @@ from gridgov.errors import PolicyError
 from gridgov.grid import load_sample
 from gridgov.replay import BOSTON_SAMPLE_DIR, InputFile, RejectLog, ReplayMapping, load_mapping
 from gridgov.replay import read_tickets as _read_tickets
+from gridgov.replay._infer import infer_areas
 
 TREE = load_sample("boston311").tree
 BOSTON_TEXT = (BOSTON_SAMPLE_DIR / "mapping.toml").read_text(encoding="utf-8")
@@ -118,3 +119,16 @@ def test_a_group_that_takes_no_part_in_the_match_is_an_empty_level(tmp_path: Pat
     areas, log = _read(load_mapping(path), rows, tree=None)
     assert log.total == 0
     assert areas == {"1": "NYC", "2": "NYC-7"}  # never "NYC-None"
+
+
+def test_areas_infer_reads_the_cells_as_replay_does(tmp_path: Path) -> None:
+    """``gridgov areas infer`` reads through the mapping's placeholders too: "Unspecified"
+    is no ward of the inferred tree."""
+    rows = _rows(
+        tmp_path, {"ward": "Unspecified", "precinct": ""}, {}, {"ward": "Ward 7", "precinct": ""}
+    )
+    mapping = _mapping(tmp_path, 'null_values = ["Unspecified"]')
+    result = infer_areas(mapping, InputFile(rows), rejects=RejectLog())
+    assert result.not_placed == {}
+    assert sorted(area.code for area in result.tree) == ["BOS", "BOS-W05", "BOS-W05-P09", "BOS-W07"]
+    assert result.tickets["BOS"] == 1  # the unspecified ward: area.missing, the city

@@ -40,6 +40,7 @@ from gridgov.replay._mapping import MAPPING_FILE, ReplayMapping
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog
 from gridgov.replay._seen import RECENT_IDS, SeenIds
+from gridgov.replay._sources import mapped_records
 
 __all__ = ["InferredAreas", "infer_areas"]
 
@@ -107,7 +108,7 @@ class _AreaRows:
         mapped = m.activities
         self.rows = self.other_rows = 0
         with SeenIds(recent=self.recent_ids, directory=self.spill_dir) as seen:
-            for line, values in self.source.records(self.names):
+            for line, values in mapped_records(m, self.source, self.names):
                 self.rows += 1
                 if isinstance(values, str):
                     reject(Reject(name, line, RejectKind.UNREADABLE, values))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import operator
 import re
 import zlib
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +44,7 @@ __all__ = [
     "SourceNote",
     "SourceTicket",
     "folds_to_end",
+    "mapped_records",
     "partition_of",
     "read_tickets",
 ]
@@ -181,6 +182,21 @@ def _printable(text: str) -> str:
     return text
 
 
+def mapped_records(
+    mapping: ReplayMapping, source: InputFile, names: Sequence[str]
+) -> Iterator[Record]:
+    """``source``'s records of the columns ``names`` as ``mapping`` reads them: in its
+    ``encoding``, placeholder cells (``null_values``, ``column_null_values``) empty.
+    Replay's reader and ``gridgov areas infer`` both read so."""
+    records = source.records(names, encoding=mapping.encoding)
+    if not mapping.null_values and not mapping.column_null_values:
+        return records
+    every = frozenset(mapping.null_values)
+    by_column = mapping.column_null_values
+    nulls = [every | frozenset(by_column.get(name, ())) for name in names]
+    return _nulled(records, nulls)
+
+
 def _nulled(records: Iterator[Record], nulls: list[frozenset[str]]) -> Iterator[Record]:
     """``records`` with each cell that is one of its column's ``nulls`` made empty."""
     for line, values in records:
@@ -262,15 +278,8 @@ class _Reader:
         up to :data:`AREA_CACHE_LIMIT` of them."""
 
     def records(self) -> Iterator[Record]:
-        """The source's records of the mapped columns, placeholder cells (``null_values``,
-        ``column_null_values``) read as empty."""
-        names, m = self.cols.names, self.mapping
-        records = self.source.records(names, encoding=m.encoding)
-        if not m.null_values and not m.column_null_values:
-            return records
-        every = frozenset(m.null_values)
-        nulls = [every | frozenset(m.column_null_values.get(name, ())) for name in names]
-        return _nulled(records, nulls)
+        """The source's records of the mapped columns, as the mapping reads them."""
+        return mapped_records(self.mapping, self.source, self.cols.names)
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
