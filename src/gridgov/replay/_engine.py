@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
@@ -43,7 +43,7 @@ from gridgov.workflow import (
     parts_of,
 )
 
-__all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
+__all__ = ["LoggedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _REPORT = Trigger.REPORT.value
@@ -51,6 +51,19 @@ _REVIEW = Trigger.REVIEW.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 """Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
+
+
+class LoggedEvent(NamedTuple):
+    """One source event as the loop took it (``--events-out``)."""
+
+    trigger: str
+    at: datetime
+    actor: str
+    role: str
+    state: str
+    """The ticket's state after it (unchanged when the loop refused it)."""
+    flags: tuple[str, ...]
+    """What the loop flagged at it (``state:trigger`` when refused; ``…:unrouted``)."""
 
 
 @dataclass(slots=True)
@@ -100,6 +113,8 @@ class TicketOutcome:
     """The co-units' parts of its last joint dispatch, with the time each took."""
     handling_working: bool = False
     """``handling`` is working time (on the handling clock's calendar), not wall time."""
+    log: tuple[LoggedEvent, ...] = ()
+    """Every source event as the loop took it, kept only when asked (``--events-out``)."""
     satisfied: bool | None = None
     """The last accepted review's verdict (回访满意: satisfied or basically satisfied), else
     the source's satisfaction column; ``None`` when the ticket was never reviewed."""
@@ -163,8 +178,10 @@ class ReplayEngine:
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
     instead (a ticket without one is on time when closed, as Boston's 311 counts it).
-    With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
-    its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
+    ``keep_log`` keeps each source event as the loop took it (:attr:`TicketOutcome.log`).
+    With ``shapes`` (the default, unless ``keep_events`` or ``keep_log``), a ticket whose
+    shape — all but its times — was folded before runs only its clocks
+    (:mod:`gridgov.replay._shapes`).
     """
 
     def __init__(
@@ -176,6 +193,7 @@ class ReplayEngine:
         due_from_source: bool = False,
         clock: str = "handling",
         keep_events: bool = False,
+        keep_log: bool = False,
         shapes: bool = True,
     ) -> None:
         self.routing = routing
@@ -206,11 +224,12 @@ class ReplayEngine:
         self.due_from_source = due_from_source
         self.clock = clock
         self.keep_events = keep_events
+        self.keep_log = keep_log
         only = self.policies[0] if len(self.policies) == 1 else None
         self._always = only.policy if only is not None and only.since is None else None
         """The one policy in force at every moment, if so (most replays: no search)."""
         self._plans: dict[int, ClockPlan | None] = {}
-        self._memo = ShapeMemo() if shapes and not keep_events else None
+        self._memo = ShapeMemo() if shapes and not (keep_events or keep_log) else None
         """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
         ``keep_events``, which stores each ticket's own fold."""
 
@@ -236,6 +255,8 @@ class ReplayEngine:
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
         attributes = None
         satisfied: bool | None = None
+        log: list[tuple[int, str, tuple[str, ...]]] | None = [] if self.keep_log else None
+        flagged = 0
         # hot loop: one call to the fold per event, keyword arguments only where needed
         for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
             if trigger in _ASSIGNING:
@@ -250,6 +271,9 @@ class ReplayEngine:
                     move = fire(trigger, at, payload, actor_id=actor, actor_role=role)
                 else:
                     move = fire(trigger, at, payload)
+            if log is not None:  # --events-out: the state after it, and what was flagged
+                log.append((index, ticket.state, tuple(ticket.nonconformance[flagged:])))
+                flagged = len(ticket.nonconformance)
             if move is None:
                 continue
             if trigger == _REVIEW:  # accepted: the guards read a verdict of the loop's
@@ -300,6 +324,12 @@ class ReplayEngine:
             ticket.reopen_count, ticket.escalation_count, stayed, conformance, satisfied,
         )  # fmt: skip
         outcome.joint, outcome.parts = ticket.joint, ticket.parts
+        if log is not None:
+            outcome.log = tuple(
+                LoggedEvent(events[i].trigger, events[i].at, events[i].actor, events[i].role,
+                            state, flags)
+                for i, state, flags in log
+            )  # fmt: skip
         if keep:  # --db stores them
             outcome.accepted, outcome.ticket = tuple(moves), ticket
             outcome.cycles = tuple(run.cycles) if run is not None else ()

@@ -12,11 +12,10 @@ import csv
 import heapq
 import json
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,8 +24,15 @@ from gridgov.errors import GridGovError, InvalidInput, OutputFileError, Problem
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._events_out import EventLogWriter, case_of
 from gridgov.replay._mapping import ReplayMapping
-from gridgov.replay._outputs import REJECT_SUFFIXES, TICKET_SUFFIXES, check_output, writing
+from gridgov.replay._outputs import (
+    EVENT_SUFFIXES,
+    REJECT_SUFFIXES,
+    TICKET_SUFFIXES,
+    check_output,
+    writing,
+)
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
 from gridgov.replay._report import HEAT, SERIES, ReplayReport, dimension_parts, grouper
@@ -64,6 +70,8 @@ class ReplayOptions:
     by: tuple[str, ...] = ()
     tickets_out: Path | None = None
     rejects_out: Path | None = None
+    events_out: Path | None = None
+    """The replayed tickets' event log (``.xes`` or ``.csv``, for process mining)."""
     strict: bool = False
     jobs: int = 1
     db: str | None = None
@@ -117,6 +125,7 @@ def _replay_share(
         due_from_source=options.due_from_source,
         clock=options.clock,
         keep_events=options.db is not None,
+        keep_log=options.events_out is not None,
     )
     try:
         parts = [part for d in options.by for part in dimension_parts(d)]
@@ -185,6 +194,12 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
         return _run_parallel(options)
     writer = TicketWriter(options.tickets_out) if options.tickets_out else None
+    try:
+        log = EventLogWriter(options.events_out) if options.events_out else None
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        raise
     database = None
     if options.db is not None:
         from gridgov.replay._db import DbWriter
@@ -199,6 +214,8 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
                     continue
                 if writer is not None:
                     writer.write(item)
+                if log is not None:
+                    log.write(item)
                 if database is not None:
                     database.add(item)
         if database is not None:
@@ -206,6 +223,8 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
     finally:
         if writer is not None:
             writer.close()
+        if log is not None:
+            log.close()
         if database is not None:
             database.store.close()  # committed batches stay: a re-run continues from them
     report.meta = _meta(options)
@@ -219,6 +238,8 @@ def _check_outputs(options: ReplayOptions) -> None:
         check_output(options.tickets_out, TICKET_SUFFIXES, option="--tickets-out")
     if options.rejects_out is not None:
         check_output(options.rejects_out, REJECT_SUFFIXES, option="--rejects-out")
+    if options.events_out is not None:
+        check_output(options.events_out, EVENT_SUFFIXES, option="--events-out")
 
 
 def _meta(options: ReplayOptions) -> dict[str, Any]:
@@ -259,22 +280,37 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
-    """One worker: replay a share, write ticket rows with their order keys to a part file."""
+    """One worker: replay a share, write ticket rows (and cases, for ``--events-out``) with
+    their order keys to part files."""
     options = _WORKER_OPTIONS
     assert options is not None
-    part = None if options.tickets_out is None else Path(f"{options.tickets_out}.part{share}")
+    parts = [
+        (option, Path(f"{base}.part{share}"), row)
+        for option, base, row in (
+            ("--tickets-out", options.tickets_out, outcome_row),
+            ("--events-out", options.events_out, case_of),
+        )
+        if base is not None
+    ]
     report: ReplayReport | None = None
     try:
-        with (
-            writing(part or os.devnull, option="--tickets-out"),
-            open(os.devnull if part is None else part, "w", encoding="utf-8") as out,
-            closing(_replay_share(options, share, jobs, None)) as items,
-        ):
+        with ExitStack() as stack:
+            outs = []
+            for option, part, row in parts:
+                with writing(part, option=option):
+                    out = stack.enter_context(open(part, "w", encoding="utf-8"))
+                outs.append((option, part, out, row))
+            items = stack.enter_context(closing(_replay_share(options, share, jobs, None)))
             for item in items:
                 if isinstance(item, ReplayReport):
                     report = item
-                else:
-                    out.write(json.dumps([*item.order, outcome_row(item)]) + "\n")
+                    continue
+                for option, part, out, row in outs:
+                    with writing(part, option=option):
+                        out.write(json.dumps([*item.order, row(item)]) + "\n")
+            for option, part, out, _ in outs:
+                with writing(part, option=option):
+                    out.close()
     except InvalidInput as exc:
         return None, list(exc.problems)
     except OutputFileError:
@@ -338,6 +374,14 @@ def _merge_parts(options: ReplayOptions, jobs: int) -> None:
                 writer.write_row(row)
         finally:
             writer.close()
+    if options.events_out is not None:
+        parts = [Path(f"{options.events_out}.part{k}") for k in range(jobs)]
+        log = EventLogWriter(options.events_out)
+        try:
+            for _, _, case in heapq.merge(*(_part_rows(p) for p in parts)):
+                log.write_case(case)
+        finally:
+            log.close()
     if options.rejects_out is not None:
         parts = [Path(f"{options.rejects_out}.part{k}") for k in range(jobs)]
         with (
@@ -351,7 +395,7 @@ def _merge_parts(options: ReplayOptions, jobs: int) -> None:
 
 
 def _remove_parts(options: ReplayOptions, jobs: int) -> None:
-    for base in (options.tickets_out, options.rejects_out):
+    for base in (options.tickets_out, options.rejects_out, options.events_out):
         if base is not None:
             for k in range(jobs):
                 Path(f"{base}.part{k}").unlink(missing_ok=True)
