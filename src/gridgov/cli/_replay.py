@@ -233,6 +233,11 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     "column names).",
 )
 @click.option(
+    "--open311-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The replayed tickets as Open311 GeoReport v2 service requests (.json).",
+)
+@click.option(
     "--top",
     type=click.IntRange(min=0),
     default=TOP_GROUPS,
@@ -263,6 +268,7 @@ def run(
     report_out: Path | None,
     rejects_out: Path | None,
     events_out: Path | None,
+    open311_out: Path | None,
     top: int,
     strict: bool,
     jobs: int,
@@ -297,6 +303,7 @@ def run(
         tickets_out=tickets_out,
         rejects_out=rejects_out,
         events_out=events_out,
+        open311_out=open311_out,
         strict=strict,
         jobs=jobs,
         db=url,

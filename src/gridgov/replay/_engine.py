@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from gridgov.errors import GridGovError, PolicyError
@@ -113,6 +113,8 @@ class TicketOutcome:
     """The co-units' parts of its last joint dispatch, with the time each took."""
     handling_working: bool = False
     """``handling`` is working time (on the handling clock's calendar), not wall time."""
+    updated_at: datetime | None = None
+    """The time of its last accepted event."""
     log: tuple[LoggedEvent, ...] = ()
     """Every source event as the loop took it, kept only when asked (``--events-out``)."""
     satisfied: bool | None = None
@@ -135,6 +137,13 @@ class PolicyInForce:
 
     policy: SlaPolicy
     since: datetime | None = None
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """``end - start`` in real time.  Python subtracts two times of the *same* zone by
+    their wall clocks, an hour off across a DST change (Boston, opened in EST and closed
+    in EDT); in UTC it is the time that passed."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def _working_time(
@@ -411,6 +420,7 @@ class ReplayEngine:
         if cycles:
             outcome.provisional = _provisional(cycles)
         outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
+        outcome.updated_at = updated_at
         outcome.handling_working = working
         return outcome
 
@@ -454,7 +464,7 @@ class ReplayEngine:
         closed_at: datetime | None,
     ) -> tuple[datetime | None, bool | None, timedelta | None, bool]:
         """``(due_at, on_time, handling time, whether that is working time)``."""
-        handling = None if closed_at is None else closed_at - opened_at
+        handling = None if closed_at is None else elapsed(opened_at, closed_at)
         working = False
         plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:

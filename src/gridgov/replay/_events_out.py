@@ -103,9 +103,9 @@ class EventLogWriter:
 
     def write(self, outcome: TicketOutcome) -> None:
         """Write one ticket's events."""
-        self.write_case(case_of(outcome))
+        self.write_row(case_of(outcome))
 
-    def write_case(self, case: dict[str, Any]) -> None:
+    def write_row(self, case: dict[str, Any]) -> None:
         """Write one case made by :func:`case_of`."""
         try:
             if self.xes:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from gridgov.replay._engine import TicketOutcome
+from gridgov.replay._engine import TicketOutcome, elapsed
 
 __all__ = [
     "DIMENSIONS",
@@ -103,7 +103,7 @@ class _Contribution(NamedTuple):
             closed,
             judged,
             judged and bool(t.on_time),
-            closed and t.closed_at - t.opened_at <= _DAY,  # type: ignore[operator]
+            closed and elapsed(t.opened_at, t.closed_at) <= _DAY,  # type: ignore[arg-type]
             t.reopened > 0,
             stay_judged,
             stay_judged and bool(t.stayed_in_grid),

@@ -26,8 +26,10 @@ from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
 from gridgov.replay._events_out import EventLogWriter, case_of
 from gridgov.replay._mapping import ReplayMapping
+from gridgov.replay._open311 import Open311Writer, service_request
 from gridgov.replay._outputs import (
     EVENT_SUFFIXES,
+    OPEN311_SUFFIXES,
     REJECT_SUFFIXES,
     TICKET_SUFFIXES,
     check_output,
@@ -72,6 +74,8 @@ class ReplayOptions:
     rejects_out: Path | None = None
     events_out: Path | None = None
     """The replayed tickets' event log (``.xes`` or ``.csv``, for process mining)."""
+    open311_out: Path | None = None
+    """The replayed tickets as Open311 GeoReport v2 service requests (``.json``)."""
     strict: bool = False
     jobs: int = 1
     db: str | None = None
@@ -193,12 +197,13 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
         if options.db is not None:
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
         return _run_parallel(options)
-    writer = TicketWriter(options.tickets_out) if options.tickets_out else None
+    writers: list[_RowWriter] = []
     try:
-        log = EventLogWriter(options.events_out) if options.events_out else None
+        for _, path, kind, _ in _row_outputs(options):
+            writers.append(kind(path))
     except BaseException:
-        if writer is not None:
-            writer.close()
+        for opened in writers:
+            opened.close()
         raise
     database = None
     if options.db is not None:
@@ -212,19 +217,15 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
                 if isinstance(item, ReplayReport):
                     report = item
                     continue
-                if writer is not None:
+                for writer in writers:
                     writer.write(item)
-                if log is not None:
-                    log.write(item)
                 if database is not None:
                     database.add(item)
         if database is not None:
             database.flush()
     finally:
-        if writer is not None:
+        for writer in writers:
             writer.close()
-        if log is not None:
-            log.close()
         if database is not None:
             database.store.close()  # committed batches stay: a re-run continues from them
     report.meta = _meta(options)
@@ -233,13 +234,42 @@ def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> R
     return report
 
 
+class _RowWriter(Protocol):
+    """A writer of one row per ticket: :class:`TicketWriter` and its kin."""
+
+    def write(self, outcome: TicketOutcome) -> None: ...
+    def write_row(self, row: Any) -> None: ...
+    def close(self) -> None: ...
+
+
+_ROW_OUTPUTS: tuple[tuple[str, str, tuple[str, ...], Callable[[Path], _RowWriter],
+                          Callable[[TicketOutcome], Any]], ...] = (
+    ("--tickets-out", "tickets_out", TICKET_SUFFIXES, TicketWriter, outcome_row),
+    ("--events-out", "events_out", EVENT_SUFFIXES, EventLogWriter, case_of),
+    ("--open311-out", "open311_out", OPEN311_SUFFIXES, Open311Writer, service_request),
+)  # fmt: skip
+"""The files of one row (or case, or request) per ticket, in the tickets' order: option,
+field of :class:`ReplayOptions`, suffixes, writer, and the row a ``--jobs`` worker passes
+on."""
+
+
+def _row_outputs(
+    options: ReplayOptions,
+) -> list[tuple[str, Path, Callable[[Path], _RowWriter], Callable[[TicketOutcome], Any]]]:
+    """The per-ticket files ``options`` asks for: option, path, writer, row."""
+    return [
+        (option, getattr(options, name), kind, row)
+        for option, name, _, kind, row in _ROW_OUTPUTS
+        if getattr(options, name) is not None
+    ]
+
+
 def _check_outputs(options: ReplayOptions) -> None:
-    if options.tickets_out is not None:
-        check_output(options.tickets_out, TICKET_SUFFIXES, option="--tickets-out")
+    for option, name, suffixes, _, _ in _ROW_OUTPUTS:
+        if getattr(options, name) is not None:
+            check_output(getattr(options, name), suffixes, option=option)
     if options.rejects_out is not None:
         check_output(options.rejects_out, REJECT_SUFFIXES, option="--rejects-out")
-    if options.events_out is not None:
-        check_output(options.events_out, EVENT_SUFFIXES, option="--events-out")
 
 
 def _meta(options: ReplayOptions) -> dict[str, Any]:
@@ -280,17 +310,12 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
-    """One worker: replay a share, write ticket rows (and cases, for ``--events-out``) with
-    their order keys to part files."""
+    """One worker: replay a share, write the rows of each per-ticket file (tickets, event
+    log cases, Open311 requests) with their order keys to part files."""
     options = _WORKER_OPTIONS
     assert options is not None
     parts = [
-        (option, Path(f"{base}.part{share}"), row)
-        for option, base, row in (
-            ("--tickets-out", options.tickets_out, outcome_row),
-            ("--events-out", options.events_out, case_of),
-        )
-        if base is not None
+        (option, Path(f"{base}.part{share}"), row) for option, base, _, row in _row_outputs(options)
     ]
     report: ReplayReport | None = None
     try:
@@ -366,22 +391,14 @@ def _reject_rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def _merge_parts(options: ReplayOptions, jobs: int) -> None:
-    if options.tickets_out is not None:
-        parts = [Path(f"{options.tickets_out}.part{k}") for k in range(jobs)]
-        writer = TicketWriter(options.tickets_out)
+    for _, base, kind, _ in _row_outputs(options):
+        parts = [Path(f"{base}.part{k}") for k in range(jobs)]
+        writer = kind(base)
         try:
             for _, _, row in heapq.merge(*(_part_rows(p) for p in parts)):
                 writer.write_row(row)
         finally:
             writer.close()
-    if options.events_out is not None:
-        parts = [Path(f"{options.events_out}.part{k}") for k in range(jobs)]
-        log = EventLogWriter(options.events_out)
-        try:
-            for _, _, case in heapq.merge(*(_part_rows(p) for p in parts)):
-                log.write_case(case)
-        finally:
-            log.close()
     if options.rejects_out is not None:
         parts = [Path(f"{options.rejects_out}.part{k}") for k in range(jobs)]
         with (
@@ -395,7 +412,7 @@ def _merge_parts(options: ReplayOptions, jobs: int) -> None:
 
 
 def _remove_parts(options: ReplayOptions, jobs: int) -> None:
-    for base in (options.tickets_out, options.rejects_out, options.events_out):
+    for base in (options.rejects_out, *(path for _, path, _, _ in _row_outputs(options))):
         if base is not None:
             for k in range(jobs):
                 Path(f"{base}.part{k}").unlink(missing_ok=True)
