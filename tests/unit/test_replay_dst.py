@@ -43,3 +43,15 @@ def test_handling_across_the_autumn_change_is_the_hours_that_passed() -> None:
     report = ReplayReport()
     report.add(outcome, [])
     assert report.to_dict()["overall"]["closed_24h_rate"] == 0.0  # 23.5 h on the wall clock
+
+
+def test_times_of_two_offsets_are_subtracted_once() -> None:
+    from datetime import timezone
+
+    from gridgov.replay._engine import elapsed
+
+    est, edt = timezone(timedelta(hours=-5)), timezone(timedelta(hours=-4))
+    opened, closed = datetime(2015, 3, 7, 12, tzinfo=est), datetime(2015, 3, 8, 12, tzinfo=edt)
+    assert elapsed(opened, closed) == timedelta(hours=23)
+    in_boston = elapsed(opened.astimezone(BOSTON), closed.astimezone(BOSTON))
+    assert in_boston == timedelta(hours=23)

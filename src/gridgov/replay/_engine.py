@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from gridgov.errors import GridGovError, PolicyError
@@ -142,8 +142,11 @@ class PolicyInForce:
 def elapsed(start: datetime, end: datetime) -> timedelta:
     """``end - start`` in real time.  Python subtracts two times of the *same* zone by
     their wall clocks, an hour off across a DST change (Boston, opened in EST and closed
-    in EDT); in UTC it is the time that passed."""
-    return end.astimezone(UTC) - start.astimezone(UTC)
+    in EDT); taking the change of UTC offset off gives the time that passed (as in UTC,
+    at half the cost).  Times of different zones Python already subtracts in UTC."""
+    if end.tzinfo is start.tzinfo:
+        return end - start - (end.utcoffset() - start.utcoffset())  # type: ignore[operator]
+    return end - start
 
 
 def _working_time(
