@@ -1,11 +1,13 @@
 """Docs and examples are tests: every ``>>>`` in the Markdown docs and in the
-package's docstrings runs, and every example script runs to completion."""
+package's docstrings runs, every example script runs to completion, and a Markdown
+block marked ``<!-- file: PATH -->`` is that file of the repository, as it is."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +31,23 @@ def _modules() -> list[str]:
 
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(REPO)))
-def test_markdown_doctests_pass(path: Path) -> None:
+def test_markdown_doctests_pass(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # From the repository's root, as a reader of a checkout runs them: a doc names the
+    # repository's files by their paths there (examples/new_city/...).
+    monkeypatch.chdir(REPO)
     result = doctest.testfile(str(path), module_relative=False, optionflags=FLAGS, verbose=False)
     assert result.failed == 0
+
+
+_FILE_BLOCK = re.compile(r"<!-- file: (?P<path>\S+) -->\n```\w*\n(?P<text>.*?)^```", re.M | re.S)
+
+
+def test_file_blocks_in_the_docs_are_the_files_they_name() -> None:
+    blocks = [(doc, m) for doc in DOCS for m in _FILE_BLOCK.finditer(doc.read_text("utf-8"))]
+    assert blocks, "no <!-- file: PATH --> block in the docs: the pattern is stale"
+    for doc, block in blocks:
+        shown, actual = block["text"], (REPO / block["path"]).read_text(encoding="utf-8")
+        assert shown == actual, f"{doc.name}: the block of {block['path']} drifted from the file"
 
 
 @pytest.mark.parametrize("module_name", _modules())

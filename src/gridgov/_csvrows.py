@@ -19,8 +19,9 @@ so the rows a stray quote would have swallowed are read as rows.  Each physical
 line then belongs to exactly one yielded record or one blank line: the spans of
 the records plus :attr:`CsvRows.blank_lines` equal :attr:`CsvRows.lines`.
 
-:func:`find_bad_utf8` locates the first byte that is not UTF-8 by the file's
-line and byte offset (a decoder names a position in its buffer).
+:func:`find_bad_bytes` locates the first byte that does not decode (UTF-8 by default:
+:func:`find_bad_utf8`) by the file's line and byte offset (a decoder names a position
+in its buffer).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-__all__ = ["CELL_LIMIT", "MAX_RECORD_LINES", "BadByte", "CsvRow", "CsvRows", "find_bad_utf8"]
+__all__ = [
+    "CELL_LIMIT",
+    "MAX_RECORD_LINES",
+    "BadByte",
+    "CsvRow",
+    "CsvRows",
+    "find_bad_bytes",
+    "find_bad_utf8",
+]
 
 MAX_RECORD_LINES = 100
 """The most physical lines one record may span.  A quoted cell may hold line breaks
@@ -186,7 +195,8 @@ def _csv_reason(exc: csv.Error) -> str:
 
 
 class BadByte(NamedTuple):
-    """Where the first byte that is not UTF-8 is: physical line, byte in it, offset in the file."""
+    """Where the first byte that does not decode is: physical line, byte in it, offset in
+    the file, and the line's bytes (to try other encodings on)."""
 
     line: int
     column: int
@@ -194,31 +204,47 @@ class BadByte(NamedTuple):
     offset: int
     """0-based byte offset from the start of the file (of the uncompressed data for .gz)."""
     byte: int
+    encoding: str = "UTF-8"
+    """The encoding it is not."""
+    text: bytes = b""
+    """The whole physical line holding it, line break and all."""
 
     def describe(self) -> str:
         """``byte 0xb0 at byte 21 of line 61 (offset 3,434) is not UTF-8``."""
         return (
             f"byte 0x{self.byte:02x} at byte {self.column} of line {self.line} "
-            f"(offset {self.offset:,} in the file) is not UTF-8"
+            f"(offset {self.offset:,} in the file) is not {self.encoding}"
         )
 
 
 def find_bad_utf8(stream: Iterable[bytes]) -> BadByte | None:
-    """The first byte of ``stream`` that is not UTF-8, by physical line; ``None`` if all are.
+    """The first byte of ``stream`` that is not UTF-8 (:func:`find_bad_bytes`)."""
+    return find_bad_bytes(stream, "utf-8")
+
+
+def find_bad_bytes(stream: Iterable[bytes], encoding: str) -> BadByte | None:
+    """The first byte of ``stream`` that does not decode as ``encoding``, by physical line;
+    ``None`` if all do.
 
     Lines break at ``\\r\\n``, ``\\n`` and a lone ``\\r``, as the CSV reader counts
-    them.  A line break is never inside a UTF-8 character, so each ``\\n``-ended
-    chunk decodes on its own.
+    them.  In an ASCII-compatible encoding (UTF-8, GBK, GB18030: the ones replay
+    reads) a line break is never inside a character, so each ``\\n``-ended chunk
+    decodes on its own.
     """
     line, offset = 1, 0
     for chunk in stream:
         try:
-            chunk.decode("utf-8")
+            chunk.decode(encoding)
         except UnicodeDecodeError as exc:
             before = chunk[: exc.start]  # ends before the chunk's "\n": every "\r" is lone
             line += before.count(b"\r")
-            column = exc.start - before.rfind(b"\r")  # 1-based: rfind is -1 without one
-            return BadByte(line, column, offset + exc.start, chunk[exc.start])
+            start = before.rfind(b"\r") + 1
+            column = exc.start - start + 1  # 1-based
+            end = chunk.find(b"\r", exc.start)
+            text = chunk[start:] if end < 0 else chunk[start : end + 1]
+            utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8")
+            name = "UTF-8" if utf8 else encoding
+            return BadByte(line, column, offset + exc.start, chunk[exc.start], name, text)
         line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
         offset += len(chunk)
     return None

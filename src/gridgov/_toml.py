@@ -28,7 +28,8 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ValidationError
@@ -76,11 +77,24 @@ class TomlDocument:
     kind: TomlKind
 
     def validate(self, model: type[M]) -> M:
-        """``model.model_validate(self.data)``; every validation error as a located problem."""
+        """``model.model_validate(self.data)``; every validation error as a located problem.
+
+        A top-level key written after a table header (a TOML trap: it silently becomes a
+        key of that table) is refused first, saying so, even when the table would take it.
+        """
+        misplaced = _misplaced(self, model)
         try:
-            return model.model_validate(self.data)
+            validated = model.model_validate(self.data)
         except ValidationError as exc:
-            raise self.error(self.problems_of(exc)) from exc
+            if not misplaced:
+                raise self.error(self.problems_of(exc)) from exc
+            explained = {p.field for p in misplaced} | {p.read_as for p in misplaced}
+            rest = [(k, r) for k, r in self.problems_of(exc) if k not in explained]
+            problems = [p.problem for p in misplaced] + [self.problem(k, r) for k, r in rest]
+            raise PolicyError.many(problems, what=self.kind.what) from exc
+        if misplaced:
+            raise PolicyError.many([p.problem for p in misplaced], what=self.kind.what)
+        return validated
 
     def problems_of(self, exc: ValidationError, *, under: str = "") -> list[KeyedReason]:
         """Each error of ``exc`` as (key, reason); ``under`` prefixes the keys (a sub-table)."""
@@ -116,6 +130,107 @@ class TomlDocument:
         if "input" in error and not isinstance(error["input"], dict):
             reason += f" (got {error['input']!r})"
         return reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Misplaced:
+    """A top-level key written under a table: what it is, how TOML read it, the problem."""
+
+    field: str
+    read_as: str
+    problem: Problem
+
+
+def _misplaced(document: TomlDocument, model: type[BaseModel]) -> list[_Misplaced]:
+    """The top-level keys of ``model`` written after a table header (read into that table).
+
+    A key counts when ``model`` has it, the document does not set it at the top, the
+    table it landed in holds it (so the line was read as an assignment there) and that
+    table has no such key of its own (a sub-model without the field, or a table of free
+    keys such as ``[activities]``).
+    """
+    found: list[_Misplaced] = []
+    fields = model.model_fields
+    arrays: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    header_text, header_line, first = "", 0, ""
+    for number, line in enumerate(document.text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            names = _dotted(header.group(2))
+            if header.group(1) == "[[":
+                arrays[names] = arrays.get(names, -1) + 1
+            table = _indexed(names, arrays)
+            header_text = f"{header.group(1)}{header.group(2)}{header.group(1).replace('[', ']')}"
+            header_line = number
+            first = first or f"{header_text} on line {number}"
+            continue
+        assign = _ASSIGN.match(line) if table else None
+        if assign is None:
+            continue
+        key = _dotted(assign.group(1))[0]
+        if key not in fields or key in document.data or _holds(model, table, key):
+            continue
+        if not _is_set(document.data, (*table, key)):
+            continue  # not read there (a line inside a multi-line value)
+        read_as = key_name([int(p) if p.isdigit() else p for p in (*table, key)])
+        reason = (
+            f"{key!r} is a top-level key, but it comes after the {header_text} header on "
+            f"line {header_line}, so TOML reads it as {read_as}: move it above the first "
+            f"table ({first})"
+        )
+        problem = Problem(document.source, reason, line=number, field=key)
+        found.append(_Misplaced(key, read_as, problem))
+    return found
+
+
+def _is_set(data: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return False
+    return True
+
+
+def _holds(model: type[BaseModel], table: tuple[str, ...], key: str) -> bool:
+    """Whether the table at ``table`` in ``model`` has a key ``key`` of its own (``True``
+    when the type cannot be told: nothing is refused on a guess)."""
+    kind: Any = model
+    for part in table:
+        kind = _container(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            field = kind.model_fields.get(part)
+            if field is None:
+                return True  # an unknown table: its own error says so
+            kind = field.annotation
+        elif get_origin(kind) is dict:
+            kind = get_args(kind)[1]
+        elif get_origin(kind) is list and part.isdigit():
+            kind = get_args(kind)[0]
+        else:
+            return True
+    kind = _container(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return key in kind.model_fields
+    return get_origin(kind) is not dict  # a table of free keys holds no key of its own
+
+
+def _container(kind: Any) -> Any:
+    """``kind`` without ``Annotated`` and ``| None``: the model, dict or list inside."""
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    if get_origin(kind) in (Union, UnionType):
+        members = [_container(k) for k in get_args(kind) if k is not type(None)]
+        tables = [
+            k
+            for k in members
+            if get_origin(k) in (dict, list) or (isinstance(k, type) and issubclass(k, BaseModel))
+        ]
+        return tables[0] if len(tables) == 1 else kind
+    return kind
 
 
 def read_toml(path: str | Path, kind: TomlKind) -> TomlDocument:

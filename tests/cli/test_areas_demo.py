@@ -44,10 +44,10 @@ def test_demo_stores_the_replay_in_the_embedded_sqlite_default_and_rerunning_add
     first = CliRunner().invoke(main, ["demo", "--depth", "0"])
     assert first.exit_code == 0, first.output
     assert (tmp_path / "gridgov.db").exists()
-    assert "1,997 tickets written, 0 already there" in first.stderr
+    assert "2,000 tickets written, 0 already there" in first.stderr
     again = CliRunner().invoke(main, ["demo", "--depth", "0", "--format", "json"])
     assert again.exit_code == 0, again.output
-    assert "0 tickets written, 1,997 already there" in again.stderr
+    assert "0 tickets written, 2,000 already there" in again.stderr
     verify = CliRunner().invoke(main, ["db", "verify", "--db", "sqlite:///gridgov.db"])
     assert verify.exit_code == 0, verify.output
 

@@ -25,10 +25,23 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _no_skew_mapping(folder: Path) -> str:
+    """The sample's mapping with no tolerance of clock skew: its 3 tickets closed seconds
+    before they opened are rejects (``close_before_open``) there."""
+    for name in ("areas.csv", "routing.toml"):
+        (folder / name).write_bytes((BOSTON_SAMPLE_DIR / name).read_bytes())
+    text = (BOSTON_SAMPLE_DIR / "mapping.toml").read_text(encoding="utf-8")
+    head, rest = text.split("[columns]", 1)
+    path = folder / "mapping.toml"
+    path.write_text(f"{head}clock_skew_seconds = 0\n\n[columns]{rest}", encoding="utf-8")
+    return str(path)
+
+
 def test_run_writes_report_tickets_and_rejects(tmp_path: Path) -> None:
     report, tickets, rejects = tmp_path / "r.json", tmp_path / "t.jsonl", tmp_path / "x.csv"
+    mapping = _no_skew_mapping(tmp_path)
     code, out, err = _run(
-        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--by", "area:ward",
+        "replay", "run", SAMPLE, "--mapping", mapping, "--due-from-source", "--by", "area:ward",
         "--report-out", str(report), "--tickets-out", str(tickets), "--rejects-out", str(rejects),
     )  # fmt: skip
     assert code == 0, err
@@ -38,7 +51,7 @@ def test_run_writes_report_tickets_and_rejects(tmp_path: Path) -> None:
     lines = tickets.read_text(encoding="utf-8").splitlines()
     assert len(lines) == data["overall"]["tickets"]
     rejected = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8"))))
-    assert len(rejected) == data["rejects"]["total"]
+    assert len(rejected) == data["rejects"]["total"] == 3
     assert f"{len(rejected)} rows rejected" in err
     assert "source_agreement" in out
 
@@ -70,12 +83,17 @@ def test_json_format_prints_every_row(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0
     rows = json.loads(out)
-    assert [r["group"] for r in rows] == ["all"] + ["month"] * 6
+    groups = [r["group"] for r in rows]
+    assert groups[:7] == ["all"] + ["month"] * 6
+    assert set(groups[7:]) == {"without_due"}  # the categories with no TARGET_DT, by name
+    without_due, tickets = sum(r["tickets"] for r in rows[7:]), rows[0]["tickets"]
+    assert round(tickets * rows[0]["due_coverage"]) == tickets - without_due
 
 
-def test_strict_fails_on_the_first_reject_with_its_line() -> None:
+def test_strict_fails_on_the_first_reject_with_its_line(tmp_path: Path) -> None:
+    mapping = _no_skew_mapping(tmp_path)
     code, _, err = _run(
-        "replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--strict"
+        "replay", "run", SAMPLE, "--mapping", mapping, "--due-from-source", "--strict"
     )
     assert code == 1
     assert "tickets_2015h1_sample.csv.gz:" in err
@@ -174,9 +192,9 @@ def test_db_option_writes_and_says_how_many(tmp_path: Path) -> None:
     args = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source", "--db", url, "-q")
     code, _, err = _run(*args)
     assert code == 0, err
-    assert "1,997 tickets written, 0 already there" in err
+    assert "2,000 tickets written, 0 already there" in err
     code, _, err = _run(*args)
-    assert "0 tickets written, 1,997 already there" in err
+    assert "0 tickets written, 2,000 already there" in err
 
 
 def test_db_refuses_jobs() -> None:
@@ -219,7 +237,7 @@ def test_db_with_a_policy_stores_clocks_that_tick_announces(tmp_path: Path) -> N
     replay = ("replay", "run", SAMPLE, "--mapping", MAPPING, "--policy", POLICY, "--db", url, "-q")
     code, _, err = _run(*replay)
     assert code == 0, err
-    assert "1,997 tickets written, 0 already there" in err
+    assert "2,000 tickets written, 0 already there" in err
     running = _running_clocks(url)
     assert len(running) > 100  # tickets still open when the sample ends
     ticket_id, due = running[0]
@@ -241,7 +259,7 @@ def test_db_with_a_policy_stores_clocks_that_tick_announces(tmp_path: Path) -> N
     code, out, _ = _run("tick", "--until", until, *live, "--format", "json")
     assert json.loads(out) == []  # each breach announced once
     code, _, err = _run(*replay)
-    assert "0 tickets written, 1,997 already there" in err
+    assert "0 tickets written, 2,000 already there" in err
     assert len(_running_clocks(url)) == len(running)  # a re-run adds no clock cycle
 
 
@@ -284,7 +302,7 @@ def test_stored_replay_lists_the_tier_and_stayed_in_grid_replay_computed(tmp_pat
     listed = {
         r["id"]: (r["tier"], r["stayed_in_grid"]) for r in csv.DictReader(io.StringIO(listed_csv))
     }
-    assert len(listed) == 1997
+    assert len(listed) == 2000
     assert set(listed) <= set(replayed)
     differ = {t: (replayed[t], listed[t]) for t in listed if replayed[t] != listed[t]}
     assert differ == {}
@@ -338,7 +356,7 @@ def test_run_says_where_every_line_of_the_input_went(tmp_path: Path) -> None:
     code, _, err = _run("replay", "run", SAMPLE, "--mapping", MAPPING, "--due-from-source")
     assert code == 0, err
     assert (
-        "read 2,001 lines: 1 header, 2,000 rows (1,997 replayed, 0 ignored, 3 rejected), "
+        "read 2,001 lines: 1 header, 2,000 rows (2,000 replayed, 0 ignored, 0 rejected), "
         "0 blank, 0 inside quoted cells over several lines"
     ) in err
     assert "do not add up" not in err

@@ -59,7 +59,7 @@ def test_replay_run_creates_the_schema_of_a_new_database(tmp_path: Path) -> None
         "--due-from-source", "--db", "sqlite:///new.db", "--format", "json",
     )  # fmt: skip
     assert code == 0, output
-    assert "1,997 tickets written" in output
+    assert "2,000 tickets written" in output
     assert run("db", "status", "--db", "sqlite:///new.db")[1].endswith("up to date\n")
 
 

@@ -227,7 +227,7 @@ def _feed_live(
     mapping: ReplayMapping,
 ) -> dict[str, Outcome]:
     """Every row through the live engine, in the log's (time) order."""
-    activities = mapping.activities
+    activities = mapping.steps()
     zone = ZoneInfo(mapping.timezone)
     final = {row["case_id"]: n for n, row in enumerate(rows)}
     outcomes: dict[str, Outcome] = {}
@@ -238,7 +238,7 @@ def _feed_live(
         if last is None or at != last:
             clock.set(at)
             last = at
-        trigger = activities[row["activity"]]
+        (trigger,) = activities[row["activity"]]  # one step each in this log
         ticket_id = row["case_id"]
         actor = _actor(row, trigger, assigned.get(ticket_id))
         if trigger == Trigger.REPORT:

@@ -37,6 +37,9 @@ def test_due_from_source_agrees_with_every_city_verdict_on_the_full_file(
     assert judged > 45_000  # nearly all of the 49,126 closed tickets carry a verdict
     # nothing is dropped: every row is a ticket or a reject
     assert report.overall.tickets + sum(report.rejects.values()) == _rows(boston_full)
+    # closed 1-32 s before opened: clock skew, replayed and counted; no close_before_open
+    assert report.overall.conformance["close_before_open_skew"] == 84
+    assert dict(report.rejects) == {"area_mismatch": 5}
 
 
 def test_policies_reproduce_at_least_95_percent_of_target_dt(boston_full: Path) -> None:
@@ -46,10 +49,16 @@ def test_policies_reproduce_at_least_95_percent_of_target_dt(boston_full: Path) 
 
 def test_jobs_give_exactly_the_single_process_results(tmp_path: Path) -> None:
     results = {}
+    # no tolerance of clock skew: the sample's 3 closes before opening are rejects to merge
+    strict = boston_sample_options().mapping.model_copy(update={"clock_skew_seconds": 0})
     for jobs in (1, 3):
         out, rejects = tmp_path / f"t{jobs}.csv", tmp_path / f"r{jobs}.csv"
         options = boston_sample_options(
-            jobs=jobs, tickets_out=out, rejects_out=rejects, by=("area:ward", "month", "tier")
+            jobs=jobs,
+            mapping=strict,
+            tickets_out=out,
+            rejects_out=rejects,
+            by=("area:ward", "month", "tier"),
         )
         report = run_replay(options).to_dict()
         report["meta"].pop("jobs", None)
@@ -84,17 +93,20 @@ def test_tickets_out_csv_has_the_promised_columns(tmp_path: Path) -> None:
 def test_progress_is_reported_in_tickets_and_file_bytes() -> None:
     calls: list[tuple[int, int, int]] = []
     report = run_replay(boston_sample_options(), progress=lambda *args: calls.append(args))
-    assert [done for done, _, _ in calls] == [1000, report.overall.tickets]
-    first, last = calls
+    assert report.overall.tickets == 2000  # every 1,000 tickets, and at the end
+    assert [done for done, _, _ in calls] == [1000, 2000, 2000]
+    first, last = calls[0], calls[-1]
     assert 0 < first[1] < first[2]  # part of the compressed file read
     assert last[1] == last[2]
 
 
 def test_strict_stops_at_the_same_row_with_jobs() -> None:
     messages = set()
+    # no tolerance of clock skew: the sample's closes seconds before opening are rejects
+    mapping = boston_sample_options().mapping.model_copy(update={"clock_skew_seconds": 0})
     for jobs in (1, 3):
         with pytest.raises(InvalidInput) as caught:
-            run_replay(boston_sample_options(strict=True, jobs=jobs))
+            run_replay(boston_sample_options(strict=True, jobs=jobs, mapping=mapping))
         messages.add(str(caught.value))
     assert len(messages) == 1
 

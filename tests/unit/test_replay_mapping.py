@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gridgov.errors import PolicyError
+from gridgov.grid import LevelSet
 from gridgov.replay import BOSTON_SAMPLE_DIR, load_mapping
 
 GOOD = """\
@@ -129,3 +130,39 @@ def test_not_toml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file_is_a_policy_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="cannot read mapping file"):
         load_mapping(tmp_path / "nope.toml")
+
+
+WARDS = LevelSet.parse("city > ward > precinct")
+
+
+def test_routing_levels_put_the_tiers_on_the_sources_own_levels(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        GOOD + '\n[routing]\ngrid_level = "precinct"\n'
+        '[routing.levels]\nsmall = "precinct"\ncomplex = ["district", "ward"]\nmajor = "city"\n',
+    )
+    policy = load_mapping(path).routing_policy()
+    policy.check_levels(WARDS)  # the default policy's tiers, now on wards and precincts
+    assert policy.grid_level == "precinct"
+    assert policy.tiers["complex"].level_in(WARDS) == "ward"
+    assert policy.tier_of("noise").levels == ("precinct",)  # routes take the moved tiers
+
+
+def test_a_tier_level_the_areas_lack_names_the_file_and_key_that_set_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + '\n[routing.levels]\nsmall = "block"\n')
+    with pytest.raises(PolicyError) as caught:
+        load_mapping(path).routing_policy().check_levels(WARDS)
+    where = {(p.source, p.field) for p in caught.value.problems}
+    assert (str(path), "routing.levels.small") in where
+    # the tiers the mapping leaves alone are the routing policy's, named with its lines
+    default = [p for p in caught.value.problems if p.field == "tiers.complex.level"]
+    assert default
+    assert default[0].source.endswith("routing/policy.toml")
+    assert default[0].line
+
+
+def test_a_routing_level_for_an_unknown_tier_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD + '\n[routing.levels]\nhuge = "city"\n')
+    with pytest.raises(PolicyError, match="unknown tier 'huge'") as caught:
+        load_mapping(path).routing_policy()
+    assert caught.value.problems[0].field == "routing.levels.huge"

@@ -231,6 +231,7 @@ column = "grid"
 "恢复" = "resume"
 "办结" = "mark_handled"
 "归档" = "close"
+"无效" = "reject"
 
 [payload]
 result = "result"
@@ -409,7 +410,7 @@ def test_event_after_the_end_long_after_a_spill_names_the_line_it_ended_on(
     rows = []
     for case in "CDEFG":  # five cases that end one after another, then a late event of C
         rows.append((case, "上报", "2024-03-01T09:00:00", "resident", "", ""))
-        rows.append((case, "归档", "2024-03-01T10:00:00", "dispatcher", "", ""))
+        rows.append((case, "无效", "2024-03-01T10:00:00", "dispatcher", "", ""))
     rows.append(("C", "签收", "2024-03-01T12:00:00", "worker", "", ""))
     path = tmp_path / "log.csv"
     with path.open("w", newline="", encoding="utf-8") as file:

@@ -125,6 +125,7 @@ def test_the_loader_imports_only_the_standard_library_pydantic_and_errors() -> N
         "collections.abc",
         "dataclasses",
         "pathlib",
+        "types",
         "typing",
         "zoneinfo",
         "pydantic",

@@ -28,6 +28,7 @@ from gridgov.grid import (
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from gridgov.replay import InferredAreas
     from gridgov.store import SqlStore
 
 __all__ = ["areas"]
@@ -346,3 +347,109 @@ def responsible(
     # People read names; programs get the codes too.
     columns = ["name", "role", "at_name"] if fmt == "table" else list(rows[0]) if rows else []
     emit(rows, columns, fmt, title=f"Who is responsible for {loaded.tree.get(code).name}?")
+
+
+_AREA_SUFFIXES = (".csv", ".json", ".toml")
+
+
+@areas.command()
+@click.argument("data", type=_FILE)
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=_FILE,
+    help="The source's mapping file (TOML): its [area] rules read the area columns.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The area file to write (.csv, .json or .toml).",
+)
+@click.option(
+    "--rejects-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The rows that could not be placed, with file, line and reason (.csv).",
+)
+@click.option(
+    "--root-level",
+    default="city",
+    show_default=True,
+    help="The level name of the mapping's area.missing area, the root of the tree.",
+)
+@format_option()
+def infer(
+    data: Path,
+    mapping_path: Path,
+    out: Path,
+    rejects_out: Path | None,
+    root_level: str,
+    fmt: str,
+) -> None:
+    """Write an area file from DATA's own area columns, as the mapping reads them.
+
+    \b
+    Each row's codes (the mapping's [area] rules, as replay cleans them) give the
+    areas and who lies within whom: a code's parent is the coarser code its rows
+    name most often.  Each area gets two columns: tickets (rows placed at it) and
+    tickets_within (at it or below).  Rows that cannot be placed are listed by line
+    on stderr (all of them in --rejects-out FILE); replay over OUT places every
+    other row.  Prints the areas and tickets per level.
+    """
+    from gridgov._outputs import check_output
+    from gridgov.grid import dump_areas, format_of
+    from gridgov.replay import InputFile, RejectLog, infer_areas, load_mapping
+    from gridgov.replay._outputs import REJECT_SUFFIXES
+
+    mapping = load_mapping(mapping_path)
+    check_output(out, _AREA_SUFFIXES, option="--out")
+    if rejects_out is not None:
+        check_output(rejects_out, REJECT_SUFFIXES, option="--rejects-out")
+    rejects = RejectLog(rejects_out)
+    try:
+        source = InputFile(data, mapping.format, delimiter=mapping.delimiter)
+        try:
+            result = infer_areas(mapping, source, rejects=rejects, root_level=root_level)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--root-level") from exc
+    finally:
+        rejects.close()
+    text = dump_areas(result.tree, format_of(out))
+    if text.startswith("# levels:"):  # CSV: say where the file came from
+        text = (
+            f"# Inferred by `gridgov areas infer` from {data.name} with {mapping_path.name}.\n"
+            "# tickets: rows placed at the area; tickets_within: at it or below it.\n" + text
+        )
+    out.write_text(text, encoding="utf-8")
+    _print_not_placed(result, rejects_out)
+    tree = result.tree
+    rows: list[dict[str, object]] = []
+    for level, count in tree.count_by_level().items():
+        placed = sum(result.tickets[a.code] for a in tree if a.level == level)
+        rows.append({"level": level, "areas": count, "tickets": placed})
+    title = f"wrote {len(tree)} areas to {out} ({tree.levels.spec()})"
+    emit(rows, ["level", "areas", "tickets"], fmt, title=title)
+
+
+def _print_not_placed(result: InferredAreas, rejects_out: Path | None) -> None:
+    """Where every row went, and the rows not placed by line (stderr)."""
+    not_placed = sum(result.not_placed.values())
+    other = f", {result.other_rows:,} other rows of their cases" if result.other_rows else ""
+    click.echo(
+        f"read {result.rows:,} rows: {result.placed:,} placed, {not_placed:,} not placed{other}",
+        err=True,
+    )
+    if not not_placed:
+        return
+    kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(result.not_placed.items()))
+    click.echo(f"{not_placed:,} rows not placed ({kinds}):", err=True)
+    for reject in result.first_rejects:
+        field = f" {reject.field}:" if reject.field else ""
+        click.echo(f"  {reject.source}:{reject.line}:{field} {reject.reason}", err=True)
+    shown = len(result.first_rejects)
+    if rejects_out is not None:
+        click.echo(f"all {not_placed:,} listed in {rejects_out}", err=True)
+    elif shown < not_placed:
+        more = not_placed - shown
+        click.echo(f"  ... {more:,} more: list them with --rejects-out FILE", err=True)

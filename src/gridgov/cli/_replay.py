@@ -8,7 +8,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Executor
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -127,6 +129,36 @@ def _unwind_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _dask(scheduler: str | None, jobs: int) -> Iterator[tuple[Executor, int]]:
+    """A Dask cluster's executor and how many shares to cut: ``--jobs`` when given, else
+    one per worker thread of the cluster.  Without ``--scheduler``, a local cluster of
+    ``--jobs`` worker processes (stopped afterwards)."""
+    try:
+        import distributed
+    except ImportError:
+        raise click.UsageError(
+            "--executor dask needs Dask distributed: pip install 'gridgov[distributed]'"
+        ) from None
+    with ExitStack() as stack:
+        if scheduler is None:
+            cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=jobs, threads_per_worker=1, dashboard_address=None
+            )
+            stack.enter_context(cluster)
+            client = stack.enter_context(distributed.Client(cluster))  # type: ignore[no-untyped-call]
+        else:
+            try:
+                connect = distributed.Client  # untyped
+                client = stack.enter_context(connect(scheduler, timeout="30s"))  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise click.UsageError(
+                    f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})"
+                ) from None
+        shares = jobs if jobs > 1 else max(sum(client.nthreads().values()), 1)
+        yield client.get_executor(), shares
 
 
 def _print_rejects(counts: dict[str, int], rejects_out: Path | None) -> None:
@@ -251,7 +283,22 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes (results equal one process).",
+    help="Worker processes, or shares with --executor dask (results equal one process).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where --jobs shares run: local processes, or a Dask cluster "
+    "(extra gridgov[distributed]).",
+)
+@click.option(
+    "--scheduler",
+    envvar="DASK_SCHEDULER_ADDRESS",
+    metavar="ADDRESS",
+    help="The Dask scheduler (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS, else a "
+    "local cluster of --jobs processes).",
 )
 @db_option(optional=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -272,6 +319,8 @@ def run(
     top: int,
     strict: bool,
     jobs: int,
+    executor: str,
+    scheduler: str | None,
     url: str | None,
     quiet: bool,
     fmt: str,
@@ -285,10 +334,12 @@ def run(
     mapping = load_mapping(mapping_path)
     if not policies and not due_from_source:
         raise click.UsageError("give --policy FILE (what-if) or --due-from-source")
-    if url is not None and jobs > 1:
+    if url is not None and (jobs > 1 or executor != "local"):
         raise click.UsageError(
-            "--db (or $GRIDGOV_DATABASE_URL) writes from one process: drop --jobs"
+            "--db (or $GRIDGOV_DATABASE_URL) writes from one process: drop --jobs / --executor"
         )
+    if scheduler is not None and executor != "dask":
+        raise click.UsageError("--scheduler names a Dask scheduler: add --executor dask")
     area_file = _areas(areas_path, mapping, mapping_path)
     options = ReplayOptions(
         input=input_file,
@@ -311,9 +362,13 @@ def run(
     _check_by(by)
     if report_out is not None:
         check_report_path(report_out)  # before the run, not after it
-    show_bar = not quiet and jobs == 1 and sys.stderr.isatty()
+    show_bar = not quiet and jobs == 1 and executor == "local" and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress, _unwind_on_sigterm():
-        replayed = run_replay(options, progress=progress)
+        if executor == "dask":
+            with _dask(scheduler, jobs) as (pool, shares):
+                replayed = run_replay(replace(options, jobs=shares), executor=pool)
+        else:
+            replayed = run_replay(options, progress=progress)
     report = replayed.to_dict()
     if report_out is not None:
         write_report(report, report_out)
@@ -350,7 +405,9 @@ def _cell(metric: str, value: object) -> object:
     return value
 
 
-_PERCENT = ("source_agreement", "due_reproduced")
+_PERCENT = ("source_agreement", "due_reproduced", "due_coverage")
+_SHOWN_WITHOUT_DUE = 10
+"""Categories without a due time a terminal table shows, most tickets first."""
 
 
 def show_report(report: ReplayReport, fmt: str, *, title: str, top: int = TOP_GROUPS) -> None:
@@ -370,6 +427,14 @@ def show_report(report: ReplayReport, fmt: str, *, title: str, top: int = TOP_GR
         {"figure": f"provisional {k}", "value": v} for k, v in shown.get("provisional", {}).items()
     ]
     emit(overall, ["figure", "value"], "table", title=title)
+    without_due = shown.get("coverage", {}).get("without_due", [])
+    if without_due:
+        listed = without_due[:_SHOWN_WITHOUT_DUE]
+        rest = without_due[_SHOWN_WITHOUT_DUE:]
+        if rest:  # every one is in --report-out and --format json|csv
+            others = f"({len(rest)} more categories: --report-out or --format json lists all)"
+            listed = [*listed, {"category": others, "tickets": sum(c["tickets"] for c in rest)}]
+        emit(listed, ["category", "tickets"], "table", title="categories without a due time")
     for dimension, groups in shown["groups"].items():
         rows = [{"key": g["key"], **{_BRIEF[m]: _cell(m, g[m]) for m in _BRIEF}} for g in groups]
         heading = f"by {dimension}"

@@ -11,10 +11,12 @@ The domain part imports no click or rich: progress is a plain callback.
 """
 
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._infer import InferredAreas, infer_areas
 from gridgov.replay._mapping import (
     AreaLevelRule,
     AreaRules,
     ColumnMap,
+    EventRules,
     ReplayMapping,
     RoutingRules,
     SnapshotRules,
@@ -31,7 +33,7 @@ from gridgov.replay._samples import (
     boston_policies,
     boston_sample_options,
 )
-from gridgov.replay._sources import SourceEvent, SourceTicket, read_tickets
+from gridgov.replay._sources import SourceEvent, SourceNote, SourceTicket, read_tickets
 from gridgov.replay._tickets_out import TICKET_COLUMNS
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "EventRules",
+    "InferredAreas",
     "InputFile",
     "PolicyInForce",
     "Progress",
@@ -58,6 +62,7 @@ __all__ = [
     "RowCounts",
     "SnapshotRules",
     "SourceEvent",
+    "SourceNote",
     "SourceTicket",
     "Tally",
     "TicketOutcome",
@@ -65,6 +70,7 @@ __all__ = [
     "boston_sample_options",
     "check_report_path",
     "dimension_parts",
+    "infer_areas",
     "load_mapping",
     "read_tickets",
     "report_rows",

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
-from gridgov.replay._sources import SourceTicket
+from gridgov.replay._sources import SourceNote, SourceTicket
 from gridgov.sla import (
     SLA_POLICY_FILE,
     ClockCycle,
@@ -29,10 +29,12 @@ from gridgov.sla import (
     SlaPolicy,
     SlaRule,
     clock_verdict,
+    verdict_without_due,
 )
 from gridgov.workflow import (
     PART_TRIGGERS,
     SATISFIED_VERDICTS,
+    TERMINAL_STATES,
     Assigner,
     Move,
     Part,
@@ -46,6 +48,7 @@ from gridgov.workflow import (
 __all__ = ["LoggedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
+_FINAL = frozenset(s.value for s in TERMINAL_STATES)
 _REPORT = Trigger.REPORT.value
 _REVIEW = Trigger.REVIEW.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
@@ -111,6 +114,8 @@ class TicketOutcome:
     """Dispatched jointly to a lead unit and co-units (大事协同解决)."""
     parts: tuple[Part, ...] = ()
     """The co-units' parts of its last joint dispatch, with the time each took."""
+    notes: tuple[SourceNote, ...] = ()
+    """An event log's rows of ``note_activities``, passed through (they decide nothing)."""
     handling_working: bool = False
     """``handling`` is working time (on the handling clock's calendar), not wall time."""
     updated_at: datetime | None = None
@@ -189,7 +194,8 @@ class ReplayEngine:
     levels, so ``stayed_in_grid`` is unknown).  ``policies`` give the SLA clocks, each
     from the time it came into force (``clock`` names the handling clock whose deadline
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
-    instead (a ticket without one is on time when closed, as Boston's 311 counts it).
+    instead.  A closed ticket without a due time is judged as the policy in force says
+    (``[policy] closed_without_due``; without a policy, on time, as Boston's 311 counts it).
     ``keep_log`` keeps each source event as the loop took it (:attr:`TicketOutcome.log`).
     With ``shapes`` (the default, unless ``keep_events`` or ``keep_log``), a ticket whose
     shape — all but its times — was folded before runs only its clocks
@@ -244,9 +250,30 @@ class ReplayEngine:
         self._memo = ShapeMemo() if shapes and not (keep_events or keep_log) else None
         """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
         ``keep_events``, which stores each ticket's own fold."""
+        self._ended: tuple[SourceTicket, TicketOutcome] | None = None
+        """The case :meth:`ends` last found ended, with its outcome (its replay's)."""
+
+    def ends(self, source: SourceTicket) -> bool:
+        """Whether an event log's case, with its events so far, has reached a final state
+        (归档, 无效, 撤回, 合并) — the reader's question at a close: a close the loop
+        refuses is flagged and the case goes on (``read_tickets(ends=...)``).
+
+        The answer is this engine's own fold (routed, as :meth:`replay` routes); the
+        outcome of an ended case is kept, so replaying that same ticket next costs nothing.
+        """
+        outcome = self.replay(source)
+        if outcome.final_state not in _FINAL:
+            return False
+        self._ended = (source, outcome)
+        return True
 
     def replay(self, source: SourceTicket) -> TicketOutcome:
         """Run ``source``'s events through the loop and its clocks."""
+        ended = self._ended
+        if ended is not None:
+            self._ended = None
+            if ended[0] is source:  # just folded by :meth:`ends`, unchanged since
+                return ended[1]
         tier = self.routing.tier_of(source.category).name
         memo, key = self._memo, None
         if memo is not None and memo.active:
@@ -393,7 +420,7 @@ class ReplayEngine:
         cycles = tuple(run.cycles) if run is not None else ()
         opened_at = source.events[0].at
         due_at, on_time, handling, working = self._verdict(
-            source, run, cycles, opened_at, closed_at
+            source, policy, run, cycles, opened_at, closed_at
         )
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
@@ -422,9 +449,13 @@ class ReplayEngine:
         )
         if cycles:
             outcome.provisional = _provisional(cycles)
+        if source.notes:
+            outcome.notes = source.notes
         outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
         outcome.updated_at = updated_at
         outcome.handling_working = working
+        if source.flags:  # the reader's, about times: not part of a shape
+            outcome.conformance = (*conformance, *source.flags)
         return outcome
 
     def _complete(
@@ -461,6 +492,7 @@ class ReplayEngine:
     def _verdict(
         self,
         source: SourceTicket,
+        policy: SlaPolicy | None,
         run: ClockRun | None,
         cycles: tuple[ClockCycle, ...],
         opened_at: datetime,
@@ -474,9 +506,12 @@ class ReplayEngine:
             mine = [c for c in cycles if c.clock == self.clock]
             handling = _working_time(plan, mine, opened_at, closed_at)
             working = True
+        without_due = policy.closed_without_due if policy is not None else "on_time"
         if self.due_from_source:
             due = source.source_due
-            on_time = None if closed_at is None else (due is None or closed_at <= due)
+            if closed_at is None:
+                return due, None, handling, working
+            on_time = closed_at <= due if due is not None else verdict_without_due(without_due)
             return due, on_time, handling, working
-        due, met = clock_verdict(cycles, self.clock)
+        due, met = clock_verdict(cycles, self.clock, without_due=without_due)
         return due, (None if closed_at is None else met), handling, working

@@ -7,21 +7,39 @@ and, when it can be found, the line.
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gridgov._toml import TimeZoneName, TomlKind, read_toml
 from gridgov.errors import PolicyError
-from gridgov.workflow import VERDICTS, RoutingPolicy, TriggerName, load_routing_policy
+from gridgov.workflow import (
+    VERDICTS,
+    RoutingPolicy,
+    TriggerName,
+    check_trigger,
+    load_routing_policy,
+)
 
 __all__ = [
     "MAPPING_FILE",
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "EventRules",
     "ReplayMapping",
     "RoutingRules",
     "SnapshotRules",
@@ -35,6 +53,31 @@ MAPPING_FILE = TomlKind(
     hint="check the spelling; see docs/reference/mapping-file.md",
 )
 """How errors name a mapping file (映射文件)."""
+
+
+def _ascii_compatible(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError as exc:
+        raise ValueError(
+            f"unknown encoding {value!r}: expected utf-8, utf-8-sig, gbk, gb18030 or another "
+            "codec Python knows"
+        ) from exc
+    ascii_text = b'\n,;\t"a0'
+    if ascii_text.decode(value, errors="replace") != ascii_text.decode("ascii"):
+        raise ValueError(f"encoding {value!r} is not ASCII-compatible (UTF-16?): save as UTF-8")
+    return value
+
+
+def _steps(value: str | list[str]) -> str | list[str]:
+    for trigger in [value] if isinstance(value, str) else value:
+        check_trigger(trigger)
+    return value
+
+
+ActivitySteps = Annotated[str | Annotated[list[str], Field(min_length=1)], AfterValidator(_steps)]
+"""An activity's trigger, or its triggers in order (each checked, the error at the
+activity's own key)."""
 
 
 class _Strict(BaseModel):
@@ -114,9 +157,13 @@ class AreaRules(_Strict):
     ``missing`` is the area code for rows with no area at all (Boston: the city);
     without it such rows are rejected.  ``nested`` checks that each finer level
     lies within the coarser one in the area tree.
+
+    Without levels (a log without places: no ``[area]`` section at all) every ticket
+    belongs to one root area: ``missing`` when set, else the area tree's root (a tree
+    with one root), else none (an empty area code, when the replay has no tree).
     """
 
-    levels: list[AreaLevelRule] = Field(min_length=1)
+    levels: list[AreaLevelRule] = []
     missing: str | None = None
     nested: bool = True
 
@@ -134,6 +181,19 @@ class SnapshotRules(_Strict):
     closed_values: list[str] = ["Closed", "closed"]
 
 
+class EventRules(_Strict):
+    """What an event log implies beyond its rows.
+
+    ``close_at_last_event`` are triggers fired, in order, at the last event of a case
+    the log leaves open (no final state by the end of the file): for a log that has
+    no explicit close (``["close"]`` when its last activity is the decision, i.e.
+    ``mark_handled``).  Each is decided by the loop like any event: one the case
+    cannot take is flagged.  Default ``[]``: such a case stays open.
+    """
+
+    close_at_last_event: list[TriggerName] = []
+
+
 class RoutingRules(_Strict):
     """Routing (分级处置) for a source: which routing policy, and which tier each of the
     source's own categories belongs to.
@@ -144,13 +204,17 @@ class RoutingRules(_Strict):
     (``*`` and ``?`` wildcards; first match wins) to one of that policy's tiers, before
     its catalogue; any other category takes ``default_tier`` (default: the policy's).
     "Stayed in the grid" is the policy's: handled at its ``grid_level`` or below,
-    never escalated, not handled jointly.
+    never escalated, not handled jointly.  ``levels`` (tier → level, or a list of
+    alternatives) and ``grid_level`` put the policy's tiers on the source's own levels,
+    so a city of wards and precincts needs no routing policy file of its own.
     """
 
     policy: str | None = None
     categories: str | None = None
     tiers: dict[str, str] = {}
     default_tier: str | None = None
+    levels: dict[str, str | list[str]] = {}
+    grid_level: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -181,7 +245,14 @@ class RoutingRules(_Strict):
                 key="routing.default_tier",
                 what=MAPPING_FILE.what,
             )
-        return policy.with_patterns(self.tiers, fallback_tier=fallback, source=source)
+        levels = {t: [v] if isinstance(v, str) else v for t, v in self.levels.items()}
+        return policy.with_patterns(
+            self.tiers,
+            fallback_tier=fallback,
+            source=source,
+            levels=levels,
+            grid_level=self.grid_level,
+        )
 
 
 class ReplayMapping(_Strict):
@@ -195,13 +266,34 @@ class ReplayMapping(_Strict):
     time_format: Annotated[str, Field(min_length=1)] = "iso"
     timezone: TimeZoneName = "UTC"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    encoding: Annotated[str, AfterValidator(_ascii_compatible)] = "utf-8"
+    """The input's text encoding: ``utf-8`` (a byte-order mark is skipped), ``utf-8-sig``,
+    ``gbk``, ``gb18030`` (Chinese 12345 hotline exports), or another ASCII-compatible
+    codec Python knows."""
     columns: ColumnMap
-    area: AreaRules
+    area: AreaRules = AreaRules()
     snapshot: SnapshotRules = SnapshotRules()
+    events: EventRules = EventRules()
     routing: RoutingRules = RoutingRules()
-    activities: dict[str, TriggerName] = {}
+    activities: dict[str, ActivitySteps] = {}
+    """Activity → trigger, or → several triggers fired in order at that event
+    (``"Confirmation of receipt" = ["report", "accept"]``)."""
     payload: dict[str, str] = {}
     ignore_activities: list[str] = []
+    note_activities: list[str] = []
+    """Activities kept with their ticket as notes (:attr:`TicketOutcome.notes`), not
+    lifecycle steps: nothing is decided by them."""
+    clock_skew_seconds: Annotated[float, Field(ge=0)] = 60
+    """A snapshot row closed at most this long before it opened is clock skew between the
+    source's systems: replayed as closed at the opening time, flagged
+    ``close_before_open_skew``; beyond it the row is a ``close_before_open`` reject."""
+    null_values: list[str] = []
+    """Cells (stripped) read as empty in every column the mapping reads: a source's
+    placeholders (``"Unspecified"``, ``"N/A"``)."""
+    column_null_values: dict[str, list[str]] = {}
+    """Per source column, more cells read as empty there (``ward = ["0"]``,
+    ``CLOSED_DT = ["01/01/1900 12:00:00 AM"]``); after ``columns``, ``area`` and
+    ``payload``, which name the columns read."""
     on_time_values: list[str] = ["ONTIME", "on_time", "true"]
     overdue_values: list[str] = ["OVERDUE", "overdue", "false"]
     satisfaction_values: dict[str, str] = {
@@ -225,6 +317,23 @@ class ReplayMapping(_Strict):
         source = str(self._path) if self._path is not None else "<mapping>"
         return self.routing.compile(base, source=source)
 
+    @field_validator("column_null_values")
+    @classmethod
+    def _read_columns_only(
+        cls, value: dict[str, list[str]], info: ValidationInfo
+    ) -> dict[str, list[str]]:
+        columns, area = info.data.get("columns"), info.data.get("area")
+        if columns is None or area is None:
+            return value  # their own errors are reported
+        read = _columns_read(columns, area, info.data.get("payload", {}))
+        unknown = sorted(set(value) - read)
+        if unknown:
+            raise ValueError(
+                f"names {unknown[0]!r}, a column this mapping does not read "
+                f"(it reads: {', '.join(sorted(read))})"
+            )
+        return value
+
     @field_validator("satisfaction_values")
     @classmethod
     def _loop_verdicts(cls, value: dict[str, str]) -> dict[str, str]:
@@ -242,7 +351,30 @@ class ReplayMapping(_Strict):
             raise ValueError(f"a {self.kind} source needs columns.{' and columns.'.join(missing)}")
         if self.kind == "events" and not self.activities:
             raise ValueError("an events source needs an [activities] table (activity = trigger)")
+        kinds = {
+            "activities": set(self.activities),
+            "ignore_activities": set(self.ignore_activities),
+            "note_activities": set(self.note_activities),
+        }
+        for (one, these), (other, those) in itertools.combinations(kinds.items(), 2):
+            both = sorted(these & those)
+            if both:
+                raise ValueError(f"activity {both[0]!r} is in both {one} and {other}")
         return self
+
+    def steps(self) -> dict[str, tuple[str, ...]]:
+        """Each mapped activity's triggers, in order (one for most)."""
+        return {
+            activity: (trigger,) if isinstance(trigger, str) else tuple(trigger)
+            for activity, trigger in self.activities.items()
+        }
+
+
+def _columns_read(columns: ColumnMap, area: AreaRules, payload: dict[str, str]) -> set[str]:
+    """Every source column a mapping reads: ``[columns]``, ``[payload]``, the area levels."""
+    named = [*columns.model_dump().values(), *payload.values()]
+    named += [level.column for level in area.levels]
+    return {name for name in named if name}
 
 
 def load_mapping(path: str | Path) -> ReplayMapping:

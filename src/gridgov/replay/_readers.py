@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from gridgov._csvrows import CsvRows, find_bad_utf8
+from gridgov._csvrows import BadByte, CsvRows, find_bad_bytes
 from gridgov.errors import InvalidInput, Problem
 
 __all__ = ["InputFile", "Record"]
@@ -60,22 +60,24 @@ class InputFile:
             return self.bytes_total if raw is not None else 0
         return raw.tell()
 
-    def _open_text(self) -> IO[str]:
+    def _open_text(self, encoding: str) -> IO[str]:
         self._raw = raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller's finally
+        codec = _decoding(encoding)
         if self.path.suffix == ".gz":
             unzipped = gzip.GzipFile(fileobj=raw, mode="rb")
-            return io.TextIOWrapper(unzipped, encoding="utf-8-sig", newline="")
-        return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            return io.TextIOWrapper(unzipped, encoding=codec, newline="")
+        return io.TextIOWrapper(raw, encoding=codec, newline="")
 
-    def records(self, wanted: Sequence[str]) -> Iterator[Record]:
-        """Yield every record of the file with the ``wanted`` columns.
+    def records(self, wanted: Sequence[str], *, encoding: str = "utf-8") -> Iterator[Record]:
+        """Yield every record of the file with the ``wanted`` columns, decoded as
+        ``encoding`` (UTF-8 by default; a byte-order mark is skipped).
 
         Afterwards :attr:`lines` counts the file's physical lines: the header's, each
         record's (a quoted cell may span lines), and the blank ones in :attr:`blank_lines`.
         """
         self.lines, self.header_lines, self.blank_lines = None, 0, 0
         self.continuation_lines = 0  # counted afresh by each pass over the file
-        text = self._open_text()
+        text = self._open_text(encoding)
         try:
             if self.format == "csv":
                 yield from self._csv(text, wanted)
@@ -88,7 +90,7 @@ class InputFile:
             else:
                 yield from _xes(text, wanted, str(self.path))
         except UnicodeDecodeError as exc:
-            raise InvalidInput([self._bad_byte(exc)]) from exc
+            raise InvalidInput([self._bad_byte(exc, encoding)]) from exc
         except (OSError, EOFError) as exc:
             raise InvalidInput([Problem(str(self.path), f"cannot read the file: {exc}")]) from exc
         finally:
@@ -108,18 +110,17 @@ class InputFile:
             "continuation_lines": self.continuation_lines,
         }
 
-    def _bad_byte(self, exc: UnicodeDecodeError) -> Problem:
-        """Where the byte that is not UTF-8 is in the file (the decoder only knows its buffer)."""
+    def _bad_byte(self, exc: UnicodeDecodeError, encoding: str) -> Problem:
+        """Where the byte that does not decode is in the file (the decoder only knows its
+        buffer), and the mapping's ``encoding`` that would read it."""
         with open(self.path, "rb") as raw:
-            bad = find_bad_utf8(gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw)
+            stream = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
+            bad = find_bad_bytes(stream, _decoding(encoding))
         if bad is None:  # pragma: no cover - the decoder found one
             return Problem(str(self.path), f"cannot read the file: {exc}")
         of = " of the uncompressed data" if self.path.suffix == ".gz" else ""
-        reason = (
-            f"wrong encoding: {bad.describe()}{of} (save the file as UTF-8; "
-            "GBK/GB18030 exports must be converted first)"
-        )
-        return Problem(str(self.path), reason, line=bad.line)
+        reason = f"wrong encoding: {bad.describe()}{of} ({_suggestion(bad, encoding)})"
+        return Problem(str(self.path), reason, line=bad.line, field="encoding")
 
     def _csv(self, text: IO[str], wanted: Sequence[str]) -> Iterator[Record]:
         table = CsvRows(text, delimiter=self.delimiter)
@@ -176,6 +177,34 @@ class InputFile:
                 yield line, tuple(_text(obj.get(w)) for w in wanted)
         finally:
             self.lines = line
+
+
+ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030")
+"""The encodings the docs name (any ASCII-compatible codec Python knows is read)."""
+
+
+def _decoding(encoding: str) -> str:
+    """The codec that reads ``encoding``: UTF-8 skips a byte-order mark either way."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _suggestion(bad: BadByte, encoding: str) -> str:
+    """Which ``encoding`` setting reads the bad line, if one of the usual ones does."""
+    for candidate in ("utf-8", "gb18030"):
+        if _decoding(candidate) == _decoding(encoding):
+            continue
+        try:
+            bad.text.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        return (
+            f'the line reads as {candidate.upper()}: set encoding = "{candidate}" in the mapping'
+            + ("; GBK exports read as GB18030, its superset" if candidate == "gb18030" else "")
+        )
+    return (
+        f'the mapping reads it as encoding = "{encoding}"; set the file\'s own encoding '
+        f"there ({', '.join(ENCODINGS)}, or another that Python knows)"
+    )
 
 
 def _format_from_name(path: Path) -> str:

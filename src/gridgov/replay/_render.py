@@ -31,8 +31,13 @@ def _flat(value: object) -> object:
     return value
 
 
+WITHOUT_DUE = "without_due"
+"""The group of :func:`report_rows` listing the categories that got no due time."""
+
+
 def report_rows(report: Mapping[str, Any]) -> list[dict[str, object]]:
-    """One row for the whole replay, then one per group of each grouping."""
+    """One row for the whole replay, then one per group of each grouping, then one per
+    category that got no due time (group ``without_due``: its tickets)."""
     rows: list[dict[str, object]] = [
         {"group": "all", "key": "", **{k: _flat(v) for k, v in report["overall"].items()}}
     ]
@@ -40,6 +45,10 @@ def report_rows(report: Mapping[str, Any]) -> list[dict[str, object]]:
         {"group": dimension, **{k: _flat(v) for k, v in group.items()}}
         for dimension, groups in report["groups"].items()
         for group in groups
+    )
+    rows.extend(
+        {"group": WITHOUT_DUE, "key": c["category"], "tickets": c["tickets"], "due_coverage": 0.0}
+        for c in report.get("coverage", {}).get("without_due", [])
     )
     return rows
 
@@ -81,7 +90,7 @@ def write_report(report: Mapping[str, Any], path: str | Path) -> None:
 def _fmt(name: str, value: object) -> str:
     if value is None:
         return ""
-    if name.endswith("_rate") or name in ("source_agreement", "due_reproduced"):
+    if name.endswith("_rate") or name in ("source_agreement", "due_reproduced", "due_coverage"):
         return percent(value)
     return html.escape(str(_flat(value)))
 
@@ -119,6 +128,18 @@ def _heat(heat: Mapping[str, Any]) -> str:
     return f"<table><tr><th>area \\ category</th>{head}</tr>{''.join(rows)}</table>"
 
 
+def _coverage(coverage: Mapping[str, Any]) -> str:
+    if not coverage:
+        return '<p class="muted">Not in this report.</p>'
+    said = (
+        f"<p>{coverage['with_due']:,} of {coverage['tickets']:,} tickets got a due time "
+        f"({percent(coverage['due_coverage'])}).</p>"
+    )
+    if not coverage["without_due"]:
+        return said
+    return said + _table(coverage["without_due"], ["category", "tickets"])
+
+
 def html_report(report: Mapping[str, Any]) -> str:
     """The whole report as one self-contained HTML page."""
     meta = report["meta"]
@@ -136,6 +157,8 @@ def html_report(report: Mapping[str, Any]) -> str:
         _table([report.get("input", {})], list(report.get("input", {}))),
         "<h2>Provisional due times, tickets by clock (暂定时限)</h2>",
         _table([report.get("provisional", {})], list(report.get("provisional", {}))),
+        "<h2>Due-time coverage (时限覆盖)</h2>",
+        _coverage(report.get("coverage", {})),
         "<h2>On-time rate by week (按时率)</h2>",
         _chart(report.get("series", [])),
         "<h2>On-time rate, area × category (热力表)</h2>",

@@ -36,6 +36,7 @@ METRICS: tuple[str, ...] = (
     "tickets",
     "closed",
     "on_time_rate",
+    "due_coverage",
     "closed_24h_rate",
     "median_handling_h",
     "p90_handling_h",
@@ -72,6 +73,7 @@ _ANSWERS = (
     "due_known",
     "due_match",
     "joint",
+    "due",
     "reviewed",
     "satisfied",
     "working_hours",
@@ -116,6 +118,7 @@ class _Contribution(NamedTuple):
             due_known,
             due_known and abs(t.due_at - t.source_due) <= DUE_TOLERANCE,  # type: ignore[operator]
             t.joint,
+            t.due_at is not None,
             t.satisfied is not None,
             bool(t.satisfied),
             closed and t.handling is not None and t.handling_working,
@@ -281,6 +284,7 @@ class Tally:
             "tickets": tickets,
             "closed": yes("closed"),
             "on_time_rate": _rate(yes("on_time"), yes("judged")),
+            "due_coverage": _rate(yes("due"), tickets),
             "closed_24h_rate": _rate(yes("closed_24h"), tickets),
             "median_handling_h": self._percentile_hours(0.5),
             "p90_handling_h": self._percentile_hours(0.9),
@@ -388,6 +392,8 @@ class ReplayReport:
     """Tickets with a due time on a provisional calendar (a year without official holiday
     data), by clock."""
     """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
+    without_due: Counter[str] = field(default_factory=Counter)
+    """Tickets that got no due time, by category (``""``: no category)."""
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, Key]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
@@ -400,6 +406,8 @@ class ReplayReport:
         self.overall.count(contribution)
         if outcome.provisional:
             self.provisional.update(outcome.provisional)
+        if outcome.due_at is None:
+            self.without_due[outcome.category] += 1
         for dimension, key in keys:
             group = self.groups.get(dimension)
             if group is None:
@@ -418,6 +426,7 @@ class ReplayReport:
         self.rejects.update(other.rejects)
         self.input.update(other.input)
         self.provisional.update(other.provisional)
+        self.without_due.update(other.without_due)
         for dimension, groups in other.groups.items():
             mine = self.groups.setdefault(dimension, {})
             for key, tally in groups.items():
@@ -440,6 +449,7 @@ class ReplayReport:
             "rejects": {"total": sum(self.rejects.values()), **dict(sorted(self.rejects.items()))},
             "input": input_summary(self.input),
             "provisional": dict(sorted(self.provisional.items())),
+            "coverage": self.coverage(),
             "conformance": dict(self.overall.conformance.most_common()),
             "groups": {
                 dimension: _group_rows(groups, top)
@@ -456,6 +466,25 @@ class ReplayReport:
             ],
             "heat": _heat(self.groups.get(HEAT, {})),
         }
+
+    def coverage(self) -> dict[str, Any]:
+        """How many tickets got a due time, and the categories that got none: each with
+        its tickets, most first (``(no category)`` for tickets without one)."""
+        tickets = self.overall.tickets
+        without = sum(self.without_due.values())
+        ordered = sorted(self.without_due.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "tickets": tickets,
+            "with_due": tickets - without,
+            "due_coverage": _rate(tickets - without, tickets),
+            "without_due": [
+                {"category": category or NO_CATEGORY, "tickets": n} for category, n in ordered
+            ],
+        }
+
+
+NO_CATEGORY = "(no category)"
+"""How the report names the tickets without a category."""
 
 
 def _group_rows(groups: Mapping[Key, Tally], top: int | None) -> list[dict[str, Any]]:

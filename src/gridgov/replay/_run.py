@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import signal
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -105,11 +105,17 @@ def _area_at_level(areas: AreaLookup | None) -> Callable[[str, str], str]:
 
 
 def _replay_share(
-    options: ReplayOptions, share: int, jobs: int, progress: Progress | None
+    options: ReplayOptions,
+    share: int,
+    jobs: int,
+    progress: Progress | None,
+    *,
+    parted: bool = False,
 ) -> Generator[TicketOutcome | ReplayReport, None, None]:
-    """Replay the tickets of worker ``share``; yield outcomes, then the report last."""
+    """Replay the tickets of worker ``share``; yield outcomes, then the report last.
+    ``parted``: the rejects go to a part file of their own, merged afterwards."""
     rejects_path = options.rejects_out
-    if rejects_path is not None and jobs > 1:
+    if rejects_path is not None and parted:
         rejects_path = Path(f"{rejects_path}.part{share}")
     rejects = RejectLog(rejects_path, strict=options.strict)  # a full disk shows before a row
     try:
@@ -156,6 +162,7 @@ def _replay_share(
             recent_ids=options.recent_ids,
             spill_dir=options.spill_dir,
             counts=counts,
+            ends=engine.ends,
         )
         # closed at once, not when collected: that removes the reader's temporary index
         with closing(stream) as tickets:
@@ -186,17 +193,30 @@ def _replay_share(
     yield report
 
 
-def run_replay(options: ReplayOptions, *, progress: Progress | None = None) -> ReplayReport:
+def run_replay(
+    options: ReplayOptions,
+    *,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> ReplayReport:
     """Replay ``options.input`` and return the report (writing the files the options ask for).
 
     The output files are checked first (their suffix, their folder), so a path that
     cannot be written fails at once, not after the whole input was read.
+
+    With ``options.jobs > 1`` the input is split into that many shares by ticket id; by
+    default each share runs in a local process (forked).  ``executor`` runs the shares
+    on any :class:`concurrent.futures.Executor` instead — a Dask cluster's
+    (``distributed.Client(address).get_executor()``), Ray's, a process pool: each share
+    is one call of a picklable function with the options as its argument, and the input
+    file and the output files' folder must be paths every worker can reach (a shared
+    volume).  The merged outputs are identical to one process's, whoever ran the shares.
     """
     _check_outputs(options)
-    if options.jobs > 1:
+    if options.jobs > 1 or executor is not None:
         if options.db is not None:
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
-        return _run_parallel(options)
+        return _run_parallel(options, executor)
     writers: list[_RowWriter] = []
     try:
         for _, path, kind, _ in _row_outputs(options):
@@ -310,10 +330,18 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
-    """One worker: replay a share, write the rows of each per-ticket file (tickets, event
-    log cases, Open311 requests) with their order keys to part files."""
-    options = _WORKER_OPTIONS
-    assert options is not None
+    """One forked worker's share: the options came with the fork (:func:`_init_worker`)."""
+    assert _WORKER_OPTIONS is not None
+    return _work_on_share(_WORKER_OPTIONS, share, jobs)
+
+
+def _work_on_share(
+    options: ReplayOptions, share: int, jobs: int
+) -> tuple[ReplayReport | None, list[Problem]]:
+    """One share of a parallel replay, anywhere (a forked process, a cluster's worker):
+    replay the tickets of ``share`` of ``jobs``, write the rows of each per-ticket file
+    (tickets, event log cases, Open311 requests) with their order keys to the part files
+    beside the outputs, and return the share's report and input problems."""
     parts = [
         (option, Path(f"{base}.part{share}"), row) for option, base, _, row in _row_outputs(options)
     ]
@@ -325,7 +353,9 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
                 with writing(part, option=option):
                     out = stack.enter_context(open(part, "w", encoding="utf-8"))
                 outs.append((option, part, out, row))
-            items = stack.enter_context(closing(_replay_share(options, share, jobs, None)))
+            items = stack.enter_context(
+                closing(_replay_share(options, share, jobs, None, parted=True))
+            )
             for item in items:
                 if isinstance(item, ReplayReport):
                     report = item
@@ -345,8 +375,16 @@ def _work(share: int, jobs: int) -> tuple[ReplayReport | None, list[Problem]]:
     return report, []
 
 
-def _run_parallel(options: ReplayOptions) -> ReplayReport:
+def _run_parallel(options: ReplayOptions, executor: Executor | None) -> ReplayReport:
     jobs = options.jobs
+    if executor is not None:
+        shares = range(jobs)
+        try:
+            results = list(executor.map(_work_on_share, [options] * jobs, shares, [jobs] * jobs))
+        except BaseException:
+            _remove_parts(options, jobs)
+            raise
+        return _merge(options, results)
     context = multiprocessing.get_context("fork")
     before = set(multiprocessing.active_children())
     with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
@@ -356,6 +394,14 @@ def _run_parallel(options: ReplayOptions) -> ReplayReport:
             for child in set(multiprocessing.active_children()) - before:
                 child.terminate()  # each unwinds and removes its temporary files
             raise
+    return _merge(options, results)
+
+
+def _merge(
+    options: ReplayOptions, results: list[tuple[ReplayReport | None, list[Problem]]]
+) -> ReplayReport:
+    """The shares' reports and part files as one process would have written them."""
+    jobs = options.jobs
     every = sorted((p for _, mine in results for p in mine), key=lambda p: p.line or 0)
     problems = list(dict.fromkeys(every))  # a file-level problem is met by every worker
     if problems:

@@ -4,8 +4,13 @@ Both kinds of source become a stream of :class:`SourceTicket` (a ticket and its
 events in time order), ready for the engine.  A snapshot row is one ticket
 (报事记录 → its implied events: ``report`` at the opening time, ``mark_handled``
 and ``close`` at the closing time when the status says closed).  An event log
-is grouped by case id; a case leaves memory as soon as it reaches a final
-trigger, so memory grows with the number of *open* tickets, not with the file.
+is grouped by case id; a case leaves memory as soon as its events reach a final
+*state* (归档, 无效, 撤回, 合并) — a close the loop refuses (closed before it was
+handled) is flagged and the case goes on — so memory grows with the number of
+*open* tickets, not with the file.  Whether a case has ended is the one rule
+core's answer: ``ends`` (the replay engine's :meth:`~gridgov.replay.ReplayEngine.ends`,
+else a plain :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>` fold) is asked at
+each event whose trigger can end a case.
 The ids already finished (to reject a repeated snapshot id, or an event after
 its case ended) are kept in a :class:`~gridgov.replay._seen.SeenIds`: bounded
 memory, the rest in a temporary on-disk index removed when the stream ends or
@@ -18,9 +23,9 @@ from __future__ import annotations
 import operator
 import re
 import zlib
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -28,16 +33,44 @@ from typing import Any, NamedTuple
 from gridgov._limits import FIELD_LIMITS, FORBIDDEN_CHARACTERS, field_problem
 from gridgov.replay._areas import AREA_CACHE_LIMIT, AreaCleaner, AreaIndex, AreaResult
 from gridgov.replay._mapping import ReplayMapping
-from gridgov.replay._readers import InputFile
+from gridgov.replay._readers import InputFile, Record
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._seen import RECENT_IDS, SeenIds
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, TimeParser, time_parser
-from gridgov.workflow import SATISFIED_VERDICTS
+from gridgov.workflow import SATISFIED_VERDICTS, TABLE, TERMINAL_STATES, Ticket
 
-__all__ = ["SourceEvent", "SourceTicket", "partition_of", "read_tickets"]
+__all__ = [
+    "SourceEvent",
+    "SourceNote",
+    "SourceTicket",
+    "folds_to_end",
+    "partition_of",
+    "read_tickets",
+]
 
-FINAL_TRIGGERS = frozenset({"close", "reject", "withdraw", "merge_into"})
+_FINAL_STATES = frozenset(s.value for s in TERMINAL_STATES)
+FINAL_TRIGGERS = frozenset(
+    trigger
+    for state in TABLE.states
+    for trigger in TABLE.triggers_from(state)
+    if _FINAL_STATES.intersection(TABLE.destinations(state, trigger))
+)
+"""Triggers that can bring a case to a final state (``close``, a satisfied ``review``,
+``reject``, ``withdraw``, ``merge_into``), read from the loop's table: only at them is
+``ends`` asked."""
 NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+CLOSE_BEFORE_OPEN_SKEW = "close_before_open_skew"
+"""The conformance flag of a snapshot row closed within ``clock_skew_seconds`` before it
+opened (replayed as closed at the opening time)."""
+
+
+class SourceNote(NamedTuple):
+    """An event log row kept as a note (``note_activities``): not a lifecycle step."""
+
+    activity: str
+    at: datetime
+    line: int
+    actor: str = ""
 
 
 class SourceEvent(NamedTuple):
@@ -69,6 +102,14 @@ class SourceTicket:
     events: list[SourceEvent] = field(default_factory=list)
     last_line: int = 0
     """The line that completed the ticket (its final event); ``0`` if it ended with the file."""
+    notes: tuple[SourceNote, ...] = ()
+    """An event log's rows of ``note_activities``, in order."""
+    flags: tuple[str, ...] = ()
+    """What the reader found about the ticket's times, for its ``conformance``
+    (``close_before_open_skew``)."""
+    rows: int = 1
+    """The source rows the ticket was read from (an event log's rows of the case, notes too;
+    one activity can stand for several events)."""
     source_satisfied: bool | None = None
     """The mapped satisfaction column's verdict (回访满意?), ``None`` without one."""
 
@@ -82,6 +123,15 @@ _SEPARATORS = re.compile(r"[;,、]")
 def split_list(cell: str) -> list[str]:
     """The items of a list cell, in order, without blanks: ``"a; b"`` → ``["a", "b"]``."""
     return [item for item in (part.strip() for part in _SEPARATORS.split(cell)) if item]
+
+
+def folds_to_end(ticket: SourceTicket) -> bool:
+    """Whether ``ticket``'s events, folded by :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>`
+    alone (no routing), reach a final state: :func:`read_tickets`' default ``ends``."""
+    fold = Ticket(ticket.ticket_id)
+    for trigger, at, _line, actor, role, payload in ticket.events:
+        fold.fire(trigger, at, payload, actor_id=actor, actor_role=role)
+    return fold.state in _FINAL_STATES
 
 
 def partition_of(ticket_id: str, jobs: int) -> int:
@@ -131,6 +181,19 @@ def _printable(text: str) -> str:
     return text
 
 
+def _nulled(records: Iterator[Record], nulls: list[frozenset[str]]) -> Iterator[Record]:
+    """``records`` with each cell that is one of its column's ``nulls`` made empty."""
+    for line, values in records:
+        if isinstance(values, str):
+            yield line, values
+        else:
+            cells = tuple(
+                "" if cell.strip() in null else cell
+                for cell, null in zip(values, nulls, strict=True)
+            )
+            yield line, cells
+
+
 def _get(values: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else values[index].strip()
 
@@ -159,19 +222,23 @@ class _Reader:
         recent_ids: int = RECENT_IDS,
         spill_dir: Path | None = None,
         counts: RowCounts | None = None,
+        ends: Callable[[SourceTicket], bool] = folds_to_end,
     ) -> None:
         self.counts = RowCounts() if counts is None else counts
+        self.ends = ends
         self.mapping = mapping
         self.source = source
         self.name = str(source.path)
         self.cols = _Columns(mapping)
         self.parse: TimeParser = time_parser(mapping.time_format, mapping.timezone)
-        self.cleaner = AreaCleaner(mapping.area, areas)
+        where = str(mapping.path) if mapping.path is not None else "<mapping>"
+        self.cleaner = AreaCleaner(mapping.area, areas, where)
         self.rejects = rejects
         self.keep = keep
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
+        self.skew = timedelta(seconds=mapping.clock_skew_seconds)
         self.satisfied = {
             cell: verdict in SATISFIED_VERDICTS
             for cell, verdict in mapping.satisfaction_values.items()
@@ -193,6 +260,17 @@ class _Reader:
         self._areas: dict[tuple[str, ...], AreaResult] = {}
         """Cleaned areas by the raw cells (hot path: a file repeats a few thousand areas);
         up to :data:`AREA_CACHE_LIMIT` of them."""
+
+    def records(self) -> Iterator[Record]:
+        """The source's records of the mapped columns, placeholder cells (``null_values``,
+        ``column_null_values``) read as empty."""
+        names, m = self.cols.names, self.mapping
+        records = self.source.records(names, encoding=m.encoding)
+        if not m.null_values and not m.column_null_values:
+            return records
+        every = frozenset(m.null_values)
+        nulls = [every | frozenset(m.column_null_values.get(name, ())) for name in names]
+        return _nulled(records, nulls)
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
@@ -315,6 +393,7 @@ def read_tickets(
     recent_ids: int = RECENT_IDS,
     spill_dir: Path | None = None,
     counts: RowCounts | None = None,
+    ends: Callable[[SourceTicket], bool] = folds_to_end,
 ) -> Generator[SourceTicket, None, None]:
     """Every usable ticket of ``source``; unusable rows go to ``rejects``.
 
@@ -329,8 +408,14 @@ def read_tickets(
 
     ``counts`` receives the rows met (those ``keep`` selects) and those ignored: with
     ``rejects.rows`` they account for every row the stream read.
+
+    ``ends(ticket)`` says whether an event log's case, with its events so far, has
+    reached a final state (asked at each event whose trigger can end it): then it is
+    yielded, and a later event of it is an ``after_end`` reject.  A refused close
+    does not end it.  Default: :func:`folds_to_end`; a replay passes its engine's
+    :meth:`~gridgov.replay.ReplayEngine.ends`, which also routes.
     """
-    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts)
+    reader = _Reader(mapping, source, areas, rejects, keep, recent_ids, spill_dir, counts, ends)
     if mapping.kind == "snapshot":
         return _snapshot(reader)
     return _event_log(reader)
@@ -346,7 +431,7 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
     closed_values = frozenset(rules.closed_values)
     id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
     met = replayed = 0
-    for line, values in r.source.records(c.names):
+    for line, values in r.records():
         if isinstance(values, str):
             if keep(""):
                 met += 1
@@ -415,15 +500,19 @@ def _snapshot_ticket(
             m.columns.status or "",
         )
         return None
-    if closed is not None and closed < opened:
+    skewed = closed is not None and closed < opened
+    if skewed and opened - closed > r.skew:
         r.reject(
             line,
             RejectKind.CLOSE_BEFORE_OPEN,
-            f"closed {closed.isoformat()} before it opened {opened.isoformat()}",
+            f"closed {closed.isoformat()} before it opened {opened.isoformat()} (more than "
+            f"clock_skew_seconds = {m.clock_skew_seconds:g} before)",
             tid,
             m.columns.closed_at or "",
         )
         return None
+    if skewed:
+        closed = opened  # clock skew between the source's systems: closed as it opened
     if dispatched is not None and not opened <= dispatched <= (closed or dispatched):
         r.reject(
             line,
@@ -437,6 +526,8 @@ def _snapshot_ticket(
     ticket = r.facts(values, line, tid)
     if ticket is None:
         return None
+    if skewed:
+        ticket.flags = (CLOSE_BEFORE_OPEN_SKEW,)
     events = ticket.events
     for trigger in r.on_open:
         at = dispatched if trigger == "dispatch" and dispatched is not None else opened
@@ -456,13 +547,15 @@ def _event_log(r: _Reader) -> Generator[SourceTicket, None, None]:
 
 def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, None]:
     c, m = r.cols, r.mapping
-    activities, ignored = m.activities, frozenset(m.ignore_activities)
+    steps = m.steps()  # activity -> its triggers; a note's: none
+    steps.update(dict.fromkeys(m.note_activities, ()))
+    ignored = frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
     payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
     id_at, activity_at, keep = c.id, c.activity, r.keep  # hot loop: locals, no calls
-    ended_on, end = ended.line_of, ended.add
+    ended_on, end, ends = ended.line_of, ended.add, r.ends
     met = ignored_rows = replayed = 0
-    for line, values in r.source.records(c.names):
+    for line, values in r.records():
         if isinstance(values, str):
             if keep(""):
                 met += 1
@@ -481,12 +574,13 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
         if activity in ignored:
             ignored_rows += 1
             continue
-        trigger = activities.get(activity)
-        if trigger is None:
+        triggers = steps.get(activity)
+        if triggers is None:
             r.reject(
                 line,
                 RejectKind.UNKNOWN_ACTIVITY,
-                f"activity {activity!r} is not in [activities] or ignore_activities",
+                f"activity {activity!r} is not in [activities], ignore_activities or "
+                "note_activities",
                 tid,
                 m.columns.activity or "",
             )
@@ -513,17 +607,16 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
             ticket = r.facts(values, line, tid)
             if ticket is None:
                 continue
+            ticket.rows = 0
             open_tickets[tid] = ticket
-        elif at < ticket.events[-1].at:
-            before = ticket.events[-1]
-            r.reject(
-                line,
-                RejectKind.OUT_OF_ORDER,
-                f"{at.isoformat()} is before the case's previous event "
-                f"on line {before.line} ({before.at.isoformat()})",
-                tid,
-                m.columns.at or "",
-            )
+        elif (ticket.notes or at < ticket.events[-1].at) and _before_previous(
+            r, ticket, at, line, tid
+        ):
+            continue
+        ticket.rows += 1
+        actor = _get(values, c.actor)
+        if not triggers:  # a note: kept with the ticket, decides nothing
+            ticket.notes += (SourceNote(activity, at, line, actor),)
             continue
         payload: dict[str, Any] | None = None  # most rows: no payload, no dict
         for key, i, listed in payload_at:
@@ -531,15 +624,63 @@ def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, Non
                 if payload is None:
                     payload = {}
                 payload[key] = split_list(value) if listed else value
-        actor, role = _get(values, c.actor), _get(values, c.role)
-        event = (trigger, at, line, actor, role, payload or NO_PAYLOAD)
-        ticket.events.append(_event(SourceEvent, event))
-        if trigger in FINAL_TRIGGERS:
-            ticket.last_line = line
+        role, data = _get(values, c.role), payload or NO_PAYLOAD
+        append = ticket.events.append
+        for trigger in triggers:  # most activities: one step
+            append(_event(SourceEvent, (trigger, at, line, actor, role, data)))
+        if not FINAL_TRIGGERS.isdisjoint(triggers):
+            ticket.last_line = line  # the outcome ``ends`` may keep names its last line
+            if not ends(ticket):  # a refused close: flagged by the fold, the case goes on
+                ticket.last_line = 0
+                continue
             end(tid, line)
-            replayed += len(ticket.events)
+            replayed += ticket.rows
             yield open_tickets.pop(tid)
     r.counts.rows += met
     r.counts.ignored += ignored_rows
-    r.counts.replayed += replayed + sum(len(t.events) for t in open_tickets.values())
-    yield from sorted(open_tickets.values(), key=lambda t: t.first_line)
+    left = sorted(open_tickets.values(), key=lambda t: t.first_line)
+    for ticket in left:  # the cases the file leaves open
+        if ticket.events:
+            _close_at_last_event(r, ticket)
+            replayed += ticket.rows
+            yield ticket
+        else:
+            _notes_alone(r, ticket)
+    r.counts.replayed += replayed
+
+
+def _before_previous(r: _Reader, ticket: SourceTicket, at: datetime, line: int, tid: str) -> bool:
+    """Reject a row earlier than its case's previous row (event or note)."""
+    before: SourceEvent | SourceNote = ticket.events[-1] if ticket.events else ticket.notes[-1]
+    if ticket.notes and ticket.notes[-1].line > before.line:
+        before = ticket.notes[-1]
+    if at >= before.at:
+        return False
+    r.reject(
+        line,
+        RejectKind.OUT_OF_ORDER,
+        f"{at.isoformat()} is before the case's previous event "
+        f"on line {before.line} ({before.at.isoformat()})",
+        tid,
+        r.mapping.columns.at or "",
+    )
+    return True
+
+
+_CLOSED_AT_LAST = MappingProxyType({"result": "closed at the log's last event"})
+
+
+def _close_at_last_event(r: _Reader, ticket: SourceTicket) -> None:
+    """The mapping's ``events.close_at_last_event`` steps, at the case's last event."""
+    last = ticket.events[-1]
+    for trigger in r.mapping.events.close_at_last_event:
+        event = (trigger, last.at, last.line, "", "", _CLOSED_AT_LAST)
+        ticket.events.append(_event(SourceEvent, event))
+
+
+def _notes_alone(r: _Reader, ticket: SourceTicket) -> None:
+    """A case with notes and no lifecycle event is no ticket: each note is a reject."""
+    tid, column = ticket.ticket_id, r.mapping.columns.activity or ""
+    for note in ticket.notes:
+        why = f"case {tid!r} has notes but no lifecycle event"
+        r.reject(note.line, RejectKind.MISSING_VALUE, why, tid, column)

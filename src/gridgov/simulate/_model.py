@@ -21,7 +21,7 @@ import heapq
 import math
 import random
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -657,7 +657,7 @@ class _Simulation:
         result, ticket = self.result, sim.ticket
         if result.kept is not None:
             cycles_kept = tuple(sim.run.cycles) if sim.run is not None else ()
-            verdict = clock_verdict(cycles_kept, self.clock)[1] if sim.run is not None else None
+            verdict = self._verdict(cycles_kept)[1] if sim.run is not None else None
             result.kept.append(
                 SimulatedTicket(
                     ticket,
@@ -684,14 +684,20 @@ class _Simulation:
         if reported is not None and ended is not None and ended - reported <= _DAY:
             result.closed_24h += 1
         if sim.run is not None:
-            due, met = clock_verdict(cycles, self.clock)
-            if due is not None:
+            _due, met = self._verdict(cycles)
+            if met is not None:
                 result.on_time_judged += 1
                 result.on_time += met
         stayed = self.world.routing.stayed_in_grid(ticket, self.levels)
         if stayed is not None:
             result.stay_judged[tier] = result.stay_judged.get(tier, 0) + 1
             result.stayed[tier] = result.stayed.get(tier, 0) + int(stayed)
+
+    def _verdict(self, cycles: Sequence[ClockCycle]) -> tuple[datetime | None, bool | None]:
+        """The clock's verdict, a ticket without a due time judged as the policy says."""
+        policy = self.world.sla
+        without_due = policy.closed_without_due if policy is not None else "on_time"
+        return clock_verdict(cycles, self.clock, without_due=without_due)
 
     def _finish(self) -> None:
         """Close the books at the end: what is still open, and the staffed hours."""

@@ -30,7 +30,7 @@ from gridgov.sla._policy_file import (
     load_policy,
     parse_policy,
 )
-from gridgov.sla._run import ClockRun, clock_verdict
+from gridgov.sla._run import ClockRun, clock_verdict, verdict_without_due
 
 __all__ = [
     "SLA_POLICY_FILE",
@@ -60,6 +60,7 @@ __all__ = [
     "load_default_policy",
     "load_policy",
     "parse_policy",
+    "verdict_without_due",
 ]
 
 from gridgov._public import publish

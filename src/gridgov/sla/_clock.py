@@ -49,13 +49,14 @@ class ClockCycle:
     """The record of one clock cycle.  Read it; only the engine changes it."""
 
     __slots__ = (
+        "_elapsed",
+        "_ended_by",
         "assumed_years",
         "budget",
         "calendar",
         "calendar_fingerprint",
         "clock",
         "due",
-        "elapsed",
         "fired",
         "number",
         "outcome",
@@ -91,8 +92,10 @@ class ClockCycle:
         """Fractions already announced (1.0 is the breach), in order."""
         self.outcome: CycleOutcome | None = None
         self.stopped_at: datetime | None = None
-        self.elapsed: timedelta | None = None
-        """Running time used, set when the cycle ends."""
+        self._elapsed: timedelta | None = None
+        self._ended_by: ClockPlan | None = None
+        """The plan the cycle ended under, until :attr:`elapsed` is first read: most
+        cycles' elapsed time is never asked for, and measuring it costs calendar work."""
         self.assumed_years: tuple[int, ...] = ()
         """Years this cycle's deadline was computed in without an announced holiday
         schedule (only with a calendar configured to assume the plain workweek)."""
@@ -100,6 +103,22 @@ class ClockCycle:
 
     def __repr__(self) -> str:
         return f"<ClockCycle {self.clock}#{self.number} due {self.due.isoformat()} {self.status}>"
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        """Running time used, known once the cycle has ended (None while open, or when it
+        ended after its policy dropped the clock).  Measured on first reading."""
+        plan = self._ended_by
+        if plan is not None:
+            assert self.stopped_at is not None
+            self._elapsed = self.used(plan, self.stopped_at)
+            self._ended_by = None
+        return self._elapsed
+
+    @elapsed.setter
+    def elapsed(self, value: timedelta | None) -> None:
+        self._elapsed = value
+        self._ended_by = None
 
     @property
     def is_open(self) -> bool:
@@ -242,7 +261,10 @@ class ClockCycle:
 
         ``plan`` is None when the clock no longer exists (a policy dropped it); the
         elapsed time is then unknown."""
-        self.elapsed = self.used(plan, at) if plan is not None else None
+        # Measured when first read (``elapsed``): the pause still open is closed at
+        # ``at`` below, which subtracts exactly what ``used(plan, at)`` would now.
+        self._elapsed = None
+        self._ended_by = plan
         if self.paused_since is not None:
             self.pauses.append((self.paused_since, at))
             self.paused_since = None

@@ -358,13 +358,13 @@ _Saved = tuple[Any, ...]
 
 def _save(c: ClockCycle) -> _Saved:
     return (c, c.due, c.budget, len(c.pauses), c.paused_since, c.outcome, c.stopped_at,
-            c.elapsed, c.token, c.assumed_years)  # fmt: skip
+            c._elapsed, c._ended_by, c.token, c.assumed_years)  # fmt: skip
 
 
 def _restore(saved: _Saved) -> None:
-    c, due, budget, pauses, paused_since, outcome, stopped_at, elapsed, token, years = saved
+    c, due, budget, pauses, paused_since, outcome, stopped_at, *rest = saved
     c.due, c.budget, c.paused_since, c.outcome = due, budget, paused_since, outcome
-    c.stopped_at, c.elapsed, c.token, c.assumed_years = stopped_at, elapsed, token, years
+    c.stopped_at, c._elapsed, c._ended_by, c.token, c.assumed_years = stopped_at, *rest
     del c.pauses[pauses:]
 
 

@@ -23,7 +23,7 @@ from gridgov.errors import PolicyError
 from gridgov.sla._calendar_port import CalendarPort
 from gridgov.sla._duration import Duration
 from gridgov.sla._events import SlaAction
-from gridgov.sla._policy_schema import ActionSpec, ClockSpec, PolicyDocument
+from gridgov.sla._policy_schema import ActionSpec, ClockSpec, ClosedWithoutDue, PolicyDocument
 
 __all__ = ["ClockPlan", "SlaPolicy", "SlaRule", "TicketAttributes"]
 
@@ -97,19 +97,43 @@ class SlaRule:
         return None
 
 
+Matcher = Callable[[str | None], bool]
+_EVERY: tuple[Matcher | None, ...] = (None, None, None, None)
+"""The matchers of a rule without ``match``: it selects every ticket."""
+
+
+def _unnamed(named: list[Matcher]) -> Matcher:
+    """True for a category no rule's ``match.category`` names (and for no category)."""
+
+    def unnamed(value: str | None) -> bool:
+        return not any(m(value) for m in named)
+
+    return unnamed
+
+
 def _matcher(values: list[str] | None) -> Callable[[str | None], bool] | None:
     if values is None:
         return None
     exact = frozenset(v for v in values if not any(ch in v for ch in "*?["))
     patterns = [v for v in values if v not in exact]
     regex = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+    return _Matches(exact, regex)
 
-    def matches(value: str | None) -> bool:
+
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """One attribute's test: an exact value or a glob pattern (a class, not a closure, so
+    a policy pickles for another process: ``replay --executor dask``)."""
+
+    exact: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    def __call__(self, value: str | None) -> bool:
         if value is None:
             return False
-        return value in exact or (regex is not None and regex.match(value) is not None)
-
-    return matches
+        return value in self.exact or (
+            self.regex is not None and self.regex.match(value) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +180,16 @@ class SlaPolicy:
             )
             for index, rule in enumerate(document.rules)
         ]
-        if not document.rules or not document.rules[-1].match.is_catch_all:
-            default = _compile_rule(document, None, calendars, source)
-            compiled.append(_CompiledRule(default, (None, None, None, None)))
+        ordinary = [c for c, r in zip(compiled, document.rules, strict=True) if not r.fallback]
+        default = ordinary.pop() if ordinary and ordinary[-1].matchers == _EVERY else None
+        if default is None:
+            default = _CompiledRule(_compile_rule(document, None, calendars, source), _EVERY)
+        named = [c.matchers[0] for c in ordinary if c.matchers[0] is not None]
+        fallbacks = [
+            _CompiledRule(c.rule, (_unnamed(named), *c.matchers[1:]))
+            for c, r in zip(compiled, document.rules, strict=True)
+            if r.fallback
+        ]
         return cls(
             name=document.policy.name,
             version=document.policy.version,
@@ -166,13 +197,19 @@ class SlaPolicy:
             source=source,
             document=document,
             calendars=dict(calendars),
-            _rules=tuple(compiled),
+            _rules=(*ordinary, *fallbacks, default),
         )
 
     @property
     def rules(self) -> tuple[SlaRule, ...]:
-        """Every rule in order, the default last."""
+        """Every rule in the order they are tried: the rules of the file, then its
+        fallback rules, the default last."""
         return tuple(c.rule for c in self._rules)
+
+    @property
+    def closed_without_due(self) -> ClosedWithoutDue:
+        """How a closed ticket with no due time is judged (``[policy] closed_without_due``)."""
+        return self.document.policy.closed_without_due
 
     def select(
         self,
@@ -182,7 +219,9 @@ class SlaPolicy:
         priority: str | None = None,
         channel: str | None = None,
     ) -> SlaRule:
-        """The first rule that matches this ticket (the default when none does)."""
+        """The first rule that matches this ticket; else, when no rule names its category,
+        the first fallback rule that matches; else the default.  The live engine, replay
+        and simulation all select through here (:meth:`select_for`)."""
         return self.select_for((category, tier, priority, channel))
 
     def select_for(self, attributes: TicketAttributes) -> SlaRule:
@@ -255,8 +294,16 @@ def _duration(text: str) -> Duration:
 
 def _fingerprint(document: PolicyDocument, calendars: Mapping[str, CalendarPort]) -> str:
     used = sorted({c.calendar for c in document.clocks.values()} | _override_calendars(document))
+    dumped = document.model_dump(mode="json")
+    # Keys added later leave the fingerprint of a policy that does not use them as it was
+    # (stored clock cycles would otherwise all look computed under another policy).
+    if dumped["policy"]["closed_without_due"] == "on_time":
+        del dumped["policy"]["closed_without_due"]
+    for rule in dumped["rules"]:
+        if not rule["fallback"]:
+            del rule["fallback"]
     content: dict[str, Any] = {
-        "document": document.model_dump(mode="json"),
+        "document": dumped,
         "calendars": {n: calendars[n].fingerprint for n in used if n in calendars},
     }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -79,13 +79,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ClosedWithoutDue = Literal["on_time", "not_judged"]
+"""How a closed ticket with no due time is judged: on time (Boston 311's practice, the
+default), or not judged at all (left out of the on-time rate)."""
+
+
 class PolicyHeader(_Strict):
-    """``[policy]``: who this policy is."""
+    """``[policy]``: who this policy is, and how it judges a ticket it gives no due time.
+
+    ``closed_without_due``: a closed ticket whose rule has no clock of the judged name
+    (or, replaying ``--due-from-source``, whose source has no due time) is ``"on_time"``
+    (nothing was promised, nothing was late: the default, as Boston counts it) or
+    ``"not_judged"`` (it has no verdict and is left out of the on-time rate).
+    """
 
     name: Name
     version: str = ""
     label_zh: str = ""
     description: str = ""
+    closed_without_due: ClosedWithoutDue = "on_time"
 
 
 class ActionSpec(_Strict):
@@ -179,12 +191,19 @@ class MatchSpec(_Strict):
 
 
 class RuleSpec(_Strict):
-    """``[[rules]]``: tickets it selects and how their clocks differ from the defaults."""
+    """``[[rules]]``: tickets it selects and how their clocks differ from the defaults.
+
+    A ``fallback`` rule selects the tickets whose category no rule's ``match.category``
+    names (a ticket without a category too), when no other rule selected them: it comes
+    after every rule that names categories, before the default, wherever it stands in
+    the file.  It may match on tier, priority and channel, not on category.
+    """
 
     name: Name
     label_zh: str = ""
     match: MatchSpec = Field(default_factory=MatchSpec)
     clocks: dict[str, ClockOverride] = Field(default_factory=dict)
+    fallback: bool = False
 
 
 class PolicyDocument(_Strict):
@@ -197,20 +216,35 @@ class PolicyDocument(_Strict):
 
     def cross_problems(self) -> list[tuple[str, str]]:
         """Problems between parts of the file, as ``(key, reason)``: rule names, an early
-        catch-all rule, overrides of clocks that do not exist."""
+        catch-all rule (or fallback rule), a fallback naming categories, overrides of
+        clocks that do not exist."""
         problems: list[tuple[str, str]] = []
         seen: set[str] = set()
+        ordinary = [i for i, r in enumerate(self.rules) if not r.fallback]
+        fallbacks = [i for i, r in enumerate(self.rules) if r.fallback]
         for index, rule in enumerate(self.rules):
             where = f"rules[{index}]"
             if rule.name in seen:
                 problems.append((f"{where}.name", f"rule name {rule.name!r} is used twice"))
             seen.add(rule.name)
-            if rule.match.is_catch_all and index < len(self.rules) - 1:
+            after = [i for i in (fallbacks if rule.fallback else ordinary) if i > index]
+            if rule.match.is_catch_all and after:
+                every, later = ("ticket", "rules")
+                if rule.fallback:
+                    every, later = ("ticket of a category no rule names", "fallback rules")
                 problems.append(
                     (
                         f"{where}.match",
-                        f"rule {rule.name!r} matches every ticket, so the rules after it can "
-                        "never match: give it a match or put it last",
+                        f"rule {rule.name!r} matches every {every}, so the {later} after it "
+                        "can never match: give it a match or put it last",
+                    )
+                )
+            if rule.fallback and rule.match.category is not None:
+                problems.append(
+                    (
+                        f"{where}.match.category",
+                        f"fallback rule {rule.name!r} selects the categories no rule names: "
+                        "it cannot name categories itself (drop match.category, or fallback)",
                     )
                 )
             problems.extend(

@@ -16,9 +16,10 @@ from datetime import datetime
 
 from gridgov.sla._clock import ClockCycle, CycleOutcome
 from gridgov.sla._policy import ClockPlan, SlaRule
+from gridgov.sla._policy_schema import ClosedWithoutDue
 from gridgov.workflow import PART_TRIGGERS, TERMINAL_STATES
 
-__all__ = ["Changed", "ClockRun", "clock_verdict"]
+__all__ = ["Changed", "ClockRun", "clock_verdict", "verdict_without_due"]
 
 _TERMINAL = frozenset(s.value for s in TERMINAL_STATES)
 _BREACH = 1.0  # the last threshold of every clock: its due time
@@ -230,13 +231,23 @@ def _announce(cycle: ClockCycle, at: datetime) -> None:
         cycle.fired.append(_BREACH)
 
 
-def clock_verdict(cycles: Iterable[ClockCycle], clock: str) -> tuple[datetime | None, bool]:
+def verdict_without_due(setting: ClosedWithoutDue) -> bool | None:
+    """The verdict of a closed ticket that has no due time, as the policy's
+    ``closed_without_due`` says: on time (``True``), or none (``None``: not judged)."""
+    return True if setting == "on_time" else None
+
+
+def clock_verdict(
+    cycles: Iterable[ClockCycle], clock: str, *, without_due: ClosedWithoutDue = "on_time"
+) -> tuple[datetime | None, bool | None]:
     """``(due, met)`` of ``clock`` on a ticket: the due time of its first cycle (the one
     a report promises), and whether none of its cycles breached.  A ticket whose rule
-    has no such clock has no due time and met nothing late: ``(None, True)``.
+    has no such clock has no due time: ``(None, True)`` by default, ``(None, None)``
+    (not judged) when ``without_due`` (the policy's
+    :attr:`~gridgov.sla.SlaPolicy.closed_without_due`) is ``"not_judged"``.
 
-    A closed (归档) ticket is on time when ``met``; replay's ``on_time`` and the live
-    engine's views both say it so.
+    A closed (归档) ticket is on time when ``met``; replay's ``on_time``, the simulator's
+    on-time rate and the live engine's views all say it so.
     """
     due: datetime | None = None
     met = True
@@ -247,4 +258,6 @@ def clock_verdict(cycles: Iterable[ClockCycle], clock: str) -> tuple[datetime | 
             due = cycle.due
         if cycle.breached:
             met = False
+    if due is None:
+        return None, verdict_without_due(without_due)
     return due, met

@@ -9,8 +9,8 @@ hierarchy that must finish it.  Policies are TOML files; the package ships a def
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -111,6 +111,7 @@ class RoutingPolicy:
         fallback_tier: str | None = None,
         source: str = "<policy>",
         lines: Mapping[str, int | None] | None = None,
+        origins: Mapping[str, tuple[str, str]] | None = None,
     ) -> None:
         self.categories = dict(categories)
         self.tiers = dict(tiers)
@@ -124,6 +125,9 @@ class RoutingPolicy:
         self.source = source
         self._lines = dict(lines or {})
         """Line of each key in ``source`` (``tiers.NAME.level``), for later checks' errors."""
+        self._origins = dict(origins or {})
+        """The file and key of the keys set outside ``source`` (a replay mapping's
+        ``routing.levels.small`` for ``tiers.small.level``)."""
         self._matched: dict[str, Route] = {}
         unknown = [
             (key, tier)
@@ -178,43 +182,88 @@ class RoutingPolicy:
         *,
         fallback_tier: str | None = None,
         source: str | None = None,
+        levels: Mapping[str, Sequence[str]] | None = None,
+        grid_level: str | None = None,
+        key: str = "routing",
     ) -> RoutingPolicy:
         """This policy, also routing the categories ``patterns`` match (``glob -> tier``,
         consulted before the catalogue) and any other to ``fallback_tier`` (default: the
-        policy's own ``default_tier``).  A replay mapping's ``[routing]`` compiles to this."""
+        policy's own ``default_tier``).  A replay mapping's ``[routing]`` compiles to this.
+
+        ``levels`` (tier -> levels, alternatives first to last) and ``grid_level`` put the
+        tiers on another hierarchy's levels (a city of wards and precincts); errors about
+        them name ``source`` and its keys under ``key`` (``routing.levels.small``).
+        """
+        source = source or self.source
+        origins = {k: (self.source, k) for k in self._keys()} | self._origins
+        lines = dict(self._lines)
+        unknown = sorted(set(levels or {}) - set(self.tiers))
+        if unknown:
+            raise PolicyError.many(
+                [
+                    Problem(
+                        source,
+                        f"unknown tier {name!r}; expected one of {sorted(self.tiers)}",
+                        field=f"{key}.levels.{name}",
+                    )
+                    for name in unknown
+                ],
+                what=ROUTING_POLICY.what,
+            )
+        tiers = dict(self.tiers)
+        for name, names in (levels or {}).items():
+            tiers[name] = replace(tiers[name], levels=tuple(names))
+            origins[f"tiers.{name}.level"] = (source, f"{key}.levels.{name}")
+            lines.pop(f"tiers.{name}.level", None)
+        if grid_level is not None:
+            origins["grid_level"] = (source, f"{key}.grid_level")
+            lines.pop("grid_level", None)
+        routes = {
+            c: replace(r, tier=tiers[r.tier.name])
+            for c, r in self._routes.items()
+            if not _matches_any(c, patterns)
+        }
         compiled = RoutingPolicy(
             self.categories,
-            self.tiers,
-            {c: r for c, r in self._routes.items() if not _matches_any(c, patterns)},
+            tiers,
+            routes,
             self.handler_kinds,
-            grid_level=self.grid_level,
+            grid_level=grid_level or self.grid_level,
             default_tier=self.default_tier,
             patterns=(*patterns.items(), *self.patterns),
             fallback_tier=fallback_tier or self.fallback_tier or self.default_tier,
-            source=source or self.source,
-            lines=self._lines,
+            source=source,
+            lines=lines,
+            origins=origins,
         )
         return compiled
+
+    def _keys(self) -> list[str]:
+        """The keys later checks name: each tier's level, and the grid level."""
+        return [*(f"tiers.{name}.level" for name in self.tiers), "grid_level"]
+
+    def _problem(self, key: str, reason: str, *, field: str | None = None) -> Problem:
+        """A problem with ``key``, named in the file (and under the key) that set it."""
+        source, written = self._origins.get(key, (self.source, key))
+        if field is not None and written == key:
+            written = field
+        return Problem(source, reason, line=self._lines.get(key), field=written)
 
     def check_levels(self, levels: LevelSet) -> None:
         """Fail with a :class:`PolicyError` if a tier, or the grid level, is not a level of
         ``levels``."""
         problems = [
-            Problem(
-                self.source,
-                f"none of {list(t.levels)} is a level of {levels.spec()!r}",
-                line=self._lines.get(f"tiers.{t.name}.level"),
-                field=f"tiers.{t.name}.level",
+            self._problem(
+                f"tiers.{t.name}.level", f"none of {list(t.levels)} is a level of {levels.spec()!r}"
             )
             for t in self.tiers.values()
             if not any(level in levels for level in t.levels)
         ]
         problems.extend(
-            Problem(
-                self.source,
+            self._problem(
+                f"tiers.{t.name}.level",
                 f"a joint tier must finish above the grid level {self.grid_level!r}, "
                 f"but {t.level_in(levels)!r} is not above it (小事不出网格)",
-                line=self._lines.get(f"tiers.{t.name}.level"),
                 field=f"tiers.{t.name}.joint",
             )
             for t in self.tiers.values()
@@ -225,11 +274,8 @@ class RoutingPolicy:
         )
         if self.grid_level not in levels:
             problems.append(
-                Problem(
-                    self.source,
-                    f"{self.grid_level!r} is not a level of {levels.spec()!r}",
-                    line=self._lines.get("grid_level"),
-                    field="grid_level",
+                self._problem(
+                    "grid_level", f"{self.grid_level!r} is not a level of {levels.spec()!r}"
                 )
             )
         if problems:
