@@ -123,3 +123,27 @@ def test_events_out_under_jobs_equals_one_process(tmp_path: Path) -> None:
         texts.append(path.read_bytes())
     assert texts[0] == texts[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e1.xes", "e2.xes"]  # no parts left
+
+
+def test_events_and_open311_out_on_an_executor_equal_one_process(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    from gridgov.replay import boston_sample_options, run_replay
+
+    texts = []
+    for name, executor in (("one", None), ("pool", ThreadPoolExecutor(2))):
+        folder = tmp_path / name
+        folder.mkdir()
+        options = replace(
+            boston_sample_options(due_from_source=True),
+            events_out=folder / "e.csv",
+            open311_out=folder / "o.json",
+            jobs=1 if executor is None else 3,
+        )
+        run_replay(options, executor=executor)
+        if executor is not None:
+            executor.shutdown()
+        texts.append([(folder / f).read_bytes() for f in ("e.csv", "o.json")])
+        assert sorted(p.name for p in folder.iterdir()) == ["e.csv", "o.json"]
+    assert texts[0] == texts[1]
