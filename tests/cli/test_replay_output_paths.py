@@ -22,6 +22,8 @@ OUTPUTS = {  # option: a suffix it writes
     "--report-out": ".json",
     "--tickets-out": ".csv",
     "--rejects-out": ".csv",
+    "--events-out": ".xes",
+    "--open311-out": ".json",
 }
 MISSING = "/nonexistent/tickets.csv"
 """An input that is not there: an output refused at once is named before it is looked for."""
@@ -59,9 +61,11 @@ def test_a_read_only_file_is_refused_at_once(option: str, tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
-@pytest.mark.parametrize("option", ["--tickets-out", "--rejects-out"])
+@pytest.mark.parametrize(
+    "option", ["--tickets-out", "--rejects-out", "--events-out", "--open311-out"]
+)
 def test_a_full_disk_is_found_before_the_first_row(option: str, tmp_path: Path) -> None:
-    full = tmp_path / "full.csv"
+    full = tmp_path / ("full.json" if option == "--open311-out" else "full.csv")
     full.symlink_to("/dev/full")
     code, err = _run(option, str(full), data=MISSING)
     assert code == 1

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "areas": "gridgov.cli._areas:areas",
     "db": "gridgov.cli._db:db",
     "demo": "gridgov.cli._demo:demo",
+    "open311": "gridgov.cli._open311:open311",
     "people": "gridgov.cli._people:people",
     "replay": "gridgov.cli._replay:replay",
     "simulate": "gridgov.cli._simulate:simulate",

@@ -259,6 +259,17 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     help="Rejected rows with file, line and reason (.csv).",
 )
 @click.option(
+    "--events-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The replayed tickets' event log for process mining (.xes, or .csv with pm4py's "
+    "column names).",
+)
+@click.option(
+    "--open311-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The replayed tickets as Open311 GeoReport v2 service requests (.json).",
+)
+@click.option(
     "--top",
     type=click.IntRange(min=0),
     default=TOP_GROUPS,
@@ -303,6 +314,8 @@ def run(
     tickets_out: Path | None,
     report_out: Path | None,
     rejects_out: Path | None,
+    events_out: Path | None,
+    open311_out: Path | None,
     top: int,
     strict: bool,
     jobs: int,
@@ -340,6 +353,8 @@ def run(
         by=tuple(by),
         tickets_out=tickets_out,
         rejects_out=rejects_out,
+        events_out=events_out,
+        open311_out=open311_out,
         strict=strict,
         jobs=jobs,
         db=url,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
@@ -45,7 +45,7 @@ from gridgov.workflow import (
     parts_of,
 )
 
-__all__ = ["PolicyInForce", "ReplayEngine", "TicketOutcome"]
+__all__ = ["LoggedEvent", "PolicyInForce", "ReplayEngine", "TicketOutcome"]
 
 _CLOSED = State.CLOSED.value
 _FINAL = frozenset(s.value for s in TERMINAL_STATES)
@@ -54,6 +54,19 @@ _REVIEW = Trigger.REVIEW.value
 _ASSIGNING = frozenset({Trigger.DISPATCH.value, Trigger.ESCALATE.value, Trigger.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, Trigger.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 """Triggers that can concern a joint ticket's parts (:func:`~gridgov.workflow.parts_of`)."""
+
+
+class LoggedEvent(NamedTuple):
+    """One source event as the loop took it (``--events-out``)."""
+
+    trigger: str
+    at: datetime
+    actor: str
+    role: str
+    state: str
+    """The ticket's state after it (unchanged when the loop refused it)."""
+    flags: tuple[str, ...]
+    """What the loop flagged at it (``state:trigger`` when refused; ``…:unrouted``)."""
 
 
 @dataclass(slots=True)
@@ -105,6 +118,10 @@ class TicketOutcome:
     """An event log's rows of ``note_activities``, passed through (they decide nothing)."""
     handling_working: bool = False
     """``handling`` is working time (on the handling clock's calendar), not wall time."""
+    updated_at: datetime | None = None
+    """The time of its last accepted event."""
+    log: tuple[LoggedEvent, ...] = ()
+    """Every source event as the loop took it, kept only when asked (``--events-out``)."""
     satisfied: bool | None = None
     """The last accepted review's verdict (回访满意: satisfied or basically satisfied), else
     the source's satisfaction column; ``None`` when the ticket was never reviewed."""
@@ -125,6 +142,16 @@ class PolicyInForce:
 
     policy: SlaPolicy
     since: datetime | None = None
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """``end - start`` in real time.  Python subtracts two times of the *same* zone by
+    their wall clocks, an hour off across a DST change (Boston, opened in EST and closed
+    in EDT); taking the change of UTC offset off gives the time that passed (as in UTC,
+    at half the cost).  Times of different zones Python already subtracts in UTC."""
+    if end.tzinfo is start.tzinfo:
+        return end - start - (end.utcoffset() - start.utcoffset())  # type: ignore[operator]
+    return end - start
 
 
 def _working_time(
@@ -169,8 +196,10 @@ class ReplayEngine:
     is ``due_at``); with ``due_from_source`` the source's own due time is the deadline
     instead.  A closed ticket without a due time is judged as the policy in force says
     (``[policy] closed_without_due``; without a policy, on time, as Boston's 311 counts it).
-    With ``shapes`` (the default, unless ``keep_events``), a ticket whose shape — all but
-    its times — was folded before runs only its clocks (:mod:`gridgov.replay._shapes`).
+    ``keep_log`` keeps each source event as the loop took it (:attr:`TicketOutcome.log`).
+    With ``shapes`` (the default, unless ``keep_events`` or ``keep_log``), a ticket whose
+    shape — all but its times — was folded before runs only its clocks
+    (:mod:`gridgov.replay._shapes`).
     """
 
     def __init__(
@@ -182,6 +211,7 @@ class ReplayEngine:
         due_from_source: bool = False,
         clock: str = "handling",
         keep_events: bool = False,
+        keep_log: bool = False,
         shapes: bool = True,
     ) -> None:
         self.routing = routing
@@ -212,11 +242,12 @@ class ReplayEngine:
         self.due_from_source = due_from_source
         self.clock = clock
         self.keep_events = keep_events
+        self.keep_log = keep_log
         only = self.policies[0] if len(self.policies) == 1 else None
         self._always = only.policy if only is not None and only.since is None else None
         """The one policy in force at every moment, if so (most replays: no search)."""
         self._plans: dict[int, ClockPlan | None] = {}
-        self._memo = ShapeMemo() if shapes and not keep_events else None
+        self._memo = ShapeMemo() if shapes and not (keep_events or keep_log) else None
         """Tickets folded before, by shape (see :mod:`gridgov.replay._shapes`); not with
         ``keep_events``, which stores each ticket's own fold."""
         self._ended: tuple[SourceTicket, TicketOutcome] | None = None
@@ -263,6 +294,8 @@ class ReplayEngine:
         keep, complete, fire = self.keep_events, self._complete, ticket.fire
         attributes = None
         satisfied: bool | None = None
+        log: list[tuple[int, str, tuple[str, ...]]] | None = [] if self.keep_log else None
+        flagged = 0
         # hot loop: one call to the fold per event, keyword arguments only where needed
         for index, (trigger, at, _line, actor, role, payload) in enumerate(events):
             if trigger in _ASSIGNING:
@@ -277,6 +310,9 @@ class ReplayEngine:
                     move = fire(trigger, at, payload, actor_id=actor, actor_role=role)
                 else:
                     move = fire(trigger, at, payload)
+            if log is not None:  # --events-out: the state after it, and what was flagged
+                log.append((index, ticket.state, tuple(ticket.nonconformance[flagged:])))
+                flagged = len(ticket.nonconformance)
             if move is None:
                 continue
             if trigger == _REVIEW:  # accepted: the guards read a verdict of the loop's
@@ -327,6 +363,12 @@ class ReplayEngine:
             ticket.reopen_count, ticket.escalation_count, stayed, conformance, satisfied,
         )  # fmt: skip
         outcome.joint, outcome.parts = ticket.joint, ticket.parts
+        if log is not None:
+            outcome.log = tuple(
+                LoggedEvent(events[i].trigger, events[i].at, events[i].actor, events[i].role,
+                            state, flags)
+                for i, state, flags in log
+            )  # fmt: skip
         if keep:  # --db stores them
             outcome.accepted, outcome.ticket = tuple(moves), ticket
             outcome.cycles = tuple(run.cycles) if run is not None else ()
@@ -410,6 +452,7 @@ class ReplayEngine:
         if source.notes:
             outcome.notes = source.notes
         outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
+        outcome.updated_at = updated_at
         outcome.handling_working = working
         if source.flags:  # the reader's, about times: not part of a shape
             outcome.conformance = (*conformance, *source.flags)
@@ -456,7 +499,7 @@ class ReplayEngine:
         closed_at: datetime | None,
     ) -> tuple[datetime | None, bool | None, timedelta | None, bool]:
         """``(due_at, on_time, handling time, whether that is working time)``."""
-        handling = None if closed_at is None else closed_at - opened_at
+        handling = None if closed_at is None else elapsed(opened_at, closed_at)
         working = False
         plan = self._plan_of(run.rule) if run is not None else None
         if plan is not None and closed_at is not None and plan.working:

@@ -262,7 +262,7 @@ class ReplayMapping(_Strict):
     kind: Literal["snapshot", "events"]
     areas: str | None = None
     """The area hierarchy: a shipped sample name or a file relative to the mapping file."""
-    format: Literal["csv", "jsonl", "xes"] | None = None
+    format: Literal["csv", "jsonl", "xes", "open311"] | None = None
     time_format: Annotated[str, Field(min_length=1)] = "iso"
     timezone: TimeZoneName = "UTC"
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","

@@ -6,6 +6,8 @@ from __future__ import annotations
 from gridgov._outputs import check_output, writing
 
 __all__ = [
+    "EVENT_SUFFIXES",
+    "OPEN311_SUFFIXES",
     "REJECT_SUFFIXES",
     "REPORT_SUFFIXES",
     "TICKET_SUFFIXES",
@@ -17,3 +19,7 @@ TICKET_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 """``--tickets-out``: CSV, or JSON Lines (one object a line; not a JSON document)."""
 REPORT_SUFFIXES = (".json", ".csv", ".html", ".htm")
 REJECT_SUFFIXES = (".csv",)
+OPEN311_SUFFIXES = (".json",)
+"""``--open311-out``: a GeoReport v2 JSON list of service requests."""
+EVENT_SUFFIXES = (".xes", ".csv")
+"""``--events-out``: XES, or CSV with pm4py's column names."""

@@ -83,6 +83,10 @@ class InputFile:
                 yield from self._csv(text, wanted)
             elif self.format == "jsonl":
                 yield from self._jsonl(text, wanted)
+            elif self.format == "open311":
+                from gridgov.replay._open311 import open311_records
+
+                yield from open311_records(text, wanted, str(self.path))
             else:
                 yield from _xes(text, wanted, str(self.path))
         except UnicodeDecodeError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from gridgov.replay._engine import TicketOutcome
+from gridgov.replay._engine import TicketOutcome, elapsed
 
 __all__ = [
     "DIMENSIONS",
@@ -101,11 +101,14 @@ class _Contribution(NamedTuple):
         verdict = judged and t.source_on_time is not None
         due_known = t.source_due is not None and t.due_at is not None and not t.due_is_source
         stay_judged = closed and t.stayed_in_grid is not None
+        wall = t.handling if t.handling is not None and not t.handling_working else None
+        if closed and wall is None:
+            wall = elapsed(t.opened_at, t.closed_at)  # type: ignore[arg-type]
         answers = (
             closed,
             judged,
             judged and bool(t.on_time),
-            closed and t.closed_at - t.opened_at <= _DAY,  # type: ignore[operator]
+            closed and wall <= _DAY,  # type: ignore[operator]
             t.reopened > 0,
             stay_judged,
             stay_judged and bool(t.stayed_in_grid),

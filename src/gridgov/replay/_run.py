@@ -12,11 +12,10 @@ import csv
 import heapq
 import json
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,8 +24,17 @@ from gridgov.errors import GridGovError, InvalidInput, OutputFileError, Problem
 from gridgov.grid import AreaTree, Directory
 from gridgov.replay._areas import AreaIndex
 from gridgov.replay._engine import PolicyInForce, ReplayEngine, TicketOutcome
+from gridgov.replay._events_out import EventLogWriter, case_of
 from gridgov.replay._mapping import ReplayMapping
-from gridgov.replay._outputs import REJECT_SUFFIXES, TICKET_SUFFIXES, check_output, writing
+from gridgov.replay._open311 import Open311Writer, service_request
+from gridgov.replay._outputs import (
+    EVENT_SUFFIXES,
+    OPEN311_SUFFIXES,
+    REJECT_SUFFIXES,
+    TICKET_SUFFIXES,
+    check_output,
+    writing,
+)
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import REJECT_COLUMNS, RejectLog, RowCounts
 from gridgov.replay._report import HEAT, SERIES, ReplayReport, dimension_parts, grouper
@@ -64,6 +72,10 @@ class ReplayOptions:
     by: tuple[str, ...] = ()
     tickets_out: Path | None = None
     rejects_out: Path | None = None
+    events_out: Path | None = None
+    """The replayed tickets' event log (``.xes`` or ``.csv``, for process mining)."""
+    open311_out: Path | None = None
+    """The replayed tickets as Open311 GeoReport v2 service requests (``.json``)."""
     strict: bool = False
     jobs: int = 1
     db: str | None = None
@@ -123,6 +135,7 @@ def _replay_share(
         due_from_source=options.due_from_source,
         clock=options.clock,
         keep_events=options.db is not None,
+        keep_log=options.events_out is not None,
     )
     try:
         parts = [part for d in options.by for part in dimension_parts(d)]
@@ -204,7 +217,14 @@ def run_replay(
         if options.db is not None:
             raise InvalidInput([Problem("--db", "writing to a database runs in one process")])
         return _run_parallel(options, executor)
-    writer = TicketWriter(options.tickets_out) if options.tickets_out else None
+    writers: list[_RowWriter] = []
+    try:
+        for _, path, kind, _ in _row_outputs(options):
+            writers.append(kind(path))
+    except BaseException:
+        for opened in writers:
+            opened.close()
+        raise
     database = None
     if options.db is not None:
         from gridgov.replay._db import DbWriter
@@ -217,14 +237,14 @@ def run_replay(
                 if isinstance(item, ReplayReport):
                     report = item
                     continue
-                if writer is not None:
+                for writer in writers:
                     writer.write(item)
                 if database is not None:
                     database.add(item)
         if database is not None:
             database.flush()
     finally:
-        if writer is not None:
+        for writer in writers:
             writer.close()
         if database is not None:
             database.store.close()  # committed batches stay: a re-run continues from them
@@ -234,9 +254,40 @@ def run_replay(
     return report
 
 
+class _RowWriter(Protocol):
+    """A writer of one row per ticket: :class:`TicketWriter` and its kin."""
+
+    def write(self, outcome: TicketOutcome) -> None: ...
+    def write_row(self, row: Any) -> None: ...
+    def close(self) -> None: ...
+
+
+_ROW_OUTPUTS: tuple[tuple[str, str, tuple[str, ...], Callable[[Path], _RowWriter],
+                          Callable[[TicketOutcome], Any]], ...] = (
+    ("--tickets-out", "tickets_out", TICKET_SUFFIXES, TicketWriter, outcome_row),
+    ("--events-out", "events_out", EVENT_SUFFIXES, EventLogWriter, case_of),
+    ("--open311-out", "open311_out", OPEN311_SUFFIXES, Open311Writer, service_request),
+)  # fmt: skip
+"""The files of one row (or case, or request) per ticket, in the tickets' order: option,
+field of :class:`ReplayOptions`, suffixes, writer, and the row a ``--jobs`` worker passes
+on."""
+
+
+def _row_outputs(
+    options: ReplayOptions,
+) -> list[tuple[str, Path, Callable[[Path], _RowWriter], Callable[[TicketOutcome], Any]]]:
+    """The per-ticket files ``options`` asks for: option, path, writer, row."""
+    return [
+        (option, getattr(options, name), kind, row)
+        for option, name, _, kind, row in _ROW_OUTPUTS
+        if getattr(options, name) is not None
+    ]
+
+
 def _check_outputs(options: ReplayOptions) -> None:
-    if options.tickets_out is not None:
-        check_output(options.tickets_out, TICKET_SUFFIXES, option="--tickets-out")
+    for option, name, suffixes, _, _ in _ROW_OUTPUTS:
+        if getattr(options, name) is not None:
+            check_output(getattr(options, name), suffixes, option=option)
     if options.rejects_out is not None:
         check_output(options.rejects_out, REJECT_SUFFIXES, option="--rejects-out")
 
@@ -288,21 +339,33 @@ def _work_on_share(
     options: ReplayOptions, share: int, jobs: int
 ) -> tuple[ReplayReport | None, list[Problem]]:
     """One share of a parallel replay, anywhere (a forked process, a cluster's worker):
-    replay the tickets of ``share`` of ``jobs``, write their rows with their order keys to
-    the part files beside the outputs, and return the share's report and input problems."""
-    part = None if options.tickets_out is None else Path(f"{options.tickets_out}.part{share}")
+    replay the tickets of ``share`` of ``jobs``, write the rows of each per-ticket file
+    (tickets, event log cases, Open311 requests) with their order keys to the part files
+    beside the outputs, and return the share's report and input problems."""
+    parts = [
+        (option, Path(f"{base}.part{share}"), row) for option, base, _, row in _row_outputs(options)
+    ]
     report: ReplayReport | None = None
     try:
-        with (
-            writing(part or os.devnull, option="--tickets-out"),
-            open(os.devnull if part is None else part, "w", encoding="utf-8") as out,
-            closing(_replay_share(options, share, jobs, None, parted=True)) as items,
-        ):
+        with ExitStack() as stack:
+            outs = []
+            for option, part, row in parts:
+                with writing(part, option=option):
+                    out = stack.enter_context(open(part, "w", encoding="utf-8"))
+                outs.append((option, part, out, row))
+            items = stack.enter_context(
+                closing(_replay_share(options, share, jobs, None, parted=True))
+            )
             for item in items:
                 if isinstance(item, ReplayReport):
                     report = item
-                else:
-                    out.write(json.dumps([*item.order, outcome_row(item)]) + "\n")
+                    continue
+                for option, part, out, row in outs:
+                    with writing(part, option=option):
+                        out.write(json.dumps([*item.order, row(item)]) + "\n")
+            for option, part, out, _ in outs:
+                with writing(part, option=option):
+                    out.close()
     except InvalidInput as exc:
         return None, list(exc.problems)
     except OutputFileError:
@@ -374,9 +437,9 @@ def _reject_rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def _merge_parts(options: ReplayOptions, jobs: int) -> None:
-    if options.tickets_out is not None:
-        parts = [Path(f"{options.tickets_out}.part{k}") for k in range(jobs)]
-        writer = TicketWriter(options.tickets_out)
+    for _, base, kind, _ in _row_outputs(options):
+        parts = [Path(f"{base}.part{k}") for k in range(jobs)]
+        writer = kind(base)
         try:
             for _, _, row in heapq.merge(*(_part_rows(p) for p in parts)):
                 writer.write_row(row)
@@ -395,7 +458,7 @@ def _merge_parts(options: ReplayOptions, jobs: int) -> None:
 
 
 def _remove_parts(options: ReplayOptions, jobs: int) -> None:
-    for base in (options.tickets_out, options.rejects_out):
+    for base in (options.rejects_out, *(path for _, path, _, _ in _row_outputs(options))):
         if base is not None:
             for k in range(jobs):
                 Path(f"{base}.part{k}").unlink(missing_ok=True)
