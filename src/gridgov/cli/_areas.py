@@ -400,8 +400,7 @@ def infer(
     """
     from gridgov._outputs import check_output
     from gridgov.grid import dump_areas, format_of
-    from gridgov.replay import InputFile, RejectLog, infer_areas, load_mapping
-    from gridgov.replay._outputs import REJECT_SUFFIXES
+    from gridgov.replay import REJECT_SUFFIXES, InputFile, RejectLog, infer_areas, load_mapping
 
     mapping = load_mapping(mapping_path)
     check_output(out, _AREA_SUFFIXES, option="--out")

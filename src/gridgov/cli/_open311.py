@@ -17,7 +17,7 @@ def open311() -> None:
 
 
 def _import(**options: Any) -> None:
-    from gridgov.replay._open311 import OPEN311_MAPPING
+    from gridgov.replay import OPEN311_MAPPING
 
     if not options["policies"]:
         options["due_from_source"] = True  # expected_datetime: the city's own due times

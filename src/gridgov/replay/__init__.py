@@ -22,6 +22,8 @@ from gridgov.replay._mapping import (
     SnapshotRules,
     load_mapping,
 )
+from gridgov.replay._open311 import OPEN311_MAPPING
+from gridgov.replay._outputs import REJECT_SUFFIXES
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._render import REPORT_COLUMNS, check_report_path, report_rows, write_report
@@ -41,6 +43,8 @@ __all__ = [
     "BOSTON_SAMPLE_DIR",
     "DIMENSIONS",
     "METRICS",
+    "OPEN311_MAPPING",
+    "REJECT_SUFFIXES",
     "REPORT_COLUMNS",
     "TICKET_COLUMNS",
     "AreaLevelRule",
