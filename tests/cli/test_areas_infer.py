@@ -295,3 +295,40 @@ def test_a_mapping_without_area_levels_has_nothing_to_infer(
     assert code == 1
     assert "no [[area.levels]]" in err
     assert not out.exists()
+
+
+def test_an_event_log_case_opened_by_a_note_takes_its_area_from_the_note(
+    tmp_path: Path,
+) -> None:
+    """Replay makes a case's ticket at its first row of [activities] or note_activities
+    (the note's row gives the area), so infer reads that row too: replay over the
+    inferred file then places every case."""
+    mapping, data = tmp_path / "log.toml", tmp_path / "log.csv"
+    mapping.write_text(
+        'name = "log"\nkind = "events"\ntime_format = "%Y-%m-%d %H:%M"\n'
+        'note_activities = ["Call"]\n'
+        '[columns]\nid = "case"\nactivity = "activity"\nat = "at"\n'
+        '[activities]\nOpen = "report"\nDone = ["mark_handled", "close"]\n'
+        '[area]\n[[area.levels]]\nlevel = "district"\ncolumn = "district"\n'
+        '[routing]\ngrid_level = "district"\n'
+        'levels = { small = "district", complex = "district", major = "district" }\n',
+        encoding="utf-8",
+    )
+    data.write_text(
+        "case,activity,at,district\n"
+        "c1,Call,2024-01-01 08:00,East\n"  # the row replay takes c1's area from
+        "c1,Open,2024-01-01 09:00,North\n"
+        "c1,Done,2024-01-01 10:00,North\n"
+        "c2,Open,2024-01-01 09:00,North\n",
+        encoding="utf-8",
+    )
+    out, rejects = tmp_path / "areas.csv", tmp_path / "rejects.csv"
+    code, _, err = _run("areas", "infer", str(data), "--mapping", str(mapping), "--out", str(out))
+    assert code == 0, err
+    assert {a.code: a.extra["tickets"] for a in load_areas(out).tree} == {"East": "1", "North": "1"}
+    code, _, err = _run(
+        "replay", "run", str(data), "--mapping", str(mapping), "--areas", str(out),
+        "--due-from-source", "--rejects-out", str(rejects), "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert rejects.read_text(encoding="utf-8").count("\n") == 1  # the header alone

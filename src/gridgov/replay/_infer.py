@@ -21,8 +21,9 @@ cleans a cell its own way:
 
 A row is a ticket's area row as replay reads it: each snapshot row whose ticket id
 was not met before (a repeated id is rejected, as replay rejects it); in an event
-log, the first row of each case whose activity is in ``[activities]`` (replay takes
-a case's area from it; the case's other rows are counted as ``other_rows``).
+log, the first row of each case whose activity is in ``[activities]`` or
+``note_activities`` (replay makes the case's ticket at it and takes its area from it;
+the case's other rows are counted as ``other_rows``).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class _AreaRows:
         ``reject``."""
         name, m = str(self.source.path), self.mapping
         events = m.kind == "events"
-        mapped = m.activities
+        mapped = m.steps()  # the activities a case's ticket is made at, notes too
         self.rows = self.other_rows = 0
         with SeenIds(recent=self.recent_ids, directory=self.spill_dir) as seen:
             for line, values in mapped_records(m, self.source, self.names):

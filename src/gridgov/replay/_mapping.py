@@ -363,11 +363,15 @@ class ReplayMapping(_Strict):
         return self
 
     def steps(self) -> dict[str, tuple[str, ...]]:
-        """Each mapped activity's triggers, in order (one for most)."""
-        return {
+        """Each activity a case's row can have: its triggers, in order (one for most);
+        a note's (``note_activities``), none.  A case's ticket is made at its first such
+        row (the row that gives its area)."""
+        steps = {
             activity: (trigger,) if isinstance(trigger, str) else tuple(trigger)
             for activity, trigger in self.activities.items()
         }
+        steps.update(dict.fromkeys(self.note_activities, ()))
+        return steps
 
 
 def _columns_read(columns: ColumnMap, area: AreaRules, payload: dict[str, str]) -> set[str]:

@@ -557,7 +557,6 @@ def _event_log(r: _Reader) -> Generator[SourceTicket, None, None]:
 def _event_rows(r: _Reader, ended: SeenIds) -> Generator[SourceTicket, None, None]:
     c, m = r.cols, r.mapping
     steps = m.steps()  # activity -> its triggers; a note's: none
-    steps.update(dict.fromkeys(m.note_activities, ()))
     ignored = frozenset(m.ignore_activities)
     open_tickets: dict[str, SourceTicket] = {}
     payload_at = [(key, i, key in LIST_FIELDS) for key, i in c.payload.items() if i is not None]
