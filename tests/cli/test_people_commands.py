@@ -155,3 +155,13 @@ def test_a_bad_file_is_rejected_whole_with_every_problem(url: str, tmp_path: Pat
     assert lines[1].startswith(f"{bad}:4: area_code: person 'wang': unknown area 'HZ-YH-CQ-ZM-G09'")
     assert lines[2].startswith("Error: invalid people file:")
     assert json.loads(run("people", "list", "--db", url, "--format", "json")[1]) == []
+
+
+def test_import_refuses_the_reserved_role_system(url: str, tmp_path: Path) -> None:
+    """Issue 13, item 14: ``system`` is the engine's own; nobody is imported as it."""
+    bad = tmp_path / "people.csv"
+    bad.write_text("id,role,area_code,unit_code\nbot,system,,\n", encoding="utf-8")
+    code, _, err = run("people", "import", str(bad), "--db", url)
+    assert code == 1
+    assert f"{bad}:2: role: person 'bot': role 'system' is reserved" in err
+    assert json.loads(run("people", "list", "--db", url, "--format", "json")[1]) == []

@@ -10,6 +10,7 @@ from gridgov.errors import PeopleFileError, Problem
 from gridgov.grid import Area, AreaTree, Directory, Unit, UnitKind, load_sample
 from gridgov.workflow import (
     DEFAULT_PERMISSIONS,
+    SYSTEM_ROLE,
     Actor,
     PermissionPolicy,
     dump_people,
@@ -101,6 +102,19 @@ def test_an_unknown_role_names_the_roles_of_the_policy_in_use(
     assert problems[1].reason.endswith(
         "unknown role 'grid_worker' (the permission policy has: resident)"
     )
+
+
+def test_the_reserved_role_system_is_refused_with_its_line_and_field(
+    tmp_path: Path, directory: Directory
+) -> None:
+    """Issue 13: only the engine's own timers act as ``system``; a people file naming it
+    is refused, whatever the permission policy lists."""
+    assert SYSTEM_ROLE in DEFAULT_PERMISSIONS.roles
+    path = _write(tmp_path, "p.csv", HEADER + "wang,grid_worker,ZM-01,W1,\nbot,system,,,\n")
+    problems = _problems(path, directory)
+    assert _where(problems) == [(3, "role")]
+    assert problems[0].source == str(path)
+    assert "role 'system' is reserved for the engine's own timers" in problems[0].reason
 
 
 def test_an_area_outside_the_hierarchy_is_reported(tmp_path: Path, directory: Directory) -> None:

@@ -31,7 +31,13 @@ import tomli_w
 
 from gridgov.errors import AreaFileError, PeopleFileError, Problem
 from gridgov.grid import Directory, Format, RawRecord, decode, format_of, read_records
-from gridgov.workflow._permissions import DEFAULT_PERMISSIONS, Actor, PermissionPolicy, Scope
+from gridgov.workflow._permissions import (
+    DEFAULT_PERMISSIONS,
+    SYSTEM_ROLE,
+    Actor,
+    PermissionPolicy,
+    Scope,
+)
 
 __all__ = ["PEOPLE_COLUMNS", "PeopleFile", "dump_people", "load_people", "parse_people"]
 
@@ -133,12 +139,19 @@ class _Checker:
             self._add(record, "id", f"duplicate id {person_id!r} (first at {where})")
         else:
             self._first_line[person_id] = record.line
-        if role not in self._permissions.roles and "role" not in unreadable:
+        if role == SYSTEM_ROLE:
+            reason = (
+                f"{label}role {SYSTEM_ROLE!r} is reserved for the engine's own timers "
+                "(no person acts as it)"
+            )
+            self._add(record, "role", reason)
+        elif role not in self._permissions.roles and "role" not in unreadable:
             known = ", ".join(self._permissions.roles)
             shown = f"unknown role {role!r}" if role else "empty role"
             self._add(record, "role", f"{label}{shown} (the permission policy has: {known})")
         area_code = self._area(record, label, values["area_code"], values["unit_code"])
-        if role is not None and role in self._permissions.roles and not unreadable:
+        if role in self._permissions.roles and role != SYSTEM_ROLE and not unreadable:
+            assert role is not None
             self._scope(record, label, role, area_code, values["unit_code"])
         if len(self._problems) > before or person_id is None or role is None:
             return None
