@@ -28,7 +28,7 @@ MAPPING = load_mapping(BOSTON_SAMPLE_DIR / "mapping.toml")
 BOSTON = load_sample("boston311").tree
 HANGZHOU = load_sample("hangzhou").directory
 FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 _PIECES = st.sampled_from(
@@ -115,10 +115,14 @@ def test_replay_accounts_for_every_row_of_random_bytes(
     try:
         counts = run_replay(options).to_dict()["input"]
     except GridGovError as exc:
-        event(f"replay refused the file: {type(exc).__name__}")
-        where = re.search(rf"{re.escape(str(path))}(:\d+:|.*\bline \d+)", str(exc))
-        assert where is not None, str(exc)[:300]  # the file and the line
-        return  # a whole-file error (not UTF-8, no header): named, nothing half-done
+        refusal = f"{type(exc).__name__}: {exc}"
+    else:
+        refusal = ""
+    if refusal:  # a whole-file error (not UTF-8, no header): named, nothing half-done
+        event(f"replay refused the file: {refusal.partition(':')[0]}")
+        where = re.search(rf"{re.escape(str(path))}(:\d+:|.*\bline \d+)", refusal)
+        assert where is not None, refusal[:300]  # the file and the line
+        return
     event("replayed")
     assert counts["accounted"] is True, counts
     assert counts["rows"] == (
