@@ -219,6 +219,7 @@ class _Tickets:
             and (where.assigned_unit is None or r["assigned_unit"] == where.assigned_unit)
             and (where.state is None or r["state"] == where.state)
             and (where.reporter_id is None or r["data"].get("reporter_id") == where.reporter_id)
+            and (where.part_of is None or where.part_of in r["data"].get("co_units", ()))
             and (
                 where.due_by is None
                 or (r["next_due_at"] is not None and r["next_due_at"] <= where.due_by)

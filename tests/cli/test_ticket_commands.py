@@ -214,6 +214,7 @@ def test_a_co_unit_that_is_not_one_is_refused(url: str) -> None:
     assert "not a co-unit" in err
 
 
+# issue 13, item 25: terminal output
 def test_list_on_an_80_column_terminal_keeps_ids_and_times_whole_in_local_time(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -231,6 +232,7 @@ def test_list_on_an_80_column_terminal_keeps_ids_and_times_whole_in_local_time(
     assert json.loads(out)[0]["next_due_at"].endswith(("Z", "+00:00"))  # programs: UTC ISO
 
 
+# issue 13, item 25
 def test_show_says_how_overdue_each_running_clock_is(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

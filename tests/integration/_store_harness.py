@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from gridgov.grid import Area, AreaTree
 from gridgov.store import ClockRecord, SqlStore, Store
+from gridgov.store._mapping import full_clock_data
 from gridgov.store._schema import metadata
 from gridgov.testing import InMemoryStore
 from gridgov.workflow import Ticket, TicketEvent
@@ -197,8 +199,9 @@ def add_ticket(store: Store, events: list[TicketEvent], due: datetime | None = N
 
 
 def running_clock(ticket_id: str, cycle: int = 1, fired: tuple[str, ...] = ()) -> ClockRecord:
-    """A running 24-hour handling clock cycle of ``ticket_id``, started at T0."""
-    return ClockRecord(
+    """A running 24-hour handling clock cycle of ``ticket_id``, started at T0, its
+    ``data`` whole as the store reads it back (the fields the columns give filled in)."""
+    record = ClockRecord(
         ticket_id=ticket_id,
         clock="handling",
         cycle=cycle,
@@ -207,5 +210,6 @@ def running_clock(ticket_id: str, cycle: int = 1, fired: tuple[str, ...] = ()) -
         started_at=T0,
         due_at=T0 + timedelta(hours=24),
         fingerprint="f" * 64,
-        data={"fired": list(fired)},
     )
+    data = full_clock_data(asdict(record), {"fired": list(fired)})
+    return replace(record, data=data)

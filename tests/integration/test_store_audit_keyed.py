@@ -9,7 +9,7 @@ and recompute hashes with gridgov's own code, with the append-only triggers off.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +21,7 @@ from gridgov.clock import ManualClock
 from gridgov.grid import Directory, Unit, UnitKind
 from gridgov.sla import load_default_policy
 from gridgov.store import AuditKey, Keyring, SqlStore, Store, event_hash
+from gridgov.store._schema import stored_time, to_micros
 from gridgov.testing import InMemoryStore
 from gridgov.workflow import Actor
 from tests.integration._store_harness import (
@@ -74,8 +75,8 @@ def _forge_actor(store: SqlStore, ticket_id: str, seq: int, actor: str) -> None:
             event["actor_id"] = actor
         new = event_hash(event, prev)
         statements.append(
-            f"UPDATE ticket_events SET actor_id = '{event['actor_id']}', prev_hash = "
-            f"{_sql(prev)}, hash = '{new}', key_id = NULL "
+            f"UPDATE ticket_events SET actor_id = '{event['actor_id']}', "
+            f"hash = {_digest(store, new)}, key_id = NULL "
             f"WHERE ticket_id = '{ticket_id}' AND seq = {row['seq']}"
         )
         prev = new
@@ -87,14 +88,30 @@ def _json(value: object) -> object:
 
 
 def _aware(value: object) -> datetime:
-    """A stored time as read back raw (SQLite gives text without an offset)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    assert isinstance(moment, datetime)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """A stored time as read back raw (SQLite gives microseconds since the epoch)."""
+    moment = stored_time(value)
+    assert moment is not None
+    return moment
 
 
-def _sql(value: str | None) -> str:
-    return "NULL" if value is None else f"'{value}'"
+def _hex(value: object) -> str:
+    """A hash as read back raw (its bytes) in hex."""
+    assert isinstance(value, bytes | memoryview)
+    return bytes(value).hex()
+
+
+def _digest(store: SqlStore, hex_digest: str) -> str:
+    """A hash as SQL writes it into ``ticket_events.hash`` (its bytes)."""
+    if store.engine.dialect.name == "sqlite":
+        return f"X'{hex_digest}'"
+    return f"decode('{hex_digest}', 'hex')"
+
+
+def _time(store: SqlStore, moment: datetime) -> str:
+    """A time as SQL writes it into the store's columns."""
+    if store.engine.dialect.name == "sqlite":
+        return str(to_micros(moment))
+    return f"'{moment.isoformat()}'"
 
 
 # ----------------------------------------------------------------- keyed chain
@@ -127,7 +144,7 @@ def test_a_hash_made_with_another_key_does_not_verify(sql_store: SqlStore) -> No
     forged = event_hash({**event, "actor_id": "mallory"}, None, guessed)
     tamper(
         sql_store,
-        f"UPDATE ticket_events SET actor_id = 'mallory', hash = '{forged}' "
+        f"UPDATE ticket_events SET actor_id = 'mallory', hash = {_digest(sql_store, forged)} "
         "WHERE ticket_id = 'T1' AND seq = 1",
     )
     [broken] = sql_store.verify()
@@ -175,13 +192,14 @@ def test_a_forged_event_appended_with_a_valid_unkeyed_hash_is_caught(sql_store: 
         "at": T0 + timedelta(minutes=9),
         "payload": {},
     }
-    digest = event_hash(forged, str(last["hash"]))
-    at = forged["at"].isoformat()  # type: ignore[attr-defined]
+    previous = _hex(last["hash"])
+    digest = _digest(sql_store, event_hash(forged, previous))
+    at = _time(sql_store, forged["at"])  # type: ignore[arg-type]
     tamper(
         sql_store,
         "INSERT INTO ticket_events (ticket_id, seq, trigger, from_state, to_state, actor_id, "
-        "actor_role, at, payload, prev_hash, hash) VALUES ('T1', 4, 'sign_for', 'dispatched', "
-        f"'signed', 'mallory', 'grid_worker', '{at}', '{{}}', '{last['hash']}', '{digest}')",
+        "actor_role, at, payload, hash) VALUES ('T1', 4, 'sign_for', 'dispatched', "
+        f"'signed', 'mallory', 'grid_worker', {at}, '{{}}', {digest})",
         "UPDATE tickets SET version = 4, state = 'signed' WHERE id = 'T1'",
     )
     [broken] = sql_store.verify()

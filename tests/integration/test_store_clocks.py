@@ -33,7 +33,8 @@ def test_a_clock_reads_back_as_it_was_put_and_put_replaces_it(store: Store) -> N
     _put(store, first)
     with store.unit_of_work() as uow:
         assert uow.clocks.for_ticket("T1") == [first]
-    stopped = replace(first, status="breached", breached=True, stopped_at=T0, data={"x": 1})
+    data = {**first.data, "x": 1}
+    stopped = replace(first, status="breached", breached=True, stopped_at=T0, data=data)
     _put(store, stopped, running_clock("T1", cycle=2))
     with store.unit_of_work() as uow:
         stored = uow.clocks.for_ticket("T1")
@@ -41,7 +42,7 @@ def test_a_clock_reads_back_as_it_was_put_and_put_replaces_it(store: Store) -> N
         (1, "breached", True),
         (2, "running", False),
     ]
-    assert stored[0].data == {"x": 1}
+    assert stored[0].data == data
 
 
 def test_claim_due_returns_due_tickets_earliest_first(store: Store) -> None:

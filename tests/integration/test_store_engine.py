@@ -162,6 +162,7 @@ def test_an_unknown_trigger_is_named_with_the_ones_expected(engine: Engine) -> N
     assert "Trigger." not in problem.reason  # plain names, not enum reprs
 
 
+# issue 13, item 20: error messages a person can act on
 def test_a_mistyped_trigger_gets_the_closest_one_suggested(engine: Engine) -> None:
     ticket = _dispatched(engine)
     with pytest.raises(

@@ -73,3 +73,32 @@ def test_one_ticket_is_shown_only_to_who_may_see_it(engine: Engine) -> None:
         engine.get("mine", visible_to=R2)
     with pytest.raises(PermissionDenied):
         engine.history("theirs", visible_to="W2")
+
+
+def test_a_co_unit_lists_the_joint_tickets_it_has_a_part_in(engine: Engine) -> None:
+    """Issue 13, item 15: a co-unit (协办) of a joint ticket finds it in its scoped list,
+    as :meth:`Engine.get` already shows it; its own filters still narrow the list."""
+    _joint(engine)
+    assert engine.get("joint", visible_to="cg").id == "joint"
+    assert _ids(engine, "cg") == {"mine", "joint"}
+    assert _ids(engine, "cg", within="ZM-02") == {"joint"}
+    assert _ids(engine, "cg", state="dispatched") == {"mine", "joint"}
+    assert _ids(engine, "cg", within="ZM-01") == {"mine"}
+    assert _ids(engine, "cg", assigned_unit="ZM-office") == {"joint"}
+    assert _ids(engine, "W1") == {"mine", "theirs", "for-r1"}  # not a co-unit of it
+    assert len(engine.tickets(visible_to="cg", limit=1)) == 1
+
+
+def test_a_co_unit_no_longer_lists_a_ticket_whose_parts_were_dispatched_afresh(
+    engine: Engine,
+) -> None:
+    _joint(engine)
+    engine.act("joint", "return_to_dispatcher", actor="ZM-office", reason="wrong unit")
+    assert "joint" not in _ids(engine, "cg")
+
+
+def _joint(engine: Engine) -> None:
+    """A complex ticket in grid 2, led by the community office with 城管 as co-unit."""
+    engine.report(actor=W2, category="illegal_parking", area_code="ZM-02", ticket_id="joint")
+    engine.act("joint", "accept", actor="ZM-office")
+    engine.act("joint", "dispatch", actor="ZM-office", unit_code="ZM-office", co_units=["cg"])

@@ -180,6 +180,7 @@ def test_a_row_with_a_multi_line_cell_is_reported_at_its_first_line() -> None:
     assert [p.line for p in problems_of(text)] == [2, 5]
 
 
+# issue 13, item 7: U+2028, form feed ... do not shift later line numbers
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x0c", "\x1c", "\x85"])
 def test_line_numbers_are_the_files_physical_lines(separator: str) -> None:
     # str.splitlines breaks at these too; the file's own lines end at \n only.
@@ -188,6 +189,7 @@ def test_line_numbers_are_the_files_physical_lines(separator: str) -> None:
     assert [p.line for p in problems] == [3]
 
 
+# issue 13, item 9
 def test_a_nul_byte_in_a_name_is_refused_at_validation() -> None:
     [problem] = problems_of(HEADER + "YH,余杭区,district,\nZM,朱\x00庙,community,YH\n")
     assert (problem.line, problem.field) == (3, "name")
@@ -200,6 +202,7 @@ def test_a_control_character_in_a_code_is_refused() -> None:
     assert "U+001B" in problem.reason
 
 
+# issue 13, item 18
 def test_a_slash_in_a_code_is_refused_so_subtree_paths_stay_unambiguous() -> None:
     # 'C/G' would get the path /D/C/G/, the same as grid G under community C.
     text = HEADER + "D,区,district,\nC,社区,community,D\nG,网格,grid,C\nC/G,网格2,grid,C\n"

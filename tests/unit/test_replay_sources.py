@@ -122,6 +122,7 @@ def test_boston_area_formats_clean_to_tree_codes(
     ("change", "kind", "field"),
     [
         ({"OPEN_DT": "2015-01-05"}, "bad_time", "OPEN_DT"),
+        # issue 13, item 5: dates out of range are row rejects, not a traceback
         ({"OPEN_DT": "01/01/0001 12:00:00 AM"}, "bad_time", "OPEN_DT"),
         ({"CLOSED_DT": "12/31/9999 11:59:59 PM"}, "bad_time", "CLOSED_DT"),
         ({"TARGET_DT": "12/31/9999 11:59:59 PM"}, "bad_time", "TARGET_DT"),

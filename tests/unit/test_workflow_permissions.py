@@ -125,6 +125,7 @@ def test_every_area_role_and_trigger_on_a_ticket_dispatched_to_another_unit(
     )  # fmt: skip
 
 
+# issue 13, item 13: area roles respect the assignment
 def test_micro_grid_worker_cannot_sign_for_a_ticket_dispatched_to_the_community_office() -> None:
     loop = make_loop()
     ticket = reported(loop)

@@ -141,8 +141,9 @@ def clock_check(policy: SlaPolicy) -> ClockCheck:
         ):
             return None  # computed on other calendar data (a provisional year since known)
         for record in records:
-            due = fresh[(record.clock, record.cycle)].due
-            if record.due_at != due or record.data.get("due") != due.isoformat():
+            cycle = fresh[(record.clock, record.cycle)]
+            due = cycle.due
+            if record.due_at != due or record.data.get("due") != cycle.to_dict()["due"]:
                 return (
                     f"sla_clocks {record.clock}#{record.cycle} is due {record.due_at.isoformat()} "
                     f"but the events give {due.isoformat()} (edited)"

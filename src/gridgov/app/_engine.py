@@ -13,7 +13,8 @@ import inspect
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -360,25 +361,41 @@ class Engine:
         that actor's role and area may see
         (:meth:`PermissionPolicy.visibility <gridgov.workflow.PermissionPolicy.visibility>`):
         a resident its own reports, an area role its area's subtree, a unit (a department,
-        a property company) the tickets dispatched to it.  A co-unit's joint tickets are
-        not listed unless they are dispatched to it (:meth:`get` shows them)."""
-        reporter_id = None
-        if visible_to is not None:
-            loop = self.loop
-            seen = loop.permissions.visibility(self.resolve(visible_to))
-            overlap, within = _narrow(loop.tree, within, seen.within)
-            if seen.nothing or not overlap:
-                return []
-            if seen.assigned_unit is not None:
-                if assigned_unit not in (None, seen.assigned_unit):
-                    return []
-                assigned_unit = seen.assigned_unit
-            reporter_id = seen.reporter_id
-        where = TicketFilter(
-            within, assigned_unit, state, open_only, due_by, limit, reporter_id=reporter_id
-        )
+        a property company) the tickets dispatched to it — and the joint tickets the
+        actor's unit has a part in (协办), as :meth:`get` shows them.  The other
+        arguments narrow both."""
+        wanted = TicketFilter(within, assigned_unit, state, open_only, due_by, limit)
+        if visible_to is None:
+            with self.store.unit_of_work() as uow:
+                return uow.tickets.find(wanted)
+        loop = self.loop
+        seen = loop.permissions.visibility(self.resolve(visible_to))
+        filters = []
+        overlap, scoped_within = _narrow(loop.tree, within, seen.within)
+        unit_ok = seen.assigned_unit is None or assigned_unit in (None, seen.assigned_unit)
+        if not seen.nothing and overlap and unit_ok:
+            filters.append(
+                replace(
+                    wanted,
+                    within=scoped_within,
+                    assigned_unit=seen.assigned_unit or assigned_unit,
+                    reporter_id=seen.reporter_id,
+                )
+            )
+        if seen.part_of is not None:
+            filters.append(replace(wanted, part_of=seen.part_of))
         with self.store.unit_of_work() as uow:
-            return uow.tickets.find(where)
+            results = [uow.tickets.find(where) for where in filters]
+        if len(results) < 2:
+            return results[0] if results else []
+        found = {t.id: t for result in results for t in result}
+        return sorted(found.values(), key=_due_order)[:limit]
+
+
+def _due_order(ticket: TicketSummary) -> tuple[bool, datetime, str]:
+    """Earliest due first, tickets without a due time last, then by id (as ``find``)."""
+    due = ticket.next_due_at
+    return (due is None, due or datetime.min.replace(tzinfo=UTC), ticket.id)
 
 
 def _narrow(tree: AreaTree, asked: str | None, allowed: str | None) -> tuple[bool, str | None]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from gridgov.sla._calendar import WorkingCalendar
 from gridgov.sla._policy import ClockPlan
@@ -277,14 +277,15 @@ class ClockCycle:
     # ----------------------------------------------------------------- plain data
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able data: times as ISO 8601, durations as seconds."""
+        """JSON-able data: times as ISO 8601 in UTC (one spelling per instant, so
+        equal cycles give equal data), durations as seconds."""
         return {
             "clock": self.clock,
             "number": self.number,
-            "started_at": self.started_at.isoformat(),
-            "due": self.due.isoformat(),
+            "started_at": _iso(self.started_at),
+            "due": _iso(self.due),
             "budget_seconds": self.budget.total_seconds(),
-            "pauses": [[a.isoformat(), b.isoformat()] for a, b in self.pauses],
+            "pauses": [[_iso(a), _iso(b)] for a, b in self.pauses],
             "paused_since": _iso(self.paused_since),
             "fired": list(self.fired),
             "outcome": self.outcome.value if self.outcome else None,
@@ -334,8 +335,12 @@ def _advance(plan: ClockPlan, start: datetime, amount: timedelta) -> datetime:
     return (start.astimezone(UTC) + amount).astimezone(start.tzinfo)
 
 
+@overload
+def _iso(moment: datetime) -> str: ...
+@overload
+def _iso(moment: None) -> None: ...
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def _time(text: str | None) -> datetime | None:

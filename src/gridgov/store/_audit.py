@@ -198,9 +198,11 @@ def verify_chain(
 ) -> ChainBreak | None:
     """The first break in one ticket's events (given in ``seq`` order), or None.
 
-    Each row has the event fields plus ``hash``, ``prev_hash`` and ``key_id``.  A
-    gap in the sequence is a deleted row; a hash that does not match is an edited
-    one; with a ``keyring``, a row it did not sign is a forged one.
+    Each row has the event fields plus ``hash`` and ``key_id``; each hash covers
+    the hash of the event before, so a row is checked against the one before it
+    as stored.  A gap in the sequence is a deleted row; a hash that does not match
+    is an edited one (or follows one); with a ``keyring``, a row it did not sign is
+    a forged one.
     """
     prev: str | None = None
     expected_seq = 1
@@ -208,8 +210,6 @@ def verify_chain(
         seq = int(row["seq"])
         if seq != expected_seq:
             return ChainBreak(ticket_id, expected_seq, f"event #{expected_seq} is missing")
-        if row["prev_hash"] != prev:
-            return ChainBreak(ticket_id, seq, "prev_hash does not match the previous event")
         key = key_for(row, keyring)
         if isinstance(key, str):
             return ChainBreak(ticket_id, seq, key)

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from gridgov.grid import Area, AreaTree, BBox, Point, Unit, UnitKind
 from gridgov.store._audit import AuditKey, event_hash
-from gridgov.store._ports import ClockRecord, TicketSummary
+from gridgov.store._ports import OPEN_STATUSES, ClockRecord, TicketSummary
 from gridgov.workflow import Actor, Category, RoutingPolicy, State, Ticket, TicketEvent
 
 __all__ = [
+    "CLOCK_IMPLIED",
+    "CLOCK_STORED_AS",
     "actor_from_row",
     "actor_from_unit",
     "actor_to_row",
@@ -24,8 +26,10 @@ __all__ = [
     "category_rows",
     "clock_from_row",
     "clock_to_row",
+    "compact_clock_data",
     "event_from_row",
     "event_to_row",
+    "full_clock_data",
     "is_open",
     "summary_from_row",
     "ticket_to_row",
@@ -97,12 +101,12 @@ def area_from_row(row: Row) -> Area:
 def event_to_row(
     event: TicketEvent, prev_hash: str | None, key: AuditKey | None = None
 ) -> dict[str, Any]:
-    """The ``ticket_events`` row, chained to ``prev_hash`` and signed with ``key``
+    """The ``ticket_events`` row, chained to ``prev_hash`` (the hash of the ticket's
+    event before, which the row does not store again) and signed with ``key``
     (None: unkeyed) — the bulk path's hot spot: read straight from the attributes,
     the same dict ``model_dump`` gives."""
     row = {name: getattr(event, name) for name in _EVENT_FIELDS}
     row["payload"] = dict(event.payload)
-    row["prev_hash"] = prev_hash
     row["key_id"] = None if key is None else key.key_id
     row["hash"] = event_hash(row, prev_hash, key)
     return row
@@ -152,14 +156,16 @@ def ticket_to_row(
 
 def _row_data(ticket: Ticket) -> dict[str, Any]:
     """The row's ``data``: the verdict as judged when written, and a merged ticket's
-    target (what :meth:`TicketRepository.merged_into` looks for), and its reporter
-    (scoped reads: a resident sees their own reports)."""
-    data: dict[str, Any] = {
-        "stayed_in_grid": ticket.stayed_in_grid,
-        "reporter_id": ticket.reporter_id,
-    }
+    target (what :meth:`TicketRepository.merged_into` looks for), its reporter
+    (scoped reads: a resident sees their own reports) and the co-units of its joint
+    dispatch (a co-unit sees its joint tickets) — each only when it has one."""
+    data: dict[str, Any] = {"stayed_in_grid": ticket.stayed_in_grid}
+    if ticket.reporter_id is not None:
+        data["reporter_id"] = ticket.reporter_id
     if ticket.merged_into is not None:
         data["merged_into"] = ticket.merged_into
+    if ticket.parts:
+        data["co_units"] = [part.unit for part in ticket.parts]
     return data
 
 
@@ -180,10 +186,72 @@ def summary_from_row(row: Row) -> TicketSummary:
     )
 
 
+def _utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+CLOCK_IMPLIED: dict[str, Callable[[Row], Any]] = {
+    "clock": lambda row: row["clock"],
+    "number": lambda row: row["cycle"],
+    "policy_fingerprint": lambda row: row["fingerprint"],
+    "started_at": lambda row: _utc_iso(row["started_at"]),
+    "due": lambda row: _utc_iso(row["due_at"]),
+    "stopped_at": lambda row: _utc_iso(row["stopped_at"]),
+    "outcome": lambda row: None if row["status"] in OPEN_STATUSES else row["status"],
+    "pauses": lambda row: [],
+    "paused_since": lambda row: None,
+    "fired": lambda row: [],
+    "assumed_years": lambda row: [],
+}
+"""What a clock row's ``data`` does not store again: each key's value as the row's
+columns (or the default) give it.  A key is left out of the stored ``data`` only
+when its value is exactly that, and put back when the row is read, so the SLA
+engine's record (:meth:`ClockCycle.to_dict <gridgov.sla.ClockCycle.to_dict>`) comes
+back whole."""
+
+
+CLOCK_STORED_AS = {
+    "budget_seconds": "budget_s",
+    "elapsed_seconds": "elapsed_s",
+    "calendar_fingerprint": "calendar_fp",
+}
+"""The shorter names the longest keys of a clock row's ``data`` are stored under
+(every row repeats them); whole seconds are stored without ``.0``."""
+_STORED_KEY_OF = {short: name for name, short in CLOCK_STORED_AS.items()}
+
+
+def compact_clock_data(row: Row, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without what :data:`CLOCK_IMPLIED` gives from ``row``, its long keys
+    under their :data:`CLOCK_STORED_AS` names."""
+    compact: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in CLOCK_IMPLIED and value == CLOCK_IMPLIED[key](row):
+            continue
+        if key in CLOCK_STORED_AS:
+            if type(value) is float and value.is_integer():
+                value = int(value)
+            key = CLOCK_STORED_AS[key]
+        compact[key] = value
+    return compact
+
+
+def full_clock_data(row: Row, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` (as stored) with what :data:`CLOCK_IMPLIED` gives from ``row`` put back
+    and its keys by their own names (the SLA engine's record, whole)."""
+    full = {key: implied(row) for key, implied in CLOCK_IMPLIED.items()}
+    for key, value in data.items():
+        if key in _STORED_KEY_OF:
+            key = _STORED_KEY_OF[key]
+            if key != "calendar_fingerprint" and type(value) is int:
+                value = float(value)
+        full[key] = value
+    return full
+
+
 def clock_to_row(clock: ClockRecord) -> dict[str, Any]:
-    """The ``sla_clocks`` row (``data`` copied, the rest as it is: no deep copy)."""
+    """The ``sla_clocks`` row (``data`` without what the columns give: :data:`CLOCK_IMPLIED`)."""
     row = {name: getattr(clock, name) for name in _CLOCK_FIELDS}
-    row["data"] = dict(clock.data)
+    row["data"] = compact_clock_data(row, clock.data)
     return row
 
 
@@ -198,7 +266,7 @@ def clock_from_row(row: Row) -> ClockRecord:
         due_at=row["due_at"],
         fingerprint=row["fingerprint"],
         stopped_at=row["stopped_at"],
-        data=dict(row["data"] or {}),
+        data=full_clock_data(row, row["data"] or {}),
     )
 
 

@@ -67,7 +67,9 @@ class TicketFilter:
 
     ``within`` is an area code: the area itself and everything below it.
     ``reporter_id`` keeps the tickets someone reported (a resident's own: stored with
-    each ticket's row from this version on; older rows gain it at their next change).
+    each ticket's row; schema revision 0004 added it to rows written before).
+    ``part_of`` keeps the joint tickets a unit has a part in (协办: the co-units of the
+    current joint dispatch, kept in each ticket row's ``data`` as ``co_units``).
     """
 
     within: str | None = None
@@ -77,6 +79,7 @@ class TicketFilter:
     due_by: datetime | None = None
     limit: int = 100
     reporter_id: str | None = None
+    part_of: str | None = None
 
 
 OPEN_STATUSES = ("running", "paused")

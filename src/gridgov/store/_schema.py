@@ -1,16 +1,19 @@
 """The tables (SQLAlchemy Core).  The domain never sees them: ``_mapping`` converts.
 
 Times are stored in UTC; :class:`UtcDateTime` gives them back time-zone aware on
-every database (SQLite keeps no offset of its own).
+every database: PostgreSQL's ``timestamptz``, on SQLite an integer count of
+microseconds since the epoch (6 bytes where the text form took 26).  Hashes are
+stored as their 32 bytes (:class:`Digest`) and read back as hex.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -19,13 +22,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from gridgov._limits import FIELD_LIMITS
 
@@ -44,27 +49,78 @@ __all__ = [
 ]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """An aware time as SQLite stores it: microseconds since the epoch (UTC).
+
+    >>> to_micros(datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=UTC))
+    1000005
+    """
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC time of :func:`to_micros`."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
-    """An aware datetime, stored in UTC; naive values are refused."""
+    """An aware datetime, stored in UTC; naive values are refused.
+
+    PostgreSQL keeps a ``timestamptz``; SQLite an integer of microseconds since the
+    epoch (:func:`to_micros`).  A text value found in a SQLite file (written before
+    revision 0004, or by hand) is still read."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value.isoformat()}: the store needs aware times")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return to_micros(value) if dialect.name == "sqlite" else value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return stored_time(value)
+
+
+def stored_time(value: Any) -> datetime | None:
+    """A time as a database gives it (a datetime, SQLite's integer or an older file's
+    text) as an aware UTC datetime; :class:`TypeError` / :class:`ValueError` if it is
+    none of these."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return from_micros(value)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{value!r} is not a time")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Digest(TypeDecorator[str]):
+    """A SHA-256 or HMAC-SHA256, given and read as 64 hex digits, stored as its 32
+    bytes (``bytea`` / ``BLOB``).  A value that is not bytes (text written by hand
+    into the column) is read as it is, so it simply does not match."""
+
+    impl = LargeBinary(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else bytes.fromhex(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        assert isinstance(value, datetime)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return bytes(value).hex() if isinstance(value, bytes | memoryview) else str(value)
 
 
 # Materialised paths compare byte by byte (prefix ranges must not depend on the locale).
@@ -151,11 +207,20 @@ tickets = Table(
     CheckConstraint("version >= 1", name="version_positive"),
     Index("ix_tickets_is_open_area_path", "is_open", "area_path"),
     Index("ix_tickets_assigned_unit_is_open", "assigned_unit", "is_open"),
-    Index("ix_tickets_next_due_at_id", "next_due_at", "id"),
+    # The timer queue: only tickets with a next due moment (a replayed history is
+    # mostly closed tickets, which it would index for nothing).
+    Index(
+        "ix_tickets_next_due_at_id",
+        "next_due_at",
+        "id",
+        sqlite_where=text("next_due_at IS NOT NULL"),
+        postgresql_where=text("next_due_at IS NOT NULL"),
+    ),
 )
 
 # 事件: the append-only log (triggers refuse UPDATE and DELETE).  ``hash`` covers
-# the event and ``prev_hash``: an HMAC under the key ``key_id``, or a SHA-256 if NULL.
+# the event and the hash of the ticket's event before (``seq - 1``, not stored
+# again here): an HMAC under the key ``key_id``, or a SHA-256 if NULL.
 ticket_events = Table(
     "ticket_events",
     metadata,
@@ -169,8 +234,7 @@ ticket_events = Table(
     Column("actor_role", String(32), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("payload", JSON, nullable=False),
-    Column("prev_hash", String(64), nullable=True),
-    Column("hash", String(64), nullable=False),
+    Column("hash", Digest, nullable=False),
     Column("key_id", String(32), nullable=True),
     UniqueConstraint("ticket_id", "seq"),
     CheckConstraint("seq >= 1", name="seq_positive"),

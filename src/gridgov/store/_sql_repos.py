@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, and_, cast, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from gridgov.errors import ConcurrentUpdate, UnknownArea, UnknownTicket
@@ -200,9 +212,20 @@ class SqlTicketRepository:
             query = query.where(tickets.c.next_due_at <= where.due_by)
         if where.reporter_id is not None:
             query = query.where(tickets.c.data["reporter_id"].as_string() == where.reporter_id)
+        if where.part_of is not None:
+            query = query.where(self._has_co_unit(where.part_of))
         query = query.order_by(tickets.c.next_due_at.asc().nulls_last(), tickets.c.id)
         rows = self._conn.execute(query.limit(where.limit)).mappings()
         return [summary_from_row(row) for row in rows]
+
+    def _has_co_unit(self, unit: str) -> ColumnElement[bool]:
+        """The ticket row's ``data.co_units`` holds ``unit`` (a JSON array)."""
+        if self._conn.dialect.name == "postgresql":
+            units = func.json_array_elements_text(tickets.c.data["co_units"])
+        else:
+            units = func.json_each(tickets.c.data, "$.co_units")
+        listed = units.table_valued("value")
+        return exists(select(literal(1)).select_from(listed).where(listed.c.value == unit))
 
     def claim_due(self, moment: datetime, limit: int = 1) -> list[TicketSummary]:
         rows = self._conn.execute(

@@ -8,6 +8,7 @@ runs in WAL mode with foreign keys on; PostgreSQL goes through psycopg 3
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ def connect(url: str | None = None, **engine_options: Any) -> Engine:
         )
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    engine_options.setdefault("json_serializer", compact_json)
     try:
         engine = create_engine(parsed, **engine_options)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
@@ -94,6 +96,28 @@ def connect(url: str | None = None, **engine_options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ESCAPED = json.JSONEncoder(separators=(",", ":"))
+
+
+def compact_json(value: Any) -> str:
+    """JSON as the store writes it: no spaces, non-ASCII text as itself (a Chinese
+    character takes 3 bytes, not the 6 of ``\\uXXXX``); text that is not valid
+    Unicode (a lone surrogate) stays escaped, so the driver can always encode it.
+
+    >>> compact_json({"a": [1, None], "名": "朱庙"})
+    '{"a":[1,null],"名":"朱庙"}'
+    """
+    text = _COMPACT.encode(value)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ESCAPED.encode(value)
+    return text
 
 
 def missing_file(engine: Engine) -> Path | None:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from gridgov.errors import GridGovError
 from gridgov.store._audit import ChainBreak, Keyring, verify_chain
 from gridgov.store._mapping import clock_from_row, event_from_row, ticket_to_row
 from gridgov.store._ports import ClockRecord
+from gridgov.store._schema import stored_time
 from gridgov.workflow import Ticket, TicketEvent
 
 __all__ = ["DERIVED_COLUMNS", "ClockCheck", "Progress", "TicketRows", "check_ticket"]
@@ -162,10 +163,5 @@ def _decoded_clock(row: Row) -> dict[str, Any]:
 
 
 def _utc(value: Any) -> datetime | None:
-    """A stored time (a datetime, or SQLite's text) as an aware UTC datetime."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if not isinstance(moment, datetime):
-        raise TypeError(f"{value!r} is not a time")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """A stored time (a datetime, SQLite's integer or text) as an aware UTC datetime."""
+    return stored_time(value)

@@ -82,12 +82,15 @@ class Actor:
 @dataclass(frozen=True, slots=True)
 class Visibility:
     """Which tickets an actor may see, as a query wants it: every field narrows
-    (:meth:`PermissionPolicy.visibility`); ``nothing`` when the role sees none."""
+    (:meth:`PermissionPolicy.visibility`); ``nothing`` when the role's scope holds
+    none.  ``part_of`` adds (never narrows) the joint tickets that unit has a part in
+    (协办), whatever the scope: a co-unit sees its joint tickets."""
 
     within: str | None = None
     assigned_unit: str | None = None
     reporter_id: str | None = None
     nothing: bool = False
+    part_of: str | None = None
 
 
 class AreaScope(Protocol):
@@ -146,16 +149,20 @@ class PermissionPolicy(BaseModel):
 
     def visibility(self, actor: Actor) -> Visibility:
         """The tickets ``actor`` may see: its role's scope, read as a query (a resident
-        its own reports, an area role its area's subtree, a unit its dispatched tickets)."""
+        its own reports, an area role its area's subtree, a unit its dispatched tickets),
+        and the joint tickets the actor's unit has a part in."""
         grant = self.roles.get(actor.role)
         if grant is None:
             return Visibility(nothing=True)
+        part_of = actor.unit_code  # as :meth:`sees`: a co-unit sees its joint tickets
         if grant.scope is Scope.OWN:
-            return Visibility(reporter_id=actor.id)
+            return Visibility(reporter_id=actor.id, part_of=part_of)
         if grant.scope is Scope.AREA:
-            return Visibility(within=actor.area_code, nothing=actor.area_code is None)
+            nothing = actor.area_code is None
+            return Visibility(within=actor.area_code, nothing=nothing, part_of=part_of)
         if grant.scope is Scope.ASSIGNED:
-            return Visibility(assigned_unit=actor.unit_code, nothing=actor.unit_code is None)
+            nothing = actor.unit_code is None
+            return Visibility(assigned_unit=actor.unit_code, nothing=nothing, part_of=part_of)
         return Visibility()
 
     def sees(self, actor: Actor, ticket: Ticket, areas: AreaScope) -> bool:
