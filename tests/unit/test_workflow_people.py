@@ -117,6 +117,20 @@ def test_the_reserved_role_system_is_refused_with_its_line_and_field(
     assert "role 'system' is reserved for the engine's own timers" in problems[0].reason
 
 
+def test_an_id_or_name_the_store_cannot_hold_is_a_problem_of_its_line(
+    tmp_path: Path, directory: Directory
+) -> None:
+    """Issue 13 (found by the CSV-bytes fuzz): a NUL in an id, an id over the 64 characters
+    of ``people.id``, or a NUL in a name loaded from the file and failed only at import
+    (PostgreSQL refuses NUL).  Each is now a problem of its line and field."""
+    rows = "ok,grid_worker,ZM-01,W1,\n\x00,grid_worker,ZM-01,W1,\n"
+    rows += "x" * 65 + ",grid_worker,ZM-01,W1,\nli,grid_worker,ZM-01,W1,Li\x00\n"
+    problems = _problems(_write(tmp_path, "p.csv", HEADER + rows), directory)
+    assert _where(problems) == [(3, "id"), (4, "id"), (5, "name")]
+    assert "NUL" in problems[0].reason
+    assert "over the limit of 64" in problems[1].reason
+
+
 def test_an_area_outside_the_hierarchy_is_reported(tmp_path: Path, directory: Directory) -> None:
     problems = _problems(_write(tmp_path, "p.csv", HEADER + "li,grid_worker,ZM-09,,\n"), directory)
     assert _where(problems) == [(2, "area_code")]

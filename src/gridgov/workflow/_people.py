@@ -29,6 +29,7 @@ from typing import Any
 
 import tomli_w
 
+from gridgov._limits import field_problem
 from gridgov.errors import AreaFileError, PeopleFileError, Problem
 from gridgov.grid import Directory, Format, RawRecord, decode, format_of, read_records
 from gridgov.workflow._permissions import (
@@ -130,6 +131,11 @@ class _Checker:
                 unreadable.add(key)
         person_id, role = values["id"], values["role"]
         label = f"person {person_id!r}: " if person_id else ""
+        stored = [("id", "actor_id", person_id), ("name", "name", values["name"])]
+        for key, field, value in stored:  # what the store cannot hold fails here, by line
+            why = field_problem(field, value) if value is not None else None
+            if why is not None:
+                self._add(record, key, why.replace(field, key, 1))
         if person_id is None:
             if "id" not in unreadable:
                 self._add(record, "id", "empty id: every person needs one")
