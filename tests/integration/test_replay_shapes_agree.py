@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.replay import load_mapping
+from gridgov.replay import boston_sample_options, load_mapping
 from gridgov.replay._engine import ReplayEngine
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
@@ -50,3 +50,35 @@ def test_remembered_shapes_give_the_outcomes_of_a_fresh_fold(
     if shape != "loop":  # tickets of these files repeat shapes
         assert memo.active
         assert len(memo.shapes) < len(read) * 0.8  # a fifth of them, at least, repeated
+
+
+def test_free_text_results_share_shapes_and_change_no_outcome(boston_full: Path) -> None:
+    """The full Boston file: its closure reasons are free text (43,319 distinct
+    (type, place, source, status, reason) rows in 58,119), keyed by presence alone
+    (RECORDED_TEXTS): under 20,000 shapes, so most tickets take a remembered one, each
+    outcome equal to its own fold's."""
+    options = boston_sample_options(input=boston_full)
+    mapping = options.mapping
+    source = InputFile(boston_full, mapping.format, delimiter=mapping.delimiter)
+    read = read_tickets(mapping, source, areas=options.areas, rejects=RejectLog(None))
+    fresh, remembered = (
+        ReplayEngine(
+            mapping.routing_policy(),
+            directory=options.directory,
+            policies=options.policies,
+            shapes=shapes,
+        )
+        for shapes in (False, True)
+    )
+    differing = []
+    tickets = 0
+    for t in read:
+        tickets += 1
+        if dataclasses.astuple(fresh.replay(t)) != dataclasses.astuple(remembered.replay(t)):
+            differing.append(t.ticket_id)
+    assert differing == []
+    memo = remembered._memo
+    assert memo is not None
+    assert memo.active
+    assert tickets > 58_000
+    assert len(memo.shapes) < tickets / 2  # 43,319 with the reasons' words in the key

@@ -1,7 +1,9 @@
 """Ticket shapes (工单形态): what the fold and the routing concluded, remembered per shape.
 
 The loop's table, the fold and the routing read a ticket's events — triggers, actors,
-payloads — and its category, area, channel and tier, never its times: the times are
+payloads — and its category, area, channel and tier, never its times, and of a recorded
+text (:data:`~gridgov.workflow.RECORDED_TEXTS`: a result, a reason) only whether it is
+given, never its words: the times are
 only stored (``reported_at``, ``closed_at`` …) and measured by the SLA clocks.  So two
 tickets with the same *shape* (everything but their times) fold to the same states,
 counts, flags and routing.  Replay folds the first ticket of each shape with
@@ -18,13 +20,17 @@ after a trial (:class:`ShapeMemo`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from gridgov.replay._sources import SourceTicket
+from gridgov.workflow import RECORDED_TEXTS, text_given
 
 __all__ = ["Shape", "ShapeMemo"]
+
+_RECORDED = RECORDED_TEXTS
 
 SHAPES_LIMIT = 16_384
 """Shapes remembered per engine at most (then the memo starts afresh): a few hundred
@@ -67,15 +73,27 @@ ShapeKey = tuple[Hashable, ...]
 """(category, area, channel, tier, events): see :func:`shape_key`."""
 
 
+def _decided(payload: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """What the loop decides on in ``payload``: its items, each of the
+    :data:`~gridgov.workflow.RECORDED_TEXTS` only as whether it is given."""
+    if _RECORDED.isdisjoint(payload):
+        return tuple(payload.items())
+    return tuple(
+        (name, text_given(value)) if name in _RECORDED else (name, value)
+        for name, value in payload.items()
+    )
+
+
 def shape_key(source: SourceTicket, tier: str) -> ShapeKey:
-    """Everything of ``source`` the fold and the routing can read: all but its times."""
+    """Everything of ``source`` the fold and the routing decide on: all but its times and
+    the words of its recorded texts (a result's, a reason's)."""
     return (
         source.category,
         source.area,
         source.channel,
         tier,
         tuple(
-            (e.trigger, e.actor, e.role, tuple(e.payload.items()) if e.payload else ())
+            (e.trigger, e.actor, e.role, _decided(e.payload) if e.payload else ())
             for e in source.events
         ),
     )

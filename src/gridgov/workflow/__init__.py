@@ -16,11 +16,13 @@ from gridgov.workflow._assign import Assigner, Assignment
 from gridgov.workflow._definition import (
     DEFINITION,
     GUARDS,
+    RECORDED_TEXTS,
     SAME,
     SATISFIED_VERDICTS,
     VERDICTS,
     Guard,
     TransitionSpec,
+    text_given,
 )
 from gridgov.workflow._events import TicketEvent
 from gridgov.workflow._loop import ESCALATION_CAUSES, TicketLoop
@@ -62,6 +64,7 @@ __all__ = [
     "NEW",
     "PART_TRIGGERS",
     "PEOPLE_COLUMNS",
+    "RECORDED_TEXTS",
     "SAME",
     "SATISFIED_VERDICTS",
     "SYSTEM_ROLE",
@@ -105,6 +108,7 @@ __all__ = [
     "parts_of",
     "permissions_markdown",
     "states_markdown",
+    "text_given",
     "triggers_markdown",
 ]
 

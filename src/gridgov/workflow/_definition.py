@@ -17,11 +17,13 @@ from gridgov.workflow._states import NEW, PART_DISPATCHED, PART_IN_PROGRESS, Sta
 __all__ = [
     "DEFINITION",
     "GUARDS",
+    "RECORDED_TEXTS",
     "SAME",
     "SATISFIED_VERDICTS",
     "VERDICTS",
     "Guard",
     "TransitionSpec",
+    "text_given",
 ]
 
 SAME: Final = "="
@@ -57,18 +59,26 @@ def _is_one_of(value: object, allowed: frozenset[str]) -> bool:
     return isinstance(value, str) and value in allowed
 
 
-def _non_empty_str(value: object) -> bool:
+def text_given(value: object) -> bool:
+    """``value`` is a non-empty text: all the loop asks of a :data:`RECORDED_TEXTS` field."""
     return isinstance(value, str) and bool(value.strip())
 
 
+RECORDED_TEXTS: Final = frozenset({"result", "reason", "early_reason"})
+"""Payload texts the loop records but decides on only by whether one is given
+(:func:`text_given`, in the guards ``has_result``, ``settled`` and ``parts_done``): their
+words change no move, no routing and no clock.  Replay's remembered shapes key them by
+that alone, so tickets with free-text results (a 311 file's closure reasons) share one."""
+
+
 def _settled(payload: Payload) -> bool:
-    return not payload.get("contested") or _non_empty_str(payload.get("reason"))
+    return not payload.get("contested") or text_given(payload.get("reason"))
 
 
 def _parts_done(payload: Payload) -> bool:
     if not payload.get("open_parts"):
         return True
-    return bool(payload.get("lead_may_finish")) and _non_empty_str(payload.get("early_reason"))
+    return bool(payload.get("lead_may_finish")) and text_given(payload.get("early_reason"))
 
 
 GUARDS: Final[Mapping[str, Guard]] = {
@@ -77,7 +87,7 @@ GUARDS: Final[Mapping[str, Guard]] = {
         Guard(
             "has_result",
             "payload 'result' is a non-empty text (办结 needs a result)",
-            lambda p: _non_empty_str(p.get("result")),
+            lambda p: text_given(p.get("result")),
         ),
         Guard(
             "satisfied",
@@ -98,7 +108,7 @@ GUARDS: Final[Mapping[str, Guard]] = {
         Guard(
             "names_target",
             "payload 'into' names the ticket this one duplicates",
-            lambda p: _non_empty_str(p.get("into")),
+            lambda p: text_given(p.get("into")),
         ),
         Guard(
             "parts_done",
