@@ -17,13 +17,14 @@ from gridgov.replay import (
     SourceTicket,
 )
 from gridgov.replay._db import ticket_events
-from gridgov.sla import load_default_policy
+from gridgov.sla import ClockRun, load_default_policy
 from gridgov.workflow import (
     RECORDED_TEXTS,
     TABLE,
     TERMINAL_STATES,
     Ticket,
     Trigger,
+    parts_of,
     text_given,
 )
 
@@ -159,3 +160,46 @@ def test_the_words_of_recorded_texts_decide_nothing(
                       fold.escalation_count, fold.reopen_count, fold.return_count,
                       [(p.unit, p.state) for p in fold.parts]))  # fmt: skip
     assert folds[0] == folds[1]
+
+
+def _cycles(run: ClockRun) -> list[tuple[Any, ...]]:
+    return [
+        (
+            c.clock,
+            c.number,
+            c.started_at,
+            c.due,
+            c.budget,
+            c.stopped_at,
+            c.outcome,
+            c.fired,
+            c.pauses,
+            c.paused_since,
+            c.elapsed,
+        )
+        for c in run.cycles
+    ]
+
+
+@settings(max_examples=300)
+@given(_histories())
+def test_the_moves_that_count_are_all_that_change_a_clock(
+    raw: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    """``ClockRun.moves_that_count``: applying only those of a ticket's accepted moves
+    (as a remembered shape does) gives the very cycles of applying every move, under
+    each rule of the default policy (clocks that pause while suspended, per-part clocks)."""
+    fold = Ticket("T")
+    moves = []
+    for e in _ticket(raw).events:
+        move = fold.fire(e.trigger, e.at, e.payload)
+        if move is not None:
+            moves.append((move.trigger, move.to_state, parts_of(move.trigger, move.payload), e.at))
+    for rule in load_default_policy().rules:
+        every, counted = ClockRun(rule), ClockRun(rule)
+        for trigger, to_state, parts, at in moves:
+            every.apply(trigger, to_state, at, announce=True, parts=parts)
+        chosen = ClockRun.moves_that_count(rule, [m[:3] for m in moves])
+        for trigger, to_state, parts, at in (moves[i] for i in chosen):
+            counted.apply(trigger, to_state, at, announce=True, parts=parts)
+        assert _cycles(counted) == _cycles(every)

@@ -386,7 +386,7 @@ class ReplayEngine:
             run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             if rule.clocks:
                 apply = run.apply
-                for index, trigger, to_state, parts in shape.accepted:
+                for index, trigger, to_state, parts in shape.moves_for(rule):
                     if parts is None:
                         apply(trigger, to_state, events[index].at, announce=True)
                     else:

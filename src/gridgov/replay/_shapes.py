@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gridgov.replay._sources import SourceTicket
+from gridgov.sla import ClockRun, SlaRule
 from gridgov.workflow import RECORDED_TEXTS, text_given
 
 __all__ = ["Shape", "ShapeMemo"]
@@ -67,6 +68,18 @@ class Shape:
     conformance: tuple[str, ...]
     satisfied: bool | None
     """The last accepted review's verdict: satisfied (or basically), not, or no review."""
+    clocked: dict[int, tuple[Accepted, ...]] = field(default_factory=dict)
+    """The accepted moves that can change a clock, by the id of the SLA rule they run
+    under (:meth:`ClockRun.moves_that_count <gridgov.sla.ClockRun.moves_that_count>`)."""
+
+    def moves_for(self, rule: SlaRule) -> tuple[Accepted, ...]:
+        """The accepted moves to apply to the clocks of ``rule`` (the others change none)."""
+        found = self.clocked.get(id(rule))
+        if found is None:
+            accepted = self.accepted
+            counted = ClockRun.moves_that_count(rule, [m[1:] for m in accepted])
+            found = self.clocked[id(rule)] = tuple(accepted[i] for i in counted)
+        return found
 
 
 ShapeKey = tuple[Hashable, ...]
@@ -76,8 +89,6 @@ ShapeKey = tuple[Hashable, ...]
 def _decided(payload: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """What the loop decides on in ``payload``: its items, each of the
     :data:`~gridgov.workflow.RECORDED_TEXTS` only as whether it is given."""
-    if _RECORDED.isdisjoint(payload):
-        return tuple(payload.items())
     return tuple(
         (name, text_given(value)) if name in _RECORDED else (name, value)
         for name, value in payload.items()
@@ -87,16 +98,20 @@ def _decided(payload: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
 def shape_key(source: SourceTicket, tier: str) -> ShapeKey:
     """Everything of ``source`` the fold and the routing decide on: all but its times and
     the words of its recorded texts (a result's, a reason's)."""
-    return (
-        source.category,
-        source.area,
-        source.channel,
-        tier,
-        tuple(
-            (e.trigger, e.actor, e.role, _decided(e.payload) if e.payload else ())
-            for e in source.events
-        ),
-    )
+    events = [  # hot path: a list comprehension over the unpacked events
+        (
+            trigger,
+            actor,
+            role,
+            ()
+            if not payload
+            else tuple(payload.items())
+            if _RECORDED.isdisjoint(payload)
+            else _decided(payload),
+        )
+        for trigger, _at, _line, actor, role, payload in source.events
+    ]
+    return (source.category, source.area, source.channel, tier, tuple(events))
 
 
 class ShapeMemo:

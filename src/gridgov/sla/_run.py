@@ -42,6 +42,31 @@ class ClockRun:
         self.open: dict[str, ClockCycle] = {}
         """The running or paused cycle of each clock, by clock name."""
 
+    @staticmethod
+    def moves_that_count(
+        rule: SlaRule, moves: Iterable[tuple[str, str, tuple[str, ...] | None]]
+    ) -> tuple[int, ...]:
+        """The positions in ``moves`` — a ticket's accepted moves in order, each
+        ``(trigger, to_state, parts)`` — at which :meth:`apply` can change a cycle of
+        ``rule``: a move one of its clocks starts or stops at, one into a final or a
+        pausing state, one with parts under a ``per_part`` clock, and every move after
+        the first into a pausing state (leaving it resumes).  At the others :meth:`apply`
+        changes nothing, so replay's remembered shapes apply only these."""
+        counted: list[int] = []
+        paused = False
+        movers, pausing, per_part = rule.movers, rule.pausing, rule.per_part
+        for position, (trigger, to_state, parts) in enumerate(moves):
+            if (
+                paused
+                or movers.get(trigger)
+                or to_state in _TERMINAL
+                or to_state in pausing
+                or (parts is not None and per_part)
+            ):
+                counted.append(position)
+            paused = paused or to_state in pausing
+        return tuple(counted)
+
     def apply(
         self,
         trigger: str,
