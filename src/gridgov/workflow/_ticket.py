@@ -46,6 +46,19 @@ _new_move = tuple.__new__
 """Builds a :class:`Move` from a full tuple without the keyword machinery (hot path)."""
 
 
+def _next_state(state: str, trigger: str, payload: Mapping[str, Any]) -> str | None:
+    """``TABLE.next_state(state, trigger, payload)``, the payload read only where a guard
+    reads it (:data:`_MOVES`): what :meth:`Ticket.fire` and :meth:`Ticket.apply` decide by."""
+    key = (state, trigger)
+    dest = _MOVES.get(key, _UNSEEN)  # most moves: the answer depends on the pair alone
+    if dest is _UNSEEN:
+        guarded = TABLE.is_guarded(state, trigger)
+        dest = _MOVES[key] = _GUARDED if guarded else TABLE.next_state(state, trigger)
+    if dest is _GUARDED:
+        return TABLE.next_state(state, trigger, payload)
+    return dest
+
+
 class Move(NamedTuple):
     """One accepted move of one ticket, before it is numbered and stored as a
     :class:`TicketEvent` (a plain tuple: replay folds millions of them)."""
@@ -227,13 +240,7 @@ class Ticket:
         data = payload or _NO_PAYLOAD
         if trigger in _IMPLYING:
             data = self.implied(trigger, data)
-        key = (state, trigger)
-        dest = _MOVES.get(key, _UNSEEN)  # most moves: the answer depends on the pair alone
-        if dest is _UNSEEN:
-            guarded = TABLE.is_guarded(state, trigger)
-            dest = _MOVES[key] = _GUARDED if guarded else TABLE.next_state(state, trigger)
-        if dest is _GUARDED:
-            dest = TABLE.next_state(state, trigger, data)
+        dest = _next_state(state, trigger, data)
         if dest is None:
             self.nonconformance.append(f"{state}:{trigger}")
             return None
@@ -320,13 +327,14 @@ class Ticket:
             )
         if event.trigger in _IMPLYING:
             implied = self.implied(event.trigger, event.payload)
-            for key in _IMPLIED_KEYS:
-                if implied.get(key) != event.payload.get(key):
-                    return key, (
-                        f"records {key}={event.payload.get(key)!r} but the ticket implies "
-                        f"{implied.get(key)!r}"
-                    )
-        expected = TABLE.next_state(self.state, event.trigger, event.payload)
+            if implied is not event.payload:  # the same payload agrees with itself
+                for key in _IMPLIED_KEYS:
+                    if implied.get(key) != event.payload.get(key):
+                        return key, (
+                            f"records {key}={event.payload.get(key)!r} but the ticket implies "
+                            f"{implied.get(key)!r}"
+                        )
+        expected = _next_state(self.state, event.trigger, event.payload)
         if expected is None:
             why = TABLE.why_not(self.state, event.trigger)
             return "trigger", f"{event.trigger!r} is not allowed in {self.state!r} ({why})"
