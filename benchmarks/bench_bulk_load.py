@@ -1,4 +1,5 @@
-"""The store's bulk path (``Store.load_tickets``) vs. raw ``executemany`` of the same rows.
+"""The store's bulk path (``Store.load_tickets``) vs. raw ``executemany`` (and on
+PostgreSQL raw ``COPY``) of the same rows.
 
 For each database (a SQLite file; PostgreSQL when ``$GRIDGOV_TEST_POSTGRES_URL`` is
 set, in a scratch schema dropped afterwards), in the same run:
@@ -8,6 +9,8 @@ set, in a scratch schema dropped afterwards), in the same run:
 - the baseline: the very rows it wrote, read back and inserted again with raw
   SQLAlchemy Core ``conn.execute(insert(table), rows)`` in one transaction — as
   written, and with cyclic GC paused as ``load_tickets`` pauses it;
+- on PostgreSQL, a bare psycopg ``COPY`` of the same rows (``load_tickets`` itself
+  writes by COPY there);
 - loading the same tickets again (a resumed run: everything is already there).
 
 The ratio bulk / raw is what the store adds: the hash chain, the row mapping, the
@@ -38,9 +41,9 @@ from gridgov.store._bulk import collector_paused
 from gridgov.store._schema import metadata, sla_clocks, ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
 
-scratch_postgres: Callable[[str], AbstractContextManager[str]] = importlib.import_module(
-    "_scratch"
-).scratch_postgres  # benchmarks/_scratch.py, beside this script
+_scratch = importlib.import_module("_scratch")  # benchmarks/_scratch.py, beside this script
+scratch_postgres: Callable[[str], AbstractContextManager[str]] = _scratch.scratch_postgres
+raw_copy_seconds: Callable[..., float] = _scratch.raw_copy_seconds
 
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 GRIDS = [f"G{i:02d}" for i in range(1, 9)]
@@ -131,6 +134,9 @@ def bench(name: str, url: str, loads: list[TicketLoad], batch: int) -> None:
     clear()
     with collector_paused():
         paused_seconds = _timed(raw)  # the same, without cyclic GC (as load_tickets runs)
+    copy_seconds = None
+    if store.engine.dialect.driver == "psycopg":
+        copy_seconds = raw_copy_seconds(store.engine, tables)
     store.close()
     n, events = len(loads), len(rows["ticket_events"])
     print(
@@ -139,6 +145,12 @@ def bench(name: str, url: str, loads: list[TicketLoad], batch: int) -> None:
         f"{seconds / raw_seconds:4.2f}x raw | raw without GC {paused_seconds:6.2f} s, "
         f"{seconds / paused_seconds:4.2f}x | again (all there) {resumed:5.2f} s"
     )
+    if copy_seconds is not None:
+        print(
+            f"  {'':12s} raw COPY {copy_seconds:6.2f} s: load_tickets "
+            f"{seconds / copy_seconds:4.2f}x raw COPY ({copy_seconds / seconds:4.0%} of its "
+            "throughput)"
+        )
 
 
 def main() -> None:

@@ -16,9 +16,10 @@
    tickets.
 4. ``--db`` on 20,000 synthetic tickets (500 with ``--smoke``), on a SQLite file and on
    PostgreSQL (``$GRIDGOV_TEST_POSTGRES_URL``, a scratch schema; skipped when unset):
-   replay writing through the store (its bulk path, ``Store.load_tickets``) vs. raw
-   ``executemany`` of the very rows it wrote (tickets, events, clock cycles); "the
-   writing alone" is replay+db minus replay without ``--db``.
+   replay writing through the store (its bulk path, ``Store.load_tickets``: COPY on
+   PostgreSQL) vs. raw ``executemany`` of the very rows it wrote (tickets, events, clock
+   cycles), and on PostgreSQL vs. a bare psycopg ``COPY`` of them; "the writing alone"
+   is replay+db minus replay without ``--db``.
 
     python benchmarks/bench_replay.py            # full: several minutes
     python benchmarks/bench_replay.py --smoke    # seconds
@@ -67,6 +68,7 @@ sys.path.insert(0, str(HERE))
 _gen = importlib.import_module("gen_synthetic")
 generate: Callable[..., Path] = _gen.generate
 _synthetic_options: Callable[[Path, str], ReplayOptions] = _gen.synthetic_options
+_raw_copy_seconds: Callable[..., float] = importlib.import_module("_scratch").raw_copy_seconds
 
 
 class _Base(DeclarativeBase):
@@ -337,8 +339,9 @@ def _scratch_postgres() -> tuple[str, Callable[[], None]] | None:
     return url.render_as_string(hide_password=False), drop
 
 
-def _db_once(url: str, path: Path) -> tuple[float, float, int, int, int]:
-    """(replay with --db seconds, raw executemany seconds, tickets, events, clock cycles)."""
+def _db_once(url: str, path: Path) -> tuple[float, float, float | None, int, int, int]:
+    """(replay with --db seconds, raw executemany seconds, raw COPY seconds on PostgreSQL
+    else None, tickets, events, clock cycles)."""
     from gridgov.store import SqlStore
     from gridgov.store._schema import metadata, sla_clocks, ticket_events, tickets
 
@@ -360,9 +363,12 @@ def _db_once(url: str, path: Path) -> tuple[float, float, int, int, int]:
                     conn.execute(insert(table), table_rows)
 
     seconds = _timed(raw)
+    copy_seconds = None
+    if store.engine.dialect.driver == "psycopg":
+        copy_seconds = _raw_copy_seconds(store.engine, tables)
     store.close()
     n_tickets, n_events, n_clocks = (len(table_rows) for table_rows in rows)
-    return replay, seconds, n_tickets, n_events, n_clocks
+    return replay, seconds, copy_seconds, n_tickets, n_events, n_clocks
 
 
 def bench_db(tickets: int, workdir: Path) -> None:
@@ -377,7 +383,7 @@ def bench_db(tickets: int, workdir: Path) -> None:
     print(f"--db, {tickets:,} tickets as an event log (replay alone: {plain:.2f} s)")
     for name, url, cleanup in targets:
         try:
-            replay, raw, n_tickets, n_events, n_clocks = _db_once(url, path)
+            replay, raw, copy, n_tickets, n_events, n_clocks = _db_once(url, path)
         finally:
             cleanup()
         writing = replay - plain  # what --db adds to the replay
@@ -387,6 +393,12 @@ def bench_db(tickets: int, workdir: Path) -> None:
             f"{raw:6.2f} s ({n_events / raw:8,.0f} events/s) | {replay / raw:5.1f}x raw "
             f"| the writing alone {writing:6.2f} s, {writing / raw:4.1f}x raw"
         )
+        if copy is not None:
+            print(
+                f"  {'':12s} raw COPY {copy:6.2f} s ({n_events / copy:8,.0f} events/s) | the "
+                f"writing alone {writing / copy:4.1f}x raw COPY ({copy / writing:4.0%} of its "
+                "throughput)"
+            )
     if postgres is None:
         print("  PostgreSQL   skipped: set GRIDGOV_TEST_POSTGRES_URL")
 

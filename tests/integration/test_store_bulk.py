@@ -7,12 +7,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import insert, select, text
 
 from gridgov.errors import StoreError, UnknownArea, UnknownTicket
 from gridgov.store import SqlStore, Store, TicketLoad
 from gridgov.store._mapping import ticket_to_row
-from gridgov.store._schema import ticket_events, tickets
+from gridgov.store._schema import sla_clocks, ticket_events, tickets
 from gridgov.workflow import Ticket, TicketEvent
 from tests.integration._store_harness import (
     T0,
@@ -185,10 +186,11 @@ def test_a_load_racing_another_writer_on_postgres_keeps_nothing(pg_store: SqlSto
 
 
 def _wait_until_blocked(store: SqlStore, failure: list[BaseException]) -> None:
-    """Until a session waits on a lock in its ``INSERT INTO tickets`` (the load's)."""
+    """Until a session waits on a lock in its ``COPY "tickets"`` (the load's bulk insert;
+    an ``INSERT INTO tickets`` on a driver without COPY)."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND query LIKE 'INSERT INTO tickets %'"
+        "AND (query LIKE 'COPY \"tickets\" %' OR query LIKE 'INSERT INTO tickets %')"
     )
     deadline = time.monotonic() + 20
     with store.engine.connect() as conn:
@@ -205,3 +207,51 @@ def test_a_stored_ticket_in_the_batch_is_not_checked_again(store: Store) -> None
     add_ticket(store, reported("T1"))
     result = store.load_tickets([_load(reported("T1", area="NOWHERE")), _load(reported("T2"))])
     assert (result.written, result.already_there) == (("T2",), ("T1",))
+
+
+@pytest.mark.postgres
+def test_copy_on_postgres_stores_what_an_insert_stores(pg_store: SqlStore) -> None:
+    """``load_tickets`` bulk-loads by COPY on PostgreSQL (issue 14): every row, its text
+    with tabs, backslashes, newlines, quotes and Chinese, its JSON payload and its times,
+    reads back exactly as the executemany INSERT of the same rows stores them."""
+    odd = "tab\there \\ back\\slash\nnew line 'single' \"double\" 中文 \r end"
+    events = [
+        *dispatched("T1"),
+        event("T1", 4, "sign_for", "dispatched", "in_progress", 30),
+        event("T1", 5, "mark_handled", "in_progress", "handled", 90, result=odd, photos=["a"]),
+    ]
+    clocks = [running_clock("T1", fired=("warn",)), running_clock("T1", cycle=2)]
+    loads = [_load(events, clocks=clocks), _load(reported("T2"))]
+    tables = (tickets, ticket_events, sla_clocks)
+
+    def stored() -> list[list[dict[str, object]]]:
+        with pg_store.engine.connect() as conn:
+            return [
+                [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key)).mappings()]
+                for t in tables
+            ]
+
+    _empty(pg_store)
+    pg_store.save_areas(TREE)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    sqlalchemy_event.listen(pg_store.engine, "before_cursor_execute", record)
+    try:
+        pg_store.load_tickets(loads)
+    finally:
+        sqlalchemy_event.remove(pg_store.engine, "before_cursor_execute", record)
+    assert not any(s.startswith("INSERT INTO ticket") for s in statements)  # COPY, not INSERT
+    copied = stored()
+    handled = [r for r in copied[1] if r["ticket_id"] == "T1" and r["seq"] == 5]
+    assert handled[0]["payload"]["result"] == odd
+    with append_only_off(pg_store) as conn:
+        for t in reversed(tables):
+            conn.execute(t.delete())
+        for t, rows in zip(tables, copied, strict=True):
+            conn.execute(insert(t), rows)
+    assert stored() == copied
+    assert pg_store.verify() == []
+    _empty(pg_store)

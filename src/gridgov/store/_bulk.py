@@ -1,12 +1,13 @@
-"""Bulk loads (批量导入): whole tickets in a few executemany inserts per batch.
+"""Bulk loads (批量导入): whole tickets in one bulk insert per table and batch.
 
 :meth:`SqlStore.load_tickets` writes what :meth:`TicketRepository.record` would
 write for a new ticket — the ticket row, the events with their hash chain, and
-the clock cycles — but as one executemany ``INSERT`` per table for the whole
-batch.  Tickets already stored are found first (one ``SELECT id ... IN``) and
-skipped before any row is built, so a resumed load costs little.  A load racing
-another writer on the same ids fails on the primary key and keeps nothing of the
-batch: a log is never duplicated or interleaved.
+the clock cycles — but as one bulk insert per table for the whole batch:
+PostgreSQL's ``COPY`` (psycopg 3), else one executemany ``INSERT``.  Tickets
+already stored are found first (one ``SELECT id ... IN``) and skipped before any
+row is built, so a resumed load costs little.  A load racing another writer on
+the same ids fails on the primary key and keeps nothing of the batch: a log is
+never duplicated or interleaved.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import gc
 from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Connection, Table, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from gridgov.errors import StoreError, UnknownArea
 from gridgov.store._audit import AuditKey
@@ -32,6 +34,7 @@ __all__ = [
     "area_of",
     "check_areas",
     "collector_paused",
+    "insert_rows",
     "load_rows",
     "sql_load",
     "unique_loads",
@@ -136,17 +139,64 @@ def sql_load(
     check_areas(fresh, paths)
     prepared = [load_rows(load, paths[area_of(load)], key) for load in fresh]
     try:
-        conn.execute(insert(tickets), [p.ticket for p in prepared])
-        conn.execute(insert(ticket_events), [row for p in prepared for row in p.events])
-        clock_rows = [row for p in prepared for row in p.clocks]
-        if clock_rows:
-            conn.execute(insert(sla_clocks), clock_rows)
+        insert_rows(conn, tickets, [p.ticket for p in prepared])
+        insert_rows(conn, ticket_events, [row for p in prepared for row in p.events])
+        insert_rows(conn, sla_clocks, [row for p in prepared for row in p.clocks])
     except IntegrityError as exc:
         raise StoreError(
             "another writer stored some of these tickets while this batch was being "
             "loaded; nothing of the batch was kept — load it again to add the rest"
         ) from exc
     return LoadResult(tuple(load.ticket.id for load in fresh), already + tuple(repeats))
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of ``table``'s columns) in one go: PostgreSQL's ``COPY``
+    through psycopg 3, else one executemany ``INSERT``.
+
+    The values go through each column's own bind processing (aware times to UTC, JSON
+    to text …) exactly as an ``INSERT`` binds them, so both paths store the same; a
+    driver error comes out as SQLAlchemy's (a duplicate key is an ``IntegrityError``)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        conn.execute(insert(table), rows)
+        return
+    if any(len(row) != len(names) for row in rows):  # rows of different columns
+        conn.execute(insert(table), rows)
+        return
+    _copy(conn, table, names, rows)
+
+
+def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    dialect = conn.dialect
+    processed = [
+        (position, process)
+        for position, name in enumerate(names)
+        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
+    ]
+    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*([table.schema] if table.schema else []), table.name),
+        sql.SQL(", ").join(sql.Identifier(name) for name in names),
+    )
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                out = list(values(row))
+                for position, process in processed:  # a few columns: times, JSON
+                    if out[position] is not None:
+                        out[position] = process(out[position])
+                write(out)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement.as_string(raw), None, exc, psycopg.Error) from exc
 
 
 def _found(
