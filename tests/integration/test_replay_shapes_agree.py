@@ -10,12 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.replay import boston_sample_options, load_mapping
+from gridgov.replay import ReplayOptions, boston_sample_options, load_mapping
 from gridgov.replay._engine import ReplayEngine
 from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import RejectLog
 from gridgov.replay._sources import read_tickets
 from tests._synthetic import GEN, ROOT
+
+
+def _fresh_and_remembering(options: ReplayOptions) -> tuple[ReplayEngine, ReplayEngine]:
+    """Two engines for ``options``: one folding every ticket, one remembering shapes."""
+    fresh, remembered = (
+        ReplayEngine(
+            options.mapping.routing_policy(),
+            directory=options.directory,
+            policies=options.policies,
+            shapes=shapes,
+        )
+        for shapes in (False, True)
+    )
+    return fresh, remembered
 
 
 @pytest.mark.parametrize(
@@ -29,16 +43,7 @@ def test_remembered_shapes_give_the_outcomes_of_a_fresh_fold(
     mapping = load_mapping(ROOT / "benchmarks" / f"synthetic_{shape}.toml")
     source = InputFile(path, mapping.format, delimiter=mapping.delimiter)
     read = list(read_tickets(mapping, source, areas=options.areas, rejects=RejectLog(None)))
-    engines = [
-        ReplayEngine(
-            mapping.routing_policy(),
-            directory=options.directory,
-            policies=options.policies,
-            shapes=shapes,
-        )
-        for shapes in (False, True)
-    ]
-    fresh, remembered = engines
+    fresh, remembered = _fresh_and_remembering(options)
     differing = [
         t.ticket_id
         for t in read
@@ -61,15 +66,7 @@ def test_free_text_results_share_shapes_and_change_no_outcome(boston_full: Path)
     mapping = options.mapping
     source = InputFile(boston_full, mapping.format, delimiter=mapping.delimiter)
     read = read_tickets(mapping, source, areas=options.areas, rejects=RejectLog(None))
-    fresh, remembered = (
-        ReplayEngine(
-            mapping.routing_policy(),
-            directory=options.directory,
-            policies=options.policies,
-            shapes=shapes,
-        )
-        for shapes in (False, True)
-    )
+    fresh, remembered = _fresh_and_remembering(options)
     differing = []
     tickets = 0
     for t in read:
