@@ -23,12 +23,13 @@ from gridgov.sla import load_default_policy
 from gridgov.store import AuditKey, Keyring, SqlStore, Store, event_hash
 from gridgov.store._schema import stored_time, to_micros
 from gridgov.testing import InMemoryStore
-from gridgov.workflow import Actor
+from gridgov.workflow import Actor, TicketEvent
 from tests.integration._store_harness import (
     T0,
     TREE,
     add_ticket,
     dispatched,
+    event,
     pg_store,
     pg_url,
     reported,
@@ -290,6 +291,63 @@ def test_an_edited_ticket_column_disagrees_with_the_refold(
     assert broken.ticket_id == "T2"
     assert broken.reason.startswith(f"tickets.{column} is ")
     assert broken.reason.endswith("(edited)")
+
+
+def _joint(ticket_id: str) -> list[TicketEvent]:
+    """Reported, accepted and dispatched to W1 with the co-units W2 and W3."""
+    return [
+        *reported(ticket_id),
+        event(ticket_id, 2, "accept", "reported", "accepted", 1),
+        event(
+            ticket_id,
+            3,
+            "dispatch",
+            "accepted",
+            "dispatched",
+            2,
+            unit="W1",
+            level="grid",
+            co_units=["W2", "W3"],
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("co_units", "shown"),
+    [
+        (["W2"], "['W2']"),  # W3 no longer lists the ticket
+        (["W2", "W3", "W9"], "['W2', 'W3', 'W9']"),  # W9 sees a ticket not its own
+        (None, "None"),  # the key removed: no co-unit lists it
+    ],
+)
+def test_edited_co_units_disagree_with_the_refold(
+    sql_store: SqlStore, co_units: list[str] | None, shown: str
+) -> None:
+    """Issue 13, item 24: the co-units stored for a joint ticket are checked like the
+    derived columns (a co-unit finds its joint tickets by them)."""
+    add_ticket(sql_store, _joint("T1"))
+    add_ticket(sql_store, _joint("T2"))
+    with sql_store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT data FROM tickets WHERE id = 'T2'")).scalar_one()
+    data = json.loads(stored) if isinstance(stored, str) else dict(stored)
+    assert data["co_units"] == ["W2", "W3"]
+    data.pop("co_units")
+    if co_units is not None:
+        data["co_units"] = co_units
+    literal = json.dumps(data).replace("'", "''")
+    tamper(sql_store, f"UPDATE tickets SET data = '{literal}' WHERE id = 'T2'")
+    [broken] = sql_store.verify()
+    assert broken.ticket_id == "T2"
+    assert broken.reason == (
+        f"tickets.data.co_units is {shown} but the events give ['W2', 'W3'] (edited)"
+    )
+
+
+def test_an_edited_merge_target_disagrees_with_the_refold(sql_store: SqlStore) -> None:
+    add_ticket(sql_store, dispatched("T1"))
+    tamper(sql_store, """UPDATE tickets SET data = '{"reporter_id": "u1", "merged_into": "T9"}'""")
+    [broken] = sql_store.verify()
+    assert broken.reason == "tickets.data.merged_into is 'T9' but the events give None (edited)"
 
 
 WORKER = Actor("W1", "grid_worker", "ZM-01", "W1")

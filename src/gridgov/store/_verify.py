@@ -8,8 +8,9 @@ first thing wrong with that ticket, or None.  What is checked:
 - the event hash chain (:func:`~gridgov.store._audit.verify_chain`), keyed or not;
 - the ticket row's ``version`` against the number of events;
 - the ticket row's derived columns (:data:`DERIVED_COLUMNS`: state, area and its
-  path, unit, times ...) against :meth:`Ticket.from_events
-  <gridgov.workflow.Ticket.from_events>`;
+  path, unit, times ...) and the derived keys of its ``data`` (:data:`DERIVED_DATA`:
+  reporter, merge target, a joint ticket's co-units) against
+  :meth:`Ticket.from_events <gridgov.workflow.Ticket.from_events>`;
 - with a :data:`ClockCheck` (the app's, which refolds the SLA clocks), the clock
   rows and ``next_due_at``.
 """
@@ -29,7 +30,14 @@ from gridgov.store._ports import ClockRecord
 from gridgov.store._schema import stored_time
 from gridgov.workflow import Ticket, TicketEvent
 
-__all__ = ["DERIVED_COLUMNS", "ClockCheck", "Progress", "TicketRows", "check_ticket"]
+__all__ = [
+    "DERIVED_COLUMNS",
+    "DERIVED_DATA",
+    "ClockCheck",
+    "Progress",
+    "TicketRows",
+    "check_ticket",
+]
 
 DERIVED_COLUMNS = (
     "state",
@@ -44,6 +52,11 @@ DERIVED_COLUMNS = (
 )
 """The ``tickets`` columns a refold of the events (and the area's stored path) must
 give back."""
+
+DERIVED_DATA = ("reporter_id", "merged_into", "co_units")
+"""The keys of ``tickets.data`` a refold of the events must give back (absent when the
+refold has none): the scoped reads, merges and a co-unit's list look tickets up by
+them, so an edit there hides a ticket or shows it to someone else."""
 
 ClockCheck = Callable[
     [Ticket, Sequence[TicketEvent], datetime | None, Sequence[ClockRecord]], str | None
@@ -131,6 +144,14 @@ def _derived_problem(
             wanted = expected[column]
             wanted = wanted.isoformat() if isinstance(wanted, datetime) else repr(wanted)
             return f"tickets.{column} is {shown} but the events give {wanted} (edited)"
+    data = row["data"]
+    data = json.loads(data) if isinstance(data, str) else data
+    if not isinstance(data, dict):
+        return f"tickets.data is a JSON {type(data).__name__}, not an object (edited)"
+    for key in DERIVED_DATA:
+        if data.get(key) != expected["data"].get(key):
+            shown, wanted = repr(data.get(key)), repr(expected["data"].get(key))
+            return f"tickets.data.{key} is {shown} but the events give {wanted} (edited)"
     return None
 
 
