@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
@@ -224,7 +225,7 @@ def test_copy_on_postgres_stores_what_an_insert_stores(pg_store: SqlStore) -> No
     loads = [_load(events, clocks=clocks), _load(reported("T2"))]
     tables = (tickets, ticket_events, sla_clocks)
 
-    def stored() -> list[list[dict[str, object]]]:
+    def stored() -> list[list[dict[str, Any]]]:
         with pg_store.engine.connect() as conn:
             return [
                 [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key)).mappings()]
