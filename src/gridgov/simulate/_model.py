@@ -23,14 +23,14 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from gridgov.errors import GridGovError
 from gridgov.grid import AreaTree, Directory
 from gridgov.simulate._scenario import ArrivalStream, Scenario
-from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, clock_verdict
+from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, SlaRule, clock_verdict
 from gridgov.workflow import (
     PART_TRIGGERS,
     Assigner,
@@ -38,6 +38,7 @@ from gridgov.workflow import (
     RoutingPolicy,
     State,
     Ticket,
+    Tier,
     Trigger,
     parts_of,
 )
@@ -50,6 +51,15 @@ _PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US_PER_HOUR = 3_600_000_000
+_US_PER_DAY = 86_400_000_000
+
+
+def _key(moment: datetime) -> int:
+    """``moment`` as microseconds since the epoch: the heap's key, and the simulator's
+    own time between its steps (an aware datetime compares and subtracts slowly)."""
+    return (moment - _EPOCH) // _US
 
 
 class TracedTicket(NamedTuple):
@@ -101,6 +111,8 @@ class _Job:
     part: bool
     queued_at: datetime
     deadline: datetime
+    queued_us: int
+    """:attr:`queued_at` as the simulator's integer time."""
     cancelled: bool = False
 
 
@@ -140,7 +152,7 @@ class _Unit:
     """A unit's staff and queue."""
 
     __slots__ = ("busy", "by_deadline", "calendar", "code", "fifo", "in_system", "kind", "last",
-                 "servers")  # fmt: skip
+                 "servers", "stats")  # fmt: skip
 
     def __init__(self, code: str, kind: str, servers: float, calendar: CalendarPort | None) -> None:
         self.code, self.kind, self.servers, self.calendar = code, kind, servers, calendar
@@ -150,7 +162,10 @@ class _Unit:
         self.by_deadline: list[tuple[datetime, int, _Job]] = []
         """... or by the handling deadline (a heap), as the scenario's discipline says."""
         self.in_system = 0
-        self.last: datetime | None = None
+        self.last: int | None = None
+        """When :attr:`in_system` was last integrated (µs since the epoch)."""
+        self.stats: UnitStats | None = None
+        """The figures of the unit's kind, once it has any (see ``_Simulation._kind``)."""
 
     @property
     def waiting(self) -> int:
@@ -240,13 +255,45 @@ class _Simulation:
         self.live: dict[str, _Sim] = {}
         """Tickets not closed yet (closed ones are counted and forgotten)."""
         self._deadline_first = self.rules.discipline == "deadline"
+        # The simulator's own time is integer µs since the epoch (``_now``: the moment of
+        # the step being run); datetimes are made only for the rule core, which needs them.
+        self._now = self._start_us = _key(self.start)
+        self._end_us = _key(self.end)
+        self._counted_us = _key(self.counted_from)
+        rules = self.rules
+        self._triage_after = timedelta(minutes=rules.triage_minutes)
+        self._sign_after = timedelta(minutes=rules.sign_for_minutes)
+        self._review_after = timedelta(minutes=rules.review_minutes)
+        self._after_handling = self._review if rules.review else self._archive
+        self._reports: dict[tuple[str, str, str, str | None], tuple[dict[str, Any], SlaRule | None]]
+        self._reports = {}
+        """Per (category, area, channel, priority): the report's payload and the SLA rule
+        the policy selects for it (what never changes for those facts)."""
+        self._above_grid: dict[str, bool] = {}
+        """Per tier: whether the routing finishes it above the grid."""
+        self._streams: list[tuple[float, float]] = []
+        """Per arrival stream: its peak hourly weight and its peak rate per hour."""
+        for stream in scenario.arrivals:
+            hours = stream.hours
+            peak = max(hours) if hours else 1.0
+            mean = sum(hours) / len(hours) if hours else 1.0
+            self._streams.append((peak, stream.per_day / 24 * peak / mean))
 
     # ------------------------------------------------------------------ the loop
 
-    def at(self, moment: datetime, action: Callable[[datetime], None]) -> None:
+    def at(
+        self, moment: datetime, action: Callable[[datetime], None], key: int | None = None
+    ) -> None:
+        """Run ``action`` at ``moment`` (``key``: the moment in µs, when the caller knows it)."""
         self._seq += 1
-        key = round(moment.timestamp() * 1_000_000)
-        heapq.heappush(self._heap, (key, self._seq, moment, action))
+        heapq.heappush(
+            self._heap, (_key(moment) if key is None else key, self._seq, moment, action)
+        )
+
+    def later(self, delay: timedelta, action: Callable[[datetime], None], at: datetime) -> None:
+        """Run ``action`` ``delay`` after ``at``, the moment of the step being run."""
+        self._seq += 1
+        heapq.heappush(self._heap, (self._now + delay // _US, self._seq, at + delay, action))
 
     def run(self) -> Replication:
         for index, stream in enumerate(self.scenario.arrivals):
@@ -254,10 +301,10 @@ class _Simulation:
         self._next_traced(0)
         self.at(self.counted_from, self._start_counting)
         self.at(self.counted_from + _DAY, self._end_of_day)
-        heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
+        heap, end = self._heap, self._end_us
         pop = heapq.heappop
         while heap and heap[0][0] <= end:
-            _, _, moment, action = pop(heap)
+            self._now, _, moment, action = pop(heap)
             action(moment)
         self._finish()
         return self.result
@@ -275,31 +322,31 @@ class _Simulation:
             }
         )
         self._today = {"arrived": 0, "closed": 0, "taken": 0, "wait_h": 0.0}
-        if moment + _DAY <= self.end:
-            self.at(moment + _DAY, self._end_of_day)
+        if self._now + _US_PER_DAY <= self._end_us:
+            self.later(_DAY, self._end_of_day, moment)
 
     def _start_counting(self, moment: datetime) -> None:
         for unit in self.units.values():
-            self._touch(unit, moment)
+            self._touch(unit, self._now)
 
     # ------------------------------------------------------------------ arrivals
 
     def _next_arrival(self, index: int, stream: ArrivalStream, after: datetime) -> None:
         """The stream's next ticket, by thinning a Poisson process at its peak hourly rate."""
         hours = stream.hours
-        peak = max(hours) if hours else 1.0
-        mean = sum(hours) / len(hours) if hours else 1.0
-        rate_per_h = stream.per_day / 24 * peak / mean
-        zone, moment = self.zone, after
+        peak, rate_per_h = self._streams[index]
+        zone, moment, key = self.zone, after, self._now
         while True:
-            moment += timedelta(hours=self.rng.expovariate(rate_per_h))
+            step = timedelta(hours=self.rng.expovariate(rate_per_h))
+            moment += step
+            key += step // _US
             if hours is None:
                 break
             local = moment.astimezone(zone) if zone is not None else moment
             if self.rng.random() * peak <= stream.hour_weight(local.weekday(), local.hour):
                 break
-        if moment <= self.end:
-            self.at(moment, lambda at: self._arrive(index, stream, at))
+        if key <= self._end_us:
+            self.at(moment, lambda at: self._arrive(index, stream, at), key)
 
     def _arrive(self, index: int, stream: ArrivalStream, at: datetime) -> None:
         self._next_arrival(index, stream, at)
@@ -334,28 +381,36 @@ class _Simulation:
         traced: TracedTicket | None,
     ) -> None:
         """上报: a new ticket (category, area, channel, priority), its clocks, its triage."""
-        category, area, channel, priority = facts
         ticket = Ticket(ticket_id)
-        counted = at >= self.counted_from
+        counted = self._now >= self._counted_us
         sim = _Sim(ticket, None, counted, traced)
         self.live[ticket.id] = sim
-        report = {
-            "category": category,
-            "tier": self.world.routing.tier_of(category).name,
-            "area_code": area,
-            "channel": channel or None,
-            "priority": priority,
-        }
-        self._fire(sim, T.REPORT, at, {k: v for k, v in report.items() if v is not None})
+        known = self._reports.get(facts)
         policy = self.world.sla
-        if policy is not None:
+        if known is None:
+            category, area, channel, priority = facts
+            report = {
+                "category": category,
+                "tier": self.world.routing.tier_of(category).name,
+                "area_code": area,
+                "channel": channel or None,
+                "priority": priority,
+            }
+            payload = {k: v for k, v in report.items() if v is not None}
+            self._fire(sim, T.REPORT, at, payload)
             attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
-            sim.run = ClockRun(policy.select_for(attributes), policy_fingerprint=policy.fingerprint)
+            rule = policy.select_for(attributes) if policy is not None else None
+            self._reports[facts] = (payload, rule)
+        else:
+            payload, rule = known
+            self._fire(sim, T.REPORT, at, payload)
+        if policy is not None and rule is not None:
+            sim.run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
             sim.run.apply(T.REPORT, ticket.state, at)
         if counted:
             self.result.tickets += 1
             self._today["arrived"] += 1
-        self.at(at + timedelta(minutes=self.rules.triage_minutes), lambda t: self._triage(sim, t))
+        self.later(self._triage_after, lambda t: self._triage(sim, t), at)
 
     # ------------------------------------------------------------------ moves
 
@@ -386,7 +441,7 @@ class _Simulation:
         if (
             not tier.joint
             and self.rules.joint_share
-            and self.world.routing.above_grid(tier, self.levels)
+            and self._above(tier)
             and self.rng.random() < self.rules.joint_share
         ):
             payload["joint"] = True  # the routing names the co-units (Assigner.co_units)
@@ -409,12 +464,20 @@ class _Simulation:
                 unit = self._unit_of(sim)
         self._dispatched(sim, unit, at)
 
+    def _above(self, tier: Tier) -> bool:
+        """:meth:`RoutingPolicy.above_grid`, asked once per tier."""
+        above = self._above_grid.get(tier.name)
+        if above is None:
+            above = self._above_grid[tier.name] = self.world.routing.above_grid(tier, self.levels)
+        return above
+
     def _dispatched(self, sim: _Sim, unit: _Unit, at: datetime) -> None:
         """The ticket (and each co-unit's part) waits in its unit's queue."""
-        self._enqueue(_Job(sim, unit.code, False, at, self._deadline(sim, at)), at)
+        now = self._now
+        self._enqueue(_Job(sim, unit.code, False, at, self._deadline(sim, at), now), at)
         for part in sim.ticket.parts:
             if part.is_open:
-                self._enqueue(_Job(sim, part.unit, True, at, self._deadline(sim, at)), at)
+                self._enqueue(_Job(sim, part.unit, True, at, self._deadline(sim, at), now), at)
         self._watch(sim)
 
     def _unrouted(self, sim: _Sim) -> None:
@@ -453,9 +516,9 @@ class _Simulation:
 
     def _enqueue(self, job: _Job, at: datetime) -> None:
         unit = self._unit(job.unit)
-        self._touch(unit, at)
+        self._touch(unit, self._now)
         unit.in_system += 1
-        if self._counting(at):
+        if self._now >= self._counted_us:
             self._kind(unit).arrivals += 1
         if not job.part:
             job.ticket.job = job
@@ -470,10 +533,10 @@ class _Simulation:
     def _take(self, unit: _Unit, job: _Job, at: datetime) -> None:
         """A staff member takes ``job`` at ``at``: sign for it, then the work."""
         unit.busy += 1
-        begin = at + timedelta(minutes=self.rules.sign_for_minutes)
-        self.at(begin, lambda t: self._sign(unit, job, at, t))
+        taken_us = self._now
+        self.later(self._sign_after, lambda t: self._sign(unit, job, at, taken_us, t), at)
 
-    def _sign(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
+    def _sign(self, unit: _Unit, job: _Job, taken: datetime, taken_us: int, at: datetime) -> None:
         sim = job.ticket
         if job.part:
             self._fire(sim, T.SIGN_FOR_PART, at, {"unit": job.unit})
@@ -481,11 +544,14 @@ class _Simulation:
             self._fire(sim, T.SIGN_FOR, at)
         work = self._work(sim)
         if work is not None:  # None: a traced ticket its history never handled
-            finish = unit.calendar.add_working_time(at, work) if unit.calendar else at + work
-            self.at(finish, lambda t: self._done(unit, job, taken, t))
-        if self._counting(taken):
+            done = lambda t: self._done(unit, job, taken, taken_us, t)  # noqa: E731
+            if unit.calendar:
+                self.at(unit.calendar.add_working_time(at, work), done)
+            else:
+                self.later(work, done, at)
+        if taken_us >= self._counted_us:
             stats = self._kind(unit)
-            waited = (taken - job.queued_at) / _HOUR
+            waited = (taken_us - job.queued_us) / _US_PER_HOUR
             stats.jobs += 1
             stats.wait_h += waited
             self._today["taken"] += 1
@@ -508,15 +574,18 @@ class _Simulation:
             hours = self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
         return timedelta(hours=hours)
 
-    def _done(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
-        self._touch(unit, at)
+    def _done(self, unit: _Unit, job: _Job, taken: datetime, taken_us: int, at: datetime) -> None:
+        now = self._now
+        self._touch(unit, now)
         unit.in_system -= 1
         unit.busy -= 1
-        if self._counting(taken):
+        if taken_us >= self._counted_us:
             stats = self._kind(unit)
-            stats.sojourn_h += (at - job.queued_at) / _HOUR
-            worked = unit.calendar.working_time_between(taken, at) if unit.calendar else at - taken
-            stats.busy_h += worked / _HOUR
+            stats.sojourn_h += (now - job.queued_us) / _US_PER_HOUR
+            if unit.calendar:
+                stats.busy_h += unit.calendar.working_time_between(taken, at) / _HOUR
+            else:
+                stats.busy_h += (now - taken_us) / _US_PER_HOUR
         self._next_job(unit, at)
         if job.cancelled:
             return
@@ -536,7 +605,7 @@ class _Simulation:
         while unit.waiting:
             job = heapq.heappop(unit.by_deadline)[2] if unit.by_deadline else unit.fifo.popleft()
             if job.cancelled:
-                self._touch(unit, at)
+                self._touch(unit, self._now)
                 unit.in_system -= 1
                 continue
             self._take(unit, job, at)
@@ -547,10 +616,8 @@ class _Simulation:
     def _handled(self, sim: _Sim, at: datetime) -> None:
         sim.lead_done = False
         self._fire(sim, T.MARK_HANDLED, at, {"result": "已处置"})
-        after = at + timedelta(minutes=self.rules.review_minutes)
-        self.at(
-            after, lambda t: self._review(sim, t) if self.rules.review else self._archive(sim, t)
-        )
+        after_handling = self._after_handling
+        self.later(self._review_after, lambda t: after_handling(sim, t), at)
 
     def _archive(self, sim: _Sim, at: datetime) -> None:
         """归档 without a review (a city that does not call back)."""
@@ -632,26 +699,27 @@ class _Simulation:
             return  # nobody above
         if move is not None:
             job.cancelled = True
-            self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, deadline), at)
+            unit = self._unit_of(sim).code
+            self._enqueue(_Job(sim, unit, False, at, deadline, self._now), at)
 
     # ------------------------------------------------------------------ figures
 
-    def _counting(self, moment: datetime) -> bool:
-        return moment >= self.counted_from
-
     def _kind(self, unit: _Unit) -> UnitStats:
-        stats = self.result.units.get(unit.kind)
-        if stats is None:
-            stats = self.result.units[unit.kind] = UnitStats()
+        stats = unit.stats
+        if stats is None:  # the kind's figures appear when one of its units first has any
+            stats = self.result.units.get(unit.kind)
+            if stats is None:
+                stats = self.result.units[unit.kind] = UnitStats()
+            unit.stats = stats
         return stats
 
-    def _touch(self, unit: _Unit, moment: datetime) -> None:
-        """Integrate the tickets in the unit up to ``moment`` (Little's law's L)."""
-        last = unit.last
-        if last is not None and moment > last and moment > self.counted_from:
-            since = max(last, self.counted_from)
-            self._kind(unit).in_system_h += unit.in_system * ((moment - since) / _HOUR)
-        unit.last = moment
+    def _touch(self, unit: _Unit, now: int) -> None:
+        """Integrate the tickets in the unit up to ``now`` (µs; Little's law's L)."""
+        last, counted = unit.last, self._counted_us
+        if last is not None and now > last and now > counted:
+            since = last if last > counted else counted
+            self._kind(unit).in_system_h += unit.in_system * ((now - since) / _US_PER_HOUR)
+        unit.last = now
 
     def _count(self, sim: _Sim, *, closed: bool) -> None:
         result, ticket = self.result, sim.ticket
@@ -703,7 +771,7 @@ class _Simulation:
         """Close the books at the end: what is still open, and the staffed hours."""
         self._heap.clear()
         for unit in self.units.values():
-            self._touch(unit, self.end)
+            self._touch(unit, self._end_us)
         for sim in self.live.values():
             if sim.counted:
                 self._count(sim, closed=False)
