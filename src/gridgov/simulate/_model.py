@@ -23,9 +23,11 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+from pydantic_core import TzInfo
 
 from gridgov.errors import GridGovError
 from gridgov.grid import AreaTree, Directory
@@ -52,14 +54,20 @@ _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US_PER_HOUR = 3_600_000_000
-_US_PER_DAY = 86_400_000_000
 
 
 def _key(moment: datetime) -> int:
-    """``moment`` as microseconds since the epoch: the heap's key, and the simulator's
-    own time between its steps (an aware datetime compares and subtracts slowly)."""
+    """``moment`` as microseconds since the epoch: the heap's key (an aware datetime
+    compares slowly across time zones, and ``timestamp()`` costs a conversion)."""
     return (moment - _EPOCH) // _US
+
+
+def _fixed_offset(zone: tzinfo | None) -> bool:
+    """True for a zone whose offset never changes (``datetime.timezone``, pydantic's
+    parsed ``+08:00``): there ``moment + delay`` is ``delay`` later in absolute time, so
+    its key is the moment's plus the delay's µs.  (In a zone with DST, Python adds on
+    the wall clock, and the key must be computed from the sum.)"""
+    return isinstance(zone, timezone | TzInfo)
 
 
 class TracedTicket(NamedTuple):
@@ -111,8 +119,6 @@ class _Job:
     part: bool
     queued_at: datetime
     deadline: datetime
-    queued_us: int
-    """:attr:`queued_at` as the simulator's integer time."""
     cancelled: bool = False
 
 
@@ -162,8 +168,7 @@ class _Unit:
         self.by_deadline: list[tuple[datetime, int, _Job]] = []
         """... or by the handling deadline (a heap), as the scenario's discipline says."""
         self.in_system = 0
-        self.last: int | None = None
-        """When :attr:`in_system` was last integrated (µs since the epoch)."""
+        self.last: datetime | None = None
         self.stats: UnitStats | None = None
         """The figures of the unit's kind, once it has any (see ``_Simulation._kind``)."""
 
@@ -255,11 +260,11 @@ class _Simulation:
         self.live: dict[str, _Sim] = {}
         """Tickets not closed yet (closed ones are counted and forgotten)."""
         self._deadline_first = self.rules.discipline == "deadline"
-        # The simulator's own time is integer µs since the epoch (``_now``: the moment of
-        # the step being run); datetimes are made only for the rule core, which needs them.
-        self._now = self._start_us = _key(self.start)
+        self._now = _key(self.start)
+        """The heap key (µs since the epoch) of the step being run."""
         self._end_us = _key(self.end)
-        self._counted_us = _key(self.counted_from)
+        self._fixed_zone = self.start.tzinfo if _fixed_offset(self.start.tzinfo) else UTC
+        """A zone (besides UTC, the rule core's) where a delay's key is added, not computed."""
         rules = self.rules
         self._triage_after = timedelta(minutes=rules.triage_minutes)
         self._sign_after = timedelta(minutes=rules.sign_for_minutes)
@@ -293,7 +298,10 @@ class _Simulation:
     def later(self, delay: timedelta, action: Callable[[datetime], None], at: datetime) -> None:
         """Run ``action`` ``delay`` after ``at``, the moment of the step being run."""
         self._seq += 1
-        heapq.heappush(self._heap, (self._now + delay // _US, self._seq, at + delay, action))
+        moment = at + delay
+        zone = at.tzinfo
+        key = self._now + delay // _US if zone is UTC or zone is self._fixed_zone else _key(moment)
+        heapq.heappush(self._heap, (key, self._seq, moment, action))
 
     def run(self) -> Replication:
         for index, stream in enumerate(self.scenario.arrivals):
@@ -322,12 +330,12 @@ class _Simulation:
             }
         )
         self._today = {"arrived": 0, "closed": 0, "taken": 0, "wait_h": 0.0}
-        if self._now + _US_PER_DAY <= self._end_us:
+        if moment + _DAY <= self.end:
             self.later(_DAY, self._end_of_day, moment)
 
     def _start_counting(self, moment: datetime) -> None:
         for unit in self.units.values():
-            self._touch(unit, self._now)
+            self._touch(unit, moment)
 
     # ------------------------------------------------------------------ arrivals
 
@@ -345,6 +353,8 @@ class _Simulation:
             local = moment.astimezone(zone) if zone is not None else moment
             if self.rng.random() * peak <= stream.hour_weight(local.weekday(), local.hour):
                 break
+        if self.start.tzinfo is not self._fixed_zone:
+            key = _key(moment)  # added on the wall clock: see _fixed_offset
         if key <= self._end_us:
             self.at(moment, lambda at: self._arrive(index, stream, at), key)
 
@@ -382,7 +392,7 @@ class _Simulation:
     ) -> None:
         """上报: a new ticket (category, area, channel, priority), its clocks, its triage."""
         ticket = Ticket(ticket_id)
-        counted = self._now >= self._counted_us
+        counted = at >= self.counted_from
         sim = _Sim(ticket, None, counted, traced)
         self.live[ticket.id] = sim
         known = self._reports.get(facts)
@@ -473,11 +483,10 @@ class _Simulation:
 
     def _dispatched(self, sim: _Sim, unit: _Unit, at: datetime) -> None:
         """The ticket (and each co-unit's part) waits in its unit's queue."""
-        now = self._now
-        self._enqueue(_Job(sim, unit.code, False, at, self._deadline(sim, at), now), at)
+        self._enqueue(_Job(sim, unit.code, False, at, self._deadline(sim, at)), at)
         for part in sim.ticket.parts:
             if part.is_open:
-                self._enqueue(_Job(sim, part.unit, True, at, self._deadline(sim, at), now), at)
+                self._enqueue(_Job(sim, part.unit, True, at, self._deadline(sim, at)), at)
         self._watch(sim)
 
     def _unrouted(self, sim: _Sim) -> None:
@@ -516,9 +525,9 @@ class _Simulation:
 
     def _enqueue(self, job: _Job, at: datetime) -> None:
         unit = self._unit(job.unit)
-        self._touch(unit, self._now)
+        self._touch(unit, at)
         unit.in_system += 1
-        if self._now >= self._counted_us:
+        if at >= self.counted_from:
             self._kind(unit).arrivals += 1
         if not job.part:
             job.ticket.job = job
@@ -533,10 +542,9 @@ class _Simulation:
     def _take(self, unit: _Unit, job: _Job, at: datetime) -> None:
         """A staff member takes ``job`` at ``at``: sign for it, then the work."""
         unit.busy += 1
-        taken_us = self._now
-        self.later(self._sign_after, lambda t: self._sign(unit, job, at, taken_us, t), at)
+        self.later(self._sign_after, lambda t: self._sign(unit, job, at, t), at)
 
-    def _sign(self, unit: _Unit, job: _Job, taken: datetime, taken_us: int, at: datetime) -> None:
+    def _sign(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
         sim = job.ticket
         if job.part:
             self._fire(sim, T.SIGN_FOR_PART, at, {"unit": job.unit})
@@ -544,14 +552,14 @@ class _Simulation:
             self._fire(sim, T.SIGN_FOR, at)
         work = self._work(sim)
         if work is not None:  # None: a traced ticket its history never handled
-            done = lambda t: self._done(unit, job, taken, taken_us, t)  # noqa: E731
+            done = lambda t: self._done(unit, job, taken, t)  # noqa: E731
             if unit.calendar:
                 self.at(unit.calendar.add_working_time(at, work), done)
             else:
                 self.later(work, done, at)
-        if taken_us >= self._counted_us:
+        if taken >= self.counted_from:
             stats = self._kind(unit)
-            waited = (taken_us - job.queued_us) / _US_PER_HOUR
+            waited = (taken - job.queued_at) / _HOUR
             stats.jobs += 1
             stats.wait_h += waited
             self._today["taken"] += 1
@@ -574,18 +582,15 @@ class _Simulation:
             hours = self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
         return timedelta(hours=hours)
 
-    def _done(self, unit: _Unit, job: _Job, taken: datetime, taken_us: int, at: datetime) -> None:
-        now = self._now
-        self._touch(unit, now)
+    def _done(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
+        self._touch(unit, at)
         unit.in_system -= 1
         unit.busy -= 1
-        if taken_us >= self._counted_us:
+        if taken >= self.counted_from:
             stats = self._kind(unit)
-            stats.sojourn_h += (now - job.queued_us) / _US_PER_HOUR
-            if unit.calendar:
-                stats.busy_h += unit.calendar.working_time_between(taken, at) / _HOUR
-            else:
-                stats.busy_h += (now - taken_us) / _US_PER_HOUR
+            stats.sojourn_h += (at - job.queued_at) / _HOUR
+            worked = unit.calendar.working_time_between(taken, at) if unit.calendar else at - taken
+            stats.busy_h += worked / _HOUR
         self._next_job(unit, at)
         if job.cancelled:
             return
@@ -605,7 +610,7 @@ class _Simulation:
         while unit.waiting:
             job = heapq.heappop(unit.by_deadline)[2] if unit.by_deadline else unit.fifo.popleft()
             if job.cancelled:
-                self._touch(unit, self._now)
+                self._touch(unit, at)
                 unit.in_system -= 1
                 continue
             self._take(unit, job, at)
@@ -699,8 +704,7 @@ class _Simulation:
             return  # nobody above
         if move is not None:
             job.cancelled = True
-            unit = self._unit_of(sim).code
-            self._enqueue(_Job(sim, unit, False, at, deadline, self._now), at)
+            self._enqueue(_Job(sim, self._unit_of(sim).code, False, at, deadline), at)
 
     # ------------------------------------------------------------------ figures
 
@@ -713,13 +717,13 @@ class _Simulation:
             unit.stats = stats
         return stats
 
-    def _touch(self, unit: _Unit, now: int) -> None:
-        """Integrate the tickets in the unit up to ``now`` (µs; Little's law's L)."""
-        last, counted = unit.last, self._counted_us
-        if last is not None and now > last and now > counted:
-            since = last if last > counted else counted
-            self._kind(unit).in_system_h += unit.in_system * ((now - since) / _US_PER_HOUR)
-        unit.last = now
+    def _touch(self, unit: _Unit, moment: datetime) -> None:
+        """Integrate the tickets in the unit up to ``moment`` (Little's law's L)."""
+        last = unit.last
+        if last is not None and moment > last and moment > self.counted_from:
+            since = max(last, self.counted_from)
+            self._kind(unit).in_system_h += unit.in_system * ((moment - since) / _HOUR)
+        unit.last = moment
 
     def _count(self, sim: _Sim, *, closed: bool) -> None:
         result, ticket = self.result, sim.ticket
@@ -771,7 +775,7 @@ class _Simulation:
         """Close the books at the end: what is still open, and the staffed hours."""
         self._heap.clear()
         for unit in self.units.values():
-            self._touch(unit, self._end_us)
+            self._touch(unit, self.end)
         for sim in self.live.values():
             if sim.counted:
                 self._count(sim, closed=False)
