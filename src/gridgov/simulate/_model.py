@@ -50,6 +50,7 @@ __all__ = ["Replication", "SimulatedTicket", "TracedTicket", "World", "run_repli
 T = Trigger
 _ASSIGNING = frozenset({T.DISPATCH.value, T.ESCALATE.value, T.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+_REPORT = T.REPORT.value
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
@@ -270,6 +271,11 @@ class _Simulation:
         self._sign_after = timedelta(minutes=rules.sign_for_minutes)
         self._review_after = timedelta(minutes=rules.review_minutes)
         self._after_handling = self._review if rules.review else self._archive
+        trace = scenario.trace
+        self._traced_work = trace is not None and trace.handling == "trace"
+        """A traced ticket takes its history's work time."""
+        self._draws: dict[str, tuple[str, float, float]] = {}
+        """Per tier: how its work time is drawn (see ``_draw_of``)."""
         self._reports: dict[tuple[str, str, str, str | None], tuple[dict[str, Any], SlaRule | None]]
         self._reports = {}
         """Per (category, area, channel, priority): the report's payload and the SLA rule
@@ -295,12 +301,22 @@ class _Simulation:
             self._heap, (_key(moment) if key is None else key, self._seq, moment, action)
         )
 
-    def later(self, delay: timedelta, action: Callable[[datetime], None], at: datetime) -> None:
-        """Run ``action`` ``delay`` after ``at``, the moment of the step being run."""
+    def later(
+        self,
+        delay: timedelta,
+        action: Callable[[datetime], None],
+        at: datetime,
+        at_key: int | None = None,
+    ) -> None:
+        """Run ``action`` ``delay`` after ``at``: the moment of the step being run, or
+        one whose key is ``at_key``."""
         self._seq += 1
         moment = at + delay
         zone = at.tzinfo
-        key = self._now + delay // _US if zone is UTC or zone is self._fixed_zone else _key(moment)
+        if zone is UTC or zone is self._fixed_zone:
+            key = (self._now if at_key is None else at_key) + delay // _US
+        else:
+            key = _key(moment)  # added on the wall clock: see _fixed_offset
         heapq.heappush(self._heap, (key, self._seq, moment, action))
 
     def run(self) -> Replication:
@@ -434,9 +450,10 @@ class _Simulation:
         self.result.events += 1
         if move is None:
             return None
-        if sim.run is not None and trigger != T.REPORT:
+        run = sim.run
+        if run is not None and trigger != _REPORT:
             parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
-            sim.run.apply(trigger, move.to_state, at, parts=parts)
+            run.apply(trigger, move.to_state, at, parts=parts)
         return move
 
     def _complete(
@@ -566,21 +583,31 @@ class _Simulation:
             self._today["wait_h"] += waited
 
     def _work(self, sim: _Sim) -> timedelta | None:
-        trace = self.scenario.trace
-        if sim.traced is not None and trace is not None and trace.handling == "trace":
+        if sim.traced is not None and self._traced_work:
             return sim.traced.work
-        service = self.scenario.service_of(sim.ticket.tier or "")
+        tier = sim.ticket.tier or ""
+        draw = self._draws.get(tier)
+        if draw is None:
+            draw = self._draws[tier] = self._draw_of(tier)
+        dist, a, b = draw
+        if dist == "exponential":
+            return timedelta(hours=self.rng.expovariate(a))
+        if dist == "lognormal":
+            return timedelta(hours=self.rng.lognormvariate(a, b))
+        return timedelta(hours=a)  # fixed (or no service time: nothing to do)
+
+    def _draw_of(self, tier: str) -> tuple[str, float, float]:
+        """How a work time of ``tier`` is drawn: the distribution and its parameters."""
+        service = self.scenario.service_of(tier)
         if service is None:
-            return timedelta(0)
+            return "fixed", 0.0, 0.0
         mean = service.mean_h
         if service.dist == "fixed":
-            hours = mean
-        elif service.dist == "exponential":
-            hours = self.rng.expovariate(1 / mean)
-        else:  # log-normal with the given mean
-            sigma = service.sigma
-            hours = self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
-        return timedelta(hours=hours)
+            return "fixed", mean, 0.0
+        if service.dist == "exponential":
+            return "exponential", 1 / mean, 0.0
+        sigma = service.sigma  # log-normal with the given mean
+        return "lognormal", math.log(mean) - sigma * sigma / 2, sigma
 
     def _done(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
         self._touch(unit, at)
@@ -658,9 +685,11 @@ class _Simulation:
         if cycle is None or cycle.number == sim.watching:
             return
         number = sim.watching = cycle.number
-        self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+        self.later(_US, lambda t: self._due(sim, number, t), cycle.due, _key(cycle.due))
+        if not self.rules.escalate_on_warning:
+            return
         located = sim.run.rule.plan_of(cycle.clock)
-        if self.rules.escalate_on_warning and located is not None:
+        if located is not None:
             plan = located[1]
             warning = plan.thresholds[0] if len(plan.thresholds) > 1 else None
             moment = cycle.moment_of(plan, warning) if warning is not None else None
@@ -681,7 +710,7 @@ class _Simulation:
         if cycle is None or cycle.number != number or cycle.paused_since is not None:
             return
         if at < cycle.due:  # the deadline moved (a pause): look again then
-            self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+            self.later(_US, lambda t: self._due(sim, number, t), cycle.due, _key(cycle.due))
             return
         sim.run.announce(at)
         if self.rules.supervise_on_breach:
