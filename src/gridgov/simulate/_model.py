@@ -51,6 +51,20 @@ T = Trigger
 _ASSIGNING = frozenset({T.DISPATCH.value, T.ESCALATE.value, T.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
 _REPORT = T.REPORT.value
+_ACCEPT = T.ACCEPT.value
+_CLOSE = T.CLOSE.value
+_DISPATCH = T.DISPATCH.value
+_ESCALATE = T.ESCALATE.value
+_HANDLE_PART = T.HANDLE_PART.value
+_MARK_HANDLED = T.MARK_HANDLED.value
+_REOPEN = T.REOPEN.value
+_REQUEST_REVIEW = T.REQUEST_REVIEW.value
+_REVIEW = T.REVIEW.value
+_SIGN_FOR = T.SIGN_FOR.value
+_SIGN_FOR_PART = T.SIGN_FOR_PART.value
+_SUPERVISE = T.SUPERVISE.value
+_DISPATCHED, _CLOSED = State.DISPATCHED.value, State.CLOSED.value
+"""The loop's names as plain strings (an enum member's attribute lookup costs, per move)."""
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
@@ -274,6 +288,8 @@ class _Simulation:
         trace = scenario.trace
         self._traced_work = trace is not None and trace.handling == "trace"
         """A traced ticket takes its history's work time."""
+        policy = world.sla
+        self._without_due = policy.closed_without_due if policy is not None else "on_time"
         self._draws: dict[str, tuple[str, float, float]] = {}
         """Per tier: how its work time is drawn (see ``_draw_of``)."""
         self._reports: dict[tuple[str, str, str, str | None], tuple[dict[str, Any], SlaRule | None]]
@@ -423,16 +439,16 @@ class _Simulation:
                 "priority": priority,
             }
             payload = {k: v for k, v in report.items() if v is not None}
-            self._fire(sim, T.REPORT, at, payload)
+            self._fire(sim, _REPORT, at, payload)
             attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
             rule = policy.select_for(attributes) if policy is not None else None
             self._reports[facts] = (payload, rule)
         else:
             payload, rule = known
-            self._fire(sim, T.REPORT, at, payload)
+            self._fire(sim, _REPORT, at, payload)
         if policy is not None and rule is not None:
             sim.run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
-            sim.run.apply(T.REPORT, ticket.state, at)
+            sim.run.apply(_REPORT, ticket.state, at)
         if counted:
             self.result.tickets += 1
             self._today["arrived"] += 1
@@ -462,7 +478,7 @@ class _Simulation:
         return {**payload, **self.assigner.assign(ticket, trigger, payload).payload()}
 
     def _triage(self, sim: _Sim, at: datetime) -> None:
-        self._fire(sim, T.ACCEPT, at)
+        self._fire(sim, _ACCEPT, at)
         payload: dict[str, Any] = {}
         tier = self.world.routing.tiers[sim.ticket.tier or ""]
         if (
@@ -473,7 +489,7 @@ class _Simulation:
         ):
             payload["joint"] = True  # the routing names the co-units (Assigner.co_units)
         try:
-            move = self._fire(sim, T.DISPATCH, at, payload)
+            move = self._fire(sim, _DISPATCH, at, payload)
         except GridGovError:  # no unit can take it (NoResponsibleUnit): the live loop refuses
             self._unrouted(sim)
             return
@@ -484,7 +500,7 @@ class _Simulation:
         limit = self.rules.escalate_queue_over
         if limit and unit.waiting > limit and sim.ticket.escalation_count == 0:
             try:
-                escalated = self._fire(sim, T.ESCALATE, at, {"reason": "queue", "cause": "person"})
+                escalated = self._fire(sim, _ESCALATE, at, {"reason": "queue", "cause": "person"})
             except GridGovError:
                 escalated = None  # nobody above: it stays in the queue it has
             if escalated is not None:
@@ -564,9 +580,9 @@ class _Simulation:
     def _sign(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
         sim = job.ticket
         if job.part:
-            self._fire(sim, T.SIGN_FOR_PART, at, {"unit": job.unit})
+            self._fire(sim, _SIGN_FOR_PART, at, {"unit": job.unit})
         else:
-            self._fire(sim, T.SIGN_FOR, at)
+            self._fire(sim, _SIGN_FOR, at)
         work = self._work(sim)
         if work is not None:  # None: a traced ticket its history never handled
             done = lambda t: self._done(unit, job, taken, t)  # noqa: E731
@@ -623,7 +639,7 @@ class _Simulation:
             return
         sim = job.ticket
         if job.part:
-            self._fire(sim, T.HANDLE_PART, at, {"unit": job.unit, "result": "协办已处置"})
+            self._fire(sim, _HANDLE_PART, at, {"unit": job.unit, "result": "协办已处置"})
             if sim.lead_done and not any(p.is_open for p in sim.ticket.parts):
                 self._handled(sim, at)
             return
@@ -647,23 +663,23 @@ class _Simulation:
 
     def _handled(self, sim: _Sim, at: datetime) -> None:
         sim.lead_done = False
-        self._fire(sim, T.MARK_HANDLED, at, {"result": "已处置"})
+        self._fire(sim, _MARK_HANDLED, at, {"result": "已处置"})
         after_handling = self._after_handling
         self.later(self._review_after, lambda t: after_handling(sim, t), at)
 
     def _archive(self, sim: _Sim, at: datetime) -> None:
         """归档 without a review (a city that does not call back)."""
-        self._fire(sim, T.CLOSE, at, {"reason": "办结归档"})
+        self._fire(sim, _CLOSE, at, {"reason": "办结归档"})
         self._closed(sim, at)
 
     def _review(self, sim: _Sim, at: datetime) -> None:
-        self._fire(sim, T.REQUEST_REVIEW, at)
+        self._fire(sim, _REQUEST_REVIEW, at)
         if self.rng.random() < self.rules.not_satisfied:
-            self._fire(sim, T.REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
-            self._fire(sim, T.REOPEN, at, {"reason": "回访不满意"})
+            self._fire(sim, _REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
+            self._fire(sim, _REOPEN, at, {"reason": "回访不满意"})
             self._dispatched(sim, self._unit_of(sim), at)
             return
-        self._fire(sim, T.REVIEW, at, {"verdict": "satisfied"})
+        self._fire(sim, _REVIEW, at, {"verdict": "satisfied"})
         self._closed(sim, at)
 
     def _closed(self, sim: _Sim, at: datetime) -> None:
@@ -714,7 +730,7 @@ class _Simulation:
             return
         sim.run.announce(at)
         if self.rules.supervise_on_breach:
-            self._fire(sim, T.SUPERVISE, at, {"reason": "超时督办"})
+            self._fire(sim, _SUPERVISE, at, {"reason": "超时督办"})
             if sim.counted:
                 self.result.supervised += 1
         if self.rules.escalate_on_breach:
@@ -725,10 +741,10 @@ class _Simulation:
     ) -> None:
         """A ticket not yet signed for goes one level up and waits there instead."""
         job = sim.job
-        if job is None or job.cancelled or sim.ticket.state != State.DISPATCHED:
+        if job is None or job.cancelled or sim.ticket.state != _DISPATCHED:
             return
         try:
-            move = self._fire(sim, T.ESCALATE, at, {"reason": reason, "cause": cause})
+            move = self._fire(sim, _ESCALATE, at, {"reason": reason, "cause": cause})
         except GridGovError:
             return  # nobody above
         if move is not None:
@@ -764,7 +780,7 @@ class _Simulation:
                     ticket,
                     cycles_kept,
                     self.world.routing.stayed_in_grid(ticket, self.levels),
-                    verdict if closed and ticket.state == State.CLOSED else None,
+                    verdict if closed and ticket.state == _CLOSED else None,
                 )
             )
         tier = ticket.tier or ""
@@ -796,9 +812,7 @@ class _Simulation:
 
     def _verdict(self, cycles: Sequence[ClockCycle]) -> tuple[datetime | None, bool | None]:
         """The clock's verdict, a ticket without a due time judged as the policy says."""
-        policy = self.world.sla
-        without_due = policy.closed_without_due if policy is not None else "on_time"
-        return clock_verdict(cycles, self.clock, without_due=without_due)
+        return clock_verdict(cycles, self.clock, without_due=self._without_due)
 
     def _finish(self) -> None:
         """Close the books at the end: what is still open, and the staffed hours."""
