@@ -23,14 +23,16 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+from pydantic_core import TzInfo
 
 from gridgov.errors import GridGovError
 from gridgov.grid import AreaTree, Directory
 from gridgov.simulate._scenario import ArrivalStream, Scenario
-from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, clock_verdict
+from gridgov.sla import CalendarPort, ClockCycle, ClockRun, SlaPolicy, SlaRule, clock_verdict
 from gridgov.workflow import (
     PART_TRIGGERS,
     Assigner,
@@ -38,6 +40,7 @@ from gridgov.workflow import (
     RoutingPolicy,
     State,
     Ticket,
+    Tier,
     Trigger,
     parts_of,
 )
@@ -47,9 +50,39 @@ __all__ = ["Replication", "SimulatedTicket", "TracedTicket", "World", "run_repli
 T = Trigger
 _ASSIGNING = frozenset({T.DISPATCH.value, T.ESCALATE.value, T.REOPEN.value})
 _PARTED = frozenset({*_ASSIGNING, T.RETURN_TO_DISPATCHER.value, *PART_TRIGGERS})
+_REPORT = T.REPORT.value
+_ACCEPT = T.ACCEPT.value
+_CLOSE = T.CLOSE.value
+_DISPATCH = T.DISPATCH.value
+_ESCALATE = T.ESCALATE.value
+_HANDLE_PART = T.HANDLE_PART.value
+_MARK_HANDLED = T.MARK_HANDLED.value
+_REOPEN = T.REOPEN.value
+_REQUEST_REVIEW = T.REQUEST_REVIEW.value
+_REVIEW = T.REVIEW.value
+_SIGN_FOR = T.SIGN_FOR.value
+_SIGN_FOR_PART = T.SIGN_FOR_PART.value
+_SUPERVISE = T.SUPERVISE.value
+_DISPATCHED, _CLOSED = State.DISPATCHED.value, State.CLOSED.value
+"""The loop's names as plain strings (an enum member's attribute lookup costs, per move)."""
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
 _US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _key(moment: datetime) -> int:
+    """``moment`` as microseconds since the epoch: the heap's key (an aware datetime
+    compares slowly across time zones, and ``timestamp()`` costs a conversion)."""
+    return (moment - _EPOCH) // _US
+
+
+def _fixed_offset(zone: tzinfo | None) -> bool:
+    """True for a zone whose offset never changes (``datetime.timezone``, pydantic's
+    parsed ``+08:00``): there ``moment + delay`` is ``delay`` later in absolute time, so
+    its key is the moment's plus the delay's µs.  (In a zone with DST, Python adds on
+    the wall clock, and the key must be computed from the sum.)"""
+    return isinstance(zone, timezone | TzInfo)
 
 
 class TracedTicket(NamedTuple):
@@ -140,7 +173,7 @@ class _Unit:
     """A unit's staff and queue."""
 
     __slots__ = ("busy", "by_deadline", "calendar", "code", "fifo", "in_system", "kind", "last",
-                 "servers")  # fmt: skip
+                 "servers", "stats")  # fmt: skip
 
     def __init__(self, code: str, kind: str, servers: float, calendar: CalendarPort | None) -> None:
         self.code, self.kind, self.servers, self.calendar = code, kind, servers, calendar
@@ -151,6 +184,8 @@ class _Unit:
         """... or by the handling deadline (a heap), as the scenario's discipline says."""
         self.in_system = 0
         self.last: datetime | None = None
+        self.stats: UnitStats | None = None
+        """The figures of the unit's kind, once it has any (see ``_Simulation._kind``)."""
 
     @property
     def waiting(self) -> int:
@@ -240,12 +275,64 @@ class _Simulation:
         self.live: dict[str, _Sim] = {}
         """Tickets not closed yet (closed ones are counted and forgotten)."""
         self._deadline_first = self.rules.discipline == "deadline"
+        self._now = _key(self.start)
+        """The heap key (µs since the epoch) of the step being run."""
+        self._end_us = _key(self.end)
+        self._fixed_zone = self.start.tzinfo if _fixed_offset(self.start.tzinfo) else UTC
+        """A zone (besides UTC, the rule core's) where a delay's key is added, not computed."""
+        rules = self.rules
+        self._triage_after = timedelta(minutes=rules.triage_minutes)
+        self._sign_after = timedelta(minutes=rules.sign_for_minutes)
+        self._review_after = timedelta(minutes=rules.review_minutes)
+        self._after_handling = self._review if rules.review else self._archive
+        trace = scenario.trace
+        self._traced_work = trace is not None and trace.handling == "trace"
+        """A traced ticket takes its history's work time."""
+        policy = world.sla
+        self._without_due = policy.closed_without_due if policy is not None else "on_time"
+        self._draws: dict[str, tuple[str, float, float]] = {}
+        """Per tier: how its work time is drawn (see ``_draw_of``)."""
+        self._reports: dict[tuple[str, str, str, str | None], tuple[dict[str, Any], SlaRule | None]]
+        self._reports = {}
+        """Per (category, area, channel, priority): the report's payload and the SLA rule
+        the policy selects for it (what never changes for those facts)."""
+        self._above_grid: dict[str, bool] = {}
+        """Per tier: whether the routing finishes it above the grid."""
+        self._streams: list[tuple[float, float]] = []
+        """Per arrival stream: its peak hourly weight and its peak rate per hour."""
+        for stream in scenario.arrivals:
+            hours = stream.hours
+            peak = max(hours) if hours else 1.0
+            mean = sum(hours) / len(hours) if hours else 1.0
+            self._streams.append((peak, stream.per_day / 24 * peak / mean))
 
     # ------------------------------------------------------------------ the loop
 
-    def at(self, moment: datetime, action: Callable[[datetime], None]) -> None:
+    def at(
+        self, moment: datetime, action: Callable[[datetime], None], key: int | None = None
+    ) -> None:
+        """Run ``action`` at ``moment`` (``key``: the moment in µs, when the caller knows it)."""
         self._seq += 1
-        key = round(moment.timestamp() * 1_000_000)
+        heapq.heappush(
+            self._heap, (_key(moment) if key is None else key, self._seq, moment, action)
+        )
+
+    def later(
+        self,
+        delay: timedelta,
+        action: Callable[[datetime], None],
+        at: datetime,
+        at_key: int | None = None,
+    ) -> None:
+        """Run ``action`` ``delay`` after ``at``: the moment of the step being run, or
+        one whose key is ``at_key``."""
+        self._seq += 1
+        moment = at + delay
+        zone = at.tzinfo
+        if zone is UTC or zone is self._fixed_zone:
+            key = (self._now if at_key is None else at_key) + delay // _US
+        else:
+            key = _key(moment)  # added on the wall clock: see _fixed_offset
         heapq.heappush(self._heap, (key, self._seq, moment, action))
 
     def run(self) -> Replication:
@@ -254,10 +341,10 @@ class _Simulation:
         self._next_traced(0)
         self.at(self.counted_from, self._start_counting)
         self.at(self.counted_from + _DAY, self._end_of_day)
-        heap, end = self._heap, round(self.end.timestamp() * 1_000_000)
+        heap, end = self._heap, self._end_us
         pop = heapq.heappop
         while heap and heap[0][0] <= end:
-            _, _, moment, action = pop(heap)
+            self._now, _, moment, action = pop(heap)
             action(moment)
         self._finish()
         return self.result
@@ -276,7 +363,7 @@ class _Simulation:
         )
         self._today = {"arrived": 0, "closed": 0, "taken": 0, "wait_h": 0.0}
         if moment + _DAY <= self.end:
-            self.at(moment + _DAY, self._end_of_day)
+            self.later(_DAY, self._end_of_day, moment)
 
     def _start_counting(self, moment: datetime) -> None:
         for unit in self.units.values():
@@ -287,19 +374,21 @@ class _Simulation:
     def _next_arrival(self, index: int, stream: ArrivalStream, after: datetime) -> None:
         """The stream's next ticket, by thinning a Poisson process at its peak hourly rate."""
         hours = stream.hours
-        peak = max(hours) if hours else 1.0
-        mean = sum(hours) / len(hours) if hours else 1.0
-        rate_per_h = stream.per_day / 24 * peak / mean
-        zone, moment = self.zone, after
+        peak, rate_per_h = self._streams[index]
+        zone, moment, key = self.zone, after, self._now
         while True:
-            moment += timedelta(hours=self.rng.expovariate(rate_per_h))
+            step = timedelta(hours=self.rng.expovariate(rate_per_h))
+            moment += step
+            key += step // _US
             if hours is None:
                 break
             local = moment.astimezone(zone) if zone is not None else moment
             if self.rng.random() * peak <= stream.hour_weight(local.weekday(), local.hour):
                 break
-        if moment <= self.end:
-            self.at(moment, lambda at: self._arrive(index, stream, at))
+        if self.start.tzinfo is not self._fixed_zone:
+            key = _key(moment)  # added on the wall clock: see _fixed_offset
+        if key <= self._end_us:
+            self.at(moment, lambda at: self._arrive(index, stream, at), key)
 
     def _arrive(self, index: int, stream: ArrivalStream, at: datetime) -> None:
         self._next_arrival(index, stream, at)
@@ -334,28 +423,36 @@ class _Simulation:
         traced: TracedTicket | None,
     ) -> None:
         """上报: a new ticket (category, area, channel, priority), its clocks, its triage."""
-        category, area, channel, priority = facts
         ticket = Ticket(ticket_id)
         counted = at >= self.counted_from
         sim = _Sim(ticket, None, counted, traced)
         self.live[ticket.id] = sim
-        report = {
-            "category": category,
-            "tier": self.world.routing.tier_of(category).name,
-            "area_code": area,
-            "channel": channel or None,
-            "priority": priority,
-        }
-        self._fire(sim, T.REPORT, at, {k: v for k, v in report.items() if v is not None})
+        known = self._reports.get(facts)
         policy = self.world.sla
-        if policy is not None:
+        if known is None:
+            category, area, channel, priority = facts
+            report = {
+                "category": category,
+                "tier": self.world.routing.tier_of(category).name,
+                "area_code": area,
+                "channel": channel or None,
+                "priority": priority,
+            }
+            payload = {k: v for k, v in report.items() if v is not None}
+            self._fire(sim, _REPORT, at, payload)
             attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
-            sim.run = ClockRun(policy.select_for(attributes), policy_fingerprint=policy.fingerprint)
-            sim.run.apply(T.REPORT, ticket.state, at)
+            rule = policy.select_for(attributes) if policy is not None else None
+            self._reports[facts] = (payload, rule)
+        else:
+            payload, rule = known
+            self._fire(sim, _REPORT, at, payload)
+        if policy is not None and rule is not None:
+            sim.run = ClockRun(rule, policy_fingerprint=policy.fingerprint)
+            sim.run.apply(_REPORT, ticket.state, at)
         if counted:
             self.result.tickets += 1
             self._today["arrived"] += 1
-        self.at(at + timedelta(minutes=self.rules.triage_minutes), lambda t: self._triage(sim, t))
+        self.later(self._triage_after, lambda t: self._triage(sim, t), at)
 
     # ------------------------------------------------------------------ moves
 
@@ -369,9 +466,10 @@ class _Simulation:
         self.result.events += 1
         if move is None:
             return None
-        if sim.run is not None and trigger != T.REPORT:
+        run = sim.run
+        if run is not None and trigger != _REPORT:
             parts = parts_of(trigger, move.payload) if trigger in _PARTED else None
-            sim.run.apply(trigger, move.to_state, at, parts=parts)
+            run.apply(trigger, move.to_state, at, parts=parts)
         return move
 
     def _complete(
@@ -380,18 +478,18 @@ class _Simulation:
         return {**payload, **self.assigner.assign(ticket, trigger, payload).payload()}
 
     def _triage(self, sim: _Sim, at: datetime) -> None:
-        self._fire(sim, T.ACCEPT, at)
+        self._fire(sim, _ACCEPT, at)
         payload: dict[str, Any] = {}
         tier = self.world.routing.tiers[sim.ticket.tier or ""]
         if (
             not tier.joint
             and self.rules.joint_share
-            and self.world.routing.above_grid(tier, self.levels)
+            and self._above(tier)
             and self.rng.random() < self.rules.joint_share
         ):
             payload["joint"] = True  # the routing names the co-units (Assigner.co_units)
         try:
-            move = self._fire(sim, T.DISPATCH, at, payload)
+            move = self._fire(sim, _DISPATCH, at, payload)
         except GridGovError:  # no unit can take it (NoResponsibleUnit): the live loop refuses
             self._unrouted(sim)
             return
@@ -402,12 +500,19 @@ class _Simulation:
         limit = self.rules.escalate_queue_over
         if limit and unit.waiting > limit and sim.ticket.escalation_count == 0:
             try:
-                escalated = self._fire(sim, T.ESCALATE, at, {"reason": "queue", "cause": "person"})
+                escalated = self._fire(sim, _ESCALATE, at, {"reason": "queue", "cause": "person"})
             except GridGovError:
                 escalated = None  # nobody above: it stays in the queue it has
             if escalated is not None:
                 unit = self._unit_of(sim)
         self._dispatched(sim, unit, at)
+
+    def _above(self, tier: Tier) -> bool:
+        """:meth:`RoutingPolicy.above_grid`, asked once per tier."""
+        above = self._above_grid.get(tier.name)
+        if above is None:
+            above = self._above_grid[tier.name] = self.world.routing.above_grid(tier, self.levels)
+        return above
 
     def _dispatched(self, sim: _Sim, unit: _Unit, at: datetime) -> None:
         """The ticket (and each co-unit's part) waits in its unit's queue."""
@@ -455,7 +560,7 @@ class _Simulation:
         unit = self._unit(job.unit)
         self._touch(unit, at)
         unit.in_system += 1
-        if self._counting(at):
+        if at >= self.counted_from:
             self._kind(unit).arrivals += 1
         if not job.part:
             job.ticket.job = job
@@ -470,20 +575,22 @@ class _Simulation:
     def _take(self, unit: _Unit, job: _Job, at: datetime) -> None:
         """A staff member takes ``job`` at ``at``: sign for it, then the work."""
         unit.busy += 1
-        begin = at + timedelta(minutes=self.rules.sign_for_minutes)
-        self.at(begin, lambda t: self._sign(unit, job, at, t))
+        self.later(self._sign_after, lambda t: self._sign(unit, job, at, t), at)
 
     def _sign(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
         sim = job.ticket
         if job.part:
-            self._fire(sim, T.SIGN_FOR_PART, at, {"unit": job.unit})
+            self._fire(sim, _SIGN_FOR_PART, at, {"unit": job.unit})
         else:
-            self._fire(sim, T.SIGN_FOR, at)
+            self._fire(sim, _SIGN_FOR, at)
         work = self._work(sim)
         if work is not None:  # None: a traced ticket its history never handled
-            finish = unit.calendar.add_working_time(at, work) if unit.calendar else at + work
-            self.at(finish, lambda t: self._done(unit, job, taken, t))
-        if self._counting(taken):
+            done = lambda t: self._done(unit, job, taken, t)  # noqa: E731
+            if unit.calendar:
+                self.at(unit.calendar.add_working_time(at, work), done)
+            else:
+                self.later(work, done, at)
+        if taken >= self.counted_from:
             stats = self._kind(unit)
             waited = (taken - job.queued_at) / _HOUR
             stats.jobs += 1
@@ -492,27 +599,37 @@ class _Simulation:
             self._today["wait_h"] += waited
 
     def _work(self, sim: _Sim) -> timedelta | None:
-        trace = self.scenario.trace
-        if sim.traced is not None and trace is not None and trace.handling == "trace":
+        if sim.traced is not None and self._traced_work:
             return sim.traced.work
-        service = self.scenario.service_of(sim.ticket.tier or "")
+        tier = sim.ticket.tier or ""
+        draw = self._draws.get(tier)
+        if draw is None:
+            draw = self._draws[tier] = self._draw_of(tier)
+        dist, a, b = draw
+        if dist == "exponential":
+            return timedelta(hours=self.rng.expovariate(a))
+        if dist == "lognormal":
+            return timedelta(hours=self.rng.lognormvariate(a, b))
+        return timedelta(hours=a)  # fixed (or no service time: nothing to do)
+
+    def _draw_of(self, tier: str) -> tuple[str, float, float]:
+        """How a work time of ``tier`` is drawn: the distribution and its parameters."""
+        service = self.scenario.service_of(tier)
         if service is None:
-            return timedelta(0)
+            return "fixed", 0.0, 0.0
         mean = service.mean_h
         if service.dist == "fixed":
-            hours = mean
-        elif service.dist == "exponential":
-            hours = self.rng.expovariate(1 / mean)
-        else:  # log-normal with the given mean
-            sigma = service.sigma
-            hours = self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
-        return timedelta(hours=hours)
+            return "fixed", mean, 0.0
+        if service.dist == "exponential":
+            return "exponential", 1 / mean, 0.0
+        sigma = service.sigma  # log-normal with the given mean
+        return "lognormal", math.log(mean) - sigma * sigma / 2, sigma
 
     def _done(self, unit: _Unit, job: _Job, taken: datetime, at: datetime) -> None:
         self._touch(unit, at)
         unit.in_system -= 1
         unit.busy -= 1
-        if self._counting(taken):
+        if taken >= self.counted_from:
             stats = self._kind(unit)
             stats.sojourn_h += (at - job.queued_at) / _HOUR
             worked = unit.calendar.working_time_between(taken, at) if unit.calendar else at - taken
@@ -522,7 +639,7 @@ class _Simulation:
             return
         sim = job.ticket
         if job.part:
-            self._fire(sim, T.HANDLE_PART, at, {"unit": job.unit, "result": "协办已处置"})
+            self._fire(sim, _HANDLE_PART, at, {"unit": job.unit, "result": "协办已处置"})
             if sim.lead_done and not any(p.is_open for p in sim.ticket.parts):
                 self._handled(sim, at)
             return
@@ -546,25 +663,23 @@ class _Simulation:
 
     def _handled(self, sim: _Sim, at: datetime) -> None:
         sim.lead_done = False
-        self._fire(sim, T.MARK_HANDLED, at, {"result": "已处置"})
-        after = at + timedelta(minutes=self.rules.review_minutes)
-        self.at(
-            after, lambda t: self._review(sim, t) if self.rules.review else self._archive(sim, t)
-        )
+        self._fire(sim, _MARK_HANDLED, at, {"result": "已处置"})
+        after_handling = self._after_handling
+        self.later(self._review_after, lambda t: after_handling(sim, t), at)
 
     def _archive(self, sim: _Sim, at: datetime) -> None:
         """归档 without a review (a city that does not call back)."""
-        self._fire(sim, T.CLOSE, at, {"reason": "办结归档"})
+        self._fire(sim, _CLOSE, at, {"reason": "办结归档"})
         self._closed(sim, at)
 
     def _review(self, sim: _Sim, at: datetime) -> None:
-        self._fire(sim, T.REQUEST_REVIEW, at)
+        self._fire(sim, _REQUEST_REVIEW, at)
         if self.rng.random() < self.rules.not_satisfied:
-            self._fire(sim, T.REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
-            self._fire(sim, T.REOPEN, at, {"reason": "回访不满意"})
+            self._fire(sim, _REVIEW, at, {"verdict": "not_satisfied", "comment": "问题仍在"})
+            self._fire(sim, _REOPEN, at, {"reason": "回访不满意"})
             self._dispatched(sim, self._unit_of(sim), at)
             return
-        self._fire(sim, T.REVIEW, at, {"verdict": "satisfied"})
+        self._fire(sim, _REVIEW, at, {"verdict": "satisfied"})
         self._closed(sim, at)
 
     def _closed(self, sim: _Sim, at: datetime) -> None:
@@ -586,9 +701,11 @@ class _Simulation:
         if cycle is None or cycle.number == sim.watching:
             return
         number = sim.watching = cycle.number
-        self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+        self.later(_US, lambda t: self._due(sim, number, t), cycle.due, _key(cycle.due))
+        if not self.rules.escalate_on_warning:
+            return
         located = sim.run.rule.plan_of(cycle.clock)
-        if self.rules.escalate_on_warning and located is not None:
+        if located is not None:
             plan = located[1]
             warning = plan.thresholds[0] if len(plan.thresholds) > 1 else None
             moment = cycle.moment_of(plan, warning) if warning is not None else None
@@ -609,11 +726,11 @@ class _Simulation:
         if cycle is None or cycle.number != number or cycle.paused_since is not None:
             return
         if at < cycle.due:  # the deadline moved (a pause): look again then
-            self.at(cycle.due + _US, lambda t: self._due(sim, number, t))
+            self.later(_US, lambda t: self._due(sim, number, t), cycle.due, _key(cycle.due))
             return
         sim.run.announce(at)
         if self.rules.supervise_on_breach:
-            self._fire(sim, T.SUPERVISE, at, {"reason": "超时督办"})
+            self._fire(sim, _SUPERVISE, at, {"reason": "超时督办"})
             if sim.counted:
                 self.result.supervised += 1
         if self.rules.escalate_on_breach:
@@ -624,10 +741,10 @@ class _Simulation:
     ) -> None:
         """A ticket not yet signed for goes one level up and waits there instead."""
         job = sim.job
-        if job is None or job.cancelled or sim.ticket.state != State.DISPATCHED:
+        if job is None or job.cancelled or sim.ticket.state != _DISPATCHED:
             return
         try:
-            move = self._fire(sim, T.ESCALATE, at, {"reason": reason, "cause": cause})
+            move = self._fire(sim, _ESCALATE, at, {"reason": reason, "cause": cause})
         except GridGovError:
             return  # nobody above
         if move is not None:
@@ -636,13 +753,13 @@ class _Simulation:
 
     # ------------------------------------------------------------------ figures
 
-    def _counting(self, moment: datetime) -> bool:
-        return moment >= self.counted_from
-
     def _kind(self, unit: _Unit) -> UnitStats:
-        stats = self.result.units.get(unit.kind)
-        if stats is None:
-            stats = self.result.units[unit.kind] = UnitStats()
+        stats = unit.stats
+        if stats is None:  # the kind's figures appear when one of its units first has any
+            stats = self.result.units.get(unit.kind)
+            if stats is None:
+                stats = self.result.units[unit.kind] = UnitStats()
+            unit.stats = stats
         return stats
 
     def _touch(self, unit: _Unit, moment: datetime) -> None:
@@ -663,7 +780,7 @@ class _Simulation:
                     ticket,
                     cycles_kept,
                     self.world.routing.stayed_in_grid(ticket, self.levels),
-                    verdict if closed and ticket.state == State.CLOSED else None,
+                    verdict if closed and ticket.state == _CLOSED else None,
                 )
             )
         tier = ticket.tier or ""
@@ -695,9 +812,7 @@ class _Simulation:
 
     def _verdict(self, cycles: Sequence[ClockCycle]) -> tuple[datetime | None, bool | None]:
         """The clock's verdict, a ticket without a due time judged as the policy says."""
-        policy = self.world.sla
-        without_due = policy.closed_without_due if policy is not None else "on_time"
-        return clock_verdict(cycles, self.clock, without_due=without_due)
+        return clock_verdict(cycles, self.clock, without_due=self._without_due)
 
     def _finish(self) -> None:
         """Close the books at the end: what is still open, and the staffed hours."""

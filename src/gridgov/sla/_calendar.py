@@ -167,7 +167,7 @@ class WorkingCalendar:
         unit = duration.unit
         if unit is _MINUTES or unit is _HOURS:
             amount = duration.amount * (_US_PER_MINUTE if unit is _MINUTES else _US_PER_HOUR)
-            return _utc(self._add_working_us(self._us(start), amount)), _micro(amount)
+            return _utc(self._add_working_us(self._us(start), amount)), _budget(amount)
         if unit is _WORKING_DAYS:
             start_us = self._us(start)
             due_us = self._add_working_days(start_us, duration.amount)
@@ -345,11 +345,25 @@ class WorkingCalendar:
 
 def _utc(us: int) -> datetime:
     """``from_us(us, UTC)``, the same value, without the round trip through a timestamp."""
-    return EPOCH + timedelta(microseconds=us)
+    return EPOCH + timedelta(0, 0, us)  # positional: no keyword parsing (a hot path)
 
 
 def _micro(us: int) -> timedelta:
-    return timedelta(microseconds=us)
+    return timedelta(0, 0, us)
+
+
+_BUDGETS: dict[int, timedelta] = {}
+"""Working minutes and hours as budgets, by µs: a clock's budget is its duration, and
+the same few durations start on every ticket."""
+
+
+def _budget(us: int) -> timedelta:
+    budget = _BUDGETS.get(us)
+    if budget is None:
+        if len(_BUDGETS) >= 4096:  # a policy has a handful; never grow without bound
+            _BUDGETS.clear()
+        budget = _BUDGETS[us] = timedelta(0, 0, us)
+    return budget
 
 
 def _as_duration(duration: DurationLike) -> Duration:

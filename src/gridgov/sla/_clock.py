@@ -194,7 +194,9 @@ class ClockCycle:
         """The years the due time spans that the calendar computed provisionally; empty
         again once a recomputation finds them all official."""
         assumed = plan.calendar.assumed_years
-        if not assumed:  # most calendars, most of the time: nothing to span
+        # Most calendars, most of the time: nothing to span, or every assumed year after
+        # the due time's (the start is never after it), so no conversion of the start.
+        if not assumed or min(assumed) > self.due.year:
             self.assumed_years = ()
             return
         spanned = range(self.started_at.astimezone(self.due.tzinfo).year, self.due.year + 1)

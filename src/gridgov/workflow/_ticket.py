@@ -29,6 +29,8 @@ _RESUME = Trigger.RESUME.value
 _CLOSE = Trigger.CLOSE.value
 _REVIEWING = State.REVIEWING.value
 _NOT_SATISFIED = "not_satisfied"
+_OPEN_PARTS = frozenset(s.value for s in PartState if s.is_open)
+"""The stored values of :attr:`PartState.is_open` states (a set test, not an enum call)."""
 _IMPLYING = frozenset(
     {_RESUME, Trigger.MARK_HANDLED.value, Trigger.REOPEN.value, Trigger.CLOSE.value, *PART_TRIGGERS}
 )
@@ -102,7 +104,7 @@ class Part:
     @property
     def is_open(self) -> bool:
         """True while the co-unit still owes its part."""
-        return PartState(self.state).is_open
+        return self.state in _OPEN_PARTS
 
     @property
     def took(self) -> timedelta | None:
