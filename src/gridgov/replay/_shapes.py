@@ -33,9 +33,12 @@ __all__ = ["Shape", "ShapeMemo"]
 
 _RECORDED = RECORDED_TEXTS
 
-SHAPES_LIMIT = 16_384
-"""Shapes remembered per engine at most (then the memo starts afresh): a few hundred
-bytes each, their events and moves shared."""
+SHAPES_LIMIT = 65_536
+"""Shapes remembered per engine at most (then the memo starts afresh): about 400 bytes
+each, their events and moves shared (under 30 MB when full).  A city's month has tens
+of thousands of shapes (the synthetic 200,000-ticket file 18,952: area × category ×
+channel × status), so a smaller memo starting afresh again and again loses most hits
+(16,384 gave 52% of its tickets the remembered path, this 90%)."""
 TRIAL = 2_000
 """Tickets in each window after which remembering stops unless :data:`WORTH` of them
 repeated a shape."""
