@@ -1,11 +1,11 @@
 """Ticket shapes (工单形态): what the fold and the routing concluded, remembered per shape.
 
 The loop's table, the fold and the routing read a ticket's events — triggers, actors,
-payloads — and its category, area, channel and tier, never its times, and of a recorded
-text (:data:`~gridgov.workflow.RECORDED_TEXTS`: a result, a reason) only whether it is
-given, never its words: the times are
-only stored (``reported_at``, ``closed_at`` …) and measured by the SLA clocks.  So two
-tickets with the same *shape* (everything but their times) fold to the same states,
+payloads — and its category, area, channel and tier, never its times (they are only
+stored, ``reported_at``, ``closed_at`` …, and measured by the SLA clocks), and of a
+recorded text (:data:`~gridgov.workflow.RECORDED_TEXTS`: a result, a reason) only
+whether one is given, never its words.  So two tickets with the same *shape*
+(everything but their times and those words) fold to the same states,
 counts, flags and routing.  Replay folds the first ticket of each shape with
 :meth:`Ticket.fire <gridgov.workflow.Ticket.fire>` as usual and remembers the result as
 a :class:`Shape`: *observed* — which events were accepted, with which destination, at

@@ -160,13 +160,11 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if not rows:
         return
     names = list(rows[0])
-    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+    copying = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+    if copying and all(len(row) == len(names) for row in rows):  # one set of columns
+        _copy(conn, table, names, rows)
+    else:
         conn.execute(insert(table), rows)
-        return
-    if any(len(row) != len(names) for row in rows):  # rows of different columns
-        conn.execute(insert(table), rows)
-        return
-    _copy(conn, table, names, rows)
 
 
 def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
@@ -177,7 +175,7 @@ def _copy(conn: Connection, table: Table, names: list[str], rows: list[dict[str,
     processed = [
         (position, process)
         for position, name in enumerate(names)
-        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
