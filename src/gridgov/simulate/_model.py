@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from types import MappingProxyType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -292,7 +293,9 @@ class _Simulation:
         self._without_due = policy.closed_without_due if policy is not None else "on_time"
         self._draws: dict[str, tuple[str, float, float]] = {}
         """Per tier: how its work time is drawn (see ``_draw_of``)."""
-        self._reports: dict[tuple[str, str, str, str | None], tuple[dict[str, Any], SlaRule | None]]
+        self._reports: dict[
+            tuple[str, str, str, str | None], tuple[Mapping[str, Any], SlaRule | None]
+        ]
         self._reports = {}
         """Per (category, area, channel, priority): the report's payload and the SLA rule
         the policy selects for it (what never changes for those facts)."""
@@ -438,7 +441,10 @@ class _Simulation:
                 "channel": channel or None,
                 "priority": priority,
             }
-            payload = {k: v for k, v in report.items() if v is not None}
+            # read-only: every ticket of these facts records this one payload
+            payload: Mapping[str, Any] = MappingProxyType(
+                {k: v for k, v in report.items() if v is not None}
+            )
             self._fire(sim, _REPORT, at, payload)
             attributes = (ticket.category, ticket.tier, ticket.priority, ticket.channel)
             rule = policy.select_for(attributes) if policy is not None else None
