@@ -125,6 +125,19 @@ class WorkingCalendar:
         outside them is provisional (or refused, as ``unknown_year`` says)."""
         return self._holidays.first_year, self._holidays.last_year
 
+    def provisional_years(self, first: int, last: int) -> tuple[int, ...]:
+        """The years ``first..last`` this calendar computes without an announced holiday
+        schedule (provisionally, or on the plain workweek): a property of the years and
+        the installed data alone, whichever years were computed before (a deadline
+        spanning a year is provisional in a replay's first ticket as in its last).
+        Empty with ``unknown_year = "raise"`` (such a year is refused, not assumed)."""
+        low, high = self._holidays.first_year, self._holidays.last_year
+        if (high is None or last <= high) and (low is None or first >= low):
+            return ()  # the usual case: every year spanned is known
+        if self.spec.unknown_year is UnknownYearRule.RAISE:
+            return ()
+        return tuple(y for y in range(first, last + 1) if not self._holidays.knows(y))
+
     def knows_year(self, year: int) -> bool:
         """True when the holiday schedule of ``year`` is announced (or not needed)."""
         return self._holidays.knows(year)

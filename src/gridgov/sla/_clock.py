@@ -191,11 +191,25 @@ class ClockCycle:
         self._note_assumed_years(plan)
 
     def _note_assumed_years(self, plan: ClockPlan) -> None:
-        """The years the due time spans that the calendar computed provisionally; empty
-        again once a recomputation finds them all official."""
-        assumed = plan.calendar.assumed_years
-        # Most calendars, most of the time: nothing to span, or every assumed year after
-        # the due time's (the start is never after it), so no conversion of the start.
+        """The years the due time spans (start to due, in UTC years) that the calendar
+        computes provisionally; empty again once a recomputation finds them all official.
+        On a :class:`WorkingCalendar` that depends on the years and the holiday data
+        alone, not on which years the calendar happened to compute before."""
+        calendar = plan.calendar
+        if isinstance(calendar, WorkingCalendar):
+            low, high = calendar.official_years
+            due_year = self.due.year
+            # Most cycles: every year they can span is known, so no conversion of the start
+            # (a local year and its UTC year differ by one at most).
+            if (high is None or due_year <= high) and (
+                low is None or self.started_at.year - 1 >= low
+            ):
+                self.assumed_years = ()
+                return
+            first = self.started_at.astimezone(self.due.tzinfo).year
+            self.assumed_years = calendar.provisional_years(first, due_year)
+            return
+        assumed = calendar.assumed_years
         if not assumed or min(assumed) > self.due.year:
             self.assumed_years = ()
             return
