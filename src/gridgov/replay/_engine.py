@@ -12,14 +12,16 @@ Replay holds no rule of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
-from gridgov.replay._shapes import Accepted, Shape, ShapeMemo, shape_key
+from gridgov.replay._shapes import Accepted, Shape, ShapeKey, ShapeMemo, shape_key
 from gridgov.replay._sources import SourceNote, SourceTicket
 from gridgov.sla import (
     SLA_POLICY_FILE,
@@ -28,9 +30,13 @@ from gridgov.sla import (
     ClockRun,
     SlaPolicy,
     SlaRule,
+    WorkingCalendar,
     clock_verdict,
     verdict_without_due,
 )
+from gridgov.sla._calendar_table import EPOCH, to_us
+from gridgov.sla._vector import CycleShape, Micros, deadlines, working_between
+from gridgov.sla._vector import provisional as vector_provisional
 from gridgov.workflow import (
     PART_TRIGGERS,
     SATISFIED_VERDICTS,
@@ -185,6 +191,22 @@ def _breaches(cycles: Sequence[ClockCycle]) -> tuple[str, ...]:
     return tuple(sorted(breached)) if breached else ()
 
 
+@dataclass(slots=True)
+class _Columns:
+    """The tickets of a batch whose clocks run as one set of columns: one SLA rule, and
+    shapes of one signature (:meth:`Shape.cycles_for <gridgov.replay._shapes.Shape.cycles_for>`)."""
+
+    last: int | None
+    """The event of the last accepted move (``updated_at``), of every member's shape."""
+    closed: int | None
+    """The event it closed at, of every member's shape."""
+    policy: SlaPolicy | None
+    rule: SlaRule | None
+    cycles: tuple[CycleShape, ...]
+    members: list[tuple[int, SourceTicket, str, Shape]] = field(default_factory=list)
+    """Each ticket's position in the batch, source, tier and shape."""
+
+
 class ReplayEngine:
     """Replays tickets one at a time; holds no state between tickets.
 
@@ -281,6 +303,12 @@ class ReplayEngine:
             shape = memo.get(key)
             if shape is not None:  # folded before: only the clocks run, on these times
                 return self._replay_shape(source, tier, shape)
+        return self._fold(source, tier, key)
+
+    def _fold(self, source: SourceTicket, tier: str, key: ShapeKey | None) -> TicketOutcome:
+        """Fold ``source``'s events through the loop and its clocks; with a ``key``,
+        remember the shape for the next ticket of it."""
+        memo = self._memo
         record = key is not None
         accepted: list[Accepted] = []
         closed_index = last_index = None
@@ -375,6 +403,108 @@ class ReplayEngine:
             outcome.policy = policy
         return outcome
 
+    def replay_many(self, sources: Sequence[SourceTicket]) -> list[TicketOutcome]:
+        """Replay a batch of tickets: the outcomes :meth:`replay` gives one by one, in
+        order.  The tickets of a shape folded before have their clocks run as columns,
+        all tickets of one shape and rule at once (:mod:`gridgov.sla._vector`); the
+        others (a first ticket of its shape, a shape whose clocks pause) fold as usual."""
+        memo = self._memo
+        outcomes: list[TicketOutcome | None] = [None] * len(sources)
+        groups: dict[tuple[int, int, Hashable], _Columns] = {}
+        tier_of = self.routing.tier_of
+        for k, source in enumerate(sources):
+            if memo is None or not memo.active:
+                outcomes[k] = self.replay(source)
+                continue
+            tier = tier_of(source.category).name
+            key = shape_key(source, tier)
+            shape = memo.get(key)
+            if shape is None:
+                outcomes[k] = self._fold(source, tier, key)
+                continue
+            opened = source.events[0].at
+            policy = self._policy_at(opened)
+            rule = None
+            compiled: tuple[tuple[CycleShape, ...], Hashable] | None = (
+                (),
+                (shape.last, shape.closed),
+            )
+            if policy is not None and shape.accepted:
+                rule = policy.select_for(shape.attributes)
+                if rule.clocks:
+                    compiled = shape.cycles_for(rule, opened, memo.compiled)
+            if compiled is None:
+                outcomes[k] = self._replay_shape(source, tier, shape)
+                continue
+            cycles, signature = compiled
+            group_key = (id(policy), id(rule), signature)
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = _Columns(shape.last, shape.closed, policy, rule,
+                                                     cycles)  # fmt: skip
+            group.members.append((k, source, tier, shape))
+        for group in groups.values():
+            self._replay_columns(group, outcomes)
+        return outcomes  # type: ignore[return-value]  # every position was filled
+
+    def _replay_columns(self, group: _Columns, outcomes: list[TicketOutcome | None]) -> None:
+        """The tickets of one shape under one rule: their clocks as columns."""
+        policy, rule, cycles = group.policy, group.rule, group.cycles
+        sources = [member[1] for member in group.members]
+        count = len(sources)
+        columns: dict[int, Micros] = {}
+
+        def times(index: int) -> Micros:
+            found = columns.get(index)
+            if found is None:
+                moments = (to_us(source.events[index].at) for source in sources)
+                found = columns[index] = np.fromiter(moments, np.int64, count)
+            return found
+
+        last, closed = group.last, group.closed
+        breached: list[list[bool]] = []
+        dues: list[list[int]] = []
+        provisional: list[list[bool]] = []
+        for cycle in cycles:
+            calendar = cycle.plan.calendar
+            assert isinstance(calendar, WorkingCalendar)  # compile_cycles covers no other
+            start = times(cycle.start)
+            due = deadlines(calendar, cycle.plan.due, start)
+            end = times(cycle.end if cycle.end is not None else last)  # type: ignore[arg-type]
+            breached.append((end > due).tolist())  # stopped, cancelled or last seen late
+            dues.append(due.tolist())
+            provisional.append(vector_provisional(calendar, start, due).tolist())
+        mine = [i for i, cycle in enumerate(cycles) if cycle.clock == self.clock]
+        without_due = policy.closed_without_due if policy is not None else "on_time"
+        plan = self._plan_of(rule) if rule is not None else None
+        worked: list[int] | None = None
+        if plan is not None and closed is not None and plan.working:
+            assert isinstance(plan.calendar, WorkingCalendar)
+            worked = working_between(plan.calendar, times(0), times(closed)).tolist()
+        names = [cycle.clock for cycle in cycles]
+        for n, (k, source, tier, shape) in enumerate(group.members):
+            events = source.events
+            closed_at = None if closed is None else events[closed].at
+            if mine:
+                clock_due: datetime | None = EPOCH + timedelta(0, 0, dues[mine[0]][n])
+                met: bool | None = not any(breached[i][n] for i in mine)
+            else:
+                clock_due, met = None, verdict_without_due(without_due)
+            handling = None
+            if worked is not None:
+                handling = timedelta(0, 0, worked[n])
+            elif closed_at is not None:
+                handling = elapsed(events[0].at, closed_at)
+            late = {names[i] for i in range(len(cycles)) if breached[i][n]}
+            marked = {names[i] for i in range(len(cycles)) if provisional[i][n]}
+            outcomes[k] = self._assemble(
+                source, tier, policy, None if last is None else events[last].at, closed_at,
+                shape.state, shape.reopened, shape.escalations, shape.stayed_in_grid,
+                shape.conformance, shape.satisfied, clock_due, met, handling,
+                worked is not None, tuple(sorted(late)) if late else (),
+                tuple(sorted(marked)) if marked else (),
+            )  # fmt: skip
+
     def _replay_shape(self, source: SourceTicket, tier: str, shape: Shape) -> TicketOutcome:
         """A ticket of a shape folded before: its clocks on its own times, the rest as
         the fold concluded for that shape."""
@@ -419,9 +549,54 @@ class ReplayEngine:
             run.announce(updated_at)  # what live timers had fired by the last move
         cycles = tuple(run.cycles) if run is not None else ()
         opened_at = source.events[0].at
-        due_at, on_time, handling, working = self._verdict(
-            source, policy, run, cycles, opened_at, closed_at
-        )
+        handling = None if closed_at is None else elapsed(opened_at, closed_at)
+        working = False
+        plan = self._plan_of(run.rule) if run is not None else None
+        if plan is not None and closed_at is not None and plan.working:
+            mine = [c for c in cycles if c.clock == self.clock]
+            handling = _working_time(plan, mine, opened_at, closed_at)
+            working = True
+        without_due = policy.closed_without_due if policy is not None else "on_time"
+        due, met = clock_verdict(cycles, self.clock, without_due=without_due)
+        return self._assemble(
+            source, tier, policy, updated_at, closed_at, state, reopened, escalations, stayed,
+            conformance, satisfied, due, met, handling, working,
+            _breaches(cycles) if cycles else (), _provisional(cycles) if cycles else (),
+        )  # fmt: skip
+
+    def _assemble(
+        self,
+        source: SourceTicket,
+        tier: str,
+        policy: SlaPolicy | None,
+        updated_at: datetime | None,
+        closed_at: datetime | None,
+        state: str,
+        reopened: int,
+        escalations: int,
+        stayed: bool | None,
+        conformance: tuple[str, ...],
+        satisfied: bool | None,
+        clock_due: datetime | None,
+        clock_met: bool | None,
+        handling: timedelta | None,
+        working: bool,
+        breaches: tuple[str, ...],
+        provisional: tuple[str, ...],
+    ) -> TicketOutcome:
+        """The outcome from what the fold found and what the clocks concluded —
+        ``clock_due`` and ``clock_met`` are :func:`~gridgov.sla.clock_verdict`'s answer for
+        the handling clock — whichever way the clocks ran (one by one, or a column)."""
+        due_at, on_time = clock_due, (None if closed_at is None else clock_met)
+        if self.due_from_source:
+            due_at = source.source_due
+            if closed_at is None:
+                on_time = None
+            elif due_at is not None:
+                on_time = closed_at <= due_at
+            else:
+                without_due = policy.closed_without_due if policy is not None else "on_time"
+                on_time = verdict_without_due(without_due)
         # positional, in field order: 22 keywords cost more than the rest of this tail
         outcome = TicketOutcome(
             source.ticket_id,
@@ -430,7 +605,7 @@ class ReplayEngine:
             tier,
             source.channel,
             source.unit,
-            opened_at,
+            source.events[0].at,  # opened_at
             due_at,
             closed_at,
             on_time if state == _CLOSED else None,  # on_time
@@ -440,15 +615,15 @@ class ReplayEngine:
             stayed,  # stayed_in_grid
             conformance,
             handling,
-            _breaches(cycles) if cycles else (),  # breaches
+            breaches,
             source.source_due,
             source.source_on_time,
             self.due_from_source,  # due_is_source
             source.first_line,
             source.last_line,
         )
-        if cycles:
-            outcome.provisional = _provisional(cycles)
+        if provisional:
+            outcome.provisional = provisional
         if source.notes:
             outcome.notes = source.notes
         outcome.satisfied = source.source_satisfied if satisfied is None else satisfied
@@ -488,31 +663,3 @@ class ReplayEngine:
             if period.since is None or period.since <= moment:
                 found = period.policy
         return found
-
-    def _verdict(
-        self,
-        source: SourceTicket,
-        policy: SlaPolicy | None,
-        run: ClockRun | None,
-        cycles: tuple[ClockCycle, ...],
-        opened_at: datetime,
-        closed_at: datetime | None,
-    ) -> tuple[datetime | None, bool | None, timedelta | None, bool]:
-        """``(due_at, on_time, handling time, whether that is working time)``."""
-        handling = None if closed_at is None else elapsed(opened_at, closed_at)
-        working = False
-        plan = self._plan_of(run.rule) if run is not None else None
-        if plan is not None and closed_at is not None and plan.working:
-            mine = [c for c in cycles if c.clock == self.clock]
-            handling = _working_time(plan, mine, opened_at, closed_at)
-            working = True
-        without_due = policy.closed_without_due if policy is not None else "on_time"
-        if self.due_from_source:
-            due = source.source_due
-            if closed_at is None:
-                return due, None, handling, working
-            if due is not None:
-                return due, closed_at <= due, handling, working
-            return None, verdict_without_due(without_due), handling, working
-        due, met = clock_verdict(cycles, self.clock, without_due=without_due)
-        return due, (None if closed_at is None else met), handling, working

@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from gridgov.replay._sources import SourceTicket
 from gridgov.sla import ClockRun, SlaRule
+from gridgov.sla._vector import CycleShape, compile_cycles
 from gridgov.workflow import RECORDED_TEXTS, text_given
 
 __all__ = ["Shape", "ShapeMemo"]
@@ -74,6 +76,40 @@ class Shape:
     clocked: dict[int, tuple[Accepted, ...]] = field(default_factory=dict)
     """The accepted moves that can change a clock, by the id of the SLA rule they run
     under (:meth:`ClockRun.moves_that_count <gridgov.sla.ClockRun.moves_that_count>`)."""
+
+    compiled: dict[int, tuple[tuple[CycleShape, ...], Hashable] | None] = field(
+        default_factory=dict
+    )
+    """The cycles those moves run, by rule id, for the columnar path
+    (:func:`~gridgov.sla._vector.compile_cycles`; ``None``: not of its kinds)."""
+
+    def cycles_for(
+        self,
+        rule: SlaRule,
+        probe: datetime,
+        compiled: dict[tuple[int, tuple[Accepted, ...]], tuple[CycleShape, ...] | None],
+    ) -> tuple[tuple[CycleShape, ...], Hashable] | None:
+        """The cycles this shape's moves run under ``rule``, by event index (compiled on
+        probe times once per rule), with their *signature*: the events every column reads
+        (each cycle's start and end, the last and the closing event).  Shapes of one
+        signature under one rule have their clocks computed together.  ``None`` when the
+        cycles must run one by one.  ``compiled`` holds the cycles by rule and accepted
+        moves, for every shape (many shapes share their moves: they differ by area)."""
+        key = id(rule)
+        if key not in self.compiled:
+            moves = (key, self.accepted)
+            if moves not in compiled:
+                compiled[moves] = compile_cycles(rule, self.moves_for(rule), probe)
+            cycles = compiled[moves]
+            self.compiled[key] = (
+                None
+                if cycles is None
+                else (
+                    cycles,
+                    (tuple((c.clock, c.start, c.end) for c in cycles), self.last, self.closed),
+                )
+            )
+        return self.compiled[key]
 
     def moves_for(self, rule: SlaRule) -> tuple[Accepted, ...]:
         """The accepted moves to apply to the clocks of ``rule`` (the others change none)."""
@@ -123,6 +159,9 @@ class ShapeMemo:
     def __init__(self) -> None:
         self.shapes: dict[ShapeKey, Shape] = {}
         self._moves: dict[tuple[Accepted, ...], tuple[Accepted, ...]] = {}
+        self.compiled: dict[tuple[int, tuple[Accepted, ...]], tuple[CycleShape, ...] | None] = {}
+        """The clock cycles of each rule and sequence of accepted moves
+        (:meth:`Shape.cycles_for`)."""
         self._events: dict[Hashable, Hashable] = {}
         """One copy of each sequence of accepted moves and of events (many shapes share
         one: they differ by category and area)."""
@@ -148,6 +187,7 @@ class ShapeMemo:
                 self.shapes.clear()
                 self._moves.clear()
                 self._events.clear()
+                self.compiled.clear()
             self.tried = self.hits = 0
         return found
 
@@ -157,6 +197,7 @@ class ShapeMemo:
             self.shapes.clear()
             self._moves.clear()
             self._events.clear()
+            self.compiled.clear()
         with suppress(TypeError):  # a key holding a list: not remembered
             events = key[4]
             key = (key[0], key[1], key[2], key[3], self._events.setdefault(events, events))
