@@ -21,7 +21,9 @@ from gridgov.cli._engine_options import db_option
 from gridgov.cli._output import emit, format_option
 from gridgov.errors import InvalidInput, InvalidTime, Problem
 from gridgov.replay import (
+    ENGINES,
     METRICS,
+    Engine,
     PolicyInForce,
     Progress,
     ReplayMapping,
@@ -300,8 +302,17 @@ def _print_provisional(by_clock: dict[str, int]) -> None:
     help="The Dask scheduler (tcp://host:8786; default $DASK_SCHEDULER_ADDRESS, else a "
     "local cluster of --jobs processes).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="columnar: tickets in batches, each shape's clocks as NumPy columns; rows: one "
+    "ticket at a time (the reference); auto: columnar where it applies.  Same results.",
+)
 @db_option(optional=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--verbose", "-v", is_flag=True, help="Say which engine ran, and why.")
 @format_option()
 def run(
     input_file: Path,
@@ -321,8 +332,10 @@ def run(
     jobs: int,
     executor: str,
     scheduler: str | None,
+    engine: Engine,
     url: str | None,
     quiet: bool,
+    verbose: bool,
     fmt: str,
 ) -> None:
     """Replay INPUT (CSV, .csv.gz, JSON Lines or XES) and print the report.
@@ -358,6 +371,7 @@ def run(
         strict=strict,
         jobs=jobs,
         db=url,
+        engine=engine,
     )
     _check_by(by)
     if report_out is not None:
@@ -369,6 +383,8 @@ def run(
                 replayed = run_replay(replace(options, jobs=shares), executor=pool)
         else:
             replayed = run_replay(options, progress=progress)
+    if verbose:
+        click.echo(f"engine: {replayed.engine}", err=True)
     report = replayed.to_dict()
     if report_out is not None:
         write_report(report, report_out)

@@ -28,7 +28,7 @@ from gridgov.replay._readers import InputFile
 from gridgov.replay._rejects import Reject, RejectKind, RejectLog, RowCounts
 from gridgov.replay._render import REPORT_COLUMNS, check_report_path, report_rows, write_report
 from gridgov.replay._report import DIMENSIONS, METRICS, ReplayReport, Tally, dimension_parts
-from gridgov.replay._run import Progress, ReplayOptions, run_replay
+from gridgov.replay._run import ENGINES, Engine, Progress, ReplayOptions, chosen_engine, run_replay
 from gridgov.replay._samples import (
     BOSTON_REVISION,
     BOSTON_SAMPLE_DIR,
@@ -42,6 +42,7 @@ __all__ = [
     "BOSTON_REVISION",
     "BOSTON_SAMPLE_DIR",
     "DIMENSIONS",
+    "ENGINES",
     "METRICS",
     "OPEN311_MAPPING",
     "REJECT_SUFFIXES",
@@ -50,6 +51,7 @@ __all__ = [
     "AreaLevelRule",
     "AreaRules",
     "ColumnMap",
+    "Engine",
     "EventRules",
     "InferredAreas",
     "InputFile",
@@ -73,6 +75,7 @@ __all__ = [
     "boston_policies",
     "boston_sample_options",
     "check_report_path",
+    "chosen_engine",
     "dimension_parts",
     "infer_areas",
     "load_mapping",

@@ -394,6 +394,9 @@ class ReplayReport:
     """Rows met, ignored and rejected, and the file's lines (see :func:`input_summary`)."""
     without_due: Counter[str] = field(default_factory=Counter)
     """Tickets that got no due time, by category (``""``: no category)."""
+    engine: str = ""
+    """Which engine replayed the tickets, and why (``--verbose``); not part of the figures:
+    every engine gives the same report."""
 
     def add(self, outcome: TicketOutcome, keys: Iterable[tuple[str, Key]]) -> None:
         """Count one ticket overall and under each ``(dimension, key)``.
@@ -422,6 +425,7 @@ class ReplayReport:
 
     def merge(self, other: ReplayReport) -> None:
         """Add ``other``'s counts to this report (for ``--jobs``)."""
+        self.engine = self.engine or other.engine
         self.overall = self.overall + other.overall
         self.rejects.update(other.rejects)
         self.input.update(other.input)
