@@ -92,12 +92,26 @@ def test_tickets_out_csv_has_the_promised_columns(tmp_path: Path) -> None:
 
 def test_progress_is_reported_in_tickets_and_file_bytes() -> None:
     calls: list[tuple[int, int, int]] = []
-    report = run_replay(boston_sample_options(), progress=lambda *args: calls.append(args))
+    report = run_replay(
+        boston_sample_options(engine="rows"), progress=lambda *args: calls.append(args)
+    )
     assert report.overall.tickets == 2000  # every 1,000 tickets, and at the end
     assert [done for done, _, _ in calls] == [1000, 2000, 2000]
     first, last = calls[0], calls[-1]
     assert 0 < first[1] < first[2]  # part of the compressed file read
     assert last[1] == last[2]
+
+
+def test_progress_of_the_columnar_engine_moves_forward_to_the_end() -> None:
+    """The columnar engine reads a batch before it replays it: its progress is counted in
+    the same units, never goes back, and ends at the whole file."""
+    calls: list[tuple[int, int, int]] = []
+    report = run_replay(
+        boston_sample_options(engine="columnar"), progress=lambda *args: calls.append(args)
+    )
+    assert report.overall.tickets == 2000
+    assert calls[-1] == (2000, calls[-1][2], calls[-1][2])
+    assert [c[:2] for c in calls] == sorted(c[:2] for c in calls)
 
 
 def test_strict_stops_at_the_same_row_with_jobs() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from gridgov.sla import CalendarSpec, ClockRun, Duration, WorkingCalendar, load_default_policy
 from gridgov.sla._calendar_table import to_us
-from gridgov.sla._vector import compile_cycles, deadlines, provisional, working_between
+from gridgov.sla._vector import compile_cycles, deadlines, provisional_spans, working_times
 
 _CALENDARS = {
     "hangzhou": CalendarSpec(name="hz", holidays={"provider": "chinese_calendar"}),
@@ -70,7 +70,7 @@ def test_working_between_equals_scalar(name: str) -> None:
     scalar = WorkingCalendar(spec)
     expected = [scalar.working_time_between(a, b) // timedelta(microseconds=1)
                 for a, b in zip(starts, ends, strict=True)]  # fmt: skip
-    got = working_between(
+    got = working_times(
         WorkingCalendar(spec),
         np.array([to_us(s) for s in starts], dtype=np.int64),
         np.array([to_us(e) for e in ends], dtype=np.int64),
@@ -84,7 +84,7 @@ def test_provisional_is_the_calendars_answer_for_the_years_spanned() -> None:
     assert last is not None
     starts = [datetime(last, 6, 1, tzinfo=UTC), datetime(last, 12, 31, 20, tzinfo=UTC)]
     dues = [datetime(last, 6, 2, tzinfo=UTC), datetime(last + 1, 1, 2, tzinfo=UTC)]
-    got = provisional(
+    got = provisional_spans(
         cal,
         np.array([to_us(s) for s in starts], dtype=np.int64),
         np.array([to_us(d) for d in dues], dtype=np.int64),

@@ -24,19 +24,23 @@ from gridgov.grid import AreaTree, Directory
 from gridgov.replay._shapes import Accepted, Shape, ShapeKey, ShapeMemo, shape_key
 from gridgov.replay._sources import SourceNote, SourceTicket
 from gridgov.sla import (
+    EPOCH,
     SLA_POLICY_FILE,
     ClockCycle,
     ClockPlan,
     ClockRun,
+    CycleShape,
+    Micros,
     SlaPolicy,
     SlaRule,
     WorkingCalendar,
     clock_verdict,
+    deadlines,
+    provisional_spans,
+    to_us,
     verdict_without_due,
+    working_times,
 )
-from gridgov.sla._calendar_table import EPOCH, to_us
-from gridgov.sla._vector import CycleShape, Micros, deadlines, working_between
-from gridgov.sla._vector import provisional as vector_provisional
 from gridgov.workflow import (
     PART_TRIGGERS,
     SATISFIED_VERDICTS,
@@ -473,14 +477,14 @@ class ReplayEngine:
             end = times(cycle.end if cycle.end is not None else last)  # type: ignore[arg-type]
             breached.append((end > due).tolist())  # stopped, cancelled or last seen late
             dues.append(due.tolist())
-            provisional.append(vector_provisional(calendar, start, due).tolist())
+            provisional.append(provisional_spans(calendar, start, due).tolist())
         mine = [i for i, cycle in enumerate(cycles) if cycle.clock == self.clock]
         without_due = policy.closed_without_due if policy is not None else "on_time"
         plan = self._plan_of(rule) if rule is not None else None
         worked: list[int] | None = None
         if plan is not None and closed is not None and plan.working:
             assert isinstance(plan.calendar, WorkingCalendar)
-            worked = working_between(plan.calendar, times(0), times(closed)).tolist()
+            worked = working_times(plan.calendar, times(0), times(closed)).tolist()
         names = [cycle.clock for cycle in cycles]
         for n, (k, source, tier, shape) in enumerate(group.members):
             events = source.events

@@ -454,7 +454,7 @@ class ReplayReport:
             "input": input_summary(self.input),
             "provisional": dict(sorted(self.provisional.items())),
             "coverage": self.coverage(),
-            "conformance": dict(self.overall.conformance.most_common()),
+            "conformance": dict(_most_first(self.overall.conformance)),
             "groups": {
                 dimension: _group_rows(groups, top)
                 for dimension, groups in self.groups.items()
@@ -546,6 +546,12 @@ _ANSWERS_ONLY = frozenset({SERIES, HEAT})
 """The groupings that count answers only (see :meth:`ReplayReport.add`)."""
 
 
+def _most_first(counts: Counter[str]) -> list[tuple[str, int]]:
+    """``counts`` most first, ties by name: the same whatever order the tickets came in
+    (one process, ``--jobs`` shares, or the columnar engine's group-bys)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _heat(cells: Mapping[Key, Tally], rows: int = 15, columns: int = 10) -> dict[str, Any]:
     """On-time rate for the busiest ``rows`` areas × ``columns`` categories."""
     by_area: Counter[str] = Counter()
@@ -554,8 +560,8 @@ def _heat(cells: Mapping[Key, Tally], rows: int = 15, columns: int = 10) -> dict
         area, category = str(key).split("\t", 1)
         by_area[area] += tally.tickets
         by_category[category] += tally.tickets
-    areas = [a for a, _ in by_area.most_common(rows)]
-    categories = [c for c, _ in by_category.most_common(columns)]
+    areas = [a for a, _ in _most_first(by_area)[:rows]]
+    categories = [c for c, _ in _most_first(by_category)[:columns]]
 
     def cell(area: str, category: str) -> dict[str, Any]:
         tally = cells.get(f"{area}\t{category}", Tally())

@@ -27,8 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from gridgov.replay._sources import SourceTicket
-from gridgov.sla import ClockRun, SlaRule
-from gridgov.sla._vector import CycleShape, compile_cycles
+from gridgov.sla import ClockRun, CycleShape, SlaRule, compile_cycles
 from gridgov.workflow import RECORDED_TEXTS, text_given
 
 __all__ = ["Shape", "ShapeMemo"]

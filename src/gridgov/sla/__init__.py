@@ -31,8 +31,19 @@ from gridgov.sla._policy_file import (
     parse_policy,
 )
 from gridgov.sla._run import ClockRun, clock_verdict, verdict_without_due
+from gridgov.sla._vector import (
+    EPOCH,
+    CycleShape,
+    Micros,
+    compile_cycles,
+    deadlines,
+    provisional_spans,
+    to_us,
+    working_times,
+)
 
 __all__ = [
+    "EPOCH",
     "SLA_POLICY_FILE",
     "CalendarPort",
     "CalendarSpec",
@@ -40,9 +51,11 @@ __all__ = [
     "ClockPlan",
     "ClockRun",
     "CycleOutcome",
+    "CycleShape",
     "Duration",
     "DurationUnit",
     "HolidaySource",
+    "Micros",
     "Period",
     "SlaAction",
     "SlaBreached",
@@ -57,10 +70,15 @@ __all__ = [
     "WorkingCalendar",
     "WorkingDayRule",
     "clock_verdict",
+    "compile_cycles",
+    "deadlines",
     "load_default_policy",
     "load_policy",
     "parse_policy",
+    "provisional_spans",
+    "to_us",
     "verdict_without_due",
+    "working_times",
 ]
 
 from gridgov._public import publish

@@ -28,7 +28,7 @@ import numpy as np
 
 from gridgov.sla._calendar import WorkingCalendar
 from gridgov.sla._calendar_spec import WorkingDayRule
-from gridgov.sla._calendar_table import CalendarTable, from_us
+from gridgov.sla._calendar_table import EPOCH, CalendarTable, from_us, to_us
 from gridgov.sla._duration import Duration, DurationUnit
 from gridgov.sla._policy import ClockPlan, SlaRule
 from gridgov.sla._run import ClockRun
@@ -40,7 +40,16 @@ if TYPE_CHECKING:
 else:
     Micros = np.ndarray
 
-__all__ = ["CycleShape", "compile_cycles", "deadlines", "provisional", "working_between"]
+__all__ = [
+    "EPOCH",
+    "CycleShape",
+    "Micros",
+    "compile_cycles",
+    "deadlines",
+    "provisional_spans",
+    "to_us",
+    "working_times",
+]
 
 _US = {
     DurationUnit.MINUTES: 60_000_000,
@@ -157,7 +166,7 @@ def _worked_until(t: _Arrays, us: Micros) -> Micros:
     return np.where(i < 0, 0, worked)
 
 
-def working_between(calendar: WorkingCalendar, a: Micros, b: Micros) -> Micros:
+def working_times(calendar: WorkingCalendar, a: Micros, b: Micros) -> Micros:
     """Working µs from each ``a`` to its ``b``: :meth:`WorkingCalendar.working_time_between`
     for a column."""
     _cover(calendar, np.concatenate([a, b]))
@@ -226,7 +235,7 @@ def _add_working_days(t: _Arrays, us: Micros, days: int, end_of_day: bool) -> Mi
     return due
 
 
-def provisional(calendar: WorkingCalendar, starts: Micros, dues: Micros) -> NDArray[np.bool_]:
+def provisional_spans(calendar: WorkingCalendar, starts: Micros, dues: Micros) -> NDArray[np.bool_]:
     """Whether each cycle from ``starts`` to ``dues`` spans a year the calendar computes
     provisionally (:meth:`WorkingCalendar.provisional_years`, UTC years as a cycle
     counts them)."""
