@@ -111,6 +111,14 @@ class SeenIds:
         row = self._db.execute("SELECT line FROM seen WHERE id = ?", (tid,)).fetchone()
         return None if row is None else int(row[0])
 
+    def first_of(self, tid: str, line: int) -> int | None:
+        """The line ``tid`` was recorded at; if it never was, ``None``, and it is recorded
+        at ``line`` now."""
+        first = self.line_of(tid)
+        if first is None:
+            self.add(tid, line)
+        return first
+
     def add(self, tid: str, line: int) -> None:
         """Record ``tid`` at ``line``; ``tid`` must not be recorded yet (ask :meth:`line_of`)."""
         recent = self._recent

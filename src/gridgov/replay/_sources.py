@@ -294,22 +294,30 @@ class _Reader:
     def unstorable(self, values: tuple[str, ...], line: int, tid: str) -> bool:
         """Reject a row with a value no store can hold (a NUL, a value over its column's
         length): checked here, at read time, so every backend gets the same rows."""
+        problem = self.storage_problem(values, tid)
+        if problem is None:
+            return False
+        why, shown, column = problem
+        self.reject(line, RejectKind.BAD_VALUE, why, shown, column)
+        return True
+
+    def storage_problem(self, values: tuple[str, ...], tid: str) -> tuple[str, str, str] | None:
+        """Why no store can hold a row — ``(reason, ticket id as shown, column)`` — or
+        ``None``: the one test behind :meth:`unstorable`."""
         joined = "".join(values)
         for char in FORBIDDEN_CHARACTERS:
             if char in joined:
                 at = next(i for i, v in enumerate(values) if char in v)
                 why = field_problem(self.cols.names[at], values[at]) or ""
-                self.reject(line, RejectKind.BAD_VALUE, why, _printable(tid), self.cols.names[at])
-                return True
+                return why, _printable(tid), self.cols.names[at]
         for name, index, limit in self._limited:
             if len(values[index]) <= limit:  # most cells: short enough before stripping
                 continue
             value = values[index].strip()
             if len(value) > limit:
                 why = f"column {self.cols.names[index]!r}: {field_problem(name, value)}"
-                self.reject(line, RejectKind.BAD_VALUE, why, tid, self.cols.names[index])
-                return True
-        return False
+                return why, tid, self.cols.names[index]
+        return None
 
     def reject(
         self, line: int, kind: RejectKind, reason: str, tid: str = "", col: str = ""
@@ -438,7 +446,7 @@ def _snapshot(r: _Reader) -> Generator[SourceTicket, None, None]:
 def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, None]:
     c, rules = r.cols, r.mapping.snapshot
     closed_values = frozenset(rules.closed_values)
-    id_at, keep, first_line, add = c.id, r.keep, seen.line_of, seen.add  # hot loop: locals
+    id_at, keep, first_of = c.id, r.keep, seen.first_of  # hot loop: locals
     met = replayed = 0
     for line, values in r.records():
         if isinstance(values, str):
@@ -450,28 +458,42 @@ def _snapshot_rows(r: _Reader, seen: SeenIds) -> Generator[SourceTicket, None, N
         if not keep(tid):
             continue
         met += 1
-        if not tid:
-            r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
-            continue
-        if r.unstorable(values, line, tid):
-            continue
-        first = first_line(tid)
-        if first is not None:
-            r.reject(
-                line,
-                RejectKind.DUPLICATE_ID,
-                f"ticket id {tid!r} already on line {first}",
-                tid,
-                r.mapping.columns.id,
-            )
-            continue
-        add(tid, line)
-        ticket = _snapshot_ticket(r, values, line, tid, closed_values)
+        ticket = snapshot_record(r, values, line, tid, first_of, closed_values)
         if ticket is not None:
             replayed += 1
             yield ticket
     r.counts.rows += met
     r.counts.replayed += replayed
+
+
+def snapshot_record(
+    r: _Reader,
+    values: tuple[str, ...],
+    line: int,
+    tid: str,
+    first_of: Callable[[str, int], int | None],
+    closed_values: frozenset[str],
+) -> SourceTicket | None:
+    """One kept row of a snapshot: its ticket, or its reject (``None``), checked in this
+    order — an id, a storable row, a new id, then the row itself (:func:`_snapshot_ticket`).
+    ``first_of(tid, line)`` is the line ``tid`` was first recorded at (``None``: new, and
+    now recorded at ``line``)."""
+    if not tid:
+        r.reject(line, RejectKind.MISSING_VALUE, "no ticket id", col=r.mapping.columns.id)
+        return None
+    if r.unstorable(values, line, tid):
+        return None
+    first = first_of(tid, line)
+    if first is not None:
+        r.reject(
+            line,
+            RejectKind.DUPLICATE_ID,
+            f"ticket id {tid!r} already on line {first}",
+            tid,
+            r.mapping.columns.id,
+        )
+        return None
+    return _snapshot_ticket(r, values, line, tid, closed_values)
 
 
 def _snapshot_ticket(
