@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gridgov.errors import GridGovError, PolicyError
 from gridgov.grid import AreaTree, Directory
@@ -209,6 +210,25 @@ class _Columns:
     cycles: tuple[CycleShape, ...]
     members: list[tuple[int, SourceTicket, str, Shape]] = field(default_factory=list)
     """Each ticket's position in the batch, source, tier and shape."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClockColumns:
+    """What the clocks of a column of tickets concluded (:meth:`ReplayEngine.clock_columns`)."""
+
+    clocks: tuple[str, ...]
+    """Each cycle's clock, in the order the cycles started."""
+    breached: list[NDArray[np.bool_]]
+    """Per cycle: breached, ticket by ticket."""
+    provisional: list[NDArray[np.bool_]]
+    """Per cycle: its due time is on a provisional calendar."""
+    clock_due: Micros | None
+    """The due time (µs) of the handling clock's first cycle; ``None``: it has no cycle."""
+    met: NDArray[np.bool_] | None
+    """No cycle of the handling clock breached (with ``clock_due``)."""
+    worked: Micros | None
+    """Working time (µs) from opening to closing on the handling clock's calendar, when
+    that clock counts working time; else ``None`` (handling is wall time)."""
 
 
 class ReplayEngine:
@@ -451,9 +471,57 @@ class ReplayEngine:
             self._replay_columns(group, outcomes)
         return outcomes  # type: ignore[return-value]  # every position was filled
 
+    def clock_columns(
+        self,
+        rule: SlaRule | None,
+        cycles: tuple[CycleShape, ...],
+        times: Callable[[int], Micros],
+        last: int | None,
+        closed: int | None,
+    ) -> ClockColumns:
+        """The clocks of tickets whose cycles are ``cycles`` (compiled under ``rule``), as
+        columns: ``times(index)`` is the column of their event ``index``'s times (µs);
+        ``last`` and ``closed`` the events of their last move and of their closing.
+
+        A cycle that never paused is breached when it ended — stopped, cancelled, or still
+        running at the last move, where replay announces it — after its due time
+        (:meth:`ClockCycle.end <gridgov.sla.ClockCycle.end>`, ``ClockRun.announce``)."""
+        breached: list[NDArray[np.bool_]] = []
+        dues: list[Micros] = []
+        provisional: list[NDArray[np.bool_]] = []
+        for cycle in cycles:
+            calendar = cycle.plan.calendar
+            assert isinstance(calendar, WorkingCalendar)  # compile_cycles covers no other
+            start = times(cycle.start)
+            due = deadlines(calendar, cycle.plan.due, start)
+            end = times(cycle.end if cycle.end is not None else last)  # type: ignore[arg-type]
+            breached.append(end > due)
+            dues.append(due)
+            provisional.append(provisional_spans(calendar, start, due))
+        mine = [i for i, cycle in enumerate(cycles) if cycle.clock == self.clock]
+        plan = self._plan_of(rule) if rule is not None else None
+        worked = None
+        if plan is not None and closed is not None and plan.working:
+            assert isinstance(plan.calendar, WorkingCalendar)
+            worked = working_times(plan.calendar, times(0), times(closed))
+        met = None
+        if mine:
+            late = np.zeros(len(dues[mine[0]]), dtype=np.bool_)
+            for i in mine:
+                late |= breached[i]
+            met = ~late
+        return ClockColumns(
+            tuple(cycle.clock for cycle in cycles),
+            breached,
+            provisional,
+            dues[mine[0]] if mine else None,
+            met,
+            worked,
+        )
+
     def _replay_columns(self, group: _Columns, outcomes: list[TicketOutcome | None]) -> None:
         """The tickets of one shape under one rule: their clocks as columns."""
-        policy, rule, cycles = group.policy, group.rule, group.cycles
+        policy, cycles = group.policy, group.cycles
         sources = [member[1] for member in group.members]
         count = len(sources)
         columns: dict[int, Micros] = {}
@@ -465,33 +533,21 @@ class ReplayEngine:
                 found = columns[index] = np.fromiter(moments, np.int64, count)
             return found
 
+        found = self.clock_columns(group.rule, cycles, times, group.last, group.closed)
         last, closed = group.last, group.closed
-        breached: list[list[bool]] = []
-        dues: list[list[int]] = []
-        provisional: list[list[bool]] = []
-        for cycle in cycles:
-            calendar = cycle.plan.calendar
-            assert isinstance(calendar, WorkingCalendar)  # compile_cycles covers no other
-            start = times(cycle.start)
-            due = deadlines(calendar, cycle.plan.due, start)
-            end = times(cycle.end if cycle.end is not None else last)  # type: ignore[arg-type]
-            breached.append((end > due).tolist())  # stopped, cancelled or last seen late
-            dues.append(due.tolist())
-            provisional.append(provisional_spans(calendar, start, due).tolist())
-        mine = [i for i, cycle in enumerate(cycles) if cycle.clock == self.clock]
+        breached = [column.tolist() for column in found.breached]
+        provisional = [column.tolist() for column in found.provisional]
+        clock_dues = None if found.clock_due is None else found.clock_due.tolist()
+        met_column = None if found.met is None else found.met.tolist()
+        worked = None if found.worked is None else found.worked.tolist()
         without_due = policy.closed_without_due if policy is not None else "on_time"
-        plan = self._plan_of(rule) if rule is not None else None
-        worked: list[int] | None = None
-        if plan is not None and closed is not None and plan.working:
-            assert isinstance(plan.calendar, WorkingCalendar)
-            worked = working_times(plan.calendar, times(0), times(closed)).tolist()
-        names = [cycle.clock for cycle in cycles]
+        names = found.clocks
         for n, (k, source, tier, shape) in enumerate(group.members):
             events = source.events
             closed_at = None if closed is None else events[closed].at
-            if mine:
-                clock_due: datetime | None = EPOCH + timedelta(0, 0, dues[mine[0]][n])
-                met: bool | None = not any(breached[i][n] for i in mine)
+            if clock_dues is not None and met_column is not None:
+                clock_due: datetime | None = EPOCH + timedelta(0, 0, clock_dues[n])
+                met: bool | None = met_column[n]
             else:
                 clock_due, met = None, verdict_without_due(without_due)
             handling = None
