@@ -283,7 +283,10 @@ class _Reader:
 
     def area(self, values: tuple[str, ...]) -> AreaResult:
         """The cleaned area of a row (see :class:`AreaCleaner`)."""
-        cells = self._area_cells(values)
+        return self.area_of(self._area_cells(values))
+
+    def area_of(self, cells: tuple[str, ...]) -> AreaResult:
+        """The cleaned area of a row's area cells, as they are in the row (one per level)."""
         found = self._areas.get(cells)
         if found is None:
             found = self.cleaner.clean([cell.strip() for cell in cells])

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-__all__ = ["EARLIEST_YEAR", "LATEST_YEAR", "TimeParser", "time_parser"]
+__all__ = ["EARLIEST_YEAR", "LATEST_YEAR", "TimeParser", "fixed_width", "time_parser"]
 
 EARLIEST_YEAR = 1900
 """The first year replay reads: older times are rejected (``bad_time``).  Working
@@ -174,13 +174,12 @@ def _time_half(pattern: re.Pattern[str]) -> Half:
 
 def _split_parser(fmt: str, zone: ZoneInfo, general: TimeParser) -> TimeParser | None:
     """The fast parser for ``DATE TIME`` formats of fixed-width fields, else None."""
-    date_fmt, space, time_fmt = fmt.partition(" ")
-    date = _strict(date_fmt, "Ymd")
-    clock = _strict(time_fmt, "HIMSp") if space else None
-    if date is None or clock is None or {"Y", "m", "d"} - set(date[0].groupindex):
+    if not fixed_width(fmt):
         return None
-    if {"H", "I"} <= set(clock[0].groupindex):
-        return None
+    date_fmt, _, time_fmt = fmt.partition(" ")
+    date, clock = _strict(date_fmt, "Ymd"), _strict(time_fmt, "HIMSp")
+    assert date is not None
+    assert clock is not None
     cut, width = date[1], date[1] + 1 + clock[1]
     read_date, read_time = _date_half(date[0]), _time_half(clock[0])
     dates: dict[str, tuple[int, ...]] = {}
@@ -211,6 +210,20 @@ def _split_parser(fmt: str, zone: ZoneInfo, general: TimeParser) -> TimeParser |
         return first_sight(value)
 
     return parse
+
+
+def fixed_width(fmt: str) -> bool:
+    """Whether ``fmt`` is a date and a time of day of fixed-width fields, one space between
+    (``%m/%d/%Y %I:%M:%S %p``, ``%Y-%m-%d %H:%M:%S``): the formats read the fast way here,
+    and the ones replay's columnar engine reads as columns."""
+    if fmt == "iso":
+        return False
+    date_fmt, space, time_fmt = fmt.partition(" ")
+    date = _strict(date_fmt, "Ymd")
+    clock = _strict(time_fmt, "HIMSp") if space else None
+    if date is None or clock is None or {"Y", "m", "d"} - set(date[0].groupindex):
+        return False
+    return not {"H", "I"} <= set(clock[0].groupindex)
 
 
 def time_parser(fmt: str, zone_name: str) -> TimeParser:
