@@ -45,12 +45,13 @@ from gridgov.replay._report import (
     SERIES,
     ReplayReport,
     Tally,
+    dimension_reads,
 )
 from gridgov.replay._seen import SeenIds
-from gridgov.replay._shapes import Shape, shape_key
+from gridgov.replay._shapes import SHAPES_LIMIT, Shape, shape_key
 from gridgov.replay._sources import _Reader, _snapshot_ticket, snapshot_record
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, fixed_width
-from gridgov.sla import to_us, verdict_without_due
+from gridgov.sla import EPOCH, to_us, verdict_without_due
 
 __all__ = ["ROWS_PER_BATCH", "columnar_gaps", "replay_columns"]
 
@@ -306,14 +307,15 @@ def replay_columns(
     engine: ReplayEngine,
     report: ReplayReport,
     dims: Sequence[tuple[str, Keyer]],
-    area_dim: Keyer,
+    area_dim: tuple[str, Keyer],
     week: Keyer,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Replay every ticket ``r`` reads (a snapshot) into ``report``: what
     ``_replay_share``'s loop counts, one batch of rows at a time.  ``dims`` are the
-    ``--by`` groupings with their key functions; ``area_dim`` and ``week`` key the heat
-    table and the chart.  ``progress(tickets)`` after each batch."""
+    ``--by`` groupings with their key functions; ``area_dim`` (its grouping and key
+    function) and ``week`` key the heat table and the chart; ``progress(tickets)`` is
+    called after each batch."""
     counting = _Counting(report, dims, area_dim, week)
     done = 0
     for batch in _batches(r, seen):
@@ -328,14 +330,17 @@ class _Counting:
 
     report: ReplayReport
     dims: Sequence[tuple[str, Keyer]]
-    area_dim: Keyer
+    area_dim: tuple[str, Keyer]
     week: Keyer
     answers: dict[int, tuple[bool, ...]] = field(default_factory=dict)
+    shapes: dict[tuple[Any, ...], Shape | None] = field(default_factory=dict)
+    """The shape of each (category, area, channel, closed?) met so far: all a plain row's
+    fold reads (``None``: its fold is not remembered)."""
 
     def outcome(self, outcome: TicketOutcome) -> None:
         """One ticket replayed one by one: counted as ``_replay_share`` counts it."""
         keys = [(d, g(outcome)) for d, g in self.dims]
-        keys.append((HEAT, f"{self.area_dim(outcome)}\t{outcome.category}"))
+        keys.append((HEAT, f"{self.area_dim[1](outcome)}\t{outcome.category}"))
         keys.append((SERIES, self.week(outcome)))
         self.report.add(outcome, keys)
 
@@ -353,14 +358,17 @@ class _Counting:
         self._tally(frame, None, lambda _key: report.overall, True, conformance, breaches)
         for dimension, keyer in self.dims:
             groups = report.groups.setdefault(dimension, {})
-            self._grouped(frame, keyer, groups, True, conformance, breaches)
+            self._grouped(frame, dimension_reads(dimension), keyer, groups, True, conformance,
+                          breaches)  # fmt: skip
         heat = report.groups.setdefault(HEAT, {})
-        area_dim = self.area_dim
+        area_name, area_dim = self.area_dim
         self._grouped(
-            frame, lambda t: f"{area_dim(t)}\t{t.category}", heat, False, conformance, breaches
-        )
-        self._grouped(frame, self.week, report.groups.setdefault(SERIES, {}), False,
-                      conformance, breaches)  # fmt: skip
+            frame, (*dimension_reads(area_name), "category"),
+            lambda t: f"{area_dim(t)}\t{t.category}", heat, False, conformance, breaches,
+        )  # fmt: skip
+        series = report.groups.setdefault(SERIES, {})
+        self._grouped(frame, dimension_reads("week"), self.week, series, False, conformance,
+                      breaches)  # fmt: skip
         for prov, n in frame.group_by("prov").len().iter_rows():
             for clock in provisional[prov]:
                 report.provisional[clock] += n
@@ -368,12 +376,12 @@ class _Counting:
         for category, n in missing.iter_rows():
             report.without_due[category] += n
 
-    def _grouped(self, frame: pl.DataFrame, keyer: Keyer, groups: dict[Any, Tally],
-                 full: bool, conformance: list[tuple[str, ...]],
+    def _grouped(self, frame: pl.DataFrame, reads: Sequence[str], keyer: Keyer,
+                 groups: dict[Any, Tally], full: bool, conformance: list[tuple[str, ...]],
                  breaches: list[tuple[str, ...]]) -> None:  # fmt: skip
         """Count ``frame`` under ``keyer``'s keys: each distinct combination of the fields
-        a grouping can read is keyed once, by the grouping's own function."""
-        fields = ["area", "category", "tier", "channel", "unit", "state", "opened_day"]
+        the grouping reads (``reads``) is keyed once, by the grouping's own function."""
+        fields = list(dict.fromkeys(reads))
         distinct = frame.select(fields).unique(maintain_order=True)
         keys = [keyer(_stand_in(row)) for row in distinct.iter_rows(named=True)]
         ids = distinct.with_columns(pl.Series("key", range(len(keys)), dtype=pl.Int64))
@@ -400,7 +408,7 @@ class _Counting:
             tally(k[0] if k else None).answers[found] += n
         if not full:
             return
-        for *k, state, n in frame.group_by([*by, "state"]).len().iter_rows():
+        for *k, state, n in frame.group_by([*by, "final_state"]).len().iter_rows():
             tally(k[0] if k else None).states[state] += n
         timed = frame.filter(pl.col("minutes").is_not_null())
         for *k, minutes, n in timed.group_by([*by, "minutes"]).len().iter_rows():
@@ -420,14 +428,13 @@ class _Counting:
 
 
 def _stand_in(row: dict[str, Any]) -> Any:
-    """An object with the fields a grouping reads off an outcome (area, category, tier,
-    channel, unit, final state, opening day)."""
-    day: date = row["opened_day"]
-    return SimpleNamespace(
-        area=row["area"], category=row["category"], tier=row["tier"], channel=row["channel"],
-        unit=row["unit"], final_state=row["state"],
-        opened_at=datetime(day.year, day.month, day.day),
-    )  # fmt: skip
+    """An object with the outcome attributes a grouping reads (``dimension_reads``): the
+    opening as its local day's midnight (the periods read only its date)."""
+    fields = dict(row)
+    day: date | None = fields.get("opened_at")
+    if day is not None:
+        fields["opened_at"] = datetime(day.year, day.month, day.day)
+    return SimpleNamespace(**fields)
 
 
 class _Ids:
@@ -472,28 +479,36 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
     shape_of = np.full(n, -1, dtype=np.int64)
     probes: list[datetime] = []
     one_by_one: list[int] = []
-    groups = frame.group_by(["category", "area", "channel", "has_closed"], maintain_order=True).agg(
-        pl.col("pos")
-    )
-    for positions in groups["pos"].to_list():
-        first = positions[0]
-        line, tid = frame["line"][first], frame["tid"][first]
-        representative = _snapshot_ticket(r, batch.values[first], line, tid, closed_values)
-        assert representative is not None  # a plain row: the row code accepts it
-        tier = tiers[representative.category]
-        key = shape_key(representative, tier)
-        shape = memo.shapes.get(key)
-        if shape is None:
-            engine._fold(representative, tier, key)
-            shape = memo.shapes.get(key)
+    opened_us = frame["opened_us"].to_numpy()
+    lines, tids = frame["line"].to_list(), frame["tid"].to_list()
+    grouping = ["category", "area", "channel", "has_closed"]
+    groups = frame.group_by(grouping, maintain_order=True).agg(pl.col("pos"))
+    known = counting.shapes
+    for *group, positions in groups.iter_rows():
+        key = tuple(group)
+        if key in known:
+            shape = known[key]
+        else:  # its first row, read by the row code, folded by the engine
+            first = positions[0]
+            rep = _snapshot_ticket(r, batch.values[first], lines[first], tids[first],
+                                   closed_values)  # fmt: skip
+            assert rep is not None  # a plain row: the row code accepts it
+            tier = tiers[rep.category]
+            shape_id = shape_key(rep, tier)
+            shape = memo.shapes.get(shape_id)
+            if shape is None:
+                engine._fold(rep, tier, shape_id)
+                shape = memo.shapes.get(shape_id)
+            if len(known) >= SHAPES_LIMIT:
+                known.clear()
+            known[key] = shape
         if shape is None:  # not remembered (a joint dispatch's parts): one by one
             one_by_one.extend(positions)
             continue
         shape_of[positions] = len(shapes)
         shapes.append(shape)
-        probes.append(representative.events[0].at)
+        probes.append(EPOCH + timedelta(microseconds=int(opened_us[positions[0]])))
     # the policy in force at each opening
-    opened_us = frame["opened_us"].to_numpy()
     policies = engine.policies
     if not policies:
         policy_of = np.full(n, -1, dtype=np.int64)
@@ -526,8 +541,9 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
         compiled_of[pair] = (policy, rule, cycles)
         columns_of.setdefault((index, id(rule), signature), []).append(pair)
     for position in sorted(one_by_one):  # in line order
-        line, tid = frame["line"][position], frame["tid"][position]
-        source = _snapshot_ticket(r, batch.values[position], line, tid, closed_values)
+        source = _snapshot_ticket(
+            r, batch.values[position], lines[position], tids[position], closed_values
+        )
         assert source is not None
         counting.outcome(engine.replay(source))
     _count_columns(r, engine, frame, shapes, shape_of, pairs, columns_of, compiled_of, counting)
@@ -686,11 +702,11 @@ def _count_columns(
     days = frame["opened_local"].dt.date()
     contributions = pl.DataFrame(
         {
-            "mask": mask, "state": pl.Series(state_of, dtype=pl.String),
+            "mask": mask, "final_state": pl.Series(state_of, dtype=pl.String),
             "minutes": pl.Series(minutes).replace(-1, None), "conf": conf, "breach": breach,
             "prov": prov, "due_missing": due_missing,
             "area": frame["area"], "category": frame["category"], "tier": frame["tier"],
-            "channel": frame["channel"], "unit": frame["unit"], "opened_day": days,
+            "channel": frame["channel"], "unit": frame["unit"], "opened_at": days,
         }
     ).filter(keep)  # fmt: skip
     counting.columns(contributions, conformance.items, breach_ids.items, prov_ids.items)

@@ -8,6 +8,7 @@ the minute and still merge.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ __all__ = [
     "ReplayReport",
     "Tally",
     "dimension_parts",
+    "dimension_reads",
     "grouper",
 ]
 
@@ -316,13 +318,17 @@ _PERIODS: Mapping[str, _Single] = {
     "quarter": lambda t: f"{t.opened_at.year}-Q{(t.opened_at.month - 1) // 3 + 1}",
     "year": lambda t: str(t.opened_at.year),
 }
+_FIELD_ATTRIBUTES: Mapping[str, str] = {
+    "area": "area",
+    "category": "category",
+    "tier": "tier",
+    "channel": "channel",
+    "unit": "unit",
+    "state": "final_state",
+}
+"""The outcome's attribute behind each field grouping."""
 _FIELDS: Mapping[str, _Single] = {
-    "area": lambda t: t.area,
-    "category": lambda t: t.category,
-    "tier": lambda t: t.tier,
-    "channel": lambda t: t.channel,
-    "unit": lambda t: t.unit,
-    "state": lambda t: t.final_state,
+    name: operator.attrgetter(attribute) for name, attribute in _FIELD_ATTRIBUTES.items()
 }
 DIMENSIONS = (*_FIELDS, *_PERIODS, "area:LEVEL")
 
@@ -355,6 +361,19 @@ def dimension_parts(dimension: str) -> tuple[str, ...]:
     if len(set(parts)) < len(parts):
         raise ValueError(f"{dimension!r} names a dimension twice")
     return parts
+
+
+def dimension_reads(dimension: str) -> tuple[str, ...]:
+    """The outcome attributes a grouping's keys are made of (``area:ward,month`` →
+    ``("area", "opened_at")``): a key function given an object with only these gives
+    the key of any outcome that has them."""
+    reads: list[str] = []
+    for part in dimension_parts(dimension):
+        if part in _FIELD_ATTRIBUTES:
+            reads.append(_FIELD_ATTRIBUTES[part])
+        else:  # a period of the opening, or area:LEVEL
+            reads.append("opened_at" if part in _PERIODS else "area")
+    return tuple(dict.fromkeys(reads))
 
 
 def grouper(dimension: str, area_at_level: Callable[[str, str], str] | None = None) -> Grouper:

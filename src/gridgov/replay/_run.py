@@ -185,7 +185,8 @@ def _replay_share(
         )
     at_level = _area_at_level(options.areas)
     dims = [(d, grouper(d, at_level)) for d in options.by]
-    area_dim = grouper(next((d for d in parts if d.startswith("area")), "area"), at_level)
+    area_name = next((d for d in parts if d.startswith("area")), "area")
+    area_dim = grouper(area_name, at_level)
     week = grouper("week")
     report = ReplayReport()
     chosen, report.engine = chosen_engine(options)
@@ -195,7 +196,7 @@ def _replay_share(
     if chosen == "columns":
         try:
             _replay_as_columns(options, source, engine, rejects, keep, counts, report, dims,
-                               area_dim, week, progress)  # fmt: skip
+                               (area_name, area_dim), week, progress)  # fmt: skip
         finally:
             rejects.close()
         _finish(report, rejects, counts, source, jobs, share)
@@ -258,7 +259,7 @@ def _replay_as_columns(
     counts: RowCounts,
     report: ReplayReport,
     dims: list[tuple[str, Grouper]],
-    area_dim: Grouper,
+    area_dim: tuple[str, Grouper],
     week: Grouper,
     progress: Progress | None,
 ) -> None:
