@@ -492,7 +492,11 @@ def _run_parallel(options: ReplayOptions, executor: Executor | None) -> ReplayRe
             _remove_parts(options, jobs)
             raise
         return _merge(options, results)
-    context = multiprocessing.get_context("fork")
+    # Polars runs a thread pool: a process forked after it started can deadlock in its
+    # first Polars call, so the columnar engine's workers start from a fresh interpreter
+    # (the options are pickled to them, as to a cluster's).
+    columns = chosen_engine(options)[0] == "columns"
+    context = multiprocessing.get_context("forkserver" if columns else "fork")
     before = set(multiprocessing.active_children())
     with ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(options,)) as pool:
         try:
