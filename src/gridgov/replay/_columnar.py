@@ -113,31 +113,30 @@ def _read_batch(r: _Reader, seen: SeenIds, chunk: Sequence[tuple[int, Any]]) -> 
     assert id_at is not None
     assert c.opened_at is not None
     closed_values = frozenset(m.snapshot.closed_values)
-    kept: list[tuple[int, tuple[str, ...], str]] = []
-    order: list[tuple[int, Any]] = []  # every kept record in line order: (line, row or reason)
-    met = 0
-    for line, values in chunk:
-        if isinstance(values, str):
-            if keep(""):
-                met += 1
-                order.append((line, values))
-            continue
-        tid = values[id_at].strip()
-        if not keep(tid):
-            continue
-        met += 1
-        kept.append((line, values, tid))
-        order.append((line, len(kept) - 1))
+    unreadable = [k for k, (_, values) in enumerate(chunk) if values.__class__ is str]
+    whole = [record for record in chunk if record[1].__class__ is not str] if unreadable else chunk
+    lines: list[int] = [line for line, _ in whole]
+    rows: list[tuple[str, ...]] = [values for _, values in whole]
+    tids = [values[id_at].strip() for values in rows]
+    if r.keep_all:
+        met = len(chunk)
+    else:  # a --jobs share: its own tickets, and the unreadable rows of share 0's
+        mine = [keep(tid) for tid in tids]
+        lines = [x for x, k in zip(lines, mine, strict=True) if k]
+        rows = [x for x, k in zip(rows, mine, strict=True) if k]
+        tids = [x for x, k in zip(tids, mine, strict=True) if k]
+        if not keep(""):
+            unreadable = []
+        met = len(rows) + len(unreadable)
     r.counts.rows += met
-    lines = [k[0] for k in kept]
-    rows = [k[1] for k in kept]
-    tids = [k[2] for k in kept]
+    order: list[tuple[int, Any]] = [(chunk[k][0], chunk[k][1]) for k in unreadable]
+    """The unreadable records, then (below) the rows read one by one: sorted by line."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     raw = pl.DataFrame(
         {f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)},
         schema={f"c{i}": pl.String for i in range(len(names))},
     )
-    n = len(kept)
+    n = len(rows)
     # storable: no forbidden character, no limited field too long (exactly, for the few
     # rows a column test cannot clear)
     suspect = np.zeros(n, dtype=np.bool_)
@@ -150,14 +149,9 @@ def _read_batch(r: _Reader, seen: SeenIds, chunk: Sequence[tuple[int, Any]]) -> 
     storable = ~suspect
     for k in np.flatnonzero(suspect).tolist():
         storable[k] = r.storage_problem(rows[k], tids[k]) is None
-    first: list[int | None] = [None] * n
-    first_of = seen.first_of
-    for k in range(n):  # in line order: a repeat within the batch is found too
-        if tids[k] and storable[k]:
-            first[k] = first_of(tids[k], lines[k])
-    plain = storable & np.fromiter(
-        (bool(t) and f is None for t, f in zip(tids, first, strict=True)), np.bool_, n
-    )
+    reaching = storable & np.fromiter(map(bool, tids), np.bool_, n)
+    first = seen.first_of_many(tids, lines, reaching.tolist())
+    plain = reaching & np.fromiter((f is None for f in first), np.bool_, n)
     frame = pl.DataFrame(
         {"line": pl.Series(lines, dtype=pl.Int64), "tid": pl.Series(tids, dtype=pl.String)}
     )
@@ -193,14 +187,13 @@ def _read_batch(r: _Reader, seen: SeenIds, chunk: Sequence[tuple[int, Any]]) -> 
         frame.filter(pl.Series(plain)), [rows[k] for k in np.flatnonzero(plain).tolist()]
     )
     precomputed = first
-
+    order += [(lines[k], k) for k in np.flatnonzero(~plain).tolist()]
+    order.sort(key=lambda item: item[0])
     for line, item in order:
         if isinstance(item, str):
             r.reject(line, RejectKind.UNREADABLE, item)
             continue
         k = item
-        if plain[k]:
-            continue
         ticket = snapshot_record(
             r, rows[k], lines[k], tids[k], lambda _tid, _line, k=k: precomputed[k], closed_values
         )
@@ -604,9 +597,16 @@ def _count_columns(
     shape_flags = np.array([conformance.of(s.conformance) for s in shapes], dtype=np.int64)
     shape_reviewed = np.array([s.satisfied is not None for s in shapes], dtype=np.bool_)
     shape_satisfied = np.array([bool(s.satisfied) for s in shapes], dtype=np.bool_)
-    for (_index, _rule_id, signature), members in columns_of.items():
+    # the rows of each signature, found with one sort (not one scan per signature)
+    lookup = np.full(int(pairs.max()) + 2 if len(pairs) else 1, -1, dtype=np.int64)
+    for number, members in enumerate(columns_of.values()):
+        lookup[members] = number
+    signature_of = np.where(pairs >= 0, lookup[pairs], -1)
+    by_signature = np.argsort(signature_of, kind="stable")
+    bounds = np.searchsorted(signature_of[by_signature], np.arange(len(columns_of) + 1))
+    for number, ((_index, _rule_id, signature), members) in enumerate(columns_of.items()):
         policy, rule, cycles = compiled_of[members[0]]
-        rows = np.flatnonzero(np.isin(pairs, members))
+        rows = by_signature[bounds[number] : bounds[number + 1]]
         last, closed = signature[-2], signature[-1]
         cache: dict[int, np.ndarray] = {}
 

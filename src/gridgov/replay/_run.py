@@ -268,6 +268,7 @@ def _replay_as_columns(
         options.mapping, source, options.areas, rejects, keep, options.recent_ids,
         options.spill_dir, counts, engine.ends,
     )  # fmt: skip
+    reader.keep_all = options.jobs == 1
     done = 0
 
     def moved(tickets: int) -> None:

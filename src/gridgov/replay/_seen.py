@@ -119,6 +119,27 @@ class SeenIds:
             self.add(tid, line)
         return first
 
+    def first_of_many(
+        self, tids: list[str], lines: list[int], asked: list[bool]
+    ) -> list[int | None]:
+        """:meth:`first_of` of each ``(tid, line)`` whose ``asked`` is true, in order (a
+        repeat within them is found too); ``None`` for the others."""
+        out: list[int | None] = []
+        append = out.append
+        recent, first_of = self._recent, self.first_of
+        for tid, line, ask in zip(tids, lines, asked, strict=True):
+            if not ask:
+                append(None)
+            elif self._bloom is None and len(recent) < self._limit - 1:
+                found = recent.get(tid)  # the usual case, inline: in memory, no spill due
+                if found is None:
+                    recent[tid] = line
+                append(found)
+            else:
+                append(first_of(tid, line))
+                recent = self._recent  # a spill starts a new dict
+        return out
+
     def add(self, tid: str, line: int) -> None:
         """Record ``tid`` at ``line``; ``tid`` must not be recorded yet (ask :meth:`line_of`)."""
         recent = self._recent

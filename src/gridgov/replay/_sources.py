@@ -251,6 +251,8 @@ class _Reader:
         self.cleaner = AreaCleaner(mapping.area, areas, where)
         self.rejects = rejects
         self.keep = keep
+        self.keep_all = False
+        """True when ``keep`` keeps every ticket (one process): nothing to ask per row."""
         self.recent_ids, self.spill_dir = recent_ids, spill_dir
         self.on_time = frozenset(mapping.on_time_values)
         self.overdue = frozenset(mapping.overdue_values)
