@@ -51,7 +51,7 @@ from gridgov.replay._seen import SeenIds
 from gridgov.replay._shapes import SHAPES_LIMIT, Shape, shape_key
 from gridgov.replay._sources import _Reader, _snapshot_ticket, snapshot_record
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, fixed_width
-from gridgov.sla import EPOCH, to_us, verdict_without_due
+from gridgov.sla import to_us, verdict_without_due
 
 __all__ = ["ROWS_PER_BATCH", "columnar_gaps", "replay_columns"]
 
@@ -291,6 +291,18 @@ def _facts(r: _Reader, raw: pl.DataFrame, n: int) -> tuple[list[pl.Series], np.n
 
 # --------------------------------------------------------------------------- replaying
 
+_UNKNOWN = -2
+_NO_SHAPE = Shape((), (None, None, None, None), None, None, "", 0, 0, None, (), None)
+"""Stands in for a shape not remembered, in the per-shape columns (it has no rows there)."""
+
+
+def _known_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"category": pl.String, "area": pl.String, "channel": pl.String,
+                "has_closed": pl.Boolean, "shape": pl.Int64}
+    )  # fmt: skip
+
+
 Keyer = Callable[[TicketOutcome], Any]
 
 
@@ -326,9 +338,64 @@ class _Counting:
     area_dim: tuple[str, Keyer]
     week: Keyer
     answers: dict[int, tuple[bool, ...]] = field(default_factory=dict)
-    shapes: dict[tuple[Any, ...], Shape | None] = field(default_factory=dict)
-    """The shape of each (category, area, channel, closed?) met so far: all a plain row's
-    fold reads (``None``: its fold is not remembered)."""
+    shapes: list[Shape | None] = field(default_factory=list)
+    """The shapes met so far, by number (``None``: a fold not remembered)."""
+    known: pl.DataFrame = field(default_factory=lambda: _known_frame())
+    """The shape number of each (category, area, channel, closed?) met so far: all a
+    plain row's fold reads."""
+    pair_signature: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """By (shape, policy) pair: the number of its signature, ``-1`` when its tickets run
+    one by one, :data:`_UNKNOWN` before it was compiled."""
+    signatures: list[tuple[Any, ...]] = field(default_factory=list)
+    """By number: (policy, rule, cycles, last event, closing event)."""
+    _signature_ids: dict[Any, int] = field(default_factory=dict)
+    probes: list[datetime] = field(default_factory=list)
+
+    def forget(self) -> None:
+        """Start afresh (a run past :data:`SHAPES_LIMIT` shapes)."""
+        self.shapes.clear()
+        self.probes.clear()
+        self.known = _known_frame()
+        self.pair_signature = np.zeros(0, dtype=np.int64)
+        self.signatures.clear()
+        self._signature_ids.clear()
+
+    def add_shape(self, shape: Shape | None, probe: datetime) -> int:
+        self.shapes.append(shape)
+        self.probes.append(probe)
+        return len(self.shapes) - 1
+
+    def signatures_of(self, pairs: np.ndarray) -> np.ndarray:
+        """Each pair's signature number (``-1``: one by one, :data:`_UNKNOWN`: not yet)."""
+        top = int(pairs.max()) + 1 if len(pairs) else 0
+        if top > len(self.pair_signature):
+            grown = np.full(max(top, 2 * len(self.pair_signature)), _UNKNOWN, dtype=np.int64)
+            grown[: len(self.pair_signature)] = self.pair_signature
+            self.pair_signature = grown
+        return np.where(pairs >= 0, self.pair_signature[np.maximum(pairs, 0)], -1)
+
+    def compile(self, pair: int, width: int, policies: Sequence[Any],
+                compiled: dict[Any, Any]) -> None:  # fmt: skip
+        """The rule and cycles of one (shape, policy) pair, and their signature."""
+        shape = self.shapes[pair // width]
+        index = pair % width - 1
+        policy = policies[index].policy if index >= 0 else None
+        rule = None
+        found: Any = ((), (shape.last, shape.closed)) if shape is not None else None
+        if shape is not None and policy is not None and shape.accepted:
+            rule = policy.select_for(shape.attributes)
+            if rule.clocks:
+                found = shape.cycles_for(rule, self.probes[pair // width], compiled)
+        if found is None:  # not remembered, or clocks that pause: one by one
+            self.pair_signature[pair] = -1
+            return
+        cycles, signature = found
+        key = (index, id(rule), signature)
+        number = self._signature_ids.get(key)
+        if number is None:
+            number = self._signature_ids[key] = len(self.signatures)
+            self.signatures.append((policy, rule, cycles, signature[-2], signature[-1]))
+        self.pair_signature[pair] = number
 
     def outcome(self, outcome: TicketOutcome) -> None:
         """One ticket replayed one by one: counted as ``_replay_share`` counts it."""
@@ -468,40 +535,34 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
     )
     memo = engine._memo
     assert memo is not None  # the columnar engine runs without --db / --events-out
-    shapes: list[Shape] = []
-    shape_of = np.full(n, -1, dtype=np.int64)
-    probes: list[datetime] = []
-    one_by_one: list[int] = []
-    opened_us = frame["opened_us"].to_numpy()
+    if len(counting.shapes) >= SHAPES_LIMIT:  # as the memo does: start afresh
+        counting.forget()
     lines, tids = frame["line"].to_list(), frame["tid"].to_list()
     grouping = ["category", "area", "channel", "has_closed"]
-    groups = frame.group_by(grouping, maintain_order=True).agg(pl.col("pos"))
-    known = counting.shapes
-    for *group, positions in groups.iter_rows():
-        key = tuple(group)
-        if key in known:
-            shape = known[key]
-        else:  # its first row, read by the row code, folded by the engine
-            first = positions[0]
-            rep = _snapshot_ticket(r, batch.values[first], lines[first], tids[first],
-                                   closed_values)  # fmt: skip
-            assert rep is not None  # a plain row: the row code accepts it
-            tier = tiers[rep.category]
-            shape_id = shape_key(rep, tier)
+    shaped = frame.join(counting.known, on=grouping, how="left", nulls_equal=True)
+    new = shaped.filter(pl.col("shape").is_null()).group_by(grouping, maintain_order=True)
+    added: list[tuple[Any, ...]] = []
+    for *key, first in new.agg(pl.col("pos").first()).iter_rows():
+        # the first row of a (category, area, channel, closed?) not met before: read by the
+        # row code, folded by the engine, its shape remembered
+        rep = _snapshot_ticket(r, batch.values[first], lines[first], tids[first], closed_values)
+        assert rep is not None  # a plain row: the row code accepts it
+        tier = tiers[rep.category]
+        shape_id = shape_key(rep, tier)
+        shape = memo.shapes.get(shape_id)
+        if shape is None:
+            engine._fold(rep, tier, shape_id)
             shape = memo.shapes.get(shape_id)
-            if shape is None:
-                engine._fold(rep, tier, shape_id)
-                shape = memo.shapes.get(shape_id)
-            if len(known) >= SHAPES_LIMIT:
-                known.clear()
-            known[key] = shape
-        if shape is None:  # not remembered (a joint dispatch's parts): one by one
-            one_by_one.extend(positions)
-            continue
-        shape_of[positions] = len(shapes)
-        shapes.append(shape)
-        probes.append(EPOCH + timedelta(microseconds=int(opened_us[positions[0]])))
+        added.append((*key, counting.add_shape(shape, rep.events[0].at)))
+    if added:
+        counting.known = pl.concat(
+            [counting.known, pl.DataFrame(added, schema=counting.known.schema, orient="row")]
+        )
+        shaped = frame.join(counting.known, on=grouping, how="left", nulls_equal=True)
+    shaped = shaped.sort("pos")
+    shape_of = shaped["shape"].to_numpy()
     # the policy in force at each opening
+    opened_us = frame["opened_us"].to_numpy()
     policies = engine.policies
     if not policies:
         policy_of = np.full(n, -1, dtype=np.int64)
@@ -511,35 +572,21 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
             dtype=np.int64,
         )
         policy_of = np.searchsorted(since, opened_us, side="right") - 1
-    # per (shape, policy): the rule and its compiled cycles; grouped by signature
-    pairs = np.where(shape_of >= 0, shape_of * (len(policies) + 1) + policy_of + 1, -1)
-    columns_of: dict[Any, list[int]] = {}
-    compiled_of: dict[int, Any] = {}
-    for pair in np.unique(pairs[pairs >= 0]).tolist():
-        shape = shapes[pair // (len(policies) + 1)]
-        index = pair % (len(policies) + 1) - 1
-        policy = policies[index].policy if index >= 0 else None
-        rule = None
-        compiled: Any = ((), (shape.last, shape.closed))
-        if policy is not None and shape.accepted:
-            rule = policy.select_for(shape.attributes)
-            if rule.clocks:
-                compiled = shape.cycles_for(
-                    rule, probes[pair // (len(policies) + 1)], memo.compiled
-                )
-        if compiled is None:
-            one_by_one.extend(np.flatnonzero(pairs == pair).tolist())
-            continue
-        cycles, signature = compiled
-        compiled_of[pair] = (policy, rule, cycles)
-        columns_of.setdefault((index, id(rule), signature), []).append(pair)
-    for position in sorted(one_by_one):  # in line order
+    # per (shape, policy): the rule and its compiled cycles, once per run
+    width = len(policies) + 1
+    pairs = np.where(shape_of >= 0, shape_of * width + policy_of + 1, -1)
+    signature_of = counting.signatures_of(pairs)
+    for pair in np.unique(pairs[signature_of == _UNKNOWN]).tolist():
+        counting.compile(pair, width, policies, memo.compiled)
+    signature_of = counting.signatures_of(pairs)
+    one_by_one = np.flatnonzero(signature_of < 0).tolist()  # a shape not remembered, or
+    for position in one_by_one:  # clocks that pause: one by one, in line order
         source = _snapshot_ticket(
             r, batch.values[position], lines[position], tids[position], closed_values
         )
         assert source is not None
         counting.outcome(engine.replay(source))
-    _count_columns(r, engine, frame, shapes, shape_of, pairs, columns_of, compiled_of, counting)
+    _count_columns(r, engine, frame, counting, shape_of, signature_of)
     return total
 
 
@@ -558,12 +605,9 @@ def _count_columns(
     r: _Reader,
     engine: ReplayEngine,
     frame: pl.DataFrame,
-    shapes: list[Shape],
-    shape_of: np.ndarray,
-    pairs: np.ndarray,
-    columns_of: dict[Any, list[int]],
-    compiled_of: dict[int, Any],
     counting: _Counting,
+    shape_of: np.ndarray,
+    signature_of: np.ndarray,
 ) -> None:
     """Every plain row of a remembered shape: its clocks as columns, its contribution to
     the report, counted by group-bys."""
@@ -590,6 +634,8 @@ def _count_columns(
     state_of = np.empty(n, dtype=object)
     conf = np.zeros(n, dtype=np.int64)
     bit = {name: 1 << i for name, i in _AT.items()}
+    # what each shape concluded, by shape number (a shape not remembered has no rows here)
+    shapes = [s if s is not None else _NO_SHAPE for s in counting.shapes]
     shape_state = np.array([s.state for s in shapes], dtype=object)
     shape_reopened = np.array([s.reopened > 0 for s in shapes], dtype=np.bool_)
     shape_stay_known = np.array([s.stayed_in_grid is not None for s in shapes], dtype=np.bool_)
@@ -598,16 +644,14 @@ def _count_columns(
     shape_reviewed = np.array([s.satisfied is not None for s in shapes], dtype=np.bool_)
     shape_satisfied = np.array([bool(s.satisfied) for s in shapes], dtype=np.bool_)
     # the rows of each signature, found with one sort (not one scan per signature)
-    lookup = np.full(int(pairs.max()) + 2 if len(pairs) else 1, -1, dtype=np.int64)
-    for number, members in enumerate(columns_of.values()):
-        lookup[members] = number
-    signature_of = np.where(pairs >= 0, lookup[pairs], -1)
     by_signature = np.argsort(signature_of, kind="stable")
-    bounds = np.searchsorted(signature_of[by_signature], np.arange(len(columns_of) + 1))
-    for number, ((_index, _rule_id, signature), members) in enumerate(columns_of.items()):
-        policy, rule, cycles = compiled_of[members[0]]
-        rows = by_signature[bounds[number] : bounds[number + 1]]
-        last, closed = signature[-2], signature[-1]
+    ordered = signature_of[by_signature]
+    present = np.unique(ordered[ordered >= 0]).tolist()
+    starts = np.searchsorted(ordered, present, side="left")
+    ends = np.searchsorted(ordered, present, side="right")
+    for number, start, end in zip(present, starts.tolist(), ends.tolist(), strict=True):
+        policy, rule, cycles, last, closed = counting.signatures[number]
+        rows = by_signature[start:end]
         cache: dict[int, np.ndarray] = {}
 
         def times(
