@@ -239,8 +239,12 @@ def provisional_spans(calendar: WorkingCalendar, starts: Micros, dues: Micros) -
     """Whether each cycle from ``starts`` to ``dues`` spans a year the calendar computes
     provisionally (:meth:`WorkingCalendar.provisional_years`, UTC years as a cycle
     counts them)."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.bool_)
     first = starts.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
     last = dues.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
+    if not calendar.provisional_years(int(first.min()), int(last.max())):
+        return np.zeros(len(starts), dtype=np.bool_)  # the usual case: every year known
     pairs, inverse = np.unique(np.stack([first, last]), axis=1, return_inverse=True)
     answer = np.array(
         [bool(calendar.provisional_years(int(a), int(b))) for a, b in pairs.T], dtype=np.bool_
