@@ -143,22 +143,36 @@ def _read_only(options: ReplayOptions) -> int:
     return sum(1 for _ in tickets)
 
 
+def _polars_read(path: Path) -> int:
+    """Polars' own CSV reader over the whole file, every column as text: the columnar
+    reader's bare read, for comparison (replay reads rows with the row reader's exact
+    line accounting, then checks them as columns)."""
+    import polars as pl
+
+    return pl.read_csv(path, infer_schema=False).height
+
+
 def bench_boston(path: Path) -> None:
     rows = _csv_parse(path) - 1
     parse = _timed(lambda: _csv_parse(path))
+    bare = _timed(lambda: _polars_read(path))
     own_options = boston_sample_options(due_from_source=True, input=path)
     policy_options = boston_sample_options(input=path)  # loaded before timing: mapping, areas
     run_replay(replace(own_options, input=BOSTON_SAMPLE_DIR / "tickets_2015h1_sample.csv.gz"))
     floor = _timed(lambda: _floor(own_options))
     read = _timed(lambda: _read_only(own_options))
-    own = _timed(lambda: run_replay(own_options))
-    policy = _timed(lambda: run_replay(policy_options))
     print(f"Boston 311, {path.name}: {rows:,} tickets")
     print(f"  csv parse only                 {parse:8.2f} s")
+    print(f"  Polars read_csv (bare)         {bare:8.2f} s   {bare / parse:5.1f}x csv parse")
     print(f"  the least a replay must do     {floor:8.2f} s   {floor / parse:5.1f}x csv parse")
     print(f"  reading + cleaning rows only   {read:8.2f} s   {read / parse:5.1f}x csv parse")
-    print(f"  replay, --due-from-source      {own:8.2f} s   {own / parse:5.1f}x csv parse")
-    print(f"  replay, --policy (2 revisions) {policy:8.2f} s   {policy / parse:5.1f}x csv parse")
+    for engine in ("rows", "columnar"):
+        own = _timed(lambda: run_replay(replace(own_options, engine=engine)))  # noqa: B023
+        policy = _timed(lambda: run_replay(replace(policy_options, engine=engine)))  # noqa: B023
+        print(f"  --engine {engine:8s} --due-from-source      {own:6.2f} s   "
+              f"{own / parse:5.1f}x csv parse")  # fmt: skip
+        print(f"  --engine {engine:8s} --policy (2 revisions) {policy:6.2f} s   "
+              f"{policy / parse:5.1f}x csv parse")  # fmt: skip
 
 
 _PEAK = """
@@ -188,9 +202,10 @@ def progress(done, _read, _total):  # every 1,000 tickets
     if done >= {quarter} and not quarter:
         quarter["peak_mb"] = peak_mb()
 
+import dataclasses
 start = time.perf_counter()
-report = run_replay(_synthetic_options(__import__("pathlib").Path({path!r}), {shape!r}),
-    progress=progress)
+options = _synthetic_options(__import__("pathlib").Path({path!r}), {shape!r})
+report = run_replay(dataclasses.replace(options, engine={engine!r}), progress=progress)
 print(json.dumps({{"seconds": time.perf_counter() - start,
     "tickets": report.overall.tickets,
     "peak_quarter_mb": quarter.get("peak_mb", 0.0),
@@ -199,10 +214,14 @@ print(json.dumps({{"seconds": time.perf_counter() - start,
 )
 
 
-def _replay_in_child(path: Path, shape: str, tickets: int) -> dict[str, float]:
+def _replay_in_child(
+    path: Path, shape: str, tickets: int, engine: str = "auto"
+) -> dict[str, float]:
     """Replay ``path`` in a fresh process: seconds, tickets, and peak memory after a
     quarter of the ``tickets`` and at the end (what grows with the file shows as a gap)."""
-    code = _CHILD.format(here=str(HERE), path=str(path), shape=shape, quarter=tickets // 4)
+    code = _CHILD.format(
+        here=str(HERE), path=str(path), shape=shape, quarter=tickets // 4, engine=engine
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -223,15 +242,21 @@ def bench_synthetic(tickets: int, workdir: Path) -> None:
     for shape in ("snapshot", "events"):
         path = generate(workdir / f"synthetic_{shape}.csv.gz", tickets, shape=shape)
         parse = _timed(lambda: _csv_parse(path))  # noqa: B023 - called at once
+        bare = _timed(lambda: _polars_read(path))  # noqa: B023
         read = _timed(lambda: _read_only(_synthetic_options(path, shape)))  # noqa: B023
-        child = _replay_in_child(path, shape, tickets)
         print(
-            f"  {shape:8s} csv parse {parse:6.2f} s | reading only {read:6.2f} s "
-            f"({read / parse:4.1f}x) | replay {child['seconds']:6.2f} s "
-            f"({child['seconds'] / parse:4.1f}x) | {child['tickets'] / child['seconds']:7,.0f} "
-            f"tickets/s | peak {child['peak_quarter_mb']:4.0f} MB after 1/4 of the tickets, "
-            f"{child['peak_mb']:4.0f} MB after all"
+            f"  {shape:8s} csv parse {parse:6.2f} s | Polars read_csv {bare:6.2f} s "
+            f"({bare / parse:4.2f}x) | reading rows only {read:6.2f} s ({read / parse:4.1f}x)"
         )
+        for engine in ("rows", "auto") if shape == "snapshot" else ("auto",):
+            child = _replay_in_child(path, shape, tickets, engine)
+            print(
+                f"    --engine {engine:5s} replay {child['seconds']:6.2f} s "
+                f"({child['seconds'] / parse:4.1f}x csv parse) | "
+                f"{child['tickets'] / child['seconds']:7,.0f} tickets/s | peak "
+                f"{child['peak_quarter_mb']:4.0f} MB after 1/4 of the tickets, "
+                f"{child['peak_mb']:4.0f} MB after all"
+            )
 
 
 def bench_limits(tickets: int, workdir: Path) -> None:

@@ -51,7 +51,7 @@ from gridgov.replay._seen import SeenIds
 from gridgov.replay._shapes import SHAPES_LIMIT, Shape, shape_key
 from gridgov.replay._sources import _Reader, _snapshot_ticket, snapshot_record
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, fixed_width
-from gridgov.sla import to_us, verdict_without_due
+from gridgov.sla import CycleShape, SlaPolicy, SlaRule, to_us, verdict_without_due
 
 __all__ = ["ROWS_PER_BATCH", "columnar_gaps", "replay_columns"]
 
@@ -194,9 +194,11 @@ def _read_batch(r: _Reader, seen: SeenIds, chunk: Sequence[tuple[int, Any]]) -> 
             r.reject(line, RejectKind.UNREADABLE, item)
             continue
         k = item
-        ticket = snapshot_record(
-            r, rows[k], lines[k], tids[k], lambda _tid, _line, k=k: precomputed[k], closed_values
-        )
+
+        def known_first(_tid: str, _line: int, k: int = k) -> int | None:
+            return precomputed[k]  # found for the whole batch, in line order
+
+        ticket = snapshot_record(r, rows[k], lines[k], tids[k], known_first, closed_values)
         if ticket is not None:
             batch.others.append((lines[k], ticket))
     return batch
@@ -346,7 +348,8 @@ class _Counting:
     pair_signature: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """By (shape, policy) pair: the number of its signature, ``-1`` when its tickets run
     one by one, :data:`_UNKNOWN` before it was compiled."""
-    signatures: list[tuple[Any, ...]] = field(default_factory=list)
+    signatures: list[tuple[SlaPolicy | None, SlaRule | None, tuple[CycleShape, ...],
+                           int | None, int | None]] = field(default_factory=list)  # fmt: skip
     """By number: (policy, rule, cycles, last event, closing event)."""
     _signature_ids: dict[Any, int] = field(default_factory=dict)
     probes: list[datetime] = field(default_factory=list)
@@ -669,8 +672,9 @@ def _count_columns(
         wall = closed_us - opened[rows]
         working = found.worked is not None
         handling = found.worked if found.worked is not None else wall
-        without_due = policy.closed_without_due if policy is not None else "on_time"
-        fallback = verdict_without_due(without_due)
+        fallback = verdict_without_due(
+            policy.closed_without_due if policy is not None else "on_time"
+        )
         if engine.due_from_source:
             due_known_at = has_source_due[rows]
             due_at = source_due_np[rows]
