@@ -118,3 +118,39 @@ def test_compiled_cycles_are_the_clock_runs() -> None:
                 for c in compiled] == [
             (c.clock, c.started_at, c.stopped_at) for c in run.cycles
         ]  # fmt: skip
+
+
+def test_a_cycle_spanning_an_unknown_year_is_provisional_whatever_was_computed_before() -> None:
+    """A calendar-time clock's deadline needs no table, so whether its calendar had
+    computed the next year before must not decide whether the cycle is provisional."""
+    text = """
+[policy]
+name = "year-end"
+
+[calendars.office]
+timezone = "Asia/Shanghai"
+holidays = { provider = "chinese_calendar" }
+
+[clocks.handling]
+start = "report"
+stop = "close"
+calendar = "office"
+due = "48ch"
+"""
+    from gridgov.sla import parse_policy
+
+    last = WorkingCalendar(_CALENDARS["hangzhou"]).official_years[1]
+    assert last is not None
+    start = datetime(last, 12, 31, 12, tzinfo=UTC)
+    answers = []
+    for warm in (False, True):
+        policy = parse_policy(text, source="year-end.toml")
+        rule = policy.select_for((None, None, None, None))
+        calendar = rule.clocks[0].calendar
+        assert isinstance(calendar, WorkingCalendar)
+        if warm:  # the next year computed already, by another ticket
+            calendar.add(datetime(last + 1, 6, 1, tzinfo=UTC), Duration.parse("1wd"))
+        run = ClockRun(rule)
+        run.apply("report", "reported", start, announce=True)
+        answers.append(run.cycles[0].assumed_years)
+    assert answers == [(last + 1,), (last + 1,)]
