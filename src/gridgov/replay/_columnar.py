@@ -49,7 +49,13 @@ from gridgov.replay._report import (
 )
 from gridgov.replay._seen import SeenIds
 from gridgov.replay._shapes import SHAPES_LIMIT, Shape, shape_key
-from gridgov.replay._sources import _Reader, _snapshot_ticket, snapshot_record
+from gridgov.replay._sources import (
+    SourceTicket,
+    _Reader,
+    _snapshot_ticket,
+    implied_times,
+    snapshot_record,
+)
 from gridgov.replay._times import EARLIEST_YEAR, LATEST_YEAR, fixed_width
 from gridgov.sla import CycleShape, SlaPolicy, SlaRule, to_us, verdict_without_due
 
@@ -87,8 +93,8 @@ class _Batch:
     """One row per plain row: ``line``, ``tid``, the stripped facts, the times."""
     values: list[tuple[str, ...]]
     """Each plain row's cells (for a representative's ticket, built by the row code)."""
-    others: list[tuple[int, Any]] = field(default_factory=list)
-    """``(line, SourceTicket)`` of the rows read one by one that gave a ticket."""
+    others: list[SourceTicket] = field(default_factory=list)
+    """The tickets of the rows read one by one, in line order."""
 
 
 def _batches(r: _Reader, seen: SeenIds) -> Iterator[_Batch]:
@@ -200,7 +206,7 @@ def _read_batch(r: _Reader, seen: SeenIds, chunk: Sequence[tuple[int, Any]]) -> 
 
         ticket = snapshot_record(r, rows[k], lines[k], tids[k], known_first, closed_values)
         if ticket is not None:
-            batch.others.append((lines[k], ticket))
+            batch.others.append(ticket)
     return batch
 
 
@@ -519,7 +525,7 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
     """Replay one batch; returns the tickets it replayed."""
     m = r.mapping
     closed_values = frozenset(m.snapshot.closed_values)
-    for _, ticket in batch.others:  # read one by one: replayed one by one
+    for ticket in batch.others:  # read one by one: replayed one by one
         counting.outcome(engine.replay(ticket))
     frame = batch.frame.with_row_index("pos")
     total = len(batch.others) + frame.height
@@ -594,14 +600,14 @@ def _replay_batch(r: _Reader, engine: ReplayEngine, batch: _Batch, counting: _Co
 
 
 def _event_columns(mapping: ReplayMapping, frame: pl.DataFrame) -> list[str]:
-    """The column of each implied event's time, by event index (as ``_snapshot_ticket``
-    places them: a dispatch at the dispatch time when there is one)."""
-    on_open, on_close = mapping.snapshot.on_open, mapping.snapshot.on_close
-    dispatched = "dispatched_us" in frame.columns
-    return [
-        *("dispatch_at" if t == "dispatch" and dispatched else "opened_us" for t in on_open),
-        *("closed_us" for _ in on_close),
-    ]
+    """The column of each implied event's time, by event index (:func:`implied_times`)."""
+    columns = {
+        "opened": "opened_us",
+        "dispatched": "dispatch_at" if "dispatched_us" in frame.columns else "opened_us",
+        "closed": "closed_us",
+    }
+    times = implied_times(mapping.snapshot.on_open, mapping.snapshot.on_close)
+    return [columns[which] for which in times]
 
 
 def _count_columns(

@@ -263,6 +263,8 @@ class _Reader:
         }
         self.on_open = tuple(mapping.snapshot.on_open)
         self.on_close = tuple(mapping.snapshot.on_close)
+        self.open_times = implied_times(self.on_open, ())
+        """Which time each ``on_open`` event of a snapshot row takes (:func:`implied_times`)."""
         self._area_cells = _picker(self.cols.area)
         c = self.cols
         self._limited = [
@@ -501,6 +503,17 @@ def snapshot_record(
     return _snapshot_ticket(r, values, line, tid, closed_values)
 
 
+def implied_times(on_open: Sequence[str], on_close: Sequence[str]) -> tuple[str, ...]:
+    """The time each event a snapshot row implies takes, by event index: ``"opened"``,
+    ``"dispatched"`` (the dispatch time, else the opening: a ``dispatch`` step) or
+    ``"closed"`` — where :func:`_snapshot_ticket` places them, and where the columnar
+    engine reads their times."""
+    return (
+        *("dispatched" if trigger == "dispatch" else "opened" for trigger in on_open),
+        *("closed" for _ in on_close),
+    )
+
+
 def _snapshot_ticket(
     r: _Reader, values: tuple[str, ...], line: int, tid: str, closed_values: frozenset[str]
 ) -> SourceTicket | None:
@@ -565,8 +578,8 @@ def _snapshot_ticket(
     if skewed:
         ticket.flags = (CLOSE_BEFORE_OPEN_SKEW,)
     events = ticket.events
-    for trigger in r.on_open:
-        at = dispatched if trigger == "dispatch" and dispatched is not None else opened
+    for trigger, which in zip(r.on_open, r.open_times, strict=True):
+        at = opened if which == "opened" or dispatched is None else dispatched
         events.append(_event(SourceEvent, (trigger, at, line, "", "", NO_PAYLOAD)))
     if closed is not None:
         payload = {"result": _get(values, c.result) or "closed in source"}
